@@ -1,0 +1,69 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Every Swift target builds in Swift 6 language mode with these upcoming features on.
+let swiftSettings: [SwiftSetting] = [
+  .enableUpcomingFeature("ExistentialAny"),
+  .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+// ENABLE_MOCKING compiles the syscall seam of the socket layer (Syscalls.swift) into debug builds
+// only, so tests can force errno values while release builds pay nothing for it.
+let mocking: [SwiftSetting] = [.define("ENABLE_MOCKING", .when(configuration: .debug))]
+
+let package = Package(
+  name: "SockScope",
+  products: [
+    .executable(name: "sockscope", targets: ["sockscope"]),
+    .library(name: "SockScopeSockets", targets: ["SockScopeSockets"]),
+    .library(name: "SockScopeTrace", targets: ["SockScopeTrace"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    // The per-process binary log (layout and writer) and socket identity helpers, in C so that the
+    // Swift socket layer and an LD_PRELOAD interposer write the same bytes with the same code.
+    .target(name: "CSockScopeLog"),
+    // libgraphviz (cgraph + gvc), linked in process.
+    .systemLibrary(
+      name: "CGraphviz", pkgConfig: "libgvc",
+      providers: [.apt(["libgraphviz-dev"])]),
+    // Files the binary carries inside itself (the trace JSON Schema), so it needs no bundle.
+    .target(
+      name: "SockScopeResources", path: "Resources",
+      exclude: ["README.md"],
+      resources: [.embedInCode("trace.schema.json")],
+      swiftSettings: swiftSettings),
+    // The trace model: events, the JSON Lines format, validation, reading logs, merging, linking.
+    .target(
+      name: "SockScopeTrace", dependencies: ["CSockScopeLog", "SockScopeResources"],
+      swiftSettings: swiftSettings),
+    // The instrumented socket layer: typed wrappers over Glibc that record every call.
+    .target(
+      name: "SockScopeSockets", dependencies: ["CSockScopeLog", "SockScopeTrace"],
+      swiftSettings: swiftSettings + mocking),
+    // The lecture page's datagram echo server and client, written on the socket layer.
+    .target(
+      name: "EchoPair", dependencies: ["SockScopeSockets"],
+      swiftSettings: swiftSettings),
+    // The command-line tool.
+    .executableTarget(
+      name: "sockscope",
+      dependencies: [
+        "EchoPair", "SockScopeSockets", "SockScopeTrace", "CGraphviz",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "SockScopeTraceTests", dependencies: ["SockScopeTrace", "CSockScopeLog"],
+      resources: [.copy("Fixtures")],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "SockScopeSocketsTests", dependencies: ["SockScopeSockets", "SockScopeTrace"],
+      swiftSettings: swiftSettings + mocking),
+    .testTarget(
+      name: "IntegrationTests", dependencies: ["SockScopeTrace", "SockScopeSockets", "sockscope"],
+      swiftSettings: swiftSettings),
+  ]
+)

@@ -1,0 +1,10 @@
+// The files in this folder are compiled into the binary (`.embedInCode` in Package.swift), so an
+// installed `sockscope` needs no resource bundle beside it.
+
+/// Data files that SockScope carries inside its binary.
+public enum EmbeddedResources {
+  /// The JSON Schema of one line of a trace (`Resources/trace.schema.json`), as UTF-8 text.
+  public static var traceSchema: String {
+    String(decoding: PackageResources.trace_schema_json, as: UTF8.self)
+  }
+}

@@ -1,0 +1,184 @@
+// SockScope per-process event log: the on-disk layout and its writer.
+//
+// One file per traced process, `DIR/<pid>-<start_ns>.sslog`. The file starts with a fixed
+// `sockscope_log_header` (SOCKSCOPE_LOG_HEADER_SIZE bytes), followed by variable-length records.
+// Each record is a `sockscope_record`, then `addr_len` address bytes, then `data_len` payload bytes,
+// padded with zeros to a multiple of 8. A record is complete only once its `magic` word reads
+// SOCKSCOPE_RECORD_MAGIC: the writer fills the body first and stores the magic last with release
+// ordering, so a reader of a file whose writer was killed sees whole records and then zeros.
+//
+// The file is shared memory (MAP_SHARED) whose blocks are reserved with posix_fallocate before use:
+// appending is a memcpy, with no system call per event, and a full disk is noticed when space is
+// reserved, never as SIGBUS while writing.
+//
+// docs/trace-format.md describes this layout for readers; the Swift reader is
+// Sources/SockScopeTrace/ProcessLog.swift. Keep all three in step and bump SOCKSCOPE_LOG_VERSION on
+// any change of layout.
+#ifndef SOCKSCOPE_LOG_H
+#define SOCKSCOPE_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SOCKSCOPE_LOG_MAGIC "SSCOPLOG"
+#define SOCKSCOPE_LOG_VERSION 1u
+#define SOCKSCOPE_LOG_HEADER_SIZE 1024u
+#define SOCKSCOPE_RECORD_MAGIC 0x56455353u /* "SSEV" little-endian */
+#define SOCKSCOPE_DEFAULT_CAPTURE 256u
+
+/// Lifecycle of a log file, in `sockscope_log_header.state`.
+enum sockscope_log_state {
+  SOCKSCOPE_LOG_OPEN = 1,   /* being written; still 1 after the process died without closing */
+  SOCKSCOPE_LOG_CLOSED = 2, /* sockscope_log_close ran: every record is in the file */
+};
+
+/// The calls a record can describe. Values are part of the file format: append only.
+enum sockscope_call {
+  SOCKSCOPE_CALL_SOCKET = 1,
+  SOCKSCOPE_CALL_SOCKETPAIR = 2,
+  SOCKSCOPE_CALL_BIND = 3,
+  SOCKSCOPE_CALL_LISTEN = 4,
+  SOCKSCOPE_CALL_ACCEPT = 5,
+  SOCKSCOPE_CALL_ACCEPT4 = 6,
+  SOCKSCOPE_CALL_CONNECT = 7,
+  SOCKSCOPE_CALL_SEND = 8,
+  SOCKSCOPE_CALL_SENDTO = 9,
+  SOCKSCOPE_CALL_SENDMSG = 10,
+  SOCKSCOPE_CALL_RECV = 11,
+  SOCKSCOPE_CALL_RECVFROM = 12,
+  SOCKSCOPE_CALL_RECVMSG = 13,
+  SOCKSCOPE_CALL_SHUTDOWN = 14,
+  SOCKSCOPE_CALL_CLOSE = 15,
+  SOCKSCOPE_CALL_UNLINK = 16,
+  SOCKSCOPE_CALL_GETSOCKNAME = 17,
+  SOCKSCOPE_CALL_GETPEERNAME = 18,
+  SOCKSCOPE_CALL_SETSOCKOPT = 19,
+  SOCKSCOPE_CALL_READ = 20,
+  SOCKSCOPE_CALL_WRITE = 21,
+  SOCKSCOPE_CALL_OUTPUT = 22, /* text the program printed (fd 1 or 2): not a socket call */
+};
+
+/// The file header. Multi-byte fields are native-endian (the reader checks `version`).
+typedef struct sockscope_log_header {
+  char magic[8];          /* SOCKSCOPE_LOG_MAGIC, no terminator */
+  uint32_t version;       /* SOCKSCOPE_LOG_VERSION */
+  uint32_t header_size;   /* SOCKSCOPE_LOG_HEADER_SIZE: records start here */
+  int32_t pid;
+  int32_t ppid;
+  uint64_t start_mono_ns; /* CLOCK_MONOTONIC when the log was opened */
+  uint64_t start_real_ns; /* CLOCK_REALTIME at the same moment, to place the run in wall time */
+  uint32_t capture_limit; /* payload bytes kept per event */
+  uint32_t state;         /* enum sockscope_log_state */
+  uint64_t dropped;       /* events not written because no space could be reserved */
+  char role[64];          /* NUL-terminated; may change while the process runs */
+  char exe[512];          /* NUL-terminated program path or name */
+} sockscope_log_header;
+
+/// Bits of `sockscope_record.flags`.
+enum sockscope_record_flags {
+  /// The socket delivers datagrams (SOCK_DGRAM, SOCK_SEQPACKET): on a receive, `full_len` is the
+  /// datagram's real size, which exceeds the return value when the buffer was too small.
+  SOCKSCOPE_FLAG_DATAGRAM = 1,
+};
+
+/// One event's fixed part. Arguments a0..a3 mean different things per call; docs/trace-format.md
+/// has the table (for example, socket: a0 domain, a1 type, a2 protocol).
+typedef struct sockscope_record {
+  uint32_t magic;    /* SOCKSCOPE_RECORD_MAGIC once complete */
+  uint32_t size;     /* whole record with address, payload and padding; a multiple of 8 */
+  uint64_t seq;      /* per-process sequence number, from 0 */
+  uint64_t t_ns;     /* CLOCK_MONOTONIC at call start */
+  uint64_t dur_ns;   /* time spent in the call */
+  int32_t tid;
+  uint16_t call;     /* enum sockscope_call */
+  uint16_t flags;    /* SOCKSCOPE_FLAG_* */
+  int32_t fd;        /* the descriptor acted on, or -1 */
+  int32_t err;       /* errno when the call failed, else 0 */
+  int64_t ret;       /* return value as the program saw it */
+  int64_t a0, a1, a2, a3;
+  uint64_t sock_ino; /* sockfs inode of `fd` (0 when unknown) */
+  uint64_t peer_ino; /* sockfs inode of the connected peer (0 when none or unknown) */
+  uint64_t path_ino; /* inode of the file at the address's path (bind, connect, unlink) */
+  uint64_t full_len; /* full length of the data the call moved; for recv: the datagram's real size */
+  uint32_t addr_len; /* bytes of sun_path that follow (abstract names start with NUL) */
+  uint32_t data_len; /* captured payload bytes that follow the address */
+} sockscope_record;
+
+/// Opens `dir/<pid>-<start>.sslog` for this process. Returns 0, or -errno (EEXIST when a log is
+/// already open in this process, or the error from creating or reserving the file).
+int sockscope_log_open(const char *dir, const char *role, uint32_t capture_limit);
+
+/// Whether a log is open in this process (cheap; safe from any thread).
+int sockscope_log_is_open(void);
+
+/// Changes the role stored in the header.
+void sockscope_log_set_role(const char *role);
+
+/// Payload bytes kept per event (0 when no log is open).
+uint32_t sockscope_log_capture_limit(void);
+
+/// Appends one record. `rec->magic`, `size` and `seq` are filled in here; `data_len` is clipped to
+/// the capture limit. Returns 0, or -errno when the event could not be stored (it is counted in
+/// `dropped`). Thread-safe.
+int sockscope_log_append(sockscope_record *rec, const void *addr, uint32_t addr_len, const void *data,
+                         uint32_t data_len);
+
+/// Marks the log closed and trims it to its used length. Registered with atexit by open.
+void sockscope_log_close(void);
+
+/// The path of the open log, or NULL.
+const char *sockscope_log_path(void);
+
+/// Reopens a fresh log for the current process after fork (same directory, role and limit).
+/// Returns 0 or -errno.
+int sockscope_log_reopen_after_fork(void);
+
+/// The calling thread's id, cached per thread so that recording costs no gettid(2) per event.
+int32_t sockscope_thread_id(void);
+
+/// CLOCK_MONOTONIC in nanoseconds (vDSO: no system call).
+uint64_t sockscope_now_ns(void);
+
+/// The sockfs inode of `fd` when it is a socket, else 0.
+uint64_t sockscope_socket_inode(int fd);
+
+/// The socket type (SOCK_DGRAM, SOCK_STREAM, ...) of `fd`, or 0.
+int sockscope_socket_type(int fd);
+
+/// The sockfs inode of the peer of the AF_UNIX socket whose inode is `ino`, asked of the kernel
+/// through NETLINK_SOCK_DIAG (as `ss -x` and `strace -yy` do). 0 when it has none or on error.
+uint64_t sockscope_unix_peer_inode(uint64_t ino);
+
+/// The inode of the file at `path` (lstat), or 0.
+uint64_t sockscope_path_inode(const char *path);
+
+struct sockaddr;
+/// accept4(2), which Glibc declares only under _GNU_SOURCE.
+int sockscope_accept4(int fd, struct sockaddr *addr, unsigned int *len, int flags);
+
+/// The symbolic name of an errno value ("ENOENT"), or NULL when unknown.
+const char *sockscope_errno_name(int err);
+
+/// Cached facts about a socket descriptor, so that send and recv need no extra system call.
+typedef struct sockscope_fd_info {
+  uint64_t ino;
+  uint64_t peer;
+  int32_t type;
+  int32_t domain;
+} sockscope_fd_info;
+
+/// Returns the cache entry for `fd` (zeroed when unknown), or NULL when fd is beyond the cache.
+sockscope_fd_info *sockscope_fd_slot(int fd);
+
+/// Forgets what is cached for `fd` (after close).
+void sockscope_fd_forget(int fd);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,29 @@
+import Glibc
+import SockScopeSockets
+
+/// Where the echo pair prints. Every line is written straight to the descriptor (no buffering, so
+/// output interleaves correctly with other processes) and recorded as an `output` event while
+/// recording, so a player can show each process's console.
+public struct Console: Sendable {
+  public init() {}
+
+  /// Prints `line` and a newline on standard output.
+  public func print(_ line: String) { write(line + "\n", to: .standardOutput) }
+
+  /// Prints `text` as is (a prompt) on standard output.
+  public func prompt(_ text: String) { write(text, to: .standardOutput) }
+
+  /// Prints `line` and a newline on standard error.
+  public func error(_ line: String) { write(line + "\n", to: .standardError) }
+
+  func write(_ text: String, to stream: Recorder.Stream) {
+    Recorder.output(text, stream: stream)
+    var bytes = Array(text.utf8)[...]
+    while !bytes.isEmpty {
+      let n = bytes.withUnsafeBytes { Glibc.write(stream.rawValue, $0.baseAddress, $0.count) }
+      if n < 0 && errno == EINTR { continue }
+      if n <= 0 { return }  // Nowhere to print (a closed pipe): the program goes on without output.
+      bytes = bytes.dropFirst(n)
+    }
+  }
+}

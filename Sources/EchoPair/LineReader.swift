@@ -1,0 +1,63 @@
+import Glibc
+import Synchronization
+
+/// Set by the SIGINT handler; read by the line reader.
+let interruptReceived = Atomic<Bool>(false)
+
+/// One result of reading standard input.
+public enum InputLine: Sendable, Equatable {
+  case line(String)
+  /// Ctrl-C (SIGINT) arrived while waiting.
+  case interrupted
+  /// End of input.
+  case end
+}
+
+/// Reads lines from standard input and notices Ctrl-C while blocked, as Python's `raw_input`
+/// raises KeyboardInterrupt.
+public final class LineReader {
+  private var buffer: [UInt8] = []
+  private let fd: CInt
+
+  /// Whether standard input is a terminal (the terminal then echoes what is typed).
+  public let isTerminal: Bool
+
+  public init(fd: CInt = 0) {
+    self.fd = fd
+    isTerminal = isatty(fd) == 1
+  }
+
+  /// Catches SIGINT without SA_RESTART, so a blocked read returns EINTR and the reader can stop.
+  public static func catchInterrupt() {
+    var action = sigaction()
+    action.__sigaction_handler.sa_handler = { _ in interruptReceived.store(true, ordering: .relaxed) }
+    sigemptyset(&action.sa_mask)
+    action.sa_flags = 0
+    sigaction(SIGINT, &action, nil)
+  }
+
+  /// The next line without its newline (a carriage return before it is dropped too).
+  public func next() -> InputLine {
+    while true {
+      if interruptReceived.load(ordering: .relaxed) { return .interrupted }
+      if let newline = buffer.firstIndex(of: 0x0A) {
+        var line = Array(buffer[..<newline])
+        buffer.removeSubrange(...newline)
+        if line.last == 0x0D { line.removeLast() }
+        return .line(String(decoding: line, as: UTF8.self))
+      }
+      var chunk = [UInt8](repeating: 0, count: 4096)
+      let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+      if n > 0 {
+        buffer += chunk[..<n]
+      } else if n < 0 && errno == EINTR {
+        continue
+      } else {
+        guard !buffer.isEmpty else { return .end }
+        let line = String(decoding: buffer, as: UTF8.self)
+        buffer.removeAll()
+        return .line(line)
+      }
+    }
+  }
+}

@@ -1,0 +1,140 @@
+import CSockScopeLog
+import Foundation
+import Glibc
+
+/// Recording failed to start: the trace directory cannot hold a log.
+public struct RecorderError: Error, Sendable, CustomStringConvertible {
+  public var directory: String
+  public var errno: Errno
+
+  public var description: String {
+    let fix: String
+    switch errno {
+    case .permissionDenied, .readOnlyFileSystem: fix = "choose a directory you can write to"
+    case .noSpace: fix = "free some space or choose another directory"
+    default: fix = "check that the path names a directory you can write to"
+    }
+    return "cannot record into \"\(directory)\": \(errno); \(fix)"
+  }
+}
+
+/// Records every call of the socket layer into the process's log in a trace directory.
+///
+/// Recording is per process: start it once, early; every socket call after that is recorded until
+/// `finish()` (also run at exit). A process killed before `finish()` keeps every event recorded
+/// before the kill: the log is shared memory that outlives the process.
+public enum Recorder {
+  /// Where standard output and error text come from, for `output`.
+  public enum Stream: CInt, Sendable {
+    case standardOutput = 1
+    case standardError = 2
+  }
+
+  /// Starts recording into `directory` (created if missing) under `role`, keeping the first
+  /// `captureLimit` bytes of each payload.
+  public static func start(directory: String, role: String, captureLimit: Int = 256) throws(RecorderError) {
+    do {
+      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    } catch {
+      let code = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code
+      throw RecorderError(directory: directory, errno: Errno(rawValue: CInt(code ?? Int(EACCES))))
+    }
+    let limit = UInt32(clamping: max(0, captureLimit))
+    let result = sockscope_log_open(directory, role, limit)
+    guard result == 0 else { throw RecorderError(directory: directory, errno: Errno(rawValue: -result)) }
+  }
+
+  /// Whether calls are being recorded.
+  public static var isRecording: Bool { sockscope_log_is_open() != 0 }
+
+  /// The path of this process's log, while recording.
+  public static var logPath: String? { sockscope_log_path().map { String(cString: $0) } }
+
+  /// Changes this process's role (such as `client#2`).
+  public static func setRole(_ role: String) { sockscope_log_set_role(role) }
+
+  /// Closes the log: marks it complete and trims it. Later calls are not recorded.
+  public static func finish() { sockscope_log_close() }
+
+  /// Records text the program printed, so players can show each process's console.
+  public static func output(_ text: String, stream: Stream = .standardOutput) {
+    guard isRecording else { return }
+    var bytes = Array(text.utf8)
+    var record = sockscope_record()
+    record.t_ns = sockscope_now_ns()
+    record.tid = sockscope_thread_id()
+    record.call = UInt16(SOCKSCOPE_CALL_OUTPUT.rawValue)
+    record.fd = stream.rawValue
+    record.ret = Int64(bytes.count)
+    record.full_len = UInt64(bytes.count)
+    _ = bytes.withUnsafeMutableBytes { raw in
+      sockscope_log_append(&record, nil, 0, raw.baseAddress, UInt32(clamping: raw.count))
+    }
+  }
+}
+
+/// Builds and appends one record for a call that just returned. Kept out of line from the fast
+/// path of each call so that an untraced program pays one predictable branch.
+struct CallRecord {
+  var record = sockscope_record()
+  var address: [UInt8] = []
+
+  init(_ call: sockscope_call, fd: CInt, start: UInt64, ret: Int, err: CInt) {
+    record.t_ns = start
+    record.dur_ns = sockscope_now_ns() &- start
+    record.tid = sockscope_thread_id()
+    record.call = UInt16(call.rawValue)
+    record.fd = fd
+    record.ret = Int64(ret)
+    record.err = ret == -1 ? err : 0
+  }
+
+  /// Fills the socket identity from the per-descriptor cache.
+  mutating func identify(_ info: sockscope_fd_info) {
+    record.sock_ino = info.ino
+    record.peer_ino = info.peer
+    if info.type == SOCK_DGRAM.rawValue || info.type == SOCK_SEQPACKET.rawValue {
+      record.flags |= UInt16(SOCKSCOPE_FLAG_DATAGRAM.rawValue)
+    }
+  }
+
+  /// Appends the record, with `data` as payload. Preserves errno for the caller.
+  func append(data: UnsafeRawBufferPointer? = nil) {
+    let saved = errno
+    var r = record
+    address.withUnsafeBytes { addr in
+      _ = sockscope_log_append(
+        &r, addr.baseAddress, UInt32(addr.count), data?.baseAddress, UInt32(clamping: data?.count ?? 0))
+    }
+    errno = saved
+  }
+}
+
+/// What the socket layer knows about a descriptor, looked up once and cached.
+enum DescriptorCache {
+  /// The cached facts, filled on first use.
+  static func info(_ fd: CInt) -> sockscope_fd_info {
+    guard let slot = sockscope_fd_slot(fd) else { return lookUp(fd) }
+    if slot.pointee.ino == 0 { slot.pointee = lookUp(fd) }
+    return slot.pointee
+  }
+
+  static func lookUp(_ fd: CInt) -> sockscope_fd_info {
+    var info = sockscope_fd_info()
+    info.ino = sockscope_socket_inode(fd)
+    info.type = sockscope_socket_type(fd)
+    info.domain = AF_UNIX
+    if info.ino != 0 { info.peer = sockscope_unix_peer_inode(info.ino) }
+    return info
+  }
+
+  /// Refreshes the peer after connect or accept.
+  static func refreshPeer(_ fd: CInt) -> sockscope_fd_info {
+    var current = info(fd)
+    current.peer = sockscope_unix_peer_inode(current.ino)
+    sockscope_fd_slot(fd)?.pointee = current
+    return current
+  }
+
+  static func forget(_ fd: CInt) { sockscope_fd_forget(fd) }
+}

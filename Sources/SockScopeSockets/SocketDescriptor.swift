@@ -1,0 +1,512 @@
+import CSockScopeLog
+import Glibc
+
+/// A socket's communication domain.
+public struct SocketDomain: RawRepresentable, Sendable, Hashable {
+  public let rawValue: CInt
+  public init(rawValue: CInt) { self.rawValue = rawValue }
+
+  /// Local (UNIX domain) sockets.
+  public static let unix = SocketDomain(rawValue: AF_UNIX)
+}
+
+/// A socket type and its creation options.
+public struct SocketType: RawRepresentable, Sendable, Hashable {
+  public let rawValue: CInt
+  public init(rawValue: CInt) { self.rawValue = rawValue }
+
+  /// Reliable, ordered byte streams with connections (`SOCK_STREAM`).
+  public static let stream = SocketType(rawValue: CInt(SOCK_STREAM.rawValue))
+  /// Messages with boundaries (`SOCK_DGRAM`); on AF_UNIX also reliable and ordered.
+  public static let datagram = SocketType(rawValue: CInt(SOCK_DGRAM.rawValue))
+  /// Ordered messages with boundaries and connections (`SOCK_SEQPACKET`).
+  public static let sequencedPacket = SocketType(rawValue: CInt(SOCK_SEQPACKET.rawValue))
+
+  /// The same type with close-on-exec set (`SOCK_CLOEXEC`).
+  public var closeOnExec: SocketType { SocketType(rawValue: rawValue | CInt(SOCK_CLOEXEC.rawValue)) }
+  /// The same type, non-blocking (`SOCK_NONBLOCK`).
+  public var nonBlocking: SocketType { SocketType(rawValue: rawValue | CInt(SOCK_NONBLOCK.rawValue)) }
+}
+
+/// Flags of send and receive calls (`MSG_*`).
+public struct MessageFlags: OptionSet, Sendable, Hashable {
+  public let rawValue: CInt
+  public init(rawValue: CInt) { self.rawValue = rawValue }
+
+  public static let peek = MessageFlags(rawValue: CInt(MSG_PEEK))
+  public static let truncate = MessageFlags(rawValue: CInt(MSG_TRUNC))
+  public static let dontWait = MessageFlags(rawValue: CInt(MSG_DONTWAIT))
+  public static let waitAll = MessageFlags(rawValue: CInt(MSG_WAITALL))
+  public static let noSignal = MessageFlags(rawValue: CInt(MSG_NOSIGNAL))
+}
+
+/// Which direction `shutdown` closes.
+public enum ShutdownHow: CInt, Sendable {
+  case read = 0, write = 1, readWrite = 2
+}
+
+/// What a receive call got.
+public struct Received: Sendable, Equatable {
+  /// Bytes placed in the buffer.
+  public var count: Int
+  /// For a datagram socket, the datagram's real size while recording (the layer asks the kernel
+  /// with MSG_TRUNC); nil otherwise.
+  public var datagramLength: Int?
+
+  /// Whether the datagram was longer than the buffer and its tail was discarded.
+  public var wasCut: Bool { (datagramLength ?? count) > count }
+}
+
+/// A socket file descriptor whose calls are recorded while `Recorder` is recording.
+///
+/// Each method is a thin wrapper over one C call: it retries on EINTR where the call may block
+/// (unless `retryOnInterrupt` is false), records one event per attempt, and throws `SocketError`
+/// carrying the errno.
+public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
+  public let rawValue: CInt
+  public init(rawValue: CInt) { self.rawValue = rawValue }
+
+  // MARK: Creating
+
+  /// Creates a socket. The corresponding C function is `socket(2)`.
+  public static func open(
+    _ domain: SocketDomain = .unix, _ type: SocketType, protocol proto: CInt = 0
+  ) throws(SocketError) -> SocketDescriptor {
+    let fd = perform(SOCKSCOPE_CALL_SOCKET, fd: -1, retryOnInterrupt: false) {
+      Int(system_socket(domain.rawValue, type.rawValue, proto))
+    } record: { r, ret in
+      if ret >= 0 {
+        let fd = CInt(truncatingIfNeeded: ret)
+        var info = sockscope_fd_info()
+        info.ino = sockscope_socket_inode(fd)
+        info.type = type.rawValue & 0xF
+        info.domain = domain.rawValue
+        sockscope_fd_slot(fd)?.pointee = info
+        r.identify(info)
+        r.record.fd = fd
+      }
+      r.record.a0 = Int64(domain.rawValue)
+      r.record.a1 = Int64(type.rawValue)
+      r.record.a2 = Int64(proto)
+      r.append()
+    }
+    return SocketDescriptor(rawValue: CInt(try fd.get(call: "socket")))
+  }
+
+  /// Creates a connected pair of sockets. The corresponding C function is `socketpair(2)`.
+  public static func pair(
+    _ type: SocketType, _ domain: SocketDomain = .unix
+  ) throws(SocketError) -> (SocketDescriptor, SocketDescriptor) {
+    var fds: (CInt, CInt) = (-1, -1)
+    let result = withUnsafeMutablePointer(to: &fds) { pair in
+      pair.withMemoryRebound(to: CInt.self, capacity: 2) { buffer in
+      perform(SOCKSCOPE_CALL_SOCKETPAIR, fd: -1, retryOnInterrupt: false) {
+        Int(system_socketpair(domain.rawValue, type.rawValue, 0, buffer))
+      } record: { r, _ in
+        r.record.a0 = Int64(domain.rawValue)
+        r.record.a1 = Int64(type.rawValue)
+        if r.record.ret == 0 {
+          let a = buffer[0]
+          let b = buffer[1]
+          let ia = sockscope_socket_inode(a)
+          let ib = sockscope_socket_inode(b)
+          for (fd, ino, peer) in [(a, ia, ib), (b, ib, ia)] {
+            var info = sockscope_fd_info()
+            info.ino = ino
+            info.peer = peer
+            info.type = type.rawValue & 0xF
+            info.domain = domain.rawValue
+            sockscope_fd_slot(fd)?.pointee = info
+          }
+          r.record.fd = a
+          r.record.a3 = Int64(b)
+          r.record.sock_ino = ia
+          r.record.peer_ino = ib
+        }
+        r.append()
+      }
+      }
+    }
+    _ = try result.get(call: "socketpair")
+    return (SocketDescriptor(rawValue: fds.0), SocketDescriptor(rawValue: fds.1))
+  }
+
+  // MARK: Naming and connecting
+
+  /// Gives the socket an address; for a path, this creates the socket file. The corresponding C
+  /// function is `bind(2)`.
+  public func bind(to address: UnixAddress) throws(SocketError) {
+    let result = address.withSockaddr { sa, len in
+      perform(SOCKSCOPE_CALL_BIND, fd: rawValue, retryOnInterrupt: false) {
+        Int(system_bind(rawValue, sa, len))
+      } record: { r, _ in
+        r.identify(DescriptorCache.info(rawValue))
+        describe(address, length: len, into: &r)
+        r.append()
+      }
+    }
+    _ = try result.get(call: "bind", context: address.description)
+  }
+
+  /// Connects to the socket at `address`. The corresponding C function is `connect(2)`.
+  public func connect(to address: UnixAddress) throws(SocketError) {
+    let result = address.withSockaddr { sa, len in
+      perform(SOCKSCOPE_CALL_CONNECT, fd: rawValue, retryOnInterrupt: true) {
+        Int(system_connect(rawValue, sa, len))
+      } record: { r, _ in
+        let info =
+          r.record.ret == 0 ? DescriptorCache.refreshPeer(rawValue) : DescriptorCache.info(rawValue)
+        r.identify(info)
+        describe(address, length: len, into: &r)
+        r.append()
+      }
+    }
+    _ = try result.get(call: "connect", context: address.description)
+  }
+
+  /// Marks a stream socket as accepting connections. The corresponding C function is `listen(2)`.
+  public func listen(backlog: CInt = 128) throws(SocketError) {
+    let result = perform(SOCKSCOPE_CALL_LISTEN, fd: rawValue, retryOnInterrupt: false) {
+      Int(system_listen(rawValue, backlog))
+    } record: { r, _ in
+      r.identify(DescriptorCache.info(rawValue))
+      r.record.a0 = Int64(backlog)
+      r.append()
+    }
+    _ = try result.get(call: "listen")
+  }
+
+  /// Takes the next connection. With `flags`, calls `accept4(2)`; else `accept(2)`.
+  public func accept(flags: SocketType? = nil) throws(SocketError) -> (SocketDescriptor, UnixAddress) {
+    var storage = sockaddr_un()
+    var length = socklen_t(MemoryLayout<sockaddr_un>.size)
+    let call = flags == nil ? SOCKSCOPE_CALL_ACCEPT : SOCKSCOPE_CALL_ACCEPT4
+    let result = withUnsafeMutablePointer(to: &storage) { p in
+      p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+        perform(call, fd: rawValue, retryOnInterrupt: true) {
+          Int(system_accept4(rawValue, sa, &length, flags?.rawValue))
+        } record: { r, ret in
+          r.identify(DescriptorCache.info(rawValue))
+          r.record.a0 = Int64(flags?.rawValue ?? 0)
+          if ret >= 0 {
+            let newFD = CInt(truncatingIfNeeded: ret)
+            var info = DescriptorCache.lookUp(newFD)
+            info.type = DescriptorCache.info(rawValue).type
+            sockscope_fd_slot(newFD)?.pointee = info
+            r.record.a1 = Int64(info.ino)
+            r.record.a2 = Int64(info.peer)
+            let peer = UnixAddress(storage: p.pointee, length: length)
+            r.address = peer.sunPathBytes
+            r.record.a3 = Int64(AF_UNIX)
+          }
+          r.append()
+        }
+      }
+    }
+    let fd = try result.get(call: flags == nil ? "accept" : "accept4")
+    return (SocketDescriptor(rawValue: CInt(fd)), UnixAddress(storage: storage, length: length))
+  }
+
+  // MARK: Sending
+
+  /// Sends on a connected socket; returns the bytes sent. The corresponding C function is `send(2)`.
+  public func send(_ bytes: UnsafeRawBufferPointer, flags: MessageFlags = []) throws(SocketError) -> Int {
+    let result = perform(SOCKSCOPE_CALL_SEND, fd: rawValue, retryOnInterrupt: true) {
+      system_send(rawValue, bytes.baseAddress, bytes.count, flags.rawValue)
+    } record: { r, sent in
+      r.identify(DescriptorCache.info(rawValue))
+      r.record.a0 = Int64(bytes.count)
+      r.record.a1 = Int64(flags.rawValue)
+      r.record.full_len = UInt64(max(sent, 0))
+      r.append(data: UnsafeRawBufferPointer(rebasing: bytes.prefix(max(sent, 0))))
+    }
+    return try result.get(call: "send")
+  }
+
+  /// Sends `bytes` on a connected socket.
+  public func send(_ bytes: [UInt8], flags: MessageFlags = []) throws(SocketError) -> Int {
+    let result: Result<Int, SocketError> = bytes.withUnsafeBytes { raw in
+      do throws(SocketError) { return .success(try send(raw, flags: flags)) } catch { return .failure(error) }
+    }
+    return try result.get()
+  }
+
+  /// Sends to `address`. The corresponding C function is `sendto(2)`.
+  public func send(
+    _ bytes: UnsafeRawBufferPointer, to address: UnixAddress, flags: MessageFlags = []
+  ) throws(SocketError) -> Int {
+    let result = address.withSockaddr { sa, len in
+      perform(SOCKSCOPE_CALL_SENDTO, fd: rawValue, retryOnInterrupt: true) {
+        system_sendto(rawValue, bytes.baseAddress, bytes.count, flags.rawValue, sa, len)
+      } record: { r, sent in
+        r.identify(DescriptorCache.info(rawValue))
+        r.record.a0 = Int64(bytes.count)
+        r.record.a1 = Int64(flags.rawValue)
+        r.record.a3 = Int64(AF_UNIX)
+        r.record.full_len = UInt64(max(sent, 0))
+        r.address = address.sunPathBytes
+        r.append(data: UnsafeRawBufferPointer(rebasing: bytes.prefix(max(sent, 0))))
+      }
+    }
+    return try result.get(call: "sendto", context: address.description)
+  }
+
+  /// Sends the concatenation of `buffers` as one message, to `address` when given. The
+  /// corresponding C function is `sendmsg(2)`.
+  public func sendMessage(
+    _ buffers: [UnsafeRawBufferPointer], to address: UnixAddress? = nil, flags: MessageFlags = []
+  ) throws(SocketError) -> Int {
+    var iovecs = buffers.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count) }
+    let total = buffers.reduce(0) { $0 + $1.count }
+    let result = iovecs.withUnsafeMutableBufferPointer { iov in
+      func send(_ name: UnsafeMutableRawPointer?, _ nameLength: socklen_t) -> Result<Int, Errno> {
+        var message = msghdr()
+        message.msg_name = name
+        message.msg_namelen = nameLength
+        message.msg_iov = iov.baseAddress
+        message.msg_iovlen = iov.count
+        return perform(SOCKSCOPE_CALL_SENDMSG, fd: rawValue, retryOnInterrupt: true) {
+          system_sendmsg(rawValue, &message, flags.rawValue)
+        } record: { r, sent in
+          r.identify(DescriptorCache.info(rawValue))
+          r.record.a0 = Int64(total)
+          r.record.a1 = Int64(flags.rawValue)
+          r.record.a2 = Int64(iov.count)
+          r.record.full_len = UInt64(max(sent, 0))
+          r.address = address?.sunPathBytes ?? []
+          let gathered = SocketDescriptor.gather(buffers, limit: min(max(sent, 0), Int(sockscope_log_capture_limit())))
+          gathered.withUnsafeBytes { r.append(data: $0) }
+        }
+      }
+      guard let address else { return send(nil, 0) }
+      return address.withSockaddr { sa, len in send(UnsafeMutableRawPointer(mutating: sa), len) }
+    }
+    return try result.get(call: "sendmsg", context: address?.description)
+  }
+
+  static func gather(_ buffers: [UnsafeRawBufferPointer], limit: Int) -> [UInt8] {
+    var out: [UInt8] = []
+    for b in buffers where out.count < limit { out += b.prefix(limit - out.count) }
+    return out
+  }
+
+  // MARK: Receiving
+
+  /// Receives into `buffer`. The corresponding C function is `recv(2)`.
+  ///
+  /// While recording, a datagram socket is asked with MSG_TRUNC added, so that a datagram longer
+  /// than the buffer is reported with its real length (`Received.wasCut`); the program still gets
+  /// exactly what plain `recv` would return.
+  public func receive(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []) throws(SocketError)
+    -> Received
+  {
+    var received = Received(count: 0, datagramLength: nil)
+    let result = perform(SOCKSCOPE_CALL_RECV, fd: rawValue, retryOnInterrupt: true) { () -> Int in
+      let (kernelFlags, asksLength) = receiveFlags(flags)
+      let n = system_recv(rawValue, buffer.baseAddress, buffer.count, kernelFlags)
+      return settle(n, asksLength: asksLength, flags: flags, buffer: buffer.count, into: &received)
+    } record: { r, got in
+      recordReceive(&r, got: got, flags: flags, buffer: buffer, received: received)
+    }
+    received.count = try result.get(call: "recv")
+    return received
+  }
+
+  /// Receives into `buffer` and says who sent it. The corresponding C function is `recvfrom(2)`.
+  public func receiveFrom(
+    into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []
+  ) throws(SocketError) -> (Received, UnixAddress) {
+    var received = Received(count: 0, datagramLength: nil)
+    var storage = sockaddr_un()
+    var length = socklen_t(MemoryLayout<sockaddr_un>.size)
+    let result = withUnsafeMutablePointer(to: &storage) { p in
+      p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+        perform(SOCKSCOPE_CALL_RECVFROM, fd: rawValue, retryOnInterrupt: true) { () -> Int in
+          length = socklen_t(MemoryLayout<sockaddr_un>.size)
+          let (kernelFlags, asksLength) = receiveFlags(flags)
+          let n = system_recvfrom(rawValue, buffer.baseAddress, buffer.count, kernelFlags, sa, &length)
+          return settle(n, asksLength: asksLength, flags: flags, buffer: buffer.count, into: &received)
+        } record: { r, got in
+          if got >= 0 { r.address = UnixAddress(storage: p.pointee, length: length).sunPathBytes }
+          recordReceive(&r, got: got, flags: flags, buffer: buffer, received: received)
+        }
+      }
+    }
+    received.count = try result.get(call: "recvfrom")
+    return (received, UnixAddress(storage: storage, length: length))
+  }
+
+  /// Receives into `buffer` through `recvmsg(2)`; also returns the kernel's `msg_flags`.
+  public func receiveMessage(
+    into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []
+  ) throws(SocketError) -> (Received, UnixAddress, MessageFlags) {
+    var received = Received(count: 0, datagramLength: nil)
+    var storage = sockaddr_un()
+    var outFlags: CInt = 0
+    var nameLength: socklen_t = 0
+    let result = withUnsafeMutablePointer(to: &storage) { p in
+      var iov = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
+      return perform(SOCKSCOPE_CALL_RECVMSG, fd: rawValue, retryOnInterrupt: true) { () -> Int in
+        var message = msghdr()
+        message.msg_name = UnsafeMutableRawPointer(p)
+        message.msg_namelen = socklen_t(MemoryLayout<sockaddr_un>.size)
+        withUnsafeMutablePointer(to: &iov) { message.msg_iov = $0 }
+        message.msg_iovlen = 1
+        let (kernelFlags, asksLength) = receiveFlags(flags)
+        let n = system_recvmsg(rawValue, &message, kernelFlags)
+        outFlags = message.msg_flags
+        nameLength = message.msg_namelen
+        return settle(n, asksLength: asksLength, flags: flags, buffer: buffer.count, into: &received)
+      } record: { r, got in
+        if got >= 0 { r.address = UnixAddress(storage: p.pointee, length: nameLength).sunPathBytes }
+        r.record.a2 = Int64(outFlags)
+        recordReceive(&r, got: got, flags: flags, buffer: buffer, received: received)
+      }
+    }
+    received.count = try result.get(call: "recvmsg")
+    return (received, UnixAddress(storage: storage, length: nameLength), MessageFlags(rawValue: outFlags))
+  }
+
+  /// The flags for the kernel: MSG_TRUNC is added on datagram sockets while recording.
+  @inline(__always)
+  private func receiveFlags(_ flags: MessageFlags) -> (CInt, Bool) {
+    guard sockscope_log_is_open() != 0, !flags.contains(.truncate) else { return (flags.rawValue, false) }
+    let type = DescriptorCache.info(rawValue).type
+    let isDatagram = type == SOCK_DGRAM.rawValue || type == SOCK_SEQPACKET.rawValue
+    return isDatagram ? (flags.rawValue | MessageFlags.truncate.rawValue, true) : (flags.rawValue, false)
+  }
+
+  /// Turns the kernel's answer into what the program would have got without the added MSG_TRUNC.
+  @inline(__always)
+  private func settle(_ n: Int, asksLength: Bool, flags: MessageFlags, buffer: Int, into received: inout Received)
+    -> Int
+  {
+    guard n >= 0 else { return n }
+    if asksLength {
+      received.datagramLength = n
+      return min(n, buffer)
+    }
+    return n
+  }
+
+  private func recordReceive(
+    _ r: inout CallRecord, got: Int, flags: MessageFlags, buffer: UnsafeMutableRawBufferPointer,
+    received: Received
+  ) {
+    r.identify(DescriptorCache.info(rawValue))
+    r.record.a0 = Int64(buffer.count)
+    r.record.a1 = Int64(flags.rawValue)
+    r.record.full_len = UInt64(max(received.datagramLength ?? got, 0))
+    let kept = min(max(got, 0), buffer.count)
+    r.append(data: UnsafeRawBufferPointer(rebasing: buffer.prefix(kept)))
+  }
+
+  // MARK: Ending
+
+  /// Shuts down one or both directions. The corresponding C function is `shutdown(2)`.
+  public func shutdown(_ how: ShutdownHow = .readWrite) throws(SocketError) {
+    let result = perform(SOCKSCOPE_CALL_SHUTDOWN, fd: rawValue, retryOnInterrupt: false) {
+      Int(system_shutdown(rawValue, how.rawValue))
+    } record: { r, _ in
+      r.identify(DescriptorCache.info(rawValue))
+      r.record.a0 = Int64(how.rawValue)
+      r.append()
+    }
+    _ = try result.get(call: "shutdown")
+  }
+
+  /// Closes the descriptor. Never retried: after EINTR the descriptor is already released on
+  /// Linux. The corresponding C function is `close(2)`.
+  public func close() throws(SocketError) {
+    let info = sockscope_log_is_open() != 0 ? DescriptorCache.info(rawValue) : sockscope_fd_info()
+    DescriptorCache.forget(rawValue)
+    let result = perform(SOCKSCOPE_CALL_CLOSE, fd: rawValue, retryOnInterrupt: false) {
+      Int(system_close(rawValue))
+    } record: { r, _ in
+      r.identify(info)
+      r.append()
+    }
+    _ = try result.get(call: "close")
+  }
+
+  // MARK: Inspecting
+
+  /// The socket's own address. The corresponding C function is `getsockname(2)`.
+  public func localAddress() throws(SocketError) -> UnixAddress {
+    try nameQuery(SOCKSCOPE_CALL_GETSOCKNAME, "getsockname") { system_getsockname(rawValue, $0, $1) }
+  }
+
+  /// The connected peer's address. The corresponding C function is `getpeername(2)`.
+  public func peerAddress() throws(SocketError) -> UnixAddress {
+    try nameQuery(SOCKSCOPE_CALL_GETPEERNAME, "getpeername") { system_getpeername(rawValue, $0, $1) }
+  }
+
+  private func nameQuery(
+    _ call: sockscope_call, _ name: String,
+    _ body: (UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> CInt
+  ) throws(SocketError) -> UnixAddress {
+    var storage = sockaddr_un()
+    var length = socklen_t(MemoryLayout<sockaddr_un>.size)
+    let result = withUnsafeMutablePointer(to: &storage) { p in
+      p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+        perform(call, fd: rawValue, retryOnInterrupt: false) { Int(body(sa, &length)) } record: { r, got in
+          r.identify(DescriptorCache.info(rawValue))
+          if got == 0 { r.address = UnixAddress(storage: p.pointee, length: length).sunPathBytes }
+          r.record.a0 = Int64(AF_UNIX)
+          r.append()
+        }
+      }
+    }
+    _ = try result.get(call: name)
+    return UnixAddress(storage: storage, length: length)
+  }
+
+  /// Sets an integer socket option. The corresponding C function is `setsockopt(2)`.
+  public func setOption(level: CInt = 1 /* SOL_SOCKET */, _ option: CInt, to value: CInt) throws(SocketError) {
+    var v = value
+    let result = perform(SOCKSCOPE_CALL_SETSOCKOPT, fd: rawValue, retryOnInterrupt: false) {
+      Int(system_setsockopt(rawValue, level, option, &v, socklen_t(MemoryLayout<CInt>.size)))
+    } record: { r, _ in
+      r.identify(DescriptorCache.info(rawValue))
+      r.record.a0 = Int64(level)
+      r.record.a1 = Int64(option)
+      r.record.a2 = Int64(value)
+      r.record.a3 = Int64(MemoryLayout<CInt>.size)
+      r.append()
+    }
+    _ = try result.get(call: "setsockopt")
+  }
+}
+
+/// Fills a record's address fields for bind and connect.
+private func describe(_ address: UnixAddress, length: socklen_t, into r: inout CallRecord) {
+  r.address = address.sunPathBytes
+  r.record.a0 = Int64(length)
+  r.record.a1 = Int64(AF_UNIX)
+  if r.record.ret == 0, let path = address.path { r.record.path_ino = sockscope_path_inode(path) }
+}
+
+/// Runs one system call, retrying on EINTR when asked, and records each attempt while recording.
+///
+/// `record` receives the record so far and the call's return value; it fills in what is specific
+/// to the call and appends it. Untraced, this costs one load and one branch around the call.
+@inline(__always)
+func perform(
+  _ call: sockscope_call, fd: CInt, retryOnInterrupt: Bool, _ body: () -> Int,
+  record: (inout CallRecord, Int) -> Void
+) -> Result<Int, Errno> {
+  let recording = sockscope_log_is_open() != 0
+  while true {
+    let start = recording ? sockscope_now_ns() : 0
+    let ret = body()
+    let err = ret == -1 ? errno : 0
+    if _slowPath(recording) {
+      var r = CallRecord(call, fd: fd, start: start, ret: ret, err: err)
+      record(&r, ret)
+      errno = err
+    }
+    if ret != -1 { return .success(ret) }
+    if err == EINTR && retryOnInterrupt { continue }
+    return .failure(Errno(rawValue: err))
+  }
+}

@@ -1,0 +1,360 @@
+/// A JSON value whose objects keep their keys in order, so a trace written twice reads the same.
+public enum JSONValue: Sendable, Equatable {
+  case null
+  case bool(Bool)
+  case int(Int64)
+  case double(Double)
+  case string(String)
+  case array([JSONValue])
+  case object(JSONObject)
+
+  /// The value as an integer, when it is one.
+  public var intValue: Int64? {
+    if case .int(let v) = self { return v }
+    return nil
+  }
+
+  /// The value as a string, when it is one.
+  public var stringValue: String? {
+    if case .string(let v) = self { return v }
+    return nil
+  }
+
+  /// The value as an object, when it is one.
+  public var objectValue: JSONObject? {
+    if case .object(let v) = self { return v }
+    return nil
+  }
+
+  /// The value as an array, when it is one.
+  public var arrayValue: [JSONValue]? {
+    if case .array(let v) = self { return v }
+    return nil
+  }
+
+  /// The value as a Boolean, when it is one.
+  public var boolValue: Bool? {
+    if case .bool(let v) = self { return v }
+    return nil
+  }
+
+  /// A short name of the value's JSON type, for error messages.
+  public var typeName: String {
+    switch self {
+    case .null: "null"
+    case .bool: "boolean"
+    case .int: "integer"
+    case .double: "number"
+    case .string: "string"
+    case .array: "array"
+    case .object: "object"
+    }
+  }
+}
+
+/// A JSON object with its keys in insertion order.
+public struct JSONObject: Sendable, Equatable, Sequence {
+  /// One key and its value.
+  public struct Member: Sendable, Equatable {
+    public var key: String
+    public var value: JSONValue
+  }
+
+  public private(set) var members: [Member] = []
+
+  public init() {}
+
+  public init(_ pairs: KeyValuePairs<String, JSONValue>) {
+    for (key, value) in pairs { self[key] = value }
+  }
+
+  /// The value for `key`; setting `nil` removes it, setting an existing key replaces it in place.
+  public subscript(key: String) -> JSONValue? {
+    get { members.first { $0.key == key }?.value }
+    set {
+      if let i = members.firstIndex(where: { $0.key == key }) {
+        if let newValue { members[i].value = newValue } else { members.remove(at: i) }
+      } else if let newValue {
+        members.append(Member(key: key, value: newValue))
+      }
+    }
+  }
+
+  public var keys: [String] { members.map(\.key) }
+  public var isEmpty: Bool { members.isEmpty }
+
+  public func makeIterator() -> IndexingIterator<[Member]> { members.makeIterator() }
+}
+
+/// Why a text is not JSON, and where.
+public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// 1-based column (in bytes) where reading stopped.
+  public var column: Int
+  public var message: String
+  public var description: String { "column \(column): \(message)" }
+}
+
+extension JSONValue {
+  /// Nesting deeper than this is refused, so hostile input cannot exhaust the stack.
+  public static let maximumDepth = 64
+
+  /// Parses one JSON text that must fill `bytes` (surrounding white space allowed).
+  public static func parse<Bytes: Collection<UInt8>>(_ bytes: Bytes) throws(JSONSyntaxError) -> JSONValue {
+    var parser = JSONParser(bytes: Array(bytes))
+    return try parser.parseDocument()
+  }
+
+  /// Parses one JSON text.
+  public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
+    try parse(Array(text.utf8))
+  }
+}
+
+private struct JSONParser {
+  let bytes: [UInt8]
+  var i = 0
+
+  init(bytes: [UInt8]) { self.bytes = bytes }
+
+  func fail(_ message: String) -> JSONSyntaxError { JSONSyntaxError(column: i + 1, message: message) }
+
+  mutating func parseDocument() throws(JSONSyntaxError) -> JSONValue {
+    skipSpace()
+    let value = try parseValue(depth: 0)
+    skipSpace()
+    guard i == bytes.count else { throw fail("unexpected text after the JSON value") }
+    return value
+  }
+
+  mutating func skipSpace() {
+    while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x09 || bytes[i] == 0x0A || bytes[i] == 0x0D {
+      i += 1
+    }
+  }
+
+  mutating func parseValue(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+    guard depth < JSONValue.maximumDepth else { throw fail("nested deeper than \(JSONValue.maximumDepth)") }
+    guard i < bytes.count else { throw fail("unexpected end of line (the line may be cut short)") }
+    switch bytes[i] {
+    case UInt8(ascii: "{"): return try parseObject(depth: depth)
+    case UInt8(ascii: "["): return try parseArray(depth: depth)
+    case UInt8(ascii: "\""): return .string(try parseString())
+    case UInt8(ascii: "t"): try expectWord("true"); return .bool(true)
+    case UInt8(ascii: "f"): try expectWord("false"); return .bool(false)
+    case UInt8(ascii: "n"): try expectWord("null"); return .null
+    case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
+    default: throw fail("unexpected character '\(Unicode.Scalar(bytes[i]))'")
+    }
+  }
+
+  mutating func expectWord(_ word: String) throws(JSONSyntaxError) {
+    let w = word.utf8
+    guard i + w.count <= bytes.count, bytes[i..<(i + w.count)].elementsEqual(w) else {
+      throw fail("expected \(word)")
+    }
+    i += w.count
+  }
+
+  mutating func parseObject(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+    i += 1
+    var object = JSONObject()
+    skipSpace()
+    if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
+      i += 1
+      return .object(object)
+    }
+    while true {
+      skipSpace()
+      guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail("expected a key in quotes") }
+      let key = try parseString()
+      skipSpace()
+      guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail("expected ':' after key") }
+      i += 1
+      skipSpace()
+      let value = try parseValue(depth: depth + 1)
+      guard object[key] == nil else { throw fail("duplicate key \"\(key)\"") }
+      object[key] = value
+      skipSpace()
+      guard i < bytes.count else { throw fail("unexpected end of line inside an object") }
+      if bytes[i] == UInt8(ascii: ",") {
+        i += 1
+        continue
+      }
+      guard bytes[i] == UInt8(ascii: "}") else { throw fail("expected ',' or '}'") }
+      i += 1
+      return .object(object)
+    }
+  }
+
+  mutating func parseArray(depth: Int) throws(JSONSyntaxError) -> JSONValue {
+    i += 1
+    var array: [JSONValue] = []
+    skipSpace()
+    if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
+      i += 1
+      return .array(array)
+    }
+    while true {
+      skipSpace()
+      array.append(try parseValue(depth: depth + 1))
+      skipSpace()
+      guard i < bytes.count else { throw fail("unexpected end of line inside an array") }
+      if bytes[i] == UInt8(ascii: ",") {
+        i += 1
+        continue
+      }
+      guard bytes[i] == UInt8(ascii: "]") else { throw fail("expected ',' or ']'") }
+      i += 1
+      return .array(array)
+    }
+  }
+
+  mutating func parseNumber() throws(JSONSyntaxError) -> JSONValue {
+    let start = i
+    if bytes[i] == UInt8(ascii: "-") { i += 1 }
+    var isInteger = true
+    while i < bytes.count {
+      let c = bytes[i]
+      if c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") {
+        i += 1
+      } else if c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")
+        || c == UInt8(ascii: "+") || c == UInt8(ascii: "-")
+      {
+        isInteger = false
+        i += 1
+      } else {
+        break
+      }
+    }
+    let text = String(decoding: bytes[start..<i], as: UTF8.self)
+    if isInteger, let v = Int64(text) { return .int(v) }
+    guard let d = Double(text), d.isFinite else {
+      i = start
+      throw fail("malformed number '\(text)'")
+    }
+    return .double(d)
+  }
+
+  mutating func parseString() throws(JSONSyntaxError) -> String {
+    i += 1
+    var out: [UInt8] = []
+    while i < bytes.count {
+      let c = bytes[i]
+      switch c {
+      case UInt8(ascii: "\""):
+        i += 1
+        guard let s = String(validating: out, as: UTF8.self) else { throw fail("string is not valid UTF-8") }
+        return s
+      case UInt8(ascii: "\\"):
+        i += 1
+        guard i < bytes.count else { throw fail("unexpected end of line in an escape") }
+        let e = bytes[i]
+        i += 1
+        switch e {
+        case UInt8(ascii: "\""): out.append(0x22)
+        case UInt8(ascii: "\\"): out.append(0x5C)
+        case UInt8(ascii: "/"): out.append(0x2F)
+        case UInt8(ascii: "b"): out.append(0x08)
+        case UInt8(ascii: "f"): out.append(0x0C)
+        case UInt8(ascii: "n"): out.append(0x0A)
+        case UInt8(ascii: "r"): out.append(0x0D)
+        case UInt8(ascii: "t"): out.append(0x09)
+        case UInt8(ascii: "u"):
+          var scalar = try parseHex4()
+          if (0xD800..<0xDC00).contains(scalar) {
+            guard i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else {
+              throw fail("unpaired surrogate")
+            }
+            i += 2
+            let low = try parseHex4()
+            guard (0xDC00..<0xE000).contains(low) else { throw fail("unpaired surrogate") }
+            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+          }
+          guard let u = Unicode.Scalar(scalar) else { throw fail("invalid \\u escape") }
+          out.append(contentsOf: Array(String(Character(u)).utf8))
+        default:
+          i -= 1
+          throw fail("invalid escape '\\\(Unicode.Scalar(e))'")
+        }
+      case 0..<0x20:
+        throw fail("control character in a string (a raw newline or tab must be escaped)")
+      default:
+        out.append(c)
+        i += 1
+      }
+    }
+    throw fail("unterminated string (the line may be cut short)")
+  }
+
+  mutating func parseHex4() throws(JSONSyntaxError) -> UInt32 {
+    guard i + 4 <= bytes.count else { throw fail("short \\u escape") }
+    var v: UInt32 = 0
+    for _ in 0..<4 {
+      let c = bytes[i]
+      let d: UInt8
+      switch c {
+      case UInt8(ascii: "0")...UInt8(ascii: "9"): d = c - UInt8(ascii: "0")
+      case UInt8(ascii: "a")...UInt8(ascii: "f"): d = c - UInt8(ascii: "a") + 10
+      case UInt8(ascii: "A")...UInt8(ascii: "F"): d = c - UInt8(ascii: "A") + 10
+      default: throw fail("invalid hex digit in \\u escape")
+      }
+      v = v << 4 | UInt32(d)
+      i += 1
+    }
+    return v
+  }
+}
+
+extension JSONValue {
+  /// The value as one line of compact JSON (non-ASCII text stays as UTF-8).
+  public var jsonText: String {
+    var out = ""
+    write(to: &out)
+    return out
+  }
+
+  /// Appends the value as compact JSON.
+  public func write(to out: inout String) {
+    switch self {
+    case .null: out += "null"
+    case .bool(let b): out += b ? "true" : "false"
+    case .int(let v): out += String(v)
+    case .double(let d): out += d.isFinite ? "\(d)" : "null"
+    case .string(let s): JSONValue.writeString(s, to: &out)
+    case .array(let items):
+      out += "["
+      for (n, item) in items.enumerated() {
+        if n > 0 { out += "," }
+        item.write(to: &out)
+      }
+      out += "]"
+    case .object(let object):
+      out += "{"
+      for (n, member) in object.members.enumerated() {
+        if n > 0 { out += "," }
+        JSONValue.writeString(member.key, to: &out)
+        out += ":"
+        member.value.write(to: &out)
+      }
+      out += "}"
+    }
+  }
+
+  static func writeString(_ s: String, to out: inout String) {
+    out += "\""
+    for scalar in s.unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      case "\u{2028}", "\u{2029}", "\u{0}"..."\u{1F}", "\u{7F}":
+        let hex = String(scalar.value, radix: 16)
+        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+      default: out.unicodeScalars.append(scalar)
+      }
+    }
+    out += "\""
+  }
+}

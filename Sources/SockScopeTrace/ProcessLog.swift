@@ -1,0 +1,217 @@
+import CSockScopeLog
+import Foundation
+
+/// One process's binary log (`*.sslog`), read back into events.
+///
+/// The layout is defined by `Sources/CSockScopeLog/include/sockscope_log.h` and documented in
+/// docs/trace-format.md. Reading never traps on damaged input: a damaged record is reported and
+/// skipped, and everything readable around it is kept.
+public struct ProcessLog: Sendable {
+  public static let fileExtension = "sslog"
+
+  public var path: String
+  public var process: TracedProcess
+  /// CLOCK_MONOTONIC and CLOCK_REALTIME when the log was opened.
+  public var startMonotonic: UInt64
+  public var startRealtime: UInt64
+  public var captureLimit: Int
+  /// The process's events in its own order (index is the position in this log).
+  public var events: [TraceEvent]
+  /// What was wrong with the file, in words for the user.
+  public var problems: [String]
+
+  /// Reads the log at `path`.
+  public static func read(path: String) throws(TraceFileError) -> ProcessLog {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw TraceFileError(path: path, message: "cannot be read (check that it exists and its permissions)")
+    }
+    return try decode(Array(data), path: path)
+  }
+
+  /// Decodes the bytes of a log; `path` names it in messages.
+  public static func decode(_ bytes: [UInt8], path: String) throws(TraceFileError) -> ProcessLog {
+    let headerSize = Int(SOCKSCOPE_LOG_HEADER_SIZE)
+    guard bytes.count >= MemoryLayout<sockscope_log_header>.size else {
+      throw TraceFileError(path: path, message: "too short to be a SockScope log (\(bytes.count) bytes)")
+    }
+    let header = bytes.withUnsafeBytes { $0.loadUnaligned(as: sockscope_log_header.self) }
+    let magic = withUnsafeBytes(of: header.magic) { Array($0) }
+    guard magic == Array(SOCKSCOPE_LOG_MAGIC.utf8) else {
+      throw TraceFileError(path: path, message: "not a SockScope log (wrong magic)")
+    }
+    guard header.version == SOCKSCOPE_LOG_VERSION, Int(header.header_size) == headerSize else {
+      throw TraceFileError(
+        path: path,
+        message: "log format version \(header.version) is not the one this sockscope reads (\(SOCKSCOPE_LOG_VERSION))")
+    }
+    let role = cString(header.role)
+    let pid = header.pid
+    var problems: [String] = []
+    var events: [TraceEvent] = []
+    var offset = headerSize
+    let recordSize = MemoryLayout<sockscope_record>.size
+    let magicWord = SOCKSCOPE_RECORD_MAGIC
+
+    while offset + recordSize <= bytes.count {
+      let record = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: sockscope_record.self) }
+      if record.magic == 0 { break }  // The end: nothing was committed past here.
+      let size = Int(record.size)
+      let body = recordSize + Int(record.addr_len) + Int(record.data_len)
+      guard record.magic == magicWord, size % 8 == 0, size >= body, offset + size <= bytes.count else {
+        // Resynchronise on the next record magic at an 8-byte boundary.
+        var next = offset + 8
+        while next + recordSize <= bytes.count {
+          let word = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: next, as: UInt32.self) }
+          if word == magicWord { break }
+          next += 8
+        }
+        problems.append("\(path): damaged record at byte \(offset); skipped \(next - offset) bytes")
+        offset = next
+        continue
+      }
+      let addrStart = offset + recordSize
+      let address = Array(bytes[addrStart..<(addrStart + Int(record.addr_len))])
+      let dataStart = addrStart + Int(record.addr_len)
+      let payload = Array(bytes[dataStart..<(dataStart + Int(record.data_len))])
+      if let event = RecordDecoder.event(record, address: address, payload: payload, role: role, pid: pid) {
+        events.append(event)
+      } else {
+        problems.append("\(path): record \(record.seq) has unknown call code \(record.call); skipped")
+      }
+      offset += size
+    }
+    let closed = header.state == SOCKSCOPE_LOG_CLOSED.rawValue
+    if !closed {
+      problems.append(
+        "pid \(pid) (\(role)): its log was never closed, so the process ended abruptly (killed or crashed); "
+          + "the \(events.count) events it recorded up to then are kept, the call in flight is not")
+    }
+    if header.dropped > 0 {
+      problems.append("pid \(pid) (\(role)): \(header.dropped) events were lost: no disk space could be reserved")
+    }
+    let process = TracedProcess(
+      pid: pid, ppid: header.ppid, role: role, executable: cString(header.exe), events: events.count,
+      ending: closed ? .closed : .cut, dropped: header.dropped)
+    return ProcessLog(
+      path: path, process: process, startMonotonic: header.start_mono_ns, startRealtime: header.start_real_ns,
+      captureLimit: Int(header.capture_limit), events: events, problems: problems)
+  }
+
+  private static func cString<T>(_ tuple: T) -> String {
+    withUnsafeBytes(of: tuple) { raw in
+      let bytes = raw.prefix { $0 != 0 }
+      return String(decoding: bytes, as: UTF8.self)
+    }
+  }
+}
+
+/// Turns one binary record into an event with named arguments. The meaning of a0...a3 per call
+/// is the table in docs/trace-format.md.
+enum RecordDecoder {
+  static let unixFamily: Int64 = 1
+
+  static func event(
+    _ r: sockscope_record, address: [UInt8], payload: [UInt8], role: String, pid: Int32
+  ) -> TraceEvent? {
+    guard let call = SocketCall(logCode: r.call) else { return nil }
+    var args = JSONObject()
+    var data: Payload?
+    let isDatagram = r.flags & UInt16(SOCKSCOPE_FLAG_DATAGRAM.rawValue) != 0
+    let failed = r.err != 0
+    let moved = UInt64(max(r.ret, 0))
+
+    func addr(_ family: Int64) -> JSONValue {
+      var o = JSONObject()
+      if family != unixFamily && family != 0 {
+        o["family"] = .string(ArgumentNames.domain(family))
+      } else if address.isEmpty {
+        o["unnamed"] = .bool(true)
+      } else if address[0] == 0 {
+        o["abstract"] = .string(escaped(address.dropFirst()))
+      } else {
+        o["path"] = .string(escaped(address.prefix { $0 != 0 }))
+      }
+      if r.path_ino != 0 { o["ino"] = .int(Int64(clamping: r.path_ino)) }
+      return .object(o)
+    }
+
+    switch call {
+    case .socket, .socketpair:
+      args["domain"] = .string(ArgumentNames.domain(r.a0))
+      args["type"] = .string(ArgumentNames.socketType(r.a1))
+      args["protocol"] = .int(r.a2)
+      if call == .socketpair && !failed { args["fds"] = .array([.int(Int64(r.fd)), .int(r.a3)]) }
+    case .bind, .connect:
+      args["addr"] = addr(r.a1)
+      args["addrlen"] = .int(r.a0)
+    case .listen:
+      args["backlog"] = .int(r.a0)
+    case .accept, .accept4:
+      if call == .accept4 { args["flags"] = .string(ArgumentNames.acceptFlags(r.a0)) }
+      if !failed {
+        if r.a3 != 0 || !address.isEmpty { args["addr"] = addr(r.a3) }
+        var s = JSONObject()
+        s["ino"] = .int(r.a1)
+        if r.a2 != 0 { s["peer"] = .int(r.a2) }
+        args["new_sock"] = .object(s)
+      }
+    case .send, .sendto, .sendmsg, .write:
+      args["len"] = .int(r.a0)
+      if call != .write { args["flags"] = .string(ArgumentNames.messageFlags(r.a1)) }
+      if call == .sendto && (r.a3 != 0 || !address.isEmpty) { args["addr"] = addr(r.a3) }
+      if call == .sendmsg {
+        if !address.isEmpty { args["addr"] = addr(unixFamily) }
+        args["iovlen"] = .int(r.a2)
+        args["controllen"] = .int(r.a3)
+      }
+      if !failed { data = Payload(capturing: payload, length: moved, limit: payload.count) }
+    case .recv, .recvfrom, .recvmsg, .read:
+      args["len"] = .int(r.a0)
+      if call != .read { args["flags"] = .string(ArgumentNames.messageFlags(r.a1)) }
+      if call == .recvmsg {
+        args["msg_flags"] = .string(ArgumentNames.messageFlags(r.a2))
+        args["controllen"] = .int(r.a3)
+      }
+      if (call == .recvfrom || call == .recvmsg) && !failed && !address.isEmpty { args["addr"] = addr(unixFamily) }
+      if !failed {
+        data = Payload(
+          capturing: payload, length: moved, limit: payload.count, datagramLength: isDatagram ? r.full_len : nil)
+      }
+    case .shutdown:
+      args["how"] = .string(ArgumentNames.shutdownHow(r.a0))
+    case .close:
+      break
+    case .unlink:
+      args["path"] = .string(escaped(address.prefix { $0 != 0 }))
+      if r.path_ino != 0 { args["ino"] = .int(Int64(clamping: r.path_ino)) }
+    case .getsockname, .getpeername:
+      if !failed { args["addr"] = addr(r.a0) }
+    case .setsockopt:
+      args["level"] = .string(ArgumentNames.level(r.a0))
+      args["optname"] = .string(ArgumentNames.socketOption(r.a1, level: r.a0))
+      args["value"] = .int(r.a2)
+      args["optlen"] = .int(r.a3)
+    case .output:
+      args["stream"] = .string(r.fd == 2 ? "stderr" : "stdout")
+      data = Payload(capturing: payload, length: r.full_len, limit: payload.count)
+    }
+
+    var socket: SocketIdentity?
+    if r.sock_ino != 0 { socket = SocketIdentity(inode: r.sock_ino, peer: r.peer_ino == 0 ? nil : r.peer_ino) }
+    return TraceEvent(
+      time: r.t_ns, duration: r.dur_ns, pid: pid, tid: r.tid, seq: r.seq, role: role, call: call,
+      fd: r.fd >= 0 ? r.fd : nil, args: args, ret: r.ret,
+      failure: failed ? ArgumentNames.failure(errno: r.err) : nil, socket: socket, data: data)
+  }
+
+  /// A path or abstract name as text; bytes that are not UTF-8 become `\xNN`, as strace shows them.
+  static func escaped(_ bytes: some Collection<UInt8>) -> String {
+    if let s = String(validating: Array(bytes), as: UTF8.self) { return s }
+    return bytes.map { $0 >= 0x20 && $0 < 0x7F ? String(UnicodeScalar($0)) : "\\x" + hex2($0) }.joined()
+  }
+
+  static func hex2(_ b: UInt8) -> String {
+    let s = String(b, radix: 16)
+    return s.count == 1 ? "0" + s : s
+  }
+}

@@ -1,0 +1,395 @@
+// The mapping between the model and the JSON of one trace line. Decoding checks every field as
+// Resources/trace.schema.json does and reports each problem with its field path, so `validate`, the
+// player and the renderers all accept exactly the same lines.
+
+/// A problem found in a trace: where it is and what is wrong.
+public struct TraceProblem: Sendable, Equatable, CustomStringConvertible {
+  /// The file, as the user named it.
+  public var file: String
+  /// 1-based line number, or 0 when the problem concerns the whole file.
+  public var line: Int
+  /// The field path, such as `args.addr.path`, when one field is at fault.
+  public var field: String?
+  public var message: String
+
+  public init(file: String, line: Int, field: String? = nil, message: String) {
+    self.file = file
+    self.line = line
+    self.field = field
+    self.message = message
+  }
+
+  public var description: String {
+    let place = line > 0 ? "\(file):\(line)" : file
+    if let field { return "\(place): field \"\(field)\": \(message)" }
+    return "\(place): \(message)"
+  }
+}
+
+extension TraceEvent {
+  /// The event as one trace line's object, keys in documented order.
+  public var json: JSONObject {
+    var o = JSONObject()
+    o["index"] = .int(Int64(index))
+    o["t_ns"] = .int(Int64(clamping: time))
+    o["dur_ns"] = .int(Int64(clamping: duration))
+    o["pid"] = .int(Int64(pid))
+    o["tid"] = .int(Int64(tid))
+    o["seq"] = .int(Int64(clamping: seq))
+    o["role"] = .string(role)
+    o["call"] = .string(call.rawValue)
+    if let fd { o["fd"] = .int(Int64(fd)) }
+    o["args"] = .object(args)
+    o["ret"] = .int(ret)
+    if let failure {
+      o["errno"] = .string(failure.name)
+      o["error"] = .string(failure.message)
+    }
+    if let socket { o["sock"] = .object(socket.json) }
+    if let data { o["data"] = .object(data.json) }
+    if let flow { o["flow"] = .int(Int64(flow)) }
+    if !flows.isEmpty { o["flows"] = .array(flows.map { .int(Int64($0)) }) }
+    return o
+  }
+}
+
+extension SocketIdentity {
+  var json: JSONObject {
+    var o = JSONObject()
+    o["ino"] = .int(Int64(clamping: inode))
+    if let peer { o["peer"] = .int(Int64(clamping: peer)) }
+    return o
+  }
+}
+
+extension Payload {
+  var json: JSONObject {
+    var o = JSONObject()
+    o["len"] = .int(Int64(clamping: length))
+    if let text {
+      o["captured"] = .int(Int64(bytes.count))
+      o["text"] = .string(text)
+    } else {
+      o["captured"] = .int(Int64(bytes.count))
+      o["hex"] = .string(bytes.hexString)
+    }
+    if isTruncated { o["truncated"] = .bool(true) }
+    if let datagramLength { o["datagram_len"] = .int(Int64(clamping: datagramLength)) }
+    return o
+  }
+}
+
+extension TraceHeader {
+  /// The header as the first line's object.
+  public var json: JSONObject {
+    var o = JSONObject()
+    o["format"] = .string("sockscope-trace")
+    o["version"] = .int(Int64(version))
+    o["clock"] = .string("CLOCK_MONOTONIC")
+    o["t0_ns"] = .int(Int64(clamping: t0))
+    if let started { o["started"] = .string(started) }
+    if let captureLimit { o["capture_limit"] = .int(Int64(captureLimit)) }
+    o["processes"] = .array(
+      processes.map { p in
+        var po = JSONObject()
+        po["pid"] = .int(Int64(p.pid))
+        po["ppid"] = .int(Int64(p.ppid))
+        po["role"] = .string(p.role)
+        po["exe"] = .string(p.executable)
+        po["events"] = .int(Int64(p.events))
+        po["ended"] = .string(p.ending.rawValue)
+        if p.dropped > 0 { po["dropped"] = .int(Int64(clamping: p.dropped)) }
+        return .object(po)
+      })
+    if !problems.isEmpty { o["problems"] = .array(problems.map { .string($0) }) }
+    return o
+  }
+}
+
+extension Array where Element == UInt8 {
+  /// Lower-case hex, two digits a byte.
+  public var hexString: String {
+    let digits = Array("0123456789abcdef".utf8)
+    var out = [UInt8]()
+    out.reserveCapacity(count * 2)
+    for b in self {
+      out.append(digits[Int(b >> 4)])
+      out.append(digits[Int(b & 0xF)])
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  /// Bytes from lower- or upper-case hex; nil when `hex` is not an even run of hex digits.
+  public init?(hex: String) {
+    var bytes: [UInt8] = []
+    var high: UInt8?
+    for c in hex.utf8 {
+      let v: UInt8
+      switch c {
+      case UInt8(ascii: "0")...UInt8(ascii: "9"): v = c - UInt8(ascii: "0")
+      case UInt8(ascii: "a")...UInt8(ascii: "f"): v = c - UInt8(ascii: "a") + 10
+      case UInt8(ascii: "A")...UInt8(ascii: "F"): v = c - UInt8(ascii: "A") + 10
+      default: return nil
+      }
+      if let h = high {
+        bytes.append(h << 4 | v)
+        high = nil
+      } else {
+        high = v
+      }
+    }
+    guard high == nil else { return nil }
+    self = bytes
+  }
+}
+
+/// Reads one line's object, collecting every problem instead of stopping at the first.
+struct LineDecoder {
+  var problems: [(field: String?, message: String)] = []
+
+  mutating func problem(_ field: String?, _ message: String) { problems.append((field, message)) }
+
+  mutating func required(_ o: JSONObject, _ key: String, in path: String = "") -> JSONValue? {
+    guard let v = o[key] else {
+      problem(path + key, "missing (required)")
+      return nil
+    }
+    return v
+  }
+
+  mutating func int(_ v: JSONValue?, _ field: String, minimum: Int64? = nil) -> Int64? {
+    guard let v else { return nil }
+    guard let i = v.intValue else {
+      problem(field, "expected an integer, found \(v.typeName)")
+      return nil
+    }
+    if let minimum, i < minimum {
+      problem(field, "must be at least \(minimum), found \(i)")
+      return nil
+    }
+    return i
+  }
+
+  mutating func string(_ v: JSONValue?, _ field: String) -> String? {
+    guard let v else { return nil }
+    guard let s = v.stringValue else {
+      problem(field, "expected a string, found \(v.typeName)")
+      return nil
+    }
+    return s
+  }
+
+  mutating func object(_ v: JSONValue?, _ field: String) -> JSONObject? {
+    guard let v else { return nil }
+    guard let o = v.objectValue else {
+      problem(field, "expected an object, found \(v.typeName)")
+      return nil
+    }
+    return o
+  }
+
+  // MARK: Header
+
+  mutating func header(_ o: JSONObject) -> TraceHeader? {
+    let format = string(required(o, "format"), "format")
+    if let format, format != "sockscope-trace" {
+      problem("format", "expected \"sockscope-trace\", found \"\(format)\"")
+    }
+    let version = int(required(o, "version"), "version", minimum: 1)
+    if let version, version > Int64(TraceHeader.currentVersion) {
+      problem(
+        "version",
+        "this trace is format version \(version); this sockscope reads version \(TraceHeader.currentVersion): update sockscope"
+      )
+    }
+    if let clock = string(required(o, "clock"), "clock"), clock != "CLOCK_MONOTONIC" {
+      problem("clock", "expected \"CLOCK_MONOTONIC\", found \"\(clock)\"")
+    }
+    let t0 = int(required(o, "t0_ns"), "t0_ns", minimum: 0)
+    let started = string(o["started"], "started")
+    let capture = int(o["capture_limit"], "capture_limit", minimum: 0)
+    var processes: [TracedProcess] = []
+    if let list = required(o, "processes") {
+      if let items = list.arrayValue {
+        for (n, item) in items.enumerated() {
+          if let p = process(item, "processes[\(n)]") { processes.append(p) }
+        }
+      } else {
+        problem("processes", "expected an array, found \(list.typeName)")
+      }
+    }
+    var problemTexts: [String] = []
+    if let list = o["problems"] {
+      if let items = list.arrayValue {
+        for (n, item) in items.enumerated() {
+          if let s = string(item, "problems[\(n)]") { problemTexts.append(s) }
+        }
+      } else {
+        problem("problems", "expected an array, found \(list.typeName)")
+      }
+    }
+    guard problems.isEmpty, let version, let t0 else { return nil }
+    return TraceHeader(
+      version: Int(version), t0: UInt64(t0), started: started, captureLimit: capture.map { Int($0) },
+      processes: processes, problems: problemTexts)
+  }
+
+  mutating func process(_ v: JSONValue, _ path: String) -> TracedProcess? {
+    guard let o = object(v, path) else { return nil }
+    let pid = int(required(o, "pid", in: path + "."), path + ".pid")
+    let ppid = int(o["ppid"], path + ".ppid")
+    let role = string(required(o, "role", in: path + "."), path + ".role")
+    let exe = string(o["exe"], path + ".exe")
+    let events = int(required(o, "events", in: path + "."), path + ".events", minimum: 0)
+    let endedText = string(required(o, "ended", in: path + "."), path + ".ended")
+    let ending = endedText.flatMap(ProcessEnding.init(rawValue:))
+    if let endedText, ending == nil {
+      problem(path + ".ended", "expected \"closed\" or \"cut\", found \"\(endedText)\"")
+    }
+    let dropped = int(o["dropped"], path + ".dropped", minimum: 0)
+    guard let pid, let role, let events, let ending else { return nil }
+    return TracedProcess(
+      pid: Int32(truncatingIfNeeded: pid), ppid: Int32(truncatingIfNeeded: ppid ?? 0), role: role,
+      executable: exe ?? "", events: Int(events), ending: ending, dropped: UInt64(dropped ?? 0))
+  }
+
+  // MARK: Event
+
+  mutating func event(_ o: JSONObject) -> TraceEvent? {
+    let index = int(required(o, "index"), "index", minimum: 0)
+    let time = int(required(o, "t_ns"), "t_ns", minimum: 0)
+    let duration = int(required(o, "dur_ns"), "dur_ns", minimum: 0)
+    let pid = int(required(o, "pid"), "pid")
+    let tid = int(required(o, "tid"), "tid")
+    let seq = int(required(o, "seq"), "seq", minimum: 0)
+    let role = string(required(o, "role"), "role")
+    let callName = string(required(o, "call"), "call")
+    let call = callName.flatMap(SocketCall.init(rawValue:))
+    if let callName, call == nil {
+      problem("call", "unknown call \"\(callName)\" (known: \(SocketCall.allCases.map(\.rawValue).joined(separator: ", ")))")
+    }
+    let fd = int(o["fd"], "fd")
+    let args = object(required(o, "args"), "args")
+    if let args { checkArgs(args) }
+    let ret = int(required(o, "ret"), "ret")
+    let errnoName = string(o["errno"], "errno")
+    let message = string(o["error"], "error")
+    if let errnoName, !Self.isErrnoName(errnoName) {
+      problem("errno", "expected an errno symbol such as \"ENOENT\", found \"\(errnoName)\"")
+    }
+    if (o["errno"] == nil) != (o["error"] == nil) {
+      problem(o["errno"] == nil ? "errno" : "error", "\"errno\" and \"error\" go together")
+    }
+    let socket = o["sock"].flatMap { identity($0, "sock") }
+    let data = o["data"].flatMap { payload($0, "data") }
+    let flow = int(o["flow"], "flow", minimum: 1)
+    var flows: [Int] = []
+    if let list = o["flows"] {
+      if let items = list.arrayValue {
+        for (n, item) in items.enumerated() {
+          if let f = int(item, "flows[\(n)]", minimum: 1) { flows.append(Int(f)) }
+        }
+      } else {
+        problem("flows", "expected an array, found \(list.typeName)")
+      }
+    }
+    guard problems.isEmpty, let index, let time, let duration, let pid, let tid, let seq, let role, let call,
+      let args, let ret
+    else { return nil }
+    return TraceEvent(
+      index: Int(index), time: UInt64(time), duration: UInt64(duration), pid: Int32(truncatingIfNeeded: pid),
+      tid: Int32(truncatingIfNeeded: tid), seq: UInt64(seq), role: role, call: call,
+      fd: fd.map { Int32(truncatingIfNeeded: $0) }, args: args, ret: ret,
+      failure: errnoName.map { CallFailure(name: $0, message: message ?? "") }, socket: socket, data: data,
+      flow: flow.map { Int($0) }, flows: flows)
+  }
+
+  static func isErrnoName(_ s: String) -> Bool {
+    if s.hasPrefix("errno "), Int(s.dropFirst(6)) != nil { return true }
+    let body = s.utf8.dropFirst()
+    return s.hasPrefix("E") && !body.isEmpty
+      && body.allSatisfy { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) }
+  }
+
+  mutating func checkArgs(_ args: JSONObject) {
+    for member in args {
+      let field = "args." + member.key
+      switch member.key {
+      case "domain", "type", "flags", "msg_flags", "how", "path", "level", "optname":
+        _ = string(member.value, field)
+      case "protocol", "backlog", "value":
+        _ = int(member.value, field)
+      case "addrlen", "len", "ino", "optlen":
+        _ = int(member.value, field, minimum: 0)
+      case "fds":
+        if let items = member.value.arrayValue, items.count == 2 {
+          for (n, item) in items.enumerated() { _ = int(item, "\(field)[\(n)]") }
+        } else {
+          problem(field, "expected an array of two descriptors")
+        }
+      case "addr":
+        _ = address(member.value, field)
+      case "stream":
+        if let s = string(member.value, field), s != "stdout", s != "stderr" {
+          problem(field, "expected \"stdout\" or \"stderr\", found \"\(s)\"")
+        }
+      case "new_sock":
+        _ = identity(member.value, field)
+      default:
+        break  // Unknown keys are allowed: newer writers may add arguments (docs/trace-format.md).
+      }
+    }
+  }
+
+  mutating func address(_ v: JSONValue, _ field: String) -> JSONObject? {
+    guard let o = object(v, field) else { return nil }
+    let kinds = ["path", "abstract", "unnamed", "family"].filter { o[$0] != nil }
+    if kinds.count != 1 {
+      problem(field, "an address has exactly one of \"path\", \"abstract\", \"unnamed\", \"family\"")
+    }
+    _ = string(o["path"], field + ".path")
+    _ = string(o["abstract"], field + ".abstract")
+    _ = string(o["family"], field + ".family")
+    if let u = o["unnamed"], u != .bool(true) { problem(field + ".unnamed", "expected true") }
+    _ = int(o["ino"], field + ".ino", minimum: 0)
+    return o
+  }
+
+  mutating func identity(_ v: JSONValue, _ field: String) -> SocketIdentity? {
+    guard let o = object(v, field) else { return nil }
+    let ino = int(required(o, "ino", in: field + "."), field + ".ino", minimum: 0)
+    let peer = int(o["peer"], field + ".peer", minimum: 0)
+    guard let ino else { return nil }
+    return SocketIdentity(inode: UInt64(ino), peer: peer.map { UInt64($0) })
+  }
+
+  mutating func payload(_ v: JSONValue, _ field: String) -> Payload? {
+    guard let o = object(v, field) else { return nil }
+    let length = int(required(o, "len", in: field + "."), field + ".len", minimum: 0)
+    let captured = int(required(o, "captured", in: field + "."), field + ".captured", minimum: 0)
+    let text = string(o["text"], field + ".text")
+    let hex = string(o["hex"], field + ".hex")
+    if o["truncated"] != nil, o["truncated"]?.boolValue == nil {
+      problem(field + ".truncated", "expected a boolean")
+    }
+    let datagram = int(o["datagram_len"], field + ".datagram_len", minimum: 0)
+    var bytes: [UInt8]?
+    switch (text, hex) {
+    case (let t?, nil): bytes = Array(t.utf8)
+    case (nil, let h?):
+      bytes = [UInt8](hex: h)
+      if bytes == nil || h.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x46 }) {
+        problem(field + ".hex", "expected lower-case hex digits, two a byte")
+        bytes = nil
+      }
+    default:
+      problem(field, "a payload has exactly one of \"text\" and \"hex\"")
+    }
+    guard let length, let captured, let bytes else { return nil }
+    if Int64(bytes.count) != captured {
+      problem(field + ".captured", "says \(captured) bytes but the text or hex holds \(bytes.count)")
+    }
+    if captured > length { problem(field + ".captured", "exceeds len (\(captured) > \(length))") }
+    return Payload(length: UInt64(length), bytes: bytes, datagramLength: datagram.map { UInt64($0) })
+  }
+}

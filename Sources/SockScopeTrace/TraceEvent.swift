@@ -1,0 +1,256 @@
+/// The calls SockScope records. Raw values are the names used in the trace format.
+public enum SocketCall: String, Sendable, CaseIterable, Codable {
+  case socket, socketpair, bind, listen, accept, accept4, connect
+  case send, sendto, sendmsg, recv, recvfrom, recvmsg
+  case shutdown, close, unlink, getsockname, getpeername, setsockopt
+  case read, write
+  /// Text the program printed on its standard output or error (not a socket call).
+  case output
+
+  /// Whether the call hands data to a socket.
+  public var sendsData: Bool { self == .send || self == .sendto || self == .sendmsg || self == .write }
+
+  /// Whether the call takes data from a socket.
+  public var receivesData: Bool { self == .recv || self == .recvfrom || self == .recvmsg || self == .read }
+
+  /// The `enum sockscope_call` value used in per-process logs.
+  public var logCode: UInt16 {
+    UInt16(SocketCall.allCases.firstIndex(of: self).map { $0 + 1 } ?? 0)
+  }
+
+  /// The call for a per-process log's `call` field, if known.
+  public init?(logCode: UInt16) {
+    let i = Int(logCode) - 1
+    guard SocketCall.allCases.indices.contains(i) else { return nil }
+    self = SocketCall.allCases[i]
+  }
+}
+
+/// How a failed call failed.
+public struct CallFailure: Sendable, Equatable {
+  /// The errno symbol, such as `ENOENT` (or `errno 1234` when the number has no name).
+  public var name: String
+  /// The C library's message, such as `No such file or directory`.
+  public var message: String
+
+  public init(name: String, message: String) {
+    self.name = name
+    self.message = message
+  }
+}
+
+/// A socket as the kernel knows it: its sockfs inode and, once connected, its peer's.
+public struct SocketIdentity: Sendable, Equatable {
+  public var inode: UInt64
+  public var peer: UInt64?
+
+  public init(inode: UInt64, peer: UInt64? = nil) {
+    self.inode = inode
+    self.peer = peer
+  }
+}
+
+/// The data a call moved: its full length and the first bytes of it.
+public struct Payload: Sendable, Equatable {
+  /// Bytes the call moved (for recv: what the program got).
+  public var length: UInt64
+  /// The first bytes, at most the capture limit.
+  public var bytes: [UInt8]
+  /// For a datagram receive: the datagram's real size, which exceeds `length` when the buffer was
+  /// too small and the kernel cut it (MSG_TRUNC).
+  public var datagramLength: UInt64?
+
+  public init(length: UInt64, bytes: [UInt8], datagramLength: UInt64? = nil) {
+    self.length = length
+    self.bytes = bytes
+    self.datagramLength = datagramLength
+  }
+
+  /// Whether only a prefix of the data was kept.
+  public var isTruncated: Bool { UInt64(bytes.count) < length }
+
+  /// Whether the receiver lost the datagram's tail to a short buffer.
+  public var datagramWasCut: Bool { (datagramLength ?? 0) > length }
+
+  /// The bytes as text, when they read as text (valid UTF-8 without control characters other than
+  /// tab, newline and carriage return); otherwise nil and the format stores hex.
+  public var text: String? {
+    guard let s = String(validating: bytes, as: UTF8.self) else { return nil }
+    let isText = s.unicodeScalars.allSatisfy { $0.value >= 0x20 || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+    return isText && !s.unicodeScalars.contains("\u{7F}") ? s : nil
+  }
+
+  /// A payload captured from `data` moved by a call, keeping at most `limit` bytes. When the cut
+  /// falls inside a UTF-8 sequence of otherwise-valid text, the partial character is dropped so the
+  /// prefix still reads as text.
+  public init(capturing data: some Collection<UInt8>, length: UInt64, limit: Int, datagramLength: UInt64? = nil) {
+    var kept = Array(data.prefix(limit))
+    if UInt64(kept.count) < length { kept = Payload.trimPartialCharacter(kept) }
+    self.init(length: length, bytes: kept, datagramLength: datagramLength)
+  }
+
+  static func trimPartialCharacter(_ bytes: [UInt8]) -> [UInt8] {
+    // A UTF-8 sequence is at most 4 bytes: try dropping up to 3 trailing bytes.
+    for drop in 0...min(3, bytes.count) {
+      let candidate = Array(bytes.dropLast(drop))
+      if String(validating: candidate, as: UTF8.self) != nil { return drop == 0 ? bytes : candidate }
+    }
+    return bytes
+  }
+}
+
+/// One recorded call of one process.
+public struct TraceEvent: Sendable, Equatable {
+  /// Position in the merged timeline, from 0.
+  public var index: Int
+  /// CLOCK_MONOTONIC at call start, in nanoseconds (comparable across processes of one machine).
+  public var time: UInt64
+  /// Time spent in the call, in nanoseconds.
+  public var duration: UInt64
+  public var pid: Int32
+  public var tid: Int32
+  /// Position among the events of its process, from 0.
+  public var seq: UInt64
+  /// The process's role, such as `server` or `client#1`.
+  public var role: String
+  public var call: SocketCall
+  /// The descriptor the call acted on.
+  public var fd: Int32?
+  /// The call's decoded arguments (keys per call: docs/trace-format.md).
+  public var args: JSONObject
+  /// The return value as the program saw it (-1 on failure).
+  public var ret: Int64
+  /// Why the call failed, when it did.
+  public var failure: CallFailure?
+  /// The socket acted on.
+  public var socket: SocketIdentity?
+  /// The data moved, for send, receive and output events.
+  public var data: Payload?
+  /// On a send: the flow id that the receive of this data carries.
+  public var flow: Int?
+  /// On a receive: the flow ids of the sends whose data it returned.
+  public var flows: [Int]
+
+  public init(
+    index: Int = 0, time: UInt64, duration: UInt64 = 0, pid: Int32, tid: Int32? = nil, seq: UInt64 = 0,
+    role: String, call: SocketCall, fd: Int32? = nil, args: JSONObject = JSONObject(), ret: Int64 = 0,
+    failure: CallFailure? = nil, socket: SocketIdentity? = nil, data: Payload? = nil, flow: Int? = nil,
+    flows: [Int] = []
+  ) {
+    self.index = index
+    self.time = time
+    self.duration = duration
+    self.pid = pid
+    self.tid = tid ?? pid
+    self.seq = seq
+    self.role = role
+    self.call = call
+    self.fd = fd
+    self.args = args
+    self.ret = ret
+    self.failure = failure
+    self.socket = socket
+    self.data = data
+    self.flow = flow
+    self.flows = flows
+  }
+
+  /// Whether the call succeeded.
+  public var succeeded: Bool { failure == nil }
+
+  /// Time at which the call returned.
+  public var endTime: UInt64 { time &+ duration }
+
+  /// The socket address argument (bind, connect, sendto, recvfrom, accept), if any.
+  public var address: JSONObject? { args["addr"]?.objectValue }
+
+  /// The address's filesystem path, or `@name` for an abstract one.
+  public var addressPath: String? {
+    if let path = address?["path"]?.stringValue { return path }
+    if let name = address?["abstract"]?.stringValue { return "@" + name }
+    return nil
+  }
+}
+
+/// How a traced process's log ended.
+public enum ProcessEnding: String, Sendable, Equatable {
+  /// The process closed its log: every event it made is in the trace.
+  case closed
+  /// The log was never closed (the process was killed or crashed): the events recorded before
+  /// that are in the trace, the call in flight at that moment is not.
+  case cut
+}
+
+/// One traced process, as listed in the trace header.
+public struct TracedProcess: Sendable, Equatable {
+  public var pid: Int32
+  public var ppid: Int32
+  public var role: String
+  public var executable: String
+  public var events: Int
+  public var ending: ProcessEnding
+  /// Events lost because no disk space could be reserved for them.
+  public var dropped: UInt64
+
+  public init(
+    pid: Int32, ppid: Int32 = 0, role: String, executable: String = "", events: Int = 0,
+    ending: ProcessEnding = .closed, dropped: UInt64 = 0
+  ) {
+    self.pid = pid
+    self.ppid = ppid
+    self.role = role
+    self.executable = executable
+    self.events = events
+    self.ending = ending
+    self.dropped = dropped
+  }
+}
+
+/// The first line of a trace.
+public struct TraceHeader: Sendable, Equatable {
+  /// The format's major version; readers accept only the versions they know.
+  public static let currentVersion = 1
+
+  public var version: Int
+  /// CLOCK_MONOTONIC at the first event (or when recording started).
+  public var t0: UInt64
+  /// Wall-clock time of `t0`, ISO 8601 UTC.
+  public var started: String?
+  public var captureLimit: Int?
+  public var processes: [TracedProcess]
+  /// What the merge noticed: cut logs, damaged records, unlinked data.
+  public var problems: [String]
+
+  public init(
+    version: Int = TraceHeader.currentVersion, t0: UInt64, started: String? = nil, captureLimit: Int? = nil,
+    processes: [TracedProcess] = [], problems: [String] = []
+  ) {
+    self.version = version
+    self.t0 = t0
+    self.started = started
+    self.captureLimit = captureLimit
+    self.processes = processes
+    self.problems = problems
+  }
+}
+
+/// A merged timeline: a header and events ordered by time.
+public struct Trace: Sendable, Equatable {
+  public var header: TraceHeader
+  public var events: [TraceEvent]
+
+  public init(header: TraceHeader, events: [TraceEvent]) {
+    self.header = header
+    self.events = events
+  }
+
+  /// The roles in order of first appearance.
+  public var roles: [String] {
+    var seen: [String] = []
+    for event in events where !seen.contains(event.role) { seen.append(event.role) }
+    return seen
+  }
+
+  /// The events of one process, in its own order.
+  public func events(ofPID pid: Int32) -> [TraceEvent] { events.filter { $0.pid == pid } }
+}

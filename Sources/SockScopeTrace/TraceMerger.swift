@@ -1,0 +1,206 @@
+import Foundation
+
+/// Merges a trace directory's per-process logs into one timeline.
+public enum TraceMerger {
+  /// The merged trace and the log files it came from.
+  public struct Result: Sendable {
+    public var trace: Trace
+    public var logFiles: [String]
+  }
+
+  /// Reads every `*.sslog` in `directory`, orders all events by time, links each receive to the
+  /// sends that produced its data, and lists what was wrong (cut or damaged logs) in the header.
+  public static func merge(directory: String) throws(TraceFileError) -> Result {
+    let names: [String]
+    do {
+      names = try FileManager.default.contentsOfDirectory(atPath: directory)
+    } catch {
+      throw TraceFileError(path: directory, message: "cannot list the directory: \(error.localizedDescription)")
+    }
+    let logFiles = names.filter { $0.hasSuffix("." + ProcessLog.fileExtension) }.sorted()
+      .map { (directory as NSString).appendingPathComponent($0) }
+    guard !logFiles.isEmpty else {
+      throw TraceFileError(
+        path: directory,
+        message: "holds no per-process logs (*.sslog); record a run into it first, e.g. `sockscope demo --out DIR`")
+    }
+    var logs: [ProcessLog] = []
+    var problems: [String] = []
+    for file in logFiles {
+      do {
+        logs.append(try ProcessLog.read(path: file))
+      } catch {
+        problems.append("\(error); the file was left out")
+      }
+    }
+    return Result(trace: merge(logs: logs, problems: problems), logFiles: logFiles)
+  }
+
+  /// Merges logs already read.
+  public static func merge(logs: [ProcessLog], problems: [String] = []) -> Trace {
+    var events = logs.flatMap(\.events)
+    events.sort { ($0.time, $0.pid, $0.seq) < ($1.time, $1.pid, $1.seq) }
+    for i in events.indices { events[i].index = i }
+    var allProblems = problems + logs.flatMap(\.problems)
+    allProblems += FlowLinker.link(&events)
+
+    let earliest = logs.min { $0.startMonotonic < $1.startMonotonic }
+    let t0 = events.first?.time ?? earliest?.startMonotonic ?? 0
+    var started: String?
+    if let earliest {
+      let offset = Int64(bitPattern: t0 &- earliest.startMonotonic)
+      let real = Int64(clamping: earliest.startRealtime) + offset
+      started = iso8601(nanoseconds: real)
+    }
+    let header = TraceHeader(
+      t0: t0, started: started, captureLimit: logs.map(\.captureLimit).max(),
+      processes: logs.map(\.process).sorted { $0.pid < $1.pid }, problems: allProblems)
+    return Trace(header: header, events: events)
+  }
+
+  static func iso8601(nanoseconds: Int64) -> String {
+    let date = Date(timeIntervalSince1970: Double(nanoseconds) / 1e9)
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    formatter.timeZone = TimeZone(identifier: "UTC")
+    return formatter.string(from: date)
+  }
+}
+
+/// Links each receive to the send (or, on a stream, the sends) whose data it returned.
+///
+/// A send's destination is the socket at its address (sendto) or its connected peer. Datagrams on
+/// one receiving socket leave its queue in the order they entered: receives are matched in order to
+/// the sends that had started before the receive returned, preferring the earliest whose length and
+/// captured bytes agree, so concurrent senders are told apart by content and, for equal content, by
+/// time. Stream data is matched by byte offsets.
+enum FlowLinker {
+  /// How far past the oldest unmatched datagram a receive looks for one with matching content.
+  static let lookAhead = 64
+
+  static func link(_ events: inout [TraceEvent]) -> [String] {
+    var boundSockets: [String: [(time: UInt64, inode: UInt64)]] = [:]
+    var streamSockets = Set<UInt64>()
+    for e in events where e.succeeded {
+      switch e.call {
+      case .bind:
+        if let path = e.addressPath, let ino = e.socket?.inode { boundSockets[path, default: []].append((e.time, ino)) }
+      case .socket, .socketpair:
+        if e.args["type"]?.stringValue?.hasPrefix("SOCK_STREAM") == true {
+          if let ino = e.socket?.inode { streamSockets.insert(ino) }
+          if let peer = e.socket?.peer { streamSockets.insert(peer) }
+        }
+      case .accept, .accept4:
+        if let ino = e.args["new_sock"]?.objectValue?["ino"]?.intValue { streamSockets.insert(UInt64(ino)) }
+      case .connect:
+        if let ino = e.socket?.inode, streamSockets.contains(ino), let peer = e.socket?.peer {
+          streamSockets.insert(peer)
+        }
+      default: break
+      }
+    }
+
+    var sendsTo: [UInt64: [Int]] = [:]
+    var receivesOn: [UInt64: [Int]] = [:]
+    var nextFlow = 1
+    for i in events.indices where events[i].succeeded {
+      let e = events[i]
+      if e.call.sendsData {
+        events[i].flow = nextFlow
+        nextFlow += 1
+        var destination = e.socket?.peer
+        if let path = e.addressPath, let binds = boundSockets[path] {
+          destination = binds.last { $0.time <= e.time }?.inode ?? destination
+        }
+        if let destination { sendsTo[destination, default: []].append(i) }
+      } else if e.call.receivesData, let ino = e.socket?.inode, e.ret > 0 || e.data?.datagramLength != nil {
+        receivesOn[ino, default: []].append(i)
+      }
+    }
+
+    var notes: [String] = []
+    for (inode, receives) in receivesOn.sorted(by: { $0.key < $1.key }) {
+      let sends = sendsTo[inode] ?? []
+      let unmatched =
+        streamSockets.contains(inode)
+        ? linkStream(&events, sends: sends, receives: receives)
+        : linkDatagrams(&events, sends: sends, receives: receives)
+      if unmatched > 0 && !sends.isEmpty {
+        notes.append(
+          "socket \(inode): \(unmatched) of \(receives.count) receives match no recorded send (was every sender traced?)")
+      }
+    }
+    return notes
+  }
+
+  /// Returns the number of receives left unmatched.
+  static func linkDatagrams(_ events: inout [TraceEvent], sends: [Int], receives: [Int]) -> Int {
+    let queue = sends.sorted { events[$0].endTime < events[$1].endTime }
+    var taken = [Bool](repeating: false, count: queue.count)
+    var head = 0
+    var unmatched = 0
+    for r in receives.sorted(by: { events[$0].endTime < events[$1].endTime }) {
+      while head < queue.count && taken[head] { head += 1 }
+      let recv = events[r]
+      var chosen: Int?
+      var firstEligible: Int?
+      var k = head
+      while k < queue.count && k < head + lookAhead {
+        defer { k += 1 }
+        if taken[k] { continue }
+        let send = events[queue[k]]
+        guard send.time <= recv.endTime else { break }
+        if firstEligible == nil { firstEligible = k }
+        if sameDatagram(send: send, receive: recv) {
+          chosen = k
+          break
+        }
+      }
+      guard let pick = chosen ?? firstEligible else {
+        unmatched += 1
+        continue
+      }
+      taken[pick] = true
+      if let flow = events[queue[pick]].flow { events[r].flows = [flow] }
+    }
+    return unmatched
+  }
+
+  static func sameDatagram(send: TraceEvent, receive: TraceEvent) -> Bool {
+    guard let sent = send.data, let got = receive.data else { return false }
+    guard (got.datagramLength ?? got.length) == sent.length else { return false }
+    let n = min(sent.bytes.count, got.bytes.count)
+    return sent.bytes.prefix(n) == got.bytes.prefix(n)
+  }
+
+  /// Matches stream receives to sends by byte ranges; returns receives with no sender bytes.
+  static func linkStream(_ events: inout [TraceEvent], sends: [Int], receives: [Int]) -> Int {
+    let ordered = sends.sorted { events[$0].endTime < events[$1].endTime }
+    var sendEnds: [UInt64] = []
+    var total: UInt64 = 0
+    for s in ordered {
+      total += events[s].data?.length ?? 0
+      sendEnds.append(total)
+    }
+    var offset: UInt64 = 0
+    var cursor = 0
+    var unmatched = 0
+    for r in receives.sorted(by: { events[$0].endTime < events[$1].endTime }) {
+      let length = events[r].data?.length ?? 0
+      let range = offset..<(offset + length)
+      offset += length
+      while cursor < sendEnds.count && sendEnds[cursor] <= range.lowerBound { cursor += 1 }
+      var k = cursor
+      var flows: [Int] = []
+      while k < ordered.count {
+        let start = k == 0 ? 0 : sendEnds[k - 1]
+        guard start < range.upperBound else { break }
+        if let flow = events[ordered[k]].flow { flows.append(flow) }
+        k += 1
+      }
+      if flows.isEmpty { unmatched += 1 }
+      events[r].flows = flows
+    }
+    return unmatched
+  }
+}

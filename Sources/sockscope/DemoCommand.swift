@@ -1,0 +1,187 @@
+import ArgumentParser
+import EchoPair
+import Foundation
+import Glibc
+import SockScopeTrace
+
+struct DemoCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "demo",
+    abstract: "Run the lecture page's documented run, unattended, as real separate processes, and record it.",
+    discussion: """
+      What the page's animation shows: the server starts; client 1 sends «Лев» and «Толстой» and is \
+      interrupted with Ctrl-C (SIGINT); client 2 sends «Лев» and «DONE»; the server shuts down. Each \
+      process's console is shown labelled by its role, and every socket call goes into one trace.
+
+      Writes into DIR:
+        trace.jsonl      the merged timeline (docs/trace-format.md)
+        logs/*.sslog     the per-process logs it was merged from
+      The processes run inside DIR, so the socket is DIR/echo.socket, named ./echo.socket as on the page.
+
+      Example:  sockscope demo --out /tmp/run --lang en
+      """)
+
+  @Option(help: ArgumentHelp("Where to write the trace.", valueName: "dir"))
+  var out: String = "./sockscope-out"
+
+  @Option(
+    name: .customLong("lang"),
+    help: ArgumentHelp("Language of the processes' messages: ru (the page's own) or en.", valueName: "ru|en"))
+  var language: EchoLanguage = .ru
+
+  @Option(help: ArgumentHelp("Seconds to wait for each step before giving up.", valueName: "seconds"))
+  var timeout: Double = 10
+
+  func run() throws {
+    try reportingFailures {
+      let runner = try DemoRunner(out: out, language: language, timeout: timeout)
+      try runner.run()
+    }
+  }
+}
+
+/// Drives the documented run and shows the processes' consoles.
+struct DemoRunner {
+  let outDirectory: String
+  let logDirectory: String
+  let language: EchoLanguage
+  let messages: EchoMessages
+  let executable: String
+  let timeout: Double
+  let console = FileOutput.standardOutput
+
+  init(out: String, language: EchoLanguage, timeout: Double) throws(CommandFailure) {
+    let absolute = URL(fileURLWithPath: out).standardizedFileURL.path
+    outDirectory = absolute
+    logDirectory = (absolute as NSString).appendingPathComponent("logs")
+    self.language = language
+    messages = .forLanguage(language)
+    self.timeout = timeout
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    guard n > 0 else { throw CommandFailure("cannot find the sockscope executable (/proc/self/exe)") }
+    executable = String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+
+  func run() throws(CommandFailure) {
+    try prepareDirectories()
+    // The processes run inside the out directory so the socket is ./echo.socket, as on the page.
+    guard chdir(outDirectory) == 0 else {
+      throw CommandFailure("cannot enter \(outDirectory): \(String(cString: strerror(errno)))")
+    }
+    console.write("Recording the documented run into \(outDirectory)\n\n")
+
+    let server = try start(["server"], role: "server", takesInput: false)
+    var everyone = [server]
+    defer {
+      for child in everyone where !child.reap() {
+        child.signal(SIGKILL)
+        child.reap(blocking: true)
+      }
+    }
+    try pump(everyone, "the server to print «\(messages.listening)»") { server.text.contains(messages.listening) }
+
+    let client1 = try start(["client"], role: "client#1", takesInput: true)
+    everyone.append(client1)
+    var serverShown: [String: Int] = [:]
+    try converse(client1, words: ["Лев", "Толстой"], server: server, serverShown: &serverShown, everyone: everyone)
+    client1.signal(SIGINT)
+    try pump(everyone, "client#1 to stop after Ctrl-C") { client1.reap() }
+
+    let client2 = try start(["client"], role: "client#2", takesInput: true)
+    everyone.append(client2)
+    try converse(client2, words: ["Лев", "DONE"], server: server, serverShown: &serverShown, everyone: everyone)
+    try pump(everyone, "client#2 to finish") { client2.reap() }
+    try pump(everyone, "the server to shut down") { server.reap() }
+    for child in everyone {
+      if let rest = child.takePendingLine() { show(child.role, rest) }
+      client1.closeInput()
+      client2.closeInput()
+    }
+    for child in everyone where child.exitStatus != 0 {
+      throw CommandFailure("\(child.role) exited with status \(child.exitStatus ?? -1); its output is above")
+    }
+    try mergeAndReport()
+  }
+
+  /// Sends `words` one by one, waiting each time for the client's confirmation and the server's print.
+  func converse(
+    _ client: ChildProcess, words: [String], server: ChildProcess, serverShown: inout [String: Int],
+    everyone: [ChildProcess]
+  ) throws(CommandFailure) {
+    let prompt = messages.prompt
+    try pump(everyone, "\(client.role) to prompt «\(prompt)»") {
+      client.pendingLine == Array(prompt.utf8)
+    }
+    for word in words {
+      client.type(word)
+      let expected = (serverShown[word] ?? 0) + 1
+      serverShown[word] = expected
+      try pump(everyone, "\(client.role) to send «\(word)» and the server to print it") {
+        client.count(linesEqualTo: messages.sent(word)) >= 1 && server.count(linesEqualTo: word) >= expected
+          && (word == EchoMessages.doneWord || client.pendingLine == Array(prompt.utf8))
+      }
+    }
+  }
+
+  func start(_ arguments: [String], role: String, takesInput: Bool) throws(CommandFailure) -> ChildProcess {
+    try ChildProcess(
+      executable: executable,
+      arguments: arguments + ["--trace", logDirectory, "--role", role, "--lang", language.rawValue],
+      role: role, takesInput: takesInput)
+  }
+
+  /// Shows the children's output until `done` holds or the time-out passes.
+  func pump(_ children: [ChildProcess], _ what: String, until done: () -> Bool) throws(CommandFailure) {
+    let deadline = Date().addingTimeInterval(timeout)
+    while !done() {
+      let open = children.filter { $0.outputFD >= 0 }
+      var fds = open.map { pollfd(fd: $0.outputFD, events: Int16(POLLIN), revents: 0) }
+      let ready = poll(&fds, nfds_t(fds.count), 20)
+      if ready > 0 {
+        for (child, fd) in zip(open, fds) where fd.revents != 0 {
+          let (lines, _) = child.readAvailable()
+          for line in lines { show(child.role, line) }
+        }
+      }
+      for child in children { child.reap() }
+      guard Date() < deadline else {
+        var report = "timed out after \(timeout) s waiting for \(what).\n"
+        for child in children {
+          report += "--- \(child.role) (pid \(child.pid)) printed:\n\(child.text)\n"
+        }
+        throw CommandFailure(report + "Try a longer --timeout if this machine is very busy.")
+      }
+    }
+  }
+
+  func show(_ role: String, _ line: String) {
+    let label = role.padding(toLength: 9, withPad: " ", startingAt: 0)
+    console.write("\(label)│ \(line)\n")
+  }
+
+  func prepareDirectories() throws(CommandFailure) {
+    let files = FileManager.default
+    do {
+      try files.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+      // Logs of an earlier run would be merged into this one.
+      for name in try files.contentsOfDirectory(atPath: logDirectory) where name.hasSuffix(".sslog") {
+        try files.removeItem(atPath: (logDirectory as NSString).appendingPathComponent(name))
+      }
+    } catch {
+      throw CommandFailure("cannot prepare \(outDirectory): \(error.localizedDescription); choose another --out")
+    }
+  }
+
+  func mergeAndReport() throws(CommandFailure) {
+    let merged: TraceMerger.Result
+    do { merged = try TraceMerger.merge(directory: logDirectory) } catch { throw CommandFailure("\(error)") }
+    let tracePath = (outDirectory as NSString).appendingPathComponent(TraceFile.fileName)
+    do { try TraceFile.write(merged.trace, to: tracePath) } catch { throw CommandFailure("\(error)") }
+    console.write("\nThe run is recorded: \(TraceSummary(merged.trace).line).\n")
+    for problem in merged.trace.header.problems { console.write("note: \(problem)\n") }
+    console.write("  trace      \(tracePath)\n")
+    console.write("  raw logs   \(logDirectory)/*.sslog (\(merged.logFiles.count) processes)\n")
+    console.write("Next: sockscope validate \(tracePath)\n")
+  }
+}

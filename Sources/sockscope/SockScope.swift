@@ -1,0 +1,32 @@
+import ArgumentParser
+
+@main
+struct SockScope: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "sockscope",
+    abstract: "See UNIX domain sockets at work: record every socket call of every process, and check it.",
+    discussion: """
+      SockScope runs the lecture page's datagram echo pair (a server that binds ./echo.socket and \
+      prints every datagram until DONE, and a client that sends the lines you type) through an \
+      instrumented socket layer. Every call (socket, bind, connect, send, recv, close, unlink...) of \
+      every process becomes an event in one timeline, trace.jsonl, in which each recv is linked to \
+      the send that produced it.
+
+      Start here:
+        sockscope demo                        run the page's documented run, unattended
+        sockscope validate sockscope-out      check the trace it wrote
+
+      Run the pair yourself, in two terminals:
+        sockscope server --trace run/         terminal 1
+        sockscope client --trace run/         terminal 2: type lines, then DONE
+        sockscope merge run/                  one timeline: run/trace.jsonl
+
+      The trace format is documented in docs/trace-format.md; `sockscope schema` prints its JSON Schema.
+      """,
+    version: SockScopeVersion.text,
+    subcommands: [
+      DemoCommand.self, ServerCommand.self, ClientCommand.self, MergeCommand.self, ValidateCommand.self,
+      SchemaCommand.self, VersionCommand.self,
+    ]
+  )
+}
