@@ -60,7 +60,7 @@ let package = Package(
       resources: [.copy("Fixtures")],
       swiftSettings: swiftSettings),
     .testTarget(
-      name: "SockScopeSocketsTests", dependencies: ["SockScopeSockets", "SockScopeTrace"],
+      name: "SockScopeSocketsTests", dependencies: ["SockScopeSockets", "SockScopeTrace", "CSockScopeLog"],
       swiftSettings: swiftSettings + mocking),
     .testTarget(
       name: "IntegrationTests", dependencies: ["SockScopeTrace", "SockScopeSockets", "sockscope"],

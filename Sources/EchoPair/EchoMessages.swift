@@ -36,7 +36,8 @@ public struct EchoMessages: Sendable {
     switch language {
     case .ru:
       EchoMessages(
-        opening: "Открываем UNIX сокет...", listening: "Слушаем...", separator: String(repeating: "-", count: 20),
+        opening: "Открываем UNIX сокет...", listening: "Слушаем...",
+        separator: String(repeating: "-", count: 20),
         serverShuttingDown: "Выключение...", serverDone: "Выполнено", connecting: "Подключение...",
         connected: "Выполнено.", ctrlCToQuit: "Ctrl-C что бы выйти.",
         sendDoneToStop: "Отправьте 'DONE' что бы выключить сервер.", prompt: "> ", sentPrefix: "ОТПРАВЛЕНО: ",
@@ -44,7 +45,8 @@ public struct EchoMessages: Sendable {
     case .en:
       EchoMessages(
         opening: "Opening the UNIX socket...", listening: "Listening...",
-        separator: String(repeating: "-", count: 20), serverShuttingDown: "Shutting down...", serverDone: "Done",
+        separator: String(repeating: "-", count: 20), serverShuttingDown: "Shutting down...",
+        serverDone: "Done",
         connecting: "Connecting...", connected: "Done.", ctrlCToQuit: "Ctrl-C to quit.",
         sendDoneToStop: "Send 'DONE' to shut the server down.", prompt: "> ", sentPrefix: "SENT: ",
         clientShuttingDown: "Shutting down.", cannotConnect: "Cannot connect!", clientDone: "Done")

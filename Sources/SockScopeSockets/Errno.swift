@@ -14,7 +14,9 @@ public struct Errno: RawRepresentable, Error, Hashable, Sendable, CustomStringCo
   public static var current: Errno { Errno(rawValue: errno) }
 
   /// The symbol, such as `ENOENT`.
-  public var name: String { sockscope_errno_name(rawValue).map { String(cString: $0) } ?? "errno \(rawValue)" }
+  public var name: String {
+    sockscope_errno_name(rawValue).map { String(cString: $0) } ?? "errno \(rawValue)"
+  }
 
   /// The C library's message, such as `No such file or directory`.
   public var message: String { String(cString: strerror(rawValue)) }

@@ -100,31 +100,31 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
     var fds: (CInt, CInt) = (-1, -1)
     let result = withUnsafeMutablePointer(to: &fds) { pair in
       pair.withMemoryRebound(to: CInt.self, capacity: 2) { buffer in
-      perform(SOCKSCOPE_CALL_SOCKETPAIR, fd: -1, retryOnInterrupt: false) {
-        Int(system_socketpair(domain.rawValue, type.rawValue, 0, buffer))
-      } record: { r, _ in
-        r.record.a0 = Int64(domain.rawValue)
-        r.record.a1 = Int64(type.rawValue)
-        if r.record.ret == 0 {
-          let a = buffer[0]
-          let b = buffer[1]
-          let ia = sockscope_socket_inode(a)
-          let ib = sockscope_socket_inode(b)
-          for (fd, ino, peer) in [(a, ia, ib), (b, ib, ia)] {
-            var info = sockscope_fd_info()
-            info.ino = ino
-            info.peer = peer
-            info.type = type.rawValue & 0xF
-            info.domain = domain.rawValue
-            sockscope_fd_slot(fd)?.pointee = info
+        perform(SOCKSCOPE_CALL_SOCKETPAIR, fd: -1, retryOnInterrupt: false) {
+          Int(system_socketpair(domain.rawValue, type.rawValue, 0, buffer))
+        } record: { r, _ in
+          r.record.a0 = Int64(domain.rawValue)
+          r.record.a1 = Int64(type.rawValue)
+          if r.record.ret == 0 {
+            let a = buffer[0]
+            let b = buffer[1]
+            let ia = sockscope_socket_inode(a)
+            let ib = sockscope_socket_inode(b)
+            for (fd, ino, peer) in [(a, ia, ib), (b, ib, ia)] {
+              var info = sockscope_fd_info()
+              info.ino = ino
+              info.peer = peer
+              info.type = type.rawValue & 0xF
+              info.domain = domain.rawValue
+              sockscope_fd_slot(fd)?.pointee = info
+            }
+            r.record.fd = a
+            r.record.a3 = Int64(b)
+            r.record.sock_ino = ia
+            r.record.peer_ino = ib
           }
-          r.record.fd = a
-          r.record.a3 = Int64(b)
-          r.record.sock_ino = ia
-          r.record.peer_ino = ib
+          r.append()
         }
-        r.append()
-      }
       }
     }
     _ = try result.get(call: "socketpair")
@@ -256,7 +256,9 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
   public func sendMessage(
     _ buffers: [UnsafeRawBufferPointer], to address: UnixAddress? = nil, flags: MessageFlags = []
   ) throws(SocketError) -> Int {
-    var iovecs = buffers.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count) }
+    var iovecs = buffers.map {
+      iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count)
+    }
     let total = buffers.reduce(0) { $0 + $1.count }
     let result = iovecs.withUnsafeMutableBufferPointer { iov in
       func send(_ name: UnsafeMutableRawPointer?, _ nameLength: socklen_t) -> Result<Int, Errno> {
@@ -274,7 +276,8 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
           r.record.a2 = Int64(iov.count)
           r.record.full_len = UInt64(max(sent, 0))
           r.address = address?.sunPathBytes ?? []
-          let gathered = SocketDescriptor.gather(buffers, limit: min(max(sent, 0), Int(sockscope_log_capture_limit())))
+          let gathered = SocketDescriptor.gather(
+            buffers, limit: min(max(sent, 0), Int(sockscope_log_capture_limit())))
           gathered.withUnsafeBytes { r.append(data: $0) }
         }
       }
@@ -297,7 +300,9 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
   /// While recording, a datagram socket is asked with MSG_TRUNC added, so that a datagram longer
   /// than the buffer is reported with its real length (`Received.wasCut`); the program still gets
   /// exactly what plain `recv` would return.
-  public func receive(into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []) throws(SocketError)
+  public func receive(
+    into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []
+  ) throws(SocketError)
     -> Received
   {
     var received = Received(count: 0, datagramLength: nil)
@@ -378,7 +383,9 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
 
   /// Turns the kernel's answer into what the program would have got without the added MSG_TRUNC.
   @inline(__always)
-  private func settle(_ n: Int, asksLength: Bool, flags: MessageFlags, buffer: Int, into received: inout Received)
+  private func settle(
+    _ n: Int, asksLength: Bool, flags: MessageFlags, buffer: Int, into received: inout Received
+  )
     -> Int
   {
     guard n >= 0 else { return n }
@@ -449,7 +456,9 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
     var length = socklen_t(MemoryLayout<sockaddr_un>.size)
     let result = withUnsafeMutablePointer(to: &storage) { p in
       p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-        perform(call, fd: rawValue, retryOnInterrupt: false) { Int(body(sa, &length)) } record: { r, got in
+        perform(call, fd: rawValue, retryOnInterrupt: false) {
+          Int(body(sa, &length))
+        } record: { r, got in
           r.identify(DescriptorCache.info(rawValue))
           if got == 0 { r.address = UnixAddress(storage: p.pointee, length: length).sunPathBytes }
           r.record.a0 = Int64(AF_UNIX)
@@ -462,7 +471,8 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
   }
 
   /// Sets an integer socket option. The corresponding C function is `setsockopt(2)`.
-  public func setOption(level: CInt = 1 /* SOL_SOCKET */, _ option: CInt, to value: CInt) throws(SocketError) {
+  public func setOption(level: CInt = 1 /* SOL_SOCKET */, _ option: CInt, to value: CInt) throws(SocketError)
+  {
     var v = value
     let result = perform(SOCKSCOPE_CALL_SETSOCKOPT, fd: rawValue, retryOnInterrupt: false) {
       Int(system_setsockopt(rawValue, level, option, &v, socklen_t(MemoryLayout<CInt>.size)))

@@ -6,7 +6,7 @@ import Glibc
 @inline(__always)
 func system_socket(_ domain: CInt, _ type: CInt, _ proto: CInt) -> CInt {
   #if ENABLE_MOCKING
-  if mockedFailure("socket", [Int(domain), Int(type), Int(proto)]) { return -1 }
+    if mockedFailure("socket", [Int(domain), Int(type), Int(proto)]) { return -1 }
   #endif
   return socket(domain, type, proto)
 }
@@ -16,7 +16,7 @@ func system_socketpair(
   _ domain: CInt, _ type: CInt, _ proto: CInt, _ fds: UnsafeMutablePointer<CInt>
 ) -> CInt {
   #if ENABLE_MOCKING
-  if mockedFailure("socketpair", [Int(domain), Int(type), Int(proto)]) { return -1 }
+    if mockedFailure("socketpair", [Int(domain), Int(type), Int(proto)]) { return -1 }
   #endif
   return socketpair(domain, type, proto, fds)
 }
@@ -24,7 +24,7 @@ func system_socketpair(
 @inline(__always)
 func system_bind(_ fd: CInt, _ addr: UnsafePointer<sockaddr>, _ len: socklen_t) -> CInt {
   #if ENABLE_MOCKING
-  if mockedFailure("bind", [Int(fd), Int(len)]) { return -1 }
+    if mockedFailure("bind", [Int(fd), Int(len)]) { return -1 }
   #endif
   return bind(fd, addr, len)
 }
@@ -32,7 +32,7 @@ func system_bind(_ fd: CInt, _ addr: UnsafePointer<sockaddr>, _ len: socklen_t) 
 @inline(__always)
 func system_connect(_ fd: CInt, _ addr: UnsafePointer<sockaddr>, _ len: socklen_t) -> CInt {
   #if ENABLE_MOCKING
-  if mockedFailure("connect", [Int(fd), Int(len)]) { return -1 }
+    if mockedFailure("connect", [Int(fd), Int(len)]) { return -1 }
   #endif
   return connect(fd, addr, len)
 }
@@ -40,7 +40,7 @@ func system_connect(_ fd: CInt, _ addr: UnsafePointer<sockaddr>, _ len: socklen_
 @inline(__always)
 func system_listen(_ fd: CInt, _ backlog: CInt) -> CInt {
   #if ENABLE_MOCKING
-  if mockedFailure("listen", [Int(fd), Int(backlog)]) { return -1 }
+    if mockedFailure("listen", [Int(fd), Int(backlog)]) { return -1 }
   #endif
   return listen(fd, backlog)
 }
@@ -50,7 +50,7 @@ func system_accept4(
   _ fd: CInt, _ addr: UnsafeMutablePointer<sockaddr>?, _ len: UnsafeMutablePointer<socklen_t>?, _ flags: CInt?
 ) -> CInt {
   #if ENABLE_MOCKING
-  if mockedFailure(flags == nil ? "accept" : "accept4", [Int(fd), Int(flags ?? 0)]) { return -1 }
+    if mockedFailure(flags == nil ? "accept" : "accept4", [Int(fd), Int(flags ?? 0)]) { return -1 }
   #endif
   if let flags { return sockscope_accept4(fd, addr, len, flags) }
   return accept(fd, addr, len)
@@ -59,7 +59,7 @@ func system_accept4(
 @inline(__always)
 func system_send(_ fd: CInt, _ buf: UnsafeRawPointer?, _ len: Int, _ flags: CInt) -> Int {
   #if ENABLE_MOCKING
-  if mockedFailure("send", [Int(fd), len, Int(flags)]) { return -1 }
+    if mockedFailure("send", [Int(fd), len, Int(flags)]) { return -1 }
   #endif
   return send(fd, buf, len, flags)
 }
@@ -70,7 +70,7 @@ func system_sendto(
   _ addrlen: socklen_t
 ) -> Int {
   #if ENABLE_MOCKING
-  if mockedFailure("sendto", [Int(fd), len, Int(flags), Int(addrlen)]) { return -1 }
+    if mockedFailure("sendto", [Int(fd), len, Int(flags), Int(addrlen)]) { return -1 }
   #endif
   return sendto(fd, buf, len, flags, addr, addrlen)
 }
@@ -78,7 +78,7 @@ func system_sendto(
 @inline(__always)
 func system_sendmsg(_ fd: CInt, _ msg: UnsafePointer<msghdr>, _ flags: CInt) -> Int {
   #if ENABLE_MOCKING
-  if mockedFailure("sendmsg", [Int(fd), Int(flags)]) { return -1 }
+    if mockedFailure("sendmsg", [Int(fd), Int(flags)]) { return -1 }
   #endif
   return sendmsg(fd, msg, flags)
 }
@@ -86,7 +86,7 @@ func system_sendmsg(_ fd: CInt, _ msg: UnsafePointer<msghdr>, _ flags: CInt) -> 
 @inline(__always)
 func system_recv(_ fd: CInt, _ buf: UnsafeMutableRawPointer?, _ len: Int, _ flags: CInt) -> Int {
   #if ENABLE_MOCKING
-  if mockedFailure("recv", [Int(fd), len, Int(flags)]) { return -1 }
+    if mockedFailure("recv", [Int(fd), len, Int(flags)]) { return -1 }
   #endif
   return recv(fd, buf, len, flags)
 }
@@ -97,7 +97,7 @@ func system_recvfrom(
   _ addr: UnsafeMutablePointer<sockaddr>?, _ addrlen: UnsafeMutablePointer<socklen_t>?
 ) -> Int {
   #if ENABLE_MOCKING
-  if mockedFailure("recvfrom", [Int(fd), len, Int(flags)]) { return -1 }
+    if mockedFailure("recvfrom", [Int(fd), len, Int(flags)]) { return -1 }
   #endif
   return recvfrom(fd, buf, len, flags, addr, addrlen)
 }
@@ -105,7 +105,7 @@ func system_recvfrom(
 @inline(__always)
 func system_recvmsg(_ fd: CInt, _ msg: UnsafeMutablePointer<msghdr>, _ flags: CInt) -> Int {
   #if ENABLE_MOCKING
-  if mockedFailure("recvmsg", [Int(fd), Int(flags)]) { return -1 }
+    if mockedFailure("recvmsg", [Int(fd), Int(flags)]) { return -1 }
   #endif
   return recvmsg(fd, msg, flags)
 }
@@ -113,7 +113,7 @@ func system_recvmsg(_ fd: CInt, _ msg: UnsafeMutablePointer<msghdr>, _ flags: CI
 @inline(__always)
 func system_shutdown(_ fd: CInt, _ how: CInt) -> CInt {
   #if ENABLE_MOCKING
-  if mockedFailure("shutdown", [Int(fd), Int(how)]) { return -1 }
+    if mockedFailure("shutdown", [Int(fd), Int(how)]) { return -1 }
   #endif
   return shutdown(fd, how)
 }
@@ -121,7 +121,7 @@ func system_shutdown(_ fd: CInt, _ how: CInt) -> CInt {
 @inline(__always)
 func system_close(_ fd: CInt) -> CInt {
   #if ENABLE_MOCKING
-  if mockedFailure("close", [Int(fd)]) { return -1 }
+    if mockedFailure("close", [Int(fd)]) { return -1 }
   #endif
   return close(fd)
 }
@@ -129,7 +129,7 @@ func system_close(_ fd: CInt) -> CInt {
 @inline(__always)
 func system_unlink(_ path: UnsafePointer<CChar>) -> CInt {
   #if ENABLE_MOCKING
-  if mockedFailure("unlink", []) { return -1 }
+    if mockedFailure("unlink", []) { return -1 }
   #endif
   return unlink(path)
 }
@@ -137,7 +137,7 @@ func system_unlink(_ path: UnsafePointer<CChar>) -> CInt {
 @inline(__always)
 func system_lstat(_ path: UnsafePointer<CChar>, _ st: UnsafeMutablePointer<stat>) -> CInt {
   #if ENABLE_MOCKING
-  if mockedFailure("lstat", []) { return -1 }
+    if mockedFailure("lstat", []) { return -1 }
   #endif
   return lstat(path, st)
 }
@@ -147,7 +147,7 @@ func system_getsockname(
   _ fd: CInt, _ addr: UnsafeMutablePointer<sockaddr>, _ len: UnsafeMutablePointer<socklen_t>
 ) -> CInt {
   #if ENABLE_MOCKING
-  if mockedFailure("getsockname", [Int(fd)]) { return -1 }
+    if mockedFailure("getsockname", [Int(fd)]) { return -1 }
   #endif
   return getsockname(fd, addr, len)
 }
@@ -157,7 +157,7 @@ func system_getpeername(
   _ fd: CInt, _ addr: UnsafeMutablePointer<sockaddr>, _ len: UnsafeMutablePointer<socklen_t>
 ) -> CInt {
   #if ENABLE_MOCKING
-  if mockedFailure("getpeername", [Int(fd)]) { return -1 }
+    if mockedFailure("getpeername", [Int(fd)]) { return -1 }
   #endif
   return getpeername(fd, addr, len)
 }
@@ -167,7 +167,7 @@ func system_setsockopt(
   _ fd: CInt, _ level: CInt, _ name: CInt, _ value: UnsafeRawPointer, _ len: socklen_t
 ) -> CInt {
   #if ENABLE_MOCKING
-  if mockedFailure("setsockopt", [Int(fd), Int(level), Int(name)]) { return -1 }
+    if mockedFailure("setsockopt", [Int(fd), Int(level), Int(name)]) { return -1 }
   #endif
   return setsockopt(fd, level, name, value, len)
 }

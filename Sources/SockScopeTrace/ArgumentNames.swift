@@ -15,7 +15,8 @@ public enum ArgumentNames {
 
   static let messageFlags: [(Int64, String)] = [
     (0x1, "MSG_OOB"), (0x2, "MSG_PEEK"), (0x4, "MSG_DONTROUTE"), (0x8, "MSG_CTRUNC"), (0x10, "MSG_PROXY"),
-    (0x20, "MSG_TRUNC"), (0x40, "MSG_DONTWAIT"), (0x80, "MSG_EOR"), (0x100, "MSG_WAITALL"), (0x200, "MSG_FIN"),
+    (0x20, "MSG_TRUNC"), (0x40, "MSG_DONTWAIT"), (0x80, "MSG_EOR"), (0x100, "MSG_WAITALL"),
+    (0x200, "MSG_FIN"),
     (0x400, "MSG_SYN"), (0x800, "MSG_CONFIRM"), (0x1000, "MSG_RST"), (0x2000, "MSG_ERRQUEUE"),
     (0x4000, "MSG_NOSIGNAL"), (0x8000, "MSG_MORE"), (0x10000, "MSG_WAITFORONE"),
     (0x4000_0000, "MSG_CMSG_CLOEXEC"),
@@ -77,5 +78,7 @@ public enum ArgumentNames {
     return names
   }
 
-  private static func joined(_ names: [String]) -> String { names.isEmpty ? "0" : names.joined(separator: "|") }
+  private static func joined(_ names: [String]) -> String {
+    names.isEmpty ? "0" : names.joined(separator: "|")
+  }
 }

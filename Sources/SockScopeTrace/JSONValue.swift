@@ -53,7 +53,7 @@ public enum JSONValue: Sendable, Equatable {
 }
 
 /// A JSON object with its keys in insertion order.
-public struct JSONObject: Sendable, Equatable, Sequence {
+public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
   /// One key and its value.
   public struct Member: Sendable, Equatable {
     public var key: String
@@ -64,8 +64,8 @@ public struct JSONObject: Sendable, Equatable, Sequence {
 
   public init() {}
 
-  public init(_ pairs: KeyValuePairs<String, JSONValue>) {
-    for (key, value) in pairs { self[key] = value }
+  public init(dictionaryLiteral elements: (String, JSONValue)...) {
+    for (key, value) in elements { self[key] = value }
   }
 
   /// The value for `key`; setting `nil` removes it, setting an existing key replaces it in place.
@@ -262,7 +262,8 @@ private struct JSONParser {
         case UInt8(ascii: "u"):
           var scalar = try parseHex4()
           if (0xD800..<0xDC00).contains(scalar) {
-            guard i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else {
+            guard i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u")
+            else {
               throw fail("unpaired surrogate")
             }
             i += 2

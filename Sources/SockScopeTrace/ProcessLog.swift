@@ -42,7 +42,9 @@ public struct ProcessLog: Sendable {
     guard header.version == SOCKSCOPE_LOG_VERSION, Int(header.header_size) == headerSize else {
       throw TraceFileError(
         path: path,
-        message: "log format version \(header.version) is not the one this sockscope reads (\(SOCKSCOPE_LOG_VERSION))")
+        message:
+          "log format version \(header.version) is not the one this sockscope reads (\(SOCKSCOPE_LOG_VERSION))"
+      )
     }
     let role = cString(header.role)
     let pid = header.pid
@@ -53,7 +55,9 @@ public struct ProcessLog: Sendable {
     let magicWord = SOCKSCOPE_RECORD_MAGIC
 
     while offset + recordSize <= bytes.count {
-      let record = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: sockscope_record.self) }
+      let record = bytes.withUnsafeBytes {
+        $0.loadUnaligned(fromByteOffset: offset, as: sockscope_record.self)
+      }
       if record.magic == 0 { break }  // The end: nothing was committed past here.
       let size = Int(record.size)
       let body = recordSize + Int(record.addr_len) + Int(record.data_len)
@@ -87,7 +91,8 @@ public struct ProcessLog: Sendable {
           + "the \(events.count) events it recorded up to then are kept, the call in flight is not")
     }
     if header.dropped > 0 {
-      problems.append("pid \(pid) (\(role)): \(header.dropped) events were lost: no disk space could be reserved")
+      problems.append(
+        "pid \(pid) (\(role)): \(header.dropped) events were lost: no disk space could be reserved")
     }
     let process = TracedProcess(
       pid: pid, ppid: header.ppid, role: role, executable: cString(header.exe), events: events.count,
@@ -172,10 +177,13 @@ enum RecordDecoder {
         args["msg_flags"] = .string(ArgumentNames.messageFlags(r.a2))
         args["controllen"] = .int(r.a3)
       }
-      if (call == .recvfrom || call == .recvmsg) && !failed && !address.isEmpty { args["addr"] = addr(unixFamily) }
+      if (call == .recvfrom || call == .recvmsg) && !failed && !address.isEmpty {
+        args["addr"] = addr(unixFamily)
+      }
       if !failed {
         data = Payload(
-          capturing: payload, length: moved, limit: payload.count, datagramLength: isDatagram ? r.full_len : nil)
+          capturing: payload, length: moved, limit: payload.count,
+          datagramLength: isDatagram ? r.full_len : nil)
       }
     case .shutdown:
       args["how"] = .string(ArgumentNames.shutdownHow(r.a0))
@@ -197,7 +205,9 @@ enum RecordDecoder {
     }
 
     var socket: SocketIdentity?
-    if r.sock_ino != 0 { socket = SocketIdentity(inode: r.sock_ino, peer: r.peer_ino == 0 ? nil : r.peer_ino) }
+    if r.sock_ino != 0 {
+      socket = SocketIdentity(inode: r.sock_ino, peer: r.peer_ino == 0 ? nil : r.peer_ino)
+    }
     return TraceEvent(
       time: r.t_ns, duration: r.dur_ns, pid: pid, tid: r.tid, seq: r.seq, role: role, call: call,
       fd: r.fd >= 0 ? r.fd : nil, args: args, ret: r.ret,

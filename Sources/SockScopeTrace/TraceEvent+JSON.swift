@@ -266,7 +266,10 @@ struct LineDecoder {
     let callName = string(required(o, "call"), "call")
     let call = callName.flatMap(SocketCall.init(rawValue:))
     if let callName, call == nil {
-      problem("call", "unknown call \"\(callName)\" (known: \(SocketCall.allCases.map(\.rawValue).joined(separator: ", ")))")
+      problem(
+        "call",
+        "unknown call \"\(callName)\" (known: \(SocketCall.allCases.map(\.rawValue).joined(separator: ", ")))"
+      )
     }
     let fd = int(o["fd"], "fd")
     let args = object(required(o, "args"), "args")

@@ -83,7 +83,9 @@ public struct Payload: Sendable, Equatable {
   /// A payload captured from `data` moved by a call, keeping at most `limit` bytes. When the cut
   /// falls inside a UTF-8 sequence of otherwise-valid text, the partial character is dropped so the
   /// prefix still reads as text.
-  public init(capturing data: some Collection<UInt8>, length: UInt64, limit: Int, datagramLength: UInt64? = nil) {
+  public init(
+    capturing data: some Collection<UInt8>, length: UInt64, limit: Int, datagramLength: UInt64? = nil
+  ) {
     var kept = Array(data.prefix(limit))
     if UInt64(kept.count) < length { kept = Payload.trimPartialCharacter(kept) }
     self.init(length: length, bytes: kept, datagramLength: datagramLength)

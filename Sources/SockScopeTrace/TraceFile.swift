@@ -73,7 +73,8 @@ public enum TraceFile {
       do {
         value = try JSONValue.parse(line)
       } catch {
-        let cut = endsWithNewline ? "" : " (the last line has no newline: the file was probably cut while written)"
+        let cut =
+          endsWithNewline ? "" : " (the last line has no newline: the file was probably cut while written)"
         report(lineNumber, nil, "not valid JSON at \(error)\(cut)")
         continue
       }
@@ -84,7 +85,9 @@ public enum TraceFile {
       var decoder = LineDecoder()
       if lineNumber == 1 {
         if object["format"] == nil && object["call"] != nil {
-          report(1, nil, "line 1 must be the trace header ({\"format\": \"sockscope-trace\", ...}); found an event")
+          report(
+            1, nil, "line 1 must be the trace header ({\"format\": \"sockscope-trace\", ...}); found an event"
+          )
         } else {
           header = decoder.header(object)
           for p in decoder.problems { report(1, p.field, p.message) }
@@ -106,7 +109,9 @@ public enum TraceFile {
         report(lineNumber, "index", "expected \(events.count) (events are numbered from 0 in file order)")
       }
       if event.time < lastTime {
-        report(lineNumber, "t_ns", "goes back in time (\(event.time) < \(lastTime)): events must be ordered by t_ns")
+        report(
+          lineNumber, "t_ns",
+          "goes back in time (\(event.time) < \(lastTime)): events must be ordered by t_ns")
       }
       lastTime = max(lastTime, event.time)
       if let flow = event.flow {

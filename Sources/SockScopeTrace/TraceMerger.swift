@@ -15,14 +15,16 @@ public enum TraceMerger {
     do {
       names = try FileManager.default.contentsOfDirectory(atPath: directory)
     } catch {
-      throw TraceFileError(path: directory, message: "cannot list the directory: \(error.localizedDescription)")
+      throw TraceFileError(
+        path: directory, message: "cannot list the directory: \(error.localizedDescription)")
     }
     let logFiles = names.filter { $0.hasSuffix("." + ProcessLog.fileExtension) }.sorted()
       .map { (directory as NSString).appendingPathComponent($0) }
     guard !logFiles.isEmpty else {
       throw TraceFileError(
         path: directory,
-        message: "holds no per-process logs (*.sslog); record a run into it first, e.g. `sockscope demo --out DIR`")
+        message:
+          "holds no per-process logs (*.sslog); record a run into it first, e.g. `sockscope demo --out DIR`")
     }
     var logs: [ProcessLog] = []
     var problems: [String] = []
@@ -79,12 +81,15 @@ enum FlowLinker {
   static let lookAhead = 64
 
   static func link(_ events: inout [TraceEvent]) -> [String] {
+    completePeers(&events)
     var boundSockets: [String: [(time: UInt64, inode: UInt64)]] = [:]
     var streamSockets = Set<UInt64>()
     for e in events where e.succeeded {
       switch e.call {
       case .bind:
-        if let path = e.addressPath, let ino = e.socket?.inode { boundSockets[path, default: []].append((e.time, ino)) }
+        if let path = e.addressPath, let ino = e.socket?.inode {
+          boundSockets[path, default: []].append((e.time, ino))
+        }
       case .socket, .socketpair:
         if e.args["type"]?.stringValue?.hasPrefix("SOCK_STREAM") == true {
           if let ino = e.socket?.inode { streamSockets.insert(ino) }
@@ -127,10 +132,33 @@ enum FlowLinker {
         : linkDatagrams(&events, sends: sends, receives: receives)
       if unmatched > 0 && !sends.isEmpty {
         notes.append(
-          "socket \(inode): \(unmatched) of \(receives.count) receives match no recorded send (was every sender traced?)")
+          "socket \(inode): \(unmatched) of \(receives.count) receives match no recorded send (was every sender traced?)"
+        )
       }
     }
     return notes
+  }
+
+  /// Fills in the peer of stream sockets connected before their connection was accepted: at
+  /// connect time the server's end has no inode yet, so the kernel cannot name it; the accept event
+  /// names both ends.
+  static func completePeers(_ events: inout [TraceEvent]) {
+    var peerOf: [UInt64: UInt64] = [:]
+    for e in events where e.succeeded && (e.call == .accept || e.call == .accept4) {
+      guard let new = e.args["new_sock"]?.objectValue, let ino = new["ino"]?.intValue,
+        let peer = new["peer"]?.intValue, ino > 0, peer > 0
+      else { continue }
+      peerOf[UInt64(ino)] = UInt64(peer)
+      peerOf[UInt64(peer)] = UInt64(ino)
+    }
+    guard !peerOf.isEmpty else { return }
+    for i in events.indices {
+      guard let socket = events[i].socket, socket.peer == nil, let peer = peerOf[socket.inode] else {
+        continue
+      }
+      if events[i].call == .socket { continue }  // Not connected yet when it was made.
+      events[i].socket?.peer = peer
+    }
   }
 
   /// Returns the number of receives left unmatched.

@@ -79,18 +79,22 @@ struct DemoRunner {
         child.reap(blocking: true)
       }
     }
-    try pump(everyone, "the server to print «\(messages.listening)»") { server.text.contains(messages.listening) }
+    try pump(everyone, "the server to print «\(messages.listening)»") {
+      server.text.contains(messages.listening)
+    }
 
     let client1 = try start(["client"], role: "client#1", takesInput: true)
     everyone.append(client1)
     var serverShown: [String: Int] = [:]
-    try converse(client1, words: ["Лев", "Толстой"], server: server, serverShown: &serverShown, everyone: everyone)
+    try converse(
+      client1, words: ["Лев", "Толстой"], server: server, serverShown: &serverShown, everyone: everyone)
     client1.signal(SIGINT)
     try pump(everyone, "client#1 to stop after Ctrl-C") { client1.reap() }
 
     let client2 = try start(["client"], role: "client#2", takesInput: true)
     everyone.append(client2)
-    try converse(client2, words: ["Лев", "DONE"], server: server, serverShown: &serverShown, everyone: everyone)
+    try converse(
+      client2, words: ["Лев", "DONE"], server: server, serverShown: &serverShown, everyone: everyone)
     try pump(everyone, "client#2 to finish") { client2.reap() }
     try pump(everyone, "the server to shut down") { server.reap() }
     for child in everyone {
@@ -169,7 +173,8 @@ struct DemoRunner {
         try files.removeItem(atPath: (logDirectory as NSString).appendingPathComponent(name))
       }
     } catch {
-      throw CommandFailure("cannot prepare \(outDirectory): \(error.localizedDescription); choose another --out")
+      throw CommandFailure(
+        "cannot prepare \(outDirectory): \(error.localizedDescription); choose another --out")
     }
   }
 

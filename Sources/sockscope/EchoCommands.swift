@@ -33,7 +33,8 @@ struct ServerCommand: ParsableCommand {
 struct ClientCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "client",
-    abstract: "The page's echo client: send each line typed to the server, until DONE, Ctrl-C or end of input.",
+    abstract:
+      "The page's echo client: send each line typed to the server, until DONE, Ctrl-C or end of input.",
     discussion: """
       Checks that the socket exists (else prints the page's «Не могу соединиться!» and exits with \
       status 1), connects, then sends every non-empty line of standard input as one datagram.

@@ -14,7 +14,9 @@ struct RecordingOptions: ParsableArguments {
       valueName: "dir"))
   var directory: String?
 
-  @Option(help: ArgumentHelp("The role this process has in the trace, such as server or client#2.", valueName: "name"))
+  @Option(
+    help: ArgumentHelp(
+      "The role this process has in the trace, such as server or client#2.", valueName: "name"))
   var role: String?
 
   @Option(help: ArgumentHelp("Payload bytes kept per event.", valueName: "bytes"))

@@ -83,7 +83,8 @@ struct TraceSummary {
   var line: String
 
   init(_ trace: Trace) {
-    let processes = trace.header.processes.isEmpty ? Set(trace.events.map(\.pid)).count : trace.header.processes.count
+    let processes =
+      trace.header.processes.isEmpty ? Set(trace.events.map(\.pid)).count : trace.header.processes.count
     let calls = trace.events.filter { $0.call != .output }.count
     let linked = trace.events.filter { !$0.flows.isEmpty }.count
     let seconds = Double((trace.events.last?.time ?? trace.header.t0) &- trace.header.t0) / 1e9

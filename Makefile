@@ -1,0 +1,35 @@
+# SockScope: `make demo` runs the main job, `make test` runs every check. Both install what is
+# missing first (scripts/install-deps).
+SWIFT ?= swift
+BIN = $(shell $(SWIFT) build --show-bin-path)/sockscope
+FORMAT_PATHS = Package.swift Sources Tests Resources
+
+.PHONY: all deps build demo test lint format clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	$(SWIFT) build
+
+## Runs the lecture page's documented run and records it into ./sockscope-out.
+demo: build
+	$(BIN) demo --out sockscope-out
+
+## Lint, then every test (unit and integration; real processes, real sockets).
+test: deps lint
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## swift format in lint mode, with the committed .swift-format.
+lint:
+	$(SWIFT) format lint --strict --recursive $(FORMAT_PATHS)
+
+## Rewrites the sources in the committed style.
+format:
+	$(SWIFT) format format --in-place --recursive $(FORMAT_PATHS)
+
+clean:
+	rm -rf .build sockscope-out

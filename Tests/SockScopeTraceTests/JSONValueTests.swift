@@ -1,0 +1,60 @@
+import Testing
+
+@testable import SockScopeTrace
+
+@Suite("JSON values")
+struct JSONValueTests {
+  @Test("Cyrillic, quotes, backslashes and control characters survive a write and a read")
+  func roundTrip() throws {
+    var object = JSONObject()
+    object["text"] = .string("Лев \"Толстой\" \\ tab\there\nline\u{1}")
+    object["n"] = .int(-42)
+    object["list"] = .array([.bool(true), .null, .double(1.5)])
+    let text = JSONValue.object(object).jsonText
+    #expect(text.contains("Лев"))  // kept as UTF-8, readable in the file
+    #expect(text.contains("\\u0001"))
+    #expect(try JSONValue.parse(text) == .object(object))
+  }
+
+  @Test("keys keep their order, so a trace written twice reads the same")
+  func orderedKeys() throws {
+    let value = try JSONValue.parse(#"{"z":1,"a":2,"m":3}"#)
+    #expect(value.objectValue?.keys == ["z", "a", "m"])
+    #expect(value.jsonText == #"{"z":1,"a":2,"m":3}"#)
+  }
+
+  @Test("a line cut short is reported with its column, not a crash")
+  func cutLine() {
+    #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(#"{"index":3,"call":"se"#) }
+    do {
+      _ = try JSONValue.parse(#"{"a": tru}"#)
+    } catch {
+      #expect(error.column == 7)
+    }
+  }
+
+  @Test("deep nesting is refused instead of exhausting the stack")
+  func depthLimit() {
+    let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+    #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(deep) }
+  }
+
+  @Test("duplicate keys, raw control characters and bad escapes are errors")
+  func strictness() {
+    #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(#"{"a":1,"a":2}"#) }
+    #expect(throws: JSONSyntaxError.self) { try JSONValue.parse("\"a\tb\"") }
+    #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(#""\q""#) }
+    #expect(throws: JSONSyntaxError.self) { try JSONValue.parse(#""\ud800""#) }
+  }
+
+  @Test("surrogate pairs decode to one character")
+  func surrogates() throws {
+    #expect(try JSONValue.parse(#""\ud83d\ude00""#) == .string("😀"))
+  }
+
+  @Test("integers beyond 64 bits are numbers, not silently wrapped")
+  func bigIntegers() throws {
+    #expect(try JSONValue.parse("18446744073709551616").intValue == nil)
+    #expect(try JSONValue.parse("9223372036854775807") == .int(.max))
+  }
+}

@@ -1,0 +1,168 @@
+import CSockScopeLog
+import Testing
+
+@testable import SockScopeTrace
+
+/// Writes log files byte by byte from the C layout, so the reader is tested against the format
+/// itself (the writer is tested end to end in SockScopeSocketsTests).
+struct LogImage {
+  var bytes: [UInt8]
+
+  init(role: String = "server", pid: Int32 = 42, closed: Bool = true) {
+    var header = sockscope_log_header()
+    withUnsafeMutableBytes(of: &header.magic) { raw in
+      for (i, b) in Array(SOCKSCOPE_LOG_MAGIC.utf8).enumerated() { raw[i] = b }
+    }
+    header.version = SOCKSCOPE_LOG_VERSION
+    header.header_size = SOCKSCOPE_LOG_HEADER_SIZE
+    header.pid = pid
+    header.start_mono_ns = 1_000
+    header.start_real_ns = 1_700_000_000_000_000_000
+    header.capture_limit = 256
+    header.state = closed ? SOCKSCOPE_LOG_CLOSED.rawValue : SOCKSCOPE_LOG_OPEN.rawValue
+    withUnsafeMutableBytes(of: &header.role) { raw in
+      for (i, b) in Array(role.utf8).enumerated() { raw[i] = b }
+    }
+    bytes = [UInt8](repeating: 0, count: Int(SOCKSCOPE_LOG_HEADER_SIZE))
+    withUnsafeBytes(of: header) { raw in
+      for (i, b) in raw.enumerated() { bytes[i] = b }
+    }
+  }
+
+  mutating func append(
+    _ call: sockscope_call, fd: Int32 = 3, ret: Int64 = 0, err: Int32 = 0, at time: UInt64,
+    address: String = "", data: String = "", configure: (inout sockscope_record) -> Void = { _ in }
+  ) {
+    var r = sockscope_record()
+    r.call = UInt16(call.rawValue)
+    r.fd = fd
+    r.ret = ret
+    r.err = err
+    r.t_ns = time
+    r.dur_ns = 5
+    r.tid = 42
+    r.seq = UInt64(count)
+    r.sock_ino = 500
+    let addr = Array(address.utf8)
+    let payload = Array(data.utf8)
+    r.addr_len = UInt32(addr.count)
+    r.data_len = UInt32(payload.count)
+    configure(&r)
+    let body = MemoryLayout<sockscope_record>.size + addr.count + payload.count
+    r.size = UInt32((body + 7) & ~7)
+    r.magic = SOCKSCOPE_RECORD_MAGIC
+    withUnsafeBytes(of: r) { bytes += $0 }
+    bytes += addr + payload
+    bytes += [UInt8](repeating: 0, count: Int(r.size) - body)
+    count += 1
+  }
+
+  var count = 0
+}
+
+@Suite("Per-process logs")
+struct ProcessLogTests {
+  func sampleLog(closed: Bool = true) -> LogImage {
+    var log = LogImage(closed: closed)
+    log.append(SOCKSCOPE_CALL_SOCKET, ret: 3, at: 10) {
+      $0.a0 = 1
+      $0.a1 = 2
+    }
+    log.append(SOCKSCOPE_CALL_BIND, at: 20, address: "./echo.socket") {
+      $0.a0 = 16
+      $0.a1 = 1
+      $0.path_ino = 777
+    }
+    log.append(SOCKSCOPE_CALL_RECV, ret: 1024, at: 30, data: "Лев") {
+      $0.a0 = 1024
+      $0.full_len = 4000
+      $0.flags = UInt16(SOCKSCOPE_FLAG_DATAGRAM.rawValue)
+    }
+    log.append(SOCKSCOPE_CALL_CONNECT, ret: -1, err: 2, at: 40, address: "\0hidden") { $0.a1 = 1 }
+    return log
+  }
+
+  @Test("records decode into named calls, addresses and payloads")
+  func decodesRecords() throws {
+    let log = try ProcessLog.decode(sampleLog().bytes, path: "t.sslog")
+    #expect(log.problems.isEmpty)
+    #expect(log.process.role == "server")
+    #expect(log.process.ending == .closed)
+    #expect(log.events.map(\.call) == [.socket, .bind, .recv, .connect])
+    #expect(log.events[0].args["domain"] == .string("AF_UNIX"))
+    #expect(log.events[0].args["type"] == .string("SOCK_DGRAM"))
+    #expect(log.events[1].address == ["path": .string("./echo.socket"), "ino": .int(777)])
+    #expect(log.events[2].data?.datagramLength == 4000)
+    #expect(log.events[2].data?.datagramWasCut == true)
+    #expect(log.events[3].address?["abstract"] == .string("hidden"))
+    #expect(log.events[3].failure == CallFailure(name: "ENOENT", message: "No such file or directory"))
+  }
+
+  @Test("a log its process never closed is reported as cut, with every recorded event kept")
+  func cutLog() throws {
+    let log = try ProcessLog.decode(sampleLog(closed: false).bytes, path: "t.sslog")
+    #expect(log.process.ending == .cut)
+    #expect(log.events.count == 4)
+    #expect(log.problems.first?.contains("ended abruptly") == true)
+  }
+
+  @Test("a half-written record at the end is left out; the records before it are kept")
+  func halfWrittenTail() throws {
+    var bytes = sampleLog(closed: false).bytes
+    bytes.removeLast(20)
+    let log = try ProcessLog.decode(bytes, path: "t.sslog")
+    #expect(log.events.count == 3)
+  }
+
+  @Test("a damaged record is skipped and reported; the records after it are kept")
+  func damagedRecord() throws {
+    var bytes = sampleLog().bytes
+    let second = Int(SOCKSCOPE_LOG_HEADER_SIZE) + MemoryLayout<sockscope_record>.size
+    bytes[second] = 0x55  // the second record's magic
+    let log = try ProcessLog.decode(bytes, path: "t.sslog")
+    #expect(log.events.map(\.call) == [.socket, .recv, .connect])
+    #expect(log.problems.count == 1)
+    #expect(log.problems[0].contains("damaged record at byte"))
+  }
+
+  @Test("files that are not logs are refused with a reason")
+  func notALog() {
+    #expect(throws: TraceFileError.self) { try ProcessLog.decode([1, 2, 3], path: "x") }
+    #expect(throws: TraceFileError.self) {
+      try ProcessLog.decode([UInt8](repeating: 0x41, count: 4096), path: "x")
+    }
+  }
+
+  @Test("random damage to a log never crashes the reader")
+  func randomDamage() {
+    let original = sampleLog().bytes
+    var generator = SplitMix64(seed: 1)
+    for _ in 0..<3000 {
+      var bytes = original
+      for _ in 0..<(1 + Int(generator.next() % 8)) {
+        let at = Int(generator.next() % UInt64(bytes.count))
+        bytes[at] = UInt8(truncatingIfNeeded: generator.next())
+      }
+      if generator.next() % 4 == 0 { bytes.removeLast(Int(generator.next() % UInt64(bytes.count))) }
+      _ = try? ProcessLog.decode(bytes, path: "fuzz")
+    }
+  }
+
+  @Test("merging logs orders events by time across processes and numbers them")
+  func mergeOrders() throws {
+    var a = LogImage(role: "server", pid: 1)
+    a.append(SOCKSCOPE_CALL_SOCKET, ret: 3, at: 10)
+    a.append(SOCKSCOPE_CALL_CLOSE, at: 40)
+    var b = LogImage(role: "client", pid: 2)
+    b.append(SOCKSCOPE_CALL_SOCKET, ret: 3, at: 20)
+    b.append(SOCKSCOPE_CALL_CLOSE, at: 30)
+    let trace = TraceMerger.merge(logs: [
+      try ProcessLog.decode(a.bytes, path: "a"), try ProcessLog.decode(b.bytes, path: "b"),
+    ])
+    #expect(trace.events.map(\.pid) == [1, 2, 2, 1])
+    #expect(trace.events.map(\.index) == [0, 1, 2, 3])
+    #expect(trace.header.t0 == 10)
+    #expect(trace.header.processes.map(\.role) == ["server", "client"])
+    #expect(trace.header.started?.hasPrefix("2023-11-14T22:13:20") == true)
+  }
+}

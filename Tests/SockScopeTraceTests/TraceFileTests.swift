@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+
+@testable import SockScopeTrace
+
+/// The fixtures shipped with these tests.
+enum Fixture {
+  static func path(_ name: String) throws -> String {
+    try #require(Bundle.module.path(forResource: name, ofType: nil, inDirectory: "Fixtures"))
+  }
+
+  static func bytes(_ name: String) throws -> [UInt8] {
+    Array(try #require(FileManager.default.contents(atPath: try path(name))))
+  }
+}
+
+@Suite("Reading and validating traces")
+struct TraceFileTests {
+  @Test("the demo's trace is valid and reads back event for event")
+  func validTrace() throws {
+    let result = TraceFile.parse(try Fixture.bytes("demo-trace.jsonl"), file: "demo-trace.jsonl")
+    #expect(result.problems.isEmpty, "\(result.problems)")
+    #expect(result.trace.events.count == 56)
+    #expect(result.trace.roles == ["server", "client#1", "client#2"])
+    #expect(result.trace.header.processes.map(\.ending) == [.closed, .closed, .closed])
+  }
+
+  @Test("encoding a trace and reading it back gives the same trace")
+  func roundTrip() throws {
+    let original = TraceFile.parse(try Fixture.bytes("demo-trace.jsonl"), file: "demo").trace
+    let again = TraceFile.parse(Array(TraceFile.encode(original).utf8), file: "again")
+    #expect(again.problems.isEmpty)
+    #expect(again.trace == original)
+  }
+
+  @Test("each broken line is reported with its line and field, and every valid line is kept")
+  func problemsNameLineAndField() throws {
+    let result = TraceFile.parse(try Fixture.bytes("invalid-lines.jsonl"), file: "bad.jsonl")
+    let byLine = Dictionary(grouping: result.problems, by: \.line)
+    #expect(byLine[3]?.first?.field == "t_ns")
+    #expect(byLine[3]?.first?.message == "expected an integer, found string")
+    #expect(byLine[4]?.first?.field == "call")
+    #expect(byLine[5]?.first?.message.hasPrefix("unknown call \"sned\"") == true)
+    #expect(byLine[6]?.first?.field == "error")
+    #expect(byLine[7]?.first?.field == "data")
+    #expect(byLine[8]?.first?.field == "data.hex")
+    #expect(byLine[9]?.first?.field == "args.addr")
+    #expect(byLine[10]?.first?.message.contains("not valid JSON") == true)
+    #expect(byLine[11]?.first?.message == "flow id 99 matches no send in this trace")
+    #expect(byLine[12]?.first?.message == "expected a JSON object, found array")
+    #expect(byLine[13]?.first?.field == "dur_ns")
+    #expect(byLine[14]?.first?.message.contains("\"stdout\" or \"stderr\"") == true)
+    // The cut last line is said to be cut.
+    #expect(byLine[14]?.contains { $0.message.contains("no newline") } == false)
+    #expect(byLine[1] == nil && byLine[2] == nil)
+    // Line 2 and line 11 are whole events: both kept.
+    #expect(result.trace.events.count == 2)
+    #expect(result.problems.first?.description.hasPrefix("bad.jsonl:3: field \"t_ns\"") == true)
+  }
+
+  @Test("a trace whose last line was cut while written keeps every event before it")
+  func cutLastLine() throws {
+    var bytes = try Fixture.bytes("demo-trace.jsonl")
+    bytes.removeLast(100)
+    let result = TraceFile.parse(bytes, file: "cut.jsonl")
+    #expect(result.problems.count == 1)
+    #expect(result.problems[0].line == 57)
+    #expect(result.problems[0].message.contains("cut while written"))
+    #expect(result.trace.events.count == 55)
+  }
+
+  @Test("an empty file, a missing header and a newer version are clear errors")
+  func headerProblems() throws {
+    #expect(
+      TraceFile.parse([], file: "e").problems.map(\.message) == [
+        "the file is empty: a trace starts with a header line"
+      ])
+
+    let lines = try String(decoding: Fixture.bytes("demo-trace.jsonl"), as: UTF8.self).split(separator: "\n")
+    let headless = TraceFile.parse(Array(lines.dropFirst().joined(separator: "\n").utf8), file: "h")
+    #expect(headless.problems.first?.line == 1)
+    #expect(headless.problems.first?.message.contains("must be the trace header") == true)
+    #expect(headless.trace.events.count == 56, "every event is still read, the one on line 1 too")
+
+    let newer = lines[0].replacingOccurrences(of: "\"version\":1", with: "\"version\":7")
+    let future = TraceFile.parse(
+      Array(([newer] + lines.dropFirst().map(String.init)).joined(separator: "\n").utf8), file: "f")
+    #expect(future.problems.first?.field == "version")
+    #expect(future.problems.first?.message.contains("update sockscope") == true)
+  }
+
+  @Test("events out of time order or misnumbered are reported")
+  func ordering() throws {
+    var lines = try String(decoding: Fixture.bytes("demo-trace.jsonl"), as: UTF8.self).split(separator: "\n")
+      .map(String.init)
+    lines.swapAt(5, 6)
+    let result = TraceFile.parse(Array(lines.joined(separator: "\n").utf8), file: "o")
+    #expect(result.problems.contains { $0.field == "index" && $0.line == 6 })
+    #expect(result.problems.contains { $0.field == "t_ns" && $0.line == 7 })
+  }
+
+  @Test("reading a path that does not exist says so")
+  func missingFile() {
+    #expect(throws: TraceFileError.self) { try TraceFile.read(path: "/nonexistent/trace.jsonl") }
+  }
+
+  @Test("the embedded JSON Schema is the one in Resources and parses as JSON")
+  func schemaEmbedded() throws {
+    let schema = try JSONValue.parse(TraceSchema.text)
+    #expect(schema.objectValue?["title"]?.stringValue?.contains("SockScope trace") == true)
+  }
+}
