@@ -28,12 +28,18 @@ public final class LineReader {
   }
 
   /// Catches SIGINT without SA_RESTART, so a blocked read returns EINTR and the reader can stop.
+  /// SIGINT is also unblocked: a process may inherit a mask that blocks it (test runners and some
+  /// launchers do), and Ctrl-C must still work.
   public static func catchInterrupt() {
     var action = sigaction()
     action.__sigaction_handler.sa_handler = { _ in interruptReceived.store(true, ordering: .relaxed) }
     sigemptyset(&action.sa_mask)
     action.sa_flags = 0
     sigaction(SIGINT, &action, nil)
+    var interrupt = sigset_t()
+    sigemptyset(&interrupt)
+    sigaddset(&interrupt, SIGINT)
+    pthread_sigmask(SIG_UNBLOCK, &interrupt, nil)
   }
 
   /// The next line without its newline (a carriage return before it is dropped too).

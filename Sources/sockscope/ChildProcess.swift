@@ -38,10 +38,24 @@ final class ChildProcess {
     posix_spawn_file_actions_addclose(&actions, outPipe[1])
     if takesInput { posix_spawn_file_actions_addclose(&actions, inPipe[0]) }
 
+    // Children start with no blocked signals and default actions, whatever this process inherited:
+    // the demo interrupts a client with SIGINT, which a blocked or ignored signal would defeat.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var noSignals = sigset_t()
+    sigemptyset(&noSignals)
+    posix_spawnattr_setsigmask(&attributes, &noSignals)
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    for signal in [SIGINT, SIGTERM, SIGPIPE, SIGQUIT, SIGHUP] { sigaddset(&defaults, signal) }
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
     var child: pid_t = 0
-    let status = posix_spawn(&child, executable, &actions, nil, argv, environ)
+    let status = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
     close(outPipe[1])
     if takesInput { close(inPipe[0]) }
     guard status == 0 else {

@@ -1,0 +1,124 @@
+import Foundation
+import Glibc
+import SockScopeTrace
+import Testing
+
+/// The repository checkout these tests were built from.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  .deletingLastPathComponent().path
+
+/// The `sockscope` built next to the test bundle.
+let sockscopeBinary: String = {
+  let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+  let candidates = [
+    bundleDirectory.appendingPathComponent("sockscope").path,
+    bundleDirectory.deletingLastPathComponent().appendingPathComponent("sockscope").path,
+    repositoryRoot + "/.build/debug/sockscope",
+  ]
+  return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[2]
+}()
+
+/// What a finished command did.
+struct CommandResult {
+  var status: Int32
+  var stdout: String
+  var stderr: String
+}
+
+/// A short temporary directory (socket paths must fit in 107 bytes), removed afterwards.
+func withTemporaryDirectory<R>(_ body: (String) throws -> R) throws -> R {
+  var template = Array("/tmp/sockscope-it-XXXXXX".utf8CString)
+  let made = template.withUnsafeMutableBufferPointer { $0.baseAddress.flatMap { mkdtemp($0) } }
+  let path = try #require(made.map { String(cString: $0) })
+  defer { try? FileManager.default.removeItem(atPath: path) }
+  return try body(path)
+}
+
+/// A process started from a test, its output going to files that can be read while it runs.
+final class RunningProcess {
+  let process = Process()
+  let stdoutPath: String
+  let stderrPath: String
+  private let input = Pipe()
+
+  init(_ executable: String, _ arguments: [String], in directory: String) throws {
+    let id = UUID().uuidString
+    stdoutPath = directory + "/.out-\(id)"
+    stderrPath = directory + "/.err-\(id)"
+    FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+    FileManager.default.createFile(atPath: stderrPath, contents: nil)
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    process.standardInput = input
+    process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
+    process.standardError = FileHandle(forWritingAtPath: stderrPath)
+    try process.run()
+  }
+
+  func type(_ text: String) { input.fileHandleForWriting.write(Data(text.utf8)) }
+  func closeInput() { try? input.fileHandleForWriting.close() }
+
+  var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
+  var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+
+  /// Waits until `condition` holds, at most `seconds`.
+  func waitUntil(seconds: Double = 15, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+      if condition() { return true }
+      usleep(10_000)
+    }
+    return condition()
+  }
+
+  /// Waits for the exit, killing the process after `seconds`.
+  func finish(seconds: Double = 15) -> CommandResult {
+    if !waitUntil(seconds: seconds, { !process.isRunning }) {
+      // SIGKILL: the test runner's blocked signals are inherited, so SIGTERM may never arrive.
+      kill(process.processIdentifier, SIGKILL)
+    }
+    process.waitUntilExit()
+    return CommandResult(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+  }
+}
+
+/// Runs `sockscope` with `arguments` to completion.
+func sockscope(
+  _ arguments: [String], in directory: String, input: String? = nil, seconds: Double = 30
+) throws
+  -> CommandResult
+{
+  try run(sockscopeBinary, arguments, in: directory, input: input, seconds: seconds)
+}
+
+/// Runs any program to completion.
+func run(
+  _ executable: String, _ arguments: [String], in directory: String, input: String? = nil,
+  seconds: Double = 30
+)
+  throws -> CommandResult
+{
+  let p = try RunningProcess(executable, arguments, in: directory)
+  if let input { p.type(input) }
+  p.closeInput()
+  return p.finish(seconds: seconds)
+}
+
+/// Finds a program on PATH.
+func which(_ name: String) -> String? {
+  let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+  return paths.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+}
+
+/// Reads a merged trace, failing the test on any problem.
+func readTrace(_ path: String) throws -> Trace {
+  let result = try TraceFile.read(path: path)
+  #expect(result.problems.isEmpty, "\(result.problems)")
+  return result.trace
+}
+
+extension Trace {
+  /// Each role's socket calls (console output left out), in order.
+  func calls(of role: String) -> [TraceEvent] { events.filter { $0.role == role && $0.call != .output } }
+}
