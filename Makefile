@@ -2,7 +2,7 @@
 # missing first (scripts/install-deps).
 SWIFT ?= swift
 BIN = $(shell $(SWIFT) build --show-bin-path)/sockscope
-FORMAT_PATHS = Package.swift Sources Tests Resources
+FORMAT_PATHS = Package.swift Sources Tests Resources examples
 
 .PHONY: all deps build demo test lint format clean
 

@@ -55,6 +55,10 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
+    // examples/: small programs on the socket layer (examples/README.md).
+    .executableTarget(
+      name: "stream-echo", dependencies: ["SockScopeSockets"], path: "examples/stream-echo",
+      swiftSettings: swiftSettings),
     .testTarget(
       name: "SockScopeTraceTests", dependencies: ["SockScopeTrace", "CSockScopeLog"],
       resources: [.copy("Fixtures")],

@@ -166,3 +166,23 @@ struct ProcessLogTests {
     #expect(trace.header.started?.hasPrefix("2023-11-14T22:13:20") == true)
   }
 }
+
+@Suite("The documented log layout")
+struct LogLayoutTests {
+  @Test("header and record offsets are the ones docs/trace-format.md gives")
+  func offsets() {
+    #expect(MemoryLayout<sockscope_record>.size == 128)
+    #expect(MemoryLayout<sockscope_record>.offset(of: \.seq) == 8)
+    #expect(MemoryLayout<sockscope_record>.offset(of: \.tid) == 32)
+    #expect(MemoryLayout<sockscope_record>.offset(of: \.ret) == 48)
+    #expect(MemoryLayout<sockscope_record>.offset(of: \.a0) == 56)
+    #expect(MemoryLayout<sockscope_record>.offset(of: \.sock_ino) == 88)
+    #expect(MemoryLayout<sockscope_record>.offset(of: \.full_len) == 112)
+    #expect(MemoryLayout<sockscope_record>.offset(of: \.data_len) == 124)
+    #expect(MemoryLayout<sockscope_log_header>.offset(of: \.start_mono_ns) == 24)
+    #expect(MemoryLayout<sockscope_log_header>.offset(of: \.state) == 44)
+    #expect(MemoryLayout<sockscope_log_header>.offset(of: \.role) == 56)
+    #expect(MemoryLayout<sockscope_log_header>.offset(of: \.exe) == 120)
+    #expect(MemoryLayout<sockscope_log_header>.size <= Int(SOCKSCOPE_LOG_HEADER_SIZE))
+  }
+}
