@@ -2,9 +2,9 @@
 # missing first (scripts/install-deps).
 SWIFT ?= swift
 BIN = $(shell $(SWIFT) build --show-bin-path)/sockscope
-FORMAT_PATHS = Package.swift Sources Tests Resources examples
+FORMAT_PATHS = Package.swift Sources Tests Resources examples Benchmarks
 
-.PHONY: all deps build demo test lint format clean
+.PHONY: all deps build demo test lint format bench clean
 
 all: build
 
@@ -33,3 +33,7 @@ format:
 
 clean:
 	rm -rf .build sockscope-out
+
+## Benchmarks (not tests): throughput ratios, recording cost, trace loading; writes docs/performance.md.
+bench: deps
+	scripts/bench

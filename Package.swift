@@ -59,6 +59,11 @@ let package = Package(
     .executableTarget(
       name: "stream-echo", dependencies: ["SockScopeSockets"], path: "examples/stream-echo",
       swiftSettings: swiftSettings),
+    // Benchmarks/: what `make bench` measures (scripts/bench). Not run by the tests.
+    .executableTarget(
+      name: "echo-throughput", dependencies: ["SockScopeSockets"], path: "Benchmarks/EchoThroughput",
+      swiftSettings: swiftSettings),
+    .executableTarget(name: "c-echo-throughput", path: "Benchmarks/CEchoThroughput"),
     .testTarget(
       name: "SockScopeTraceTests", dependencies: ["SockScopeTrace", "CSockScopeLog"],
       resources: [.copy("Fixtures")],
