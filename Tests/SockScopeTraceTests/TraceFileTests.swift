@@ -99,6 +99,24 @@ struct TraceFileTests {
     #expect(result.problems.contains { $0.field == "t_ns" && $0.line == 7 })
   }
 
+  @Test("random damage to a trace never crashes the reader and never loses an undamaged line")
+  func randomDamage() throws {
+    let original = try Fixture.bytes("demo-trace.jsonl")
+    let lineCount = original.filter { $0 == 0x0A }.count
+    var generator = SplitMix64(seed: 3)
+    for _ in 0..<500 {
+      var bytes = original
+      for _ in 0..<(1 + Int(generator.next() % 4)) {
+        let at = Int(generator.next() % UInt64(bytes.count))
+        bytes[at] = UInt8(truncatingIfNeeded: generator.next())
+      }
+      let result = TraceFile.parse(bytes, file: "fuzz")
+      let damagedLines = Set(result.problems.map(\.line))
+      // Each damaged byte spoils at most its own line (or, as a newline, splits one into two).
+      #expect(result.trace.events.count + damagedLines.count >= lineCount - 1 - 4)
+    }
+  }
+
   @Test("reading a path that does not exist says so")
   func missingFile() {
     #expect(throws: TraceFileError.self) { try TraceFile.read(path: "/nonexistent/trace.jsonl") }
