@@ -44,6 +44,12 @@ let package = Package(
       name: "SockScopeSockets", dependencies: ["CSockScopeLog", "SockScopeTrace"],
       swiftSettings: swiftSettings + mocking),
     // The lecture page's datagram echo server and client, written on the socket layer.
+    // A DOT graph model, and libgraphviz in process behind one lock.
+    .target(name: "SockScopeGraphviz", dependencies: ["CGraphviz"], swiftSettings: swiftSettings),
+    // The views of a trace: schematic, sequence chart, topology.
+    .target(
+      name: "SockScopeDiagrams", dependencies: ["SockScopeTrace", "SockScopeGraphviz"],
+      swiftSettings: swiftSettings),
     .target(
       name: "EchoPair", dependencies: ["SockScopeSockets"],
       swiftSettings: swiftSettings),
@@ -51,7 +57,7 @@ let package = Package(
     .executableTarget(
       name: "sockscope",
       dependencies: [
-        "EchoPair", "SockScopeSockets", "SockScopeTrace", "CGraphviz",
+        "EchoPair", "SockScopeSockets", "SockScopeTrace", "SockScopeDiagrams", "SockScopeGraphviz",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),

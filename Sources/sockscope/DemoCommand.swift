@@ -2,6 +2,7 @@ import ArgumentParser
 import EchoPair
 import Foundation
 import Glibc
+import SockScopeDiagrams
 import SockScopeTrace
 
 struct DemoCommand: ParsableCommand {
@@ -164,6 +165,27 @@ struct DemoRunner {
     console.write("\(label)│ \(line)\n")
   }
 
+  /// Draws the three views of the run, as SVG and PNG, next to the trace.
+  func writeFigures(_ trace: Trace) throws(CommandFailure) {
+    let options = DiagramOptions(language: language == .en ? .en : .ru)
+    var written: [String] = []
+    for view in DiagramView.allCases {
+      for format in [DiagramFormat.svg, .png] {
+        let path = (outDirectory as NSString).appendingPathComponent("\(view.rawValue).\(format.rawValue)")
+        do {
+          try OutputFile.write(
+            try Diagrams.render(trace, view: view, format: format, options: options), to: path)
+        } catch let failure as CommandFailure {
+          throw failure
+        } catch {
+          throw CommandFailure("cannot draw the \(view.rawValue) view: \(error)")
+        }
+        written.append((path as NSString).lastPathComponent)
+      }
+    }
+    console.write("  figures    \(outDirectory)/{\(written.joined(separator: ","))}\n")
+  }
+
   func prepareDirectories() throws(CommandFailure) {
     let files = FileManager.default
     do {
@@ -186,6 +208,7 @@ struct DemoRunner {
     console.write("\nThe run is recorded: \(TraceSummary(merged.trace).line).\n")
     for problem in merged.trace.header.problems { console.write("note: \(problem)\n") }
     console.write("  trace      \(tracePath)\n")
+    try writeFigures(merged.trace)
     console.write("  raw logs   \(logDirectory)/*.sslog (\(merged.logFiles.count) processes)\n")
     console.write("Next: sockscope validate \(tracePath)\n")
   }

@@ -8,8 +8,10 @@ struct FileOutput: Sendable {
   static let standardOutput = FileOutput(fd: 1)
   static let standardError = FileOutput(fd: 2)
 
-  func write(_ text: String) {
-    var bytes = Array(text.utf8)[...]
+  func write(_ text: String) { write(Array(text.utf8)) }
+
+  func write(_ data: [UInt8]) {
+    var bytes = data[...]
     while !bytes.isEmpty {
       let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
       if n < 0 && errno == EINTR { continue }

@@ -15,6 +15,7 @@ struct SockScope: ParsableCommand {
       Start here:
         sockscope demo                        run the page's documented run, unattended
         sockscope validate sockscope-out      check the trace it wrote
+        sockscope render sockscope-out -o schematic.svg    the page's figure, from the run
 
       Run the pair yourself, in two terminals:
         sockscope server --trace run/         terminal 1
@@ -25,7 +26,8 @@ struct SockScope: ParsableCommand {
       """,
     version: SockScopeVersion.text,
     subcommands: [
-      DemoCommand.self, ServerCommand.self, ClientCommand.self, MergeCommand.self, ValidateCommand.self,
+      DemoCommand.self, ServerCommand.self, ClientCommand.self, MergeCommand.self, RenderCommand.self,
+      ValidateCommand.self,
       SchemaCommand.self, VersionCommand.self,
     ]
   )

@@ -1,0 +1,113 @@
+import SockScopeTrace
+
+/// The language of a diagram's words (call names stay as in C).
+public enum DiagramLanguage: String, Sendable, CaseIterable {
+  case ru, en
+}
+
+/// Words that appear on diagrams.
+struct DiagramText {
+  let language: DiagramLanguage
+
+  /// «Сервер», «Клиент», or the role as given.
+  func columnTitle(role: String, processes: Int) -> String {
+    let kind = role.split(separator: "#").first.map(String.init) ?? role
+    let title: String
+    switch (kind, language) {
+    case ("server", .ru): title = "Сервер"
+    case ("server", .en): title = "Server"
+    case ("client", .ru): title = "Клиент"
+    case ("client", .en): title = "Client"
+    default: title = kind
+    }
+    return processes > 1 ? "\(title) ×\(processes)" : title
+  }
+
+  func loop(times: Int) -> String {
+    switch language {
+    case .ru: "цикл: \(times) \(russianTimes(times))"
+    case .en: "loop: ran \(times) time\(times == 1 ? "" : "s")"
+    }
+  }
+
+  func perProcess(_ n: Int) -> String { language == .ru ? "×\(n) на процесс" : "×\(n) per process" }
+
+  func times(_ n: Int) -> String { "×\(n)" }
+
+  func cut(full: UInt64, kept: UInt64) -> String {
+    language == .ru ? "обрезано: \(full) Б → \(kept) Б" : "cut: \(full) B → \(kept) B"
+  }
+
+  func bytes(_ n: UInt64) -> String { language == .ru ? "\(n) Б" : "\(n) B" }
+
+  func folded(_ n: Int) -> String {
+    language == .ru
+      ? "… ещё \(n) событий не показаны (трасса длинная; см. docs/diagrams.md) …"
+      : "… \(n) more events not drawn (a long trace; see docs/diagrams.md) …"
+  }
+
+  private func russianTimes(_ n: Int) -> String {
+    let tens = n % 100
+    if (11...14).contains(tens) { return "раз" }
+    switch n % 10 {
+    case 2, 3, 4: return "раза"
+    default: return "раз"
+    }
+  }
+
+  /// A step's title as the documented figure shows it (English in both languages, as on the page).
+  static func title(_ call: SocketCall) -> String {
+    switch call {
+    case .socket: "Socket"
+    case .socketpair: "Socketpair"
+    case .bind: "Bind"
+    case .listen: "Listen"
+    case .accept, .accept4: "Accept"
+    case .connect: "Connect"
+    case .send, .sendto, .sendmsg, .write: "Send"
+    case .recv, .recvfrom, .recvmsg, .read: "Receive"
+    case .shutdown: "Shutdown"
+    case .close: "Close"
+    case .unlink: "Unlink"
+    case .getsockname, .getpeername: "Address"
+    case .setsockopt: "Option"
+    case .output: "Output"
+    }
+  }
+
+  /// The call in the program's terms: `socket(AF_UNIX, SOCK_DGRAM)`, `bind("./echo.socket")`.
+  static func call(_ e: TraceEvent) -> String {
+    func quoted(_ s: String?) -> String { s.map { "\"\($0)\"" } ?? "" }
+    let a = e.args
+    switch e.call {
+    case .socket, .socketpair:
+      let type = (a["type"]?.stringValue ?? "").split(separator: "|").first.map(String.init) ?? ""
+      return "\(e.call.rawValue)(\(a["domain"]?.stringValue ?? ""), \(type))"
+    case .bind, .connect: return "\(e.call.rawValue)(\(quoted(e.addressPath)))"
+    case .listen: return "listen(\(a["backlog"]?.intValue ?? 0))"
+    case .accept, .accept4, .close: return "\(e.call.rawValue)()"
+    case .send, .sendmsg, .write: return "\(e.call.rawValue)(message)"
+    case .sendto: return "sendto(message, \(quoted(e.addressPath)))"
+    case .recv, .recvfrom, .recvmsg, .read: return "\(e.call.rawValue)(\(a["len"]?.intValue ?? 0))"
+    case .shutdown: return "shutdown(\(a["how"]?.stringValue ?? ""))"
+    case .unlink: return "unlink(\(quoted(a["path"]?.stringValue)))"
+    case .getsockname, .getpeername: return "\(e.call.rawValue)()"
+    case .setsockopt: return "setsockopt(\(a["optname"]?.stringValue ?? ""), \(a["value"]?.intValue ?? 0))"
+    case .output: return "print"
+    }
+  }
+
+  /// A short preview of data: «Лев», or `4 B` for bytes that are not text.
+  func preview(_ data: Payload?, limit: Int = 24) -> String {
+    guard let data else { return "" }
+    guard let text = data.text else { return bytes(data.length) }
+    let short = text.count > limit ? String(text.prefix(limit - 1)) + "…" : text
+    return "«" + short.replacingOccurrences(of: "\n", with: "⏎") + "»"
+  }
+}
+
+extension String {
+  fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
+    split(separator: Character(target), omittingEmptySubsequences: false).joined(separator: replacement)
+  }
+}

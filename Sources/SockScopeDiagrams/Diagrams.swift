@@ -1,0 +1,99 @@
+public import SockScopeGraphviz
+public import SockScopeTrace
+
+/// What a diagram shows.
+public enum DiagramView: String, Sendable, CaseIterable {
+  /// The page's flowchart: a column per program, a box per step, loops folded.
+  case schematic
+  /// A message sequence chart: a lifeline per process, every call in time order.
+  case sequence
+  /// Processes, descriptors, sockets, the socket file and the kernel queue, with counts.
+  case topology
+}
+
+/// How a diagram is written.
+public enum DiagramFormat: String, Sendable, CaseIterable {
+  /// The DOT text SockScope generates (what Graphviz lays out).
+  case dot
+  case svg, png, pdf
+}
+
+/// Choices for drawing.
+public struct DiagramOptions: Sendable {
+  public var language: DiagramLanguage
+  /// Sequence view: show each call's time since the start of the run.
+  public var timestamps: Bool
+  /// Sequence view: the vertical axis follows real time; datagrams are drawn slanted from send to
+  /// receive, blocking calls as bars of their real duration.
+  public var timeAxis: Bool
+  /// Sequence view: the most calls drawn; a longer trace is drawn as its beginning and end, with
+  /// the fold said on the figure.
+  public var maximumCalls: Int
+
+  public init(
+    language: DiagramLanguage = .ru, timestamps: Bool = false, timeAxis: Bool = false, maximumCalls: Int = 400
+  ) {
+    self.language = language
+    self.timestamps = timestamps
+    self.timeAxis = timeAxis
+    self.maximumCalls = maximumCalls
+  }
+}
+
+/// Why a trace cannot be drawn.
+public enum DiagramError: Error, Sendable, Equatable, CustomStringConvertible {
+  case emptyTrace
+  case singleProcess(pid: Int32, role: String)
+  case graphviz(String)
+
+  public var description: String {
+    switch self {
+    case .emptyTrace:
+      "the trace holds no socket calls, so there is nothing to draw; record a run first (sockscope demo)"
+    case .singleProcess(let pid, let role):
+      "the trace has one process only (pid \(pid), \(role)); these views show processes talking to each other: "
+        + "record the other side too (e.g. sockscope server --trace DIR and sockscope client --trace DIR)"
+    case .graphviz(let message): message
+    }
+  }
+}
+
+/// Draws traces.
+public enum Diagrams {
+  /// The graph for `view`, and the engine that lays it out.
+  public static func graph(
+    of trace: Trace, view: DiagramView, options: DiagramOptions
+  ) throws(DiagramError)
+    -> (DOTGraph, GraphvizEngine)
+  {
+    let calls = trace.events.filter { $0.call != .output }
+    guard let first = calls.first else { throw .emptyTrace }
+    guard calls.contains(where: { $0.pid != first.pid }) else {
+      throw .singleProcess(pid: first.pid, role: first.role)
+    }
+    switch view {
+    case .schematic:
+      return (Schematic(trace: trace, language: options.language).graph(language: options.language), .dot)
+    case .sequence:
+      return (SequenceChart(trace: trace, options: options).graph, .nop2)
+    case .topology:
+      return (Topology(trace: trace, language: options.language).graph, .dot)
+    }
+  }
+
+  /// The diagram as the bytes of a file in `format`.
+  public static func render(
+    _ trace: Trace, view: DiagramView, format: DiagramFormat, options: DiagramOptions
+  )
+    throws(DiagramError) -> [UInt8]
+  {
+    let (graph, engine) = try graph(of: trace, view: view, options: options)
+    let text = graph.text
+    guard let output = GraphvizFormat(rawValue: format.rawValue) else { return Array(text.utf8) }
+    do {
+      return try Graphviz.render(text, engine: engine, format: output)
+    } catch {
+      throw .graphviz(error.description)
+    }
+  }
+}

@@ -1,0 +1,222 @@
+public import SockScopeGraphviz
+public import SockScopeTrace
+
+/// The page's schematic regenerated from a run: a column per program, a box per step, the
+/// repeated part folded into a loop, and the send→recv arrow between the columns.
+public struct Schematic: Sendable, Equatable {
+  /// One box: one call, or a run of the same call folded together.
+  public struct Step: Sendable, Equatable {
+    public var call: SocketCall
+    /// The call in the program's terms, such as `recv(1024)`.
+    public var text: String
+    /// How many times it ran, over all the column's processes.
+    public var count: Int
+    /// Previews of the data it moved, in order (at most a few are drawn).
+    public var data: [String]
+    /// Why it failed, when it did (failed calls are never folded with successful ones).
+    public var failure: CallFailure?
+    /// Data cut by a short receive buffer: "cut: 4000 B → 1024 B".
+    public var cut: String?
+    /// Events of the trace this step stands for.
+    public var events: [Int]
+  }
+
+  /// The steps of the processes that ran the same program.
+  public struct Column: Sendable, Equatable {
+    public var title: String
+    public var roles: [String]
+    public var steps: [Step]
+    /// The step repeated in a loop, if any.
+    public var loop: Int?
+  }
+
+  public var columns: [Column]
+
+  /// Folds `trace` into columns and steps.
+  public init(trace: Trace, language: DiagramLanguage) {
+    let text = DiagramText(language: language)
+    var groups: [(signature: [String], roles: [String], steps: [Step])] = []
+    for role in trace.roles {
+      let steps = Schematic.steps(
+        of: trace.events.filter { $0.role == role && $0.call != .output }, text: text)
+      guard !steps.isEmpty else { continue }
+      let signature = steps.map { "\($0.text)|\($0.failure?.name ?? "")" }
+      if let i = groups.firstIndex(where: { $0.signature == signature }) {
+        groups[i].roles.append(role)
+        for k in groups[i].steps.indices {
+          groups[i].steps[k].count += steps[k].count
+          groups[i].steps[k].data += steps[k].data
+          groups[i].steps[k].events += steps[k].events
+          groups[i].steps[k].cut = groups[i].steps[k].cut ?? steps[k].cut
+        }
+      } else {
+        groups.append((signature, [role], steps))
+      }
+    }
+    // Servers (they bind or listen and receive) on the left, as on the page.
+    let ordered = groups.enumerated().sorted { a, b in
+      let sa = a.element.steps.contains { $0.call == .bind || $0.call == .listen } ? 0 : 1
+      let sb = b.element.steps.contains { $0.call == .bind || $0.call == .listen } ? 0 : 1
+      return (sa, a.offset) < (sb, b.offset)
+    }.map(\.element)
+    columns = ordered.map { group in
+      let loop = group.steps.firstIndex {
+        ($0.call.sendsData || $0.call.receivesData) && $0.count > group.roles.count
+      }
+      return Column(
+        title: text.columnTitle(role: group.roles[0], processes: group.roles.count), roles: group.roles,
+        steps: group.steps, loop: loop)
+    }
+  }
+
+  static func steps(of events: [TraceEvent], text: DiagramText) -> [Step] {
+    var steps: [Step] = []
+    for e in events {
+      let callText = DiagramText.call(e)
+      let preview = e.call.sendsData || e.call.receivesData ? text.preview(e.data) : ""
+      var cut: String?
+      if let d = e.data, d.datagramWasCut, let full = d.datagramLength {
+        cut = text.cut(full: full, kept: d.length)
+      }
+      if let last = steps.last, last.text == callText, last.failure == nil, e.failure == nil,
+        e.call.sendsData || e.call.receivesData
+      {
+        steps[steps.count - 1].count += 1
+        if !preview.isEmpty { steps[steps.count - 1].data.append(preview) }
+        steps[steps.count - 1].events.append(e.index)
+        steps[steps.count - 1].cut = last.cut ?? cut
+      } else {
+        steps.append(
+          Step(
+            call: e.call, text: callText, count: 1, data: preview.isEmpty ? [] : [preview],
+            failure: e.failure,
+            cut: cut, events: [e.index]))
+      }
+    }
+    return steps
+  }
+
+  /// The schematic as a dot graph.
+  public func graph(language: DiagramLanguage) -> DOTGraph {
+    let text = DiagramText(language: language)
+    var g = DOTGraph(
+      name: "schematic",
+      attributes: [
+        "rankdir": "TB", "newrank": .plain("true"), "nodesep": .plain("0.9"), "ranksep": .plain("0.45"),
+        "fontname": "DejaVu Sans", "bgcolor": "white",
+      ],
+      nodeDefaults: [
+        "shape": "box", "style": "rounded,filled", "fillcolor": "#eeeeee", "color": "#555555",
+        "fontname": "DejaVu Sans", "fontsize": .plain("12"), "width": .plain("3.1"), "margin": "0.15,0.08",
+      ],
+      edgeDefaults: ["arrowsize": .plain("0.8"), "color": "#222222"])
+
+    // Rows: the steps before the loop, the loop, the steps after it, aligned across columns.
+    let before = columns.map { $0.loop ?? $0.steps.count }
+    let after = columns.map { c in c.loop.map { c.steps.count - $0 - 1 } ?? 0 }
+    let beforeRows = before.max() ?? 0
+    let hasLoop = columns.contains { $0.loop != nil }
+    func row(column c: Int, step s: Int) -> Int {
+      guard let loop = columns[c].loop else { return s + 1 }
+      if s < loop { return s + 1 }
+      if s == loop { return beforeRows + 1 }
+      return beforeRows + 1 + (s - loop)
+    }
+    let rowCount = beforeRows + (hasLoop ? 1 : 0) + (after.max() ?? 0) + 1
+    var rows = [[String]](repeating: [], count: rowCount + 1)
+
+    for (c, column) in columns.enumerated() {
+      let titleID = "title\(c)"
+      g.node(
+        titleID, ["shape": "plaintext", "style": "", "label": .text(column.title), "fontsize": .plain("22")])
+      rows[0].append(titleID)
+      var previous = titleID
+      for (s, step) in column.steps.enumerated() {
+        let id = "c\(c)s\(s)"
+        // One group per column keeps its boxes on one vertical line.
+        var attributes: DOTAttributes = [
+          "label": .html(label(step, text: text, perProcess: column.roles.count)),
+          "group": .text("column\(c)"),
+        ]
+        if step.failure != nil {
+          attributes["color"] = "#cc0000"
+          attributes["penwidth"] = .plain("2")
+        }
+        g.node(id, attributes)
+        rows[row(column: c, step: s)].append(id)
+        var edge: DOTAttributes = previous == titleID ? ["style": "invis"] : [:]
+        // The client's way from its last send to close is drawn dashed, as on the page.
+        if let loop = column.loop, s == loop + 1, column.steps[loop].call.sendsData {
+          edge["style"] = "dashed"
+        }
+        g.edge(previous, id, edge)
+        previous = id
+      }
+    }
+    for r in rows where r.count > 1 { g.statements.append(.sameRank(r)) }
+    // Keep the columns in order, left to right: invisible flat edges between the titles.
+    for c in columns.indices.dropFirst() { g.edge("title\(c - 1)", "title\(c)", ["style": "invis"]) }
+
+    if hasLoop {
+      let members = columns.enumerated().compactMap { c, column in column.loop.map { "c\(c)s\($0)" } }
+      let times = columns.compactMap { column in column.loop.map { column.steps[$0].count } }.max() ?? 0
+      g.statements.append(
+        .subgraph(
+          DOTSubgraph(
+            name: "cluster_loop",
+            attributes: [
+              "color": "#dd0000", "penwidth": .plain("2.5"), "style": "",
+              "label": .text(text.loop(times: times)),
+              "fontcolor": "#dd0000", "labeljust": "r", "fontsize": .plain("12"), "margin": .plain("14"),
+            ],
+            statements: members.map { .node(id: $0, [:]) })))
+      // The send→recv arrow: from each sending loop to each receiving one. Unlabelled: a labelled
+      // flat edge crashes this libgraphviz (docs/diagrams.md).
+      for (c, column) in columns.enumerated() {
+        guard let l = column.loop, column.steps[l].call.sendsData else { continue }
+        for (d, other) in columns.enumerated() where d != c {
+          guard let m = other.loop, other.steps[m].call.receivesData else { continue }
+          g.edge(
+            "c\(c)s\(l)", "c\(d)s\(m)",
+            [
+              "color": "#6aa84f", "penwidth": .plain("5"), "arrowhead": "empty", "arrowsize": .plain("1.3"),
+              "constraint": .plain("false"),
+            ])
+        }
+      }
+    }
+    return g
+  }
+
+  private func label(_ step: Step, text: DiagramText, perProcess processes: Int) -> String {
+    var lines = [
+      "<b><font color=\"#dd0000\" point-size=\"14\">\(DOTValue.escapeHTML(DiagramText.title(step.call)))</font></b>"
+    ]
+    var call = DOTValue.escapeHTML(step.text)
+    // A count only where a step repeated within a process: "×4", or "×2 per process" in a column
+    // that stands for several processes.
+    if step.count > processes {
+      call +=
+        "  "
+        + DOTValue.escapeHTML(
+          processes > 1 ? text.perProcess(step.count / processes) : text.times(step.count))
+    }
+    lines.append(call)
+    if !step.data.isEmpty {
+      let shown = step.data.prefix(4).joined(separator: ", ") + (step.data.count > 4 ? ", …" : "")
+      lines.append(
+        "<font point-size=\"11\" color=\"#333333\">" + (step.call.receivesData ? "→ " : "")
+          + DOTValue.escapeHTML(shown) + "</font>")
+    }
+    if let cut = step.cut {
+      lines.append("<font point-size=\"11\" color=\"#cc6600\">" + DOTValue.escapeHTML(cut) + "</font>")
+    }
+    if let failure = step.failure {
+      lines.append(
+        "<font point-size=\"11\" color=\"#cc0000\">✗ "
+          + DOTValue.escapeHTML("\(failure.name): \(failure.message)")
+          + "</font>")
+    }
+    return lines.joined(separator: "<br/>")
+  }
+}

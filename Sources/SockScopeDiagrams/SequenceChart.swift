@@ -1,0 +1,220 @@
+import SockScopeGraphviz
+import SockScopeTrace
+
+/// A message sequence chart with computed geometry: a lifeline per process and one for the
+/// kernel's socket files, a row per call (or, on a time axis, a height per nanosecond), arrows from
+/// each send to the receive that got its data. Laid out by `nop2`, which keeps the positions: dot's
+/// layout grows much faster than linearly with the number of messages (docs/diagrams.md).
+struct SequenceChart {
+  static let laneGap = 250.0
+  static let rowHeight = 26.0
+  static let top = 60.0
+
+  var graph: DOTGraph
+
+  init(trace: Trace, options: DiagramOptions) {
+    let text = DiagramText(language: options.language)
+    var calls = trace.events.filter { $0.call != .output }
+    // Ordered by when each call returned: a receive that waited is drawn where its data arrived.
+    calls.sort { ($0.endTime, $0.index) < ($1.endTime, $1.index) }
+    var folded = 0
+    var foldAfter: Int?
+    if calls.count > options.maximumCalls {
+      let keep = max(options.maximumCalls / 2, 1)
+      folded = calls.count - 2 * keep
+      foldAfter = keep - 1
+      calls = Array(calls.prefix(keep) + calls.suffix(keep))
+    }
+
+    // Lanes: processes that bind or listen first (servers, as on the page), then the kernel, then the rest.
+    let roles = trace.roles
+    let servers = roles.filter { role in
+      trace.events.contains { $0.role == role && ($0.call == .bind || $0.call == .listen) }
+    }
+    let lanes = servers + ["\u{0}kernel"] + roles.filter { !servers.contains($0) }
+    let laneX = Dictionary(
+      uniqueKeysWithValues: lanes.enumerated().map { ($1, 80 + Double($0) * Self.laneGap) })
+    let t0 = trace.header.t0
+
+    // Vertical positions (y grows upwards in Graphviz: rows count down from the top).
+    let duration = Double(max((calls.map(\.endTime).max() ?? t0) &- t0, 1))
+    let height = max(Double(calls.count + (folded > 0 ? 2 : 0)) * Self.rowHeight, 300)
+    let scale = height / duration
+    var y: [Int: Double] = [:]
+    var startY: [Int: Double] = [:]
+    for (row, e) in calls.enumerated() {
+      if options.timeAxis {
+        y[e.index] = height - Double(e.endTime &- t0) * scale
+        startY[e.index] = height - Double(e.time &- t0) * scale
+      } else {
+        let shifted = row + (foldAfter.map { row > $0 ? 2 : 0 } ?? 0)
+        y[e.index] = height - Double(shifted) * Self.rowHeight
+      }
+    }
+    let headerY = height + Self.top
+    let bottomY = -Self.rowHeight
+
+    var g = DOTGraph(
+      name: "sequence",
+      attributes: [
+        "splines": "line", "outputorder": "edgesfirst", "fontname": "DejaVu Sans", "bgcolor": "white",
+        "pad": .plain("0.3"),
+      ],
+      nodeDefaults: ["fontname": "DejaVu Sans", "fontsize": .plain("10")],
+      edgeDefaults: ["fontname": "DejaVu Sans", "fontsize": .plain("10"), "arrowsize": .plain("0.7")])
+    func pos(_ x: Double, _ y: Double) -> DOTValue { .text("\(Self.number(x)),\(Self.number(y))!") }
+
+    let pids = Dictionary(trace.events.map { ($0.role, $0.pid) }, uniquingKeysWith: { a, _ in a })
+    for lane in lanes {
+      guard let x = laneX[lane] else { continue }
+      let isKernel = lane == "\u{0}kernel"
+      let title =
+        isKernel
+        ? (options.language == .ru ? "ядро: файлы сокетов" : "kernel: socket files")
+        : "\(lane)\npid \(pids[lane] ?? 0)"
+      let id = Self.laneID(lane)
+      g.node(
+        id + "_head",
+        [
+          "shape": "box", "style": isKernel ? "rounded,filled,dashed" : "rounded,filled",
+          "fillcolor": isKernel ? "#f4f4f4" : "#dde8f6", "label": .text(title), "pos": pos(x, headerY),
+          "fontsize": .plain("12"),
+        ])
+      g.node(id + "_foot", ["shape": "point", "width": .plain("0.01"), "pos": pos(x, bottomY)])
+      g.edge(id + "_head", id + "_foot", ["style": "dashed", "color": "#999999", "arrowhead": "none"])
+    }
+
+    for e in calls {
+      guard let x = laneX[e.role], let ey = y[e.index] else { continue }
+      let point = "e\(e.index)"
+      if options.timeAxis, let sy = startY[e.index], sy - ey > 3 {
+        // A call that took visible time is a bar from its start to its end.
+        g.node(
+          point + "_bar",
+          [
+            "shape": "box", "style": "filled", "fillcolor": "#c9d7ea", "color": "#7a93b8", "label": "",
+            "width": .plain("0.12"), "height": .number((sy - ey) / 72), "fixedsize": .plain("true"),
+            "pos": pos(x, (sy + ey) / 2),
+          ])
+      }
+      g.node(
+        point,
+        [
+          "shape": "point", "width": .plain("0.07"), "color": e.succeeded ? "#1f3a5f" : "#cc0000",
+          "pos": pos(x, ey),
+        ])
+      let label = Self.label(e, text: text, t0: t0, timestamps: options.timestamps)
+      let color = e.failure != nil ? "#cc0000" : (e.data?.datagramWasCut == true ? "#cc6600" : "#222222")
+      g.node(
+        point + "_label",
+        [
+          "shape": "plaintext", "label": .text(label), "fontcolor": .text(color),
+          "pos": pos(x + 8 + Self.width(of: label) / 2, ey + 8),
+        ])
+      if [.bind, .connect, .unlink].contains(e.call), let kx = laneX["\u{0}kernel"],
+        let path = e.addressPath ?? e.args["path"]?.stringValue
+      {
+        let kernelPoint = point + "_file"
+        g.node(
+          kernelPoint, ["shape": "point", "width": .plain("0.05"), "color": "#777777", "pos": pos(kx, ey)])
+        g.edge(
+          point, kernelPoint,
+          ["style": "dotted", "color": "#777777", "arrowhead": e.call == .unlink ? "tee" : "normal"])
+        let note = Self.fileNote(e.call, path: path, language: options.language)
+        g.node(
+          kernelPoint + "_label",
+          [
+            "shape": "plaintext", "label": .text(note), "fontcolor": "#555555",
+            "pos": pos(kx + 8 + Self.width(of: note) / 2, ey - 8),
+          ])
+      }
+    }
+
+    // Messages: each receive's data from the send that produced it.
+    let shown = Set(calls.map(\.index))
+    let sendByFlow = Dictionary(
+      trace.events.compactMap { e in e.flow.map { ($0, e) } }, uniquingKeysWith: { a, _ in a })
+    for recv in calls where !recv.flows.isEmpty {
+      for flow in recv.flows {
+        guard let send = sendByFlow[flow], shown.contains(send.index), let sx = laneX[send.role],
+          let sy = y[send.index],
+          let rx = laneX[recv.role], let ry = y[recv.index]
+        else { continue }
+        g.edge("e\(send.index)", "e\(recv.index)", ["color": "#2f6fbf", "penwidth": .plain("1.4")])
+        let note = "\(text.preview(send.data)) \(text.bytes(send.data?.length ?? 0))"
+        g.node(
+          "m\(flow)_\(recv.index)",
+          [
+            "shape": "plaintext", "label": .text(note), "fontcolor": "#2f6fbf",
+            "pos": pos((sx + rx) / 2, (sy + ry) / 2 + 8),
+          ])
+      }
+    }
+
+    if folded > 0, let after = foldAfter, after + 1 < calls.count, let above = y[calls[after].index] {
+      let note = text.folded(folded)
+      let middle = ((laneX.values.min() ?? 0) + (laneX.values.max() ?? 0)) / 2
+      g.node(
+        "folded",
+        [
+          "shape": "box", "style": "rounded,dashed", "color": "#999999", "fontcolor": "#555555",
+          "label": .text(note),
+          "pos": pos(middle, above - Self.rowHeight * 1.5),
+        ])
+    }
+    graph = g
+  }
+
+  static func laneID(_ lane: String) -> String {
+    "lane_"
+      + lane.unicodeScalars.map { $0.properties.isAlphabetic || ("0"..."9").contains($0) ? String($0) : "_" }
+      .joined()
+  }
+
+  static func label(_ e: TraceEvent, text: DiagramText, t0: UInt64, timestamps: Bool) -> String {
+    var s = DiagramText.call(e).replacingMessage(with: text.preview(e.data))
+    s += e.failure.map { " = -1 \($0.name)" } ?? " = \(e.ret)"
+    if let d = e.data, d.datagramWasCut, let full = d.datagramLength {
+      s += "  (" + text.cut(full: full, kept: d.length) + ")"
+    }
+    if timestamps {
+      let micros = Double(e.time &- t0) / 1000
+      s = "+" + Self.number((micros / 1000).rounded(toPlaces: 3)) + " ms  " + s
+    }
+    return s
+  }
+
+  static func fileNote(_ call: SocketCall, path: String, language: DiagramLanguage) -> String {
+    switch (call, language) {
+    case (.bind, .ru): "\(path) создан"
+    case (.bind, .en): "\(path) created"
+    case (.connect, .ru): "\(path) → сокет сервера"
+    case (.connect, .en): "\(path) → the server's socket"
+    case (.unlink, .ru): "\(path) удалён"
+    default: "\(path) removed"
+    }
+  }
+
+  /// An estimate of a label's width in points at font size 10, so it can start right of its lane.
+  static func width(of label: String) -> Double { Double(label.count) * 5.9 + 6 }
+
+  static func number(_ v: Double) -> String {
+    v == v.rounded() ? String(Int64(v)) : String(v.rounded(toPlaces: 2))
+  }
+}
+
+extension Double {
+  fileprivate func rounded(toPlaces places: Int) -> Double {
+    var factor = 1.0
+    for _ in 0..<places { factor *= 10 }
+    return (self * factor).rounded() / factor
+  }
+}
+
+extension String {
+  /// `send(message)` with the message shown: `send(«Лев»)`.
+  fileprivate func replacingMessage(with preview: String) -> String {
+    guard !preview.isEmpty, let range = range(of: "(message") else { return self }
+    return replacingCharacters(in: range, with: "(" + preview)
+  }
+}

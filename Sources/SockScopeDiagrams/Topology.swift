@@ -1,0 +1,109 @@
+import SockScopeGraphviz
+import SockScopeTrace
+
+/// What the page's text explains: processes hold descriptors of sockets; a socket file in the
+/// filesystem names the server's socket; the data itself passes through the kernel's buffer of the
+/// receiving socket, never through the file. Edges carry counts of datagrams and bytes.
+struct Topology {
+  var graph: DOTGraph
+
+  init(trace: Trace, language: DiagramLanguage) {
+    let text = DiagramText(language: language)
+    let ru = language == .ru
+    var g = DOTGraph(
+      name: "topology",
+      attributes: [
+        "rankdir": "LR", "fontname": "DejaVu Sans", "nodesep": .plain("0.5"), "ranksep": .plain("1.1"),
+        "bgcolor": "white",
+      ],
+      nodeDefaults: ["fontname": "DejaVu Sans", "fontsize": .plain("11")],
+      edgeDefaults: ["fontname": "DejaVu Sans", "fontsize": .plain("10"), "color": "#444444"])
+
+    var sockets: [UInt64: String] = [:]  // inode → type
+    var descriptors: [String: (pid: Int32, fd: Int32, ino: UInt64)] = [:]
+    var files: [String: (path: String, ino: Int64?)] = [:]
+    var bound: [(socket: UInt64, file: String)] = []
+    var connected: [(socket: UInt64, file: String)] = []
+    for e in trace.events where e.succeeded && e.call != .output {
+      guard let ino = e.socket?.inode else {
+        continue
+      }
+      if e.call == .socket || e.call == .socketpair {
+        sockets[ino] = (e.args["type"]?.stringValue ?? "").split(separator: "|").first.map(String.init) ?? ""
+      } else if sockets[ino] == nil {
+        sockets[ino] = ""
+      }
+      if let fd = e.fd { descriptors["\(e.pid):\(fd):\(ino)"] = (e.pid, fd, ino) }
+      if e.call == .bind || e.call == .connect, let path = e.addressPath {
+        let key = e.address?["ino"]?.intValue.map { "ino\($0)" } ?? path
+        files[key] = (path, e.address?["ino"]?.intValue)
+        if e.call == .bind { bound.append((ino, key)) } else { connected.append((ino, key)) }
+      }
+    }
+
+    for p in trace.header.processes
+    where trace.events.contains(where: { $0.pid == p.pid && $0.call != .output }) {
+      g.node(
+        "p\(p.pid)",
+        [
+          "shape": "box", "style": "rounded,filled", "fillcolor": "#dde8f6",
+          "label": .text("\(p.role)\npid \(p.pid)"), "fontsize": .plain("13"),
+        ])
+    }
+    for (ino, type) in sockets.sorted(by: { $0.key < $1.key }) {
+      let label = (ru ? "сокет " : "socket ") + "\(ino)" + (type.isEmpty ? "" : "\n\(type)")
+      g.node(
+        "s\(ino)", ["shape": "ellipse", "style": "filled", "fillcolor": "#fff2cc", "label": .text(label)])
+    }
+    for d in descriptors.values.sorted(by: { ($0.pid, $0.fd) < ($1.pid, $1.fd) }) {
+      g.edge("p\(d.pid)", "s\(d.ino)", ["label": .text("fd \(d.fd)")])
+    }
+    for (key, file) in files.sorted(by: { $0.key < $1.key }) {
+      let label =
+        file.path + "\n" + (ru ? "файл сокета" : "socket file") + (file.ino.map { ", inode \($0)" } ?? "")
+      g.node("f_\(key)", ["shape": "note", "style": "filled", "fillcolor": "#eeeeee", "label": .text(label)])
+    }
+    for b in bound {
+      g.edge("s\(b.socket)", "f_\(b.file)", ["label": "bind", "style": "dashed", "arrowhead": "none"])
+    }
+    for c in connected { g.edge("s\(c.socket)", "f_\(c.file)", ["label": "connect", "style": "dotted"]) }
+
+    // Data: sender socket → the receiver's kernel queue → the receiver, counted from linked flows.
+    let sends = Dictionary(
+      trace.events.compactMap { e in e.flow.map { ($0, e) } }, uniquingKeysWith: { a, _ in a })
+    var traffic: [UInt64: [UInt64: (count: Int, bytes: UInt64)]] = [:]
+    for recv in trace.events where !recv.flows.isEmpty {
+      guard let to = recv.socket?.inode else { continue }
+      for flow in recv.flows {
+        guard let send = sends[flow], let from = send.socket?.inode else { continue }
+        let old = traffic[to, default: [:]][from] ?? (0, 0)
+        traffic[to, default: [:]][from] = (old.count + 1, old.bytes + (send.data?.length ?? 0))
+      }
+    }
+    for (to, senders) in traffic.sorted(by: { $0.key < $1.key }) {
+      let queue = "q\(to)"
+      g.node(
+        queue,
+        [
+          "shape": "cylinder", "style": "filled", "fillcolor": "#e2f0d9",
+          "label": .text(
+            ru ? "очередь приёма\nсокета \(to) (ядро)" : "receive queue\nof socket \(to) (kernel)"),
+        ])
+      var total = (count: 0, bytes: UInt64(0))
+      for (from, t) in senders.sorted(by: { $0.key < $1.key }) {
+        g.edge(
+          "s\(from)", queue,
+          ["label": .text(Self.counts(t.count, t.bytes, text: text, ru: ru)), "color": "#2f6fbf"])
+        total = (total.count + t.count, total.bytes + t.bytes)
+      }
+      g.edge(
+        queue, "s\(to)",
+        ["label": .text(Self.counts(total.count, total.bytes, text: text, ru: ru)), "color": "#2f6fbf"])
+    }
+    graph = g
+  }
+
+  static func counts(_ n: Int, _ bytes: UInt64, text: DiagramText, ru: Bool) -> String {
+    ru ? "\(n) датагр., \(text.bytes(bytes))" : "\(n) datagram\(n == 1 ? "" : "s"), \(text.bytes(bytes))"
+  }
+}

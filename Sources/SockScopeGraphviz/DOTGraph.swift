@@ -1,0 +1,181 @@
+/// An attribute value, quoted as DOT needs.
+public enum DOTValue: Sendable, Equatable, ExpressibleByStringLiteral {
+  /// A string, written in double quotes with `"` and `\` escaped and newlines as `\n`.
+  case text(String)
+  /// An HTML-like label, written in angle brackets; build its text with `DOTValue.html(escaping:)`.
+  case html(String)
+  /// A number or keyword written as is (`1.5`, `true`, `LR`).
+  case plain(String)
+
+  public init(stringLiteral value: String) { self = .text(value) }
+
+  /// A number attribute.
+  public static func number(_ value: Double) -> DOTValue {
+    .plain(
+      value == value.rounded() && abs(value) < 1e15
+        ? String(Int64(value)) : String((value * 100).rounded() / 100))
+  }
+
+  /// Text escaped for use inside an HTML-like label.
+  public static func escapeHTML(_ text: String) -> String {
+    var out = ""
+    for c in text {
+      switch c {
+      case "&": out += "&amp;"
+      case "<": out += "&lt;"
+      case ">": out += "&gt;"
+      case "\"": out += "&quot;"
+      case "\n": out += "<br/>"
+      default: out.append(c)
+      }
+    }
+    return out
+  }
+
+  var dot: String {
+    switch self {
+    case .text(let s): DOTValue.quoted(s)
+    case .html(let s): "<" + s + ">"
+    case .plain(let s): s
+    }
+  }
+
+  /// `s` in double quotes. A backslash is doubled so it shows as itself, not as one of DOT's label
+  /// escapes (`\l`, `\N`...); a newline becomes `\n`.
+  static func quoted(_ s: String) -> String {
+    var out = "\""
+    for c in s.unicodeScalars {
+      switch c {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\r": break
+      default: out.unicodeScalars.append(c)
+      }
+    }
+    return out + "\""
+  }
+}
+
+/// Attributes in the order they were set.
+public struct DOTAttributes: Sendable, Equatable, ExpressibleByDictionaryLiteral {
+  public private(set) var pairs: [(key: String, value: DOTValue)] = []
+
+  public init(dictionaryLiteral elements: (String, DOTValue)...) {
+    for (k, v) in elements { self[k] = v }
+  }
+
+  public subscript(key: String) -> DOTValue? {
+    get { pairs.first { $0.key == key }?.value }
+    set {
+      if let i = pairs.firstIndex(where: { $0.key == key }) {
+        if let newValue { pairs[i].value = newValue } else { pairs.remove(at: i) }
+      } else if let newValue {
+        pairs.append((key, newValue))
+      }
+    }
+  }
+
+  public var isEmpty: Bool { pairs.isEmpty }
+
+  public static func == (a: DOTAttributes, b: DOTAttributes) -> Bool {
+    a.pairs.map(\.key) == b.pairs.map(\.key) && a.pairs.map(\.value) == b.pairs.map(\.value)
+  }
+
+  var dot: String {
+    "[" + pairs.map { "\(DOTGraph.identifier($0.key))=\($0.value.dot)" }.joined(separator: ", ") + "]"
+  }
+}
+
+/// One statement of a graph body.
+public enum DOTStatement: Sendable, Equatable {
+  case node(id: String, DOTAttributes)
+  case edge(from: String, to: String, DOTAttributes)
+  /// A subgraph; a name starting with `cluster` is drawn as a box by dot.
+  case subgraph(DOTSubgraph)
+  /// `{rank=same; a; b}`: the nodes share a row.
+  case sameRank([String])
+}
+
+/// A subgraph or cluster.
+public struct DOTSubgraph: Sendable, Equatable {
+  public var name: String
+  public var attributes: DOTAttributes
+  public var statements: [DOTStatement]
+
+  public init(name: String, attributes: DOTAttributes = [:], statements: [DOTStatement] = []) {
+    self.name = name
+    self.attributes = attributes
+    self.statements = statements
+  }
+}
+
+/// A directed graph, written as DOT text. One edge per statement, so no statement grows past
+/// what Graphviz's parser can hold.
+public struct DOTGraph: Sendable, Equatable {
+  public var name: String
+  public var attributes: DOTAttributes
+  public var nodeDefaults: DOTAttributes
+  public var edgeDefaults: DOTAttributes
+  public var statements: [DOTStatement] = []
+
+  public init(
+    name: String = "G", attributes: DOTAttributes = [:], nodeDefaults: DOTAttributes = [:],
+    edgeDefaults: DOTAttributes = [:]
+  ) {
+    self.name = name
+    self.attributes = attributes
+    self.nodeDefaults = nodeDefaults
+    self.edgeDefaults = edgeDefaults
+  }
+
+  public mutating func node(_ id: String, _ attributes: DOTAttributes = [:]) {
+    statements.append(.node(id: id, attributes))
+  }
+
+  public mutating func edge(_ from: String, _ to: String, _ attributes: DOTAttributes = [:]) {
+    statements.append(.edge(from: from, to: to, attributes))
+  }
+
+  /// The graph as DOT text.
+  public var text: String {
+    var out = "digraph \(DOTGraph.identifier(name)) {\n"
+    if !attributes.isEmpty { out += "  graph \(attributes.dot);\n" }
+    if !nodeDefaults.isEmpty { out += "  node \(nodeDefaults.dot);\n" }
+    if !edgeDefaults.isEmpty { out += "  edge \(edgeDefaults.dot);\n" }
+    write(statements, indent: "  ", to: &out)
+    return out + "}\n"
+  }
+
+  private func write(_ statements: [DOTStatement], indent: String, to out: inout String) {
+    for statement in statements {
+      switch statement {
+      case .node(let id, let attributes):
+        out += indent + DOTGraph.identifier(id) + (attributes.isEmpty ? "" : " " + attributes.dot) + ";\n"
+      case .edge(let from, let to, let attributes):
+        out += indent + DOTGraph.identifier(from) + " -> " + DOTGraph.identifier(to)
+        out += (attributes.isEmpty ? "" : " " + attributes.dot) + ";\n"
+      case .subgraph(let sub):
+        out += indent + "subgraph \(DOTGraph.identifier(sub.name)) {\n"
+        if !sub.attributes.isEmpty { out += indent + "  graph \(sub.attributes.dot);\n" }
+        write(sub.statements, indent: indent + "  ", to: &out)
+        out += indent + "}\n"
+      case .sameRank(let ids):
+        out +=
+          indent + "{ rank=same; " + ids.map { DOTGraph.identifier($0) + ";" }.joined(separator: " ") + " }\n"
+      }
+    }
+  }
+
+  /// An identifier as DOT reads it: bare when it is a plain word, quoted otherwise.
+  static func identifier(_ s: String) -> String {
+    let isWord =
+      !s.isEmpty
+      && s.unicodeScalars.allSatisfy {
+        $0.isASCII && ($0.properties.isAlphabetic || $0 == "_" || ("0"..."9").contains($0))
+      }
+      && !("0"..."9").contains(s.unicodeScalars.first ?? "0")
+    let keywords: Set<String> = ["node", "edge", "graph", "digraph", "subgraph", "strict"]
+    return isWord && !keywords.contains(s.lowercased()) ? s : DOTValue.quoted(s)
+  }
+}

@@ -1,0 +1,105 @@
+public import ArgumentParser
+import Foundation
+import SockScopeDiagrams
+import SockScopeTrace
+
+extension DiagramView: ExpressibleByArgument {}
+extension DiagramFormat: ExpressibleByArgument {}
+extension DiagramLanguage: ExpressibleByArgument {}
+
+struct RenderCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "render",
+    abstract: "Draw a trace: the page's schematic, a sequence chart, or the topology of sockets and files.",
+    discussion: """
+      Views:
+        schematic   a column per program, a box per call, the repeated part folded into a loop, the \
+      send→recv arrow (the page's figure, from a real run)
+        sequence    a lifeline per process and one for the kernel's socket files; every call in the order \
+      it returned; each datagram from its send to its receive. --time-axis: the vertical axis is real time
+        topology    processes, descriptors, sockets, the socket file, the kernel queue, with counts
+
+      Layout and rendering run in process (libgraphviz). --format dot prints the DOT that is laid out.
+
+      Examples:
+        sockscope render sockscope-out --view schematic -o schematic.svg
+        sockscope render run/trace.jsonl --view sequence --time-axis --lang en -o seq.png
+      """)
+
+  @Argument(help: ArgumentHelp("A trace.jsonl file or a trace directory.", valueName: "trace"))
+  var trace: String
+
+  @Option(help: "What to draw.")
+  var view: DiagramView = .schematic
+
+  @Option(help: ArgumentHelp("Output format (default: from -o's extension, else svg).", valueName: "format"))
+  var format: DiagramFormat?
+
+  @Option(
+    name: .shortAndLong, help: ArgumentHelp("Where to write (default: standard output).", valueName: "file"))
+  var output: String?
+
+  @Option(
+    name: .customLong("lang"), help: ArgumentHelp("Language of the figure's words.", valueName: "ru|en"))
+  var language: DiagramLanguage = .ru
+
+  @Flag(help: "Sequence view: show each call's time since the start of the run.")
+  var timestamps = false
+
+  @Flag(help: "Sequence view: the vertical axis follows real time.")
+  var timeAxis = false
+
+  @Option(
+    help: ArgumentHelp("Sequence view: the most calls drawn; longer traces are folded.", valueName: "n"))
+  var maxCalls = 400
+
+  func validate() throws {
+    guard maxCalls >= 2 else { throw ValidationError("--max-calls must be at least 2") }
+  }
+
+  /// The format asked for, or the one `-o`'s extension names.
+  var resolvedFormat: DiagramFormat {
+    if let format { return format }
+    let ext = output.map { ($0 as NSString).pathExtension.lowercased() } ?? ""
+    return DiagramFormat(rawValue: ext) ?? .svg
+  }
+
+  func run() throws {
+    try reportingFailures {
+      let read: TraceReadResult
+      do { read = try TraceFile.read(path: trace) } catch { throw CommandFailure("\(error)", exitCode: 2) }
+      guard read.isValid else {
+        throw CommandFailure(
+          "\(trace) is not a valid trace (\(read.problems.count) problems, the first: \(read.problems[0])); "
+            + "see them all with: sockscope validate \(trace)")
+      }
+      let options = DiagramOptions(
+        language: language, timestamps: timestamps, timeAxis: timeAxis, maximumCalls: maxCalls)
+      let bytes: [UInt8]
+      do {
+        bytes = try Diagrams.render(read.trace, view: view, format: resolvedFormat, options: options)
+      } catch {
+        throw CommandFailure("cannot draw \(trace): \(error)")
+      }
+      guard let output else {
+        FileOutput.standardOutput.write(bytes)
+        return
+      }
+      try OutputFile.write(bytes, to: output)
+    }
+  }
+}
+
+/// Writing a result file: whole or not at all.
+enum OutputFile {
+  static func write(_ bytes: [UInt8], to path: String) throws(CommandFailure) {
+    do {
+      try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch {
+      let reason =
+        ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription
+        ?? error.localizedDescription
+      throw CommandFailure("cannot write \(path): \(reason); choose another path with -o")
+    }
+  }
+}
