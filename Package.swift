@@ -75,6 +75,10 @@ let package = Package(
       resources: [.copy("Fixtures")],
       swiftSettings: swiftSettings),
     .testTarget(
+      name: "SockScopeDiagramsTests",
+      dependencies: ["SockScopeDiagrams", "SockScopeGraphviz", "SockScopeTrace"],
+      exclude: ["Fixtures"], swiftSettings: swiftSettings),
+    .testTarget(
       name: "SockScopeSocketsTests", dependencies: ["SockScopeSockets", "SockScopeTrace", "CSockScopeLog"],
       swiftSettings: swiftSettings + mocking),
     .testTarget(

@@ -78,13 +78,16 @@ public struct Schematic: Sendable, Equatable {
       if let d = e.data, d.datagramWasCut, let full = d.datagramLength {
         cut = text.cut(full: full, kept: d.length)
       }
-      if let last = steps.last, last.text == callText, last.failure == nil, e.failure == nil,
+      // Mutate the last step in place: holding a copy of it (`if let last = steps.last`) would
+      // make every append copy its arrays, quadratic in the length of a loop.
+      let n = steps.count - 1
+      if n >= 0, steps[n].text == callText, steps[n].failure == nil, e.failure == nil,
         e.call.sendsData || e.call.receivesData
       {
-        steps[steps.count - 1].count += 1
-        if !preview.isEmpty { steps[steps.count - 1].data.append(preview) }
-        steps[steps.count - 1].events.append(e.index)
-        steps[steps.count - 1].cut = last.cut ?? cut
+        steps[n].count += 1
+        if !preview.isEmpty { steps[n].data.append(preview) }
+        steps[n].events.append(e.index)
+        if steps[n].cut == nil { steps[n].cut = cut }
       } else {
         steps.append(
           Step(

@@ -36,20 +36,30 @@ struct SequenceChart {
       uniqueKeysWithValues: lanes.enumerated().map { ($1, 80 + Double($0) * Self.laneGap) })
     let t0 = trace.header.t0
 
-    // Vertical positions (y grows upwards in Graphviz: rows count down from the top).
-    let duration = Double(max((calls.map(\.endTime).max() ?? t0) &- t0, 1))
-    let height = max(Double(calls.count + (folded > 0 ? 2 : 0)) * Self.rowHeight, 300)
-    let scale = height / duration
+    // Vertical positions (y grows upwards in Graphviz: rows count down from the top). On a time
+    // axis, height follows elapsed time, but consecutive calls are never closer than a row: long
+    // waits stay long, bursts spread out so their labels stay readable. Every position is
+    // interpolated on the same piecewise-linear map, so bars and slanted arrows agree with it.
     var y: [Int: Double] = [:]
     var startY: [Int: Double] = [:]
+    let minimumGap = Self.rowHeight * 0.85
+    let duration = Double(max((calls.map(\.endTime).max() ?? t0) &- t0, 1))
+    let scale = Double(calls.count) * Self.rowHeight * 1.5 / duration
+    var marks: [(time: UInt64, depth: Double)] = []
     for (row, e) in calls.enumerated() {
       if options.timeAxis {
-        y[e.index] = height - Double(e.endTime &- t0) * scale
-        startY[e.index] = height - Double(e.time &- t0) * scale
+        let depth =
+          marks.last.map { $0.depth + max(minimumGap, Double(e.endTime &- $0.time) * scale) } ?? 0
+        marks.append((e.endTime, depth))
       } else {
         let shifted = row + (foldAfter.map { row > $0 ? 2 : 0 } ?? 0)
-        y[e.index] = height - Double(shifted) * Self.rowHeight
+        marks.append((e.endTime, Double(shifted) * Self.rowHeight))
       }
+    }
+    let height = max((marks.last?.depth ?? 0) + Self.rowHeight, 300)
+    for (e, mark) in zip(calls, marks) {
+      y[e.index] = height - mark.depth
+      if options.timeAxis { startY[e.index] = height - Self.depth(at: e.time, marks: marks, scale: scale) }
     }
     let headerY = height + Self.top
     let bottomY = -Self.rowHeight
@@ -103,7 +113,7 @@ struct SequenceChart {
           "shape": "point", "width": .plain("0.07"), "color": e.succeeded ? "#1f3a5f" : "#cc0000",
           "pos": pos(x, ey),
         ])
-      let label = Self.label(e, text: text, t0: t0, timestamps: options.timestamps)
+      let label = Self.label(e, text: text, t0: t0, timestamps: options.timestamps || options.timeAxis)
       let color = e.failure != nil ? "#cc0000" : (e.data?.datagramWasCut == true ? "#cc6600" : "#222222")
       g.node(
         point + "_label",
@@ -165,6 +175,24 @@ struct SequenceChart {
     graph = g
   }
 
+  /// Depth below the top for time `t`, interpolated between the marks of the calls.
+  static func depth(at t: UInt64, marks: [(time: UInt64, depth: Double)], scale: Double) -> Double {
+    guard let first = marks.first else { return 0 }
+    if t <= first.time { return first.depth - Double(first.time &- t) * scale }
+    // The last mark at or before t (marks are in time order).
+    var low = 0
+    var high = marks.count - 1
+    while low < high {
+      let mid = (low + high + 1) / 2
+      if marks[mid].time <= t { low = mid } else { high = mid - 1 }
+    }
+    let a = marks[low]
+    guard low + 1 < marks.count else { return a.depth }
+    let b = marks[low + 1]
+    let span = Double(b.time &- a.time)
+    return span > 0 ? a.depth + (b.depth - a.depth) * Double(t &- a.time) / span : a.depth
+  }
+
   static func laneID(_ lane: String) -> String {
     "lane_"
       + lane.unicodeScalars.map { $0.properties.isAlphabetic || ("0"..."9").contains($0) ? String($0) : "_" }
@@ -178,8 +206,10 @@ struct SequenceChart {
       s += "  (" + text.cut(full: full, kept: d.length) + ")"
     }
     if timestamps {
-      let micros = Double(e.time &- t0) / 1000
-      s = "+" + Self.number((micros / 1000).rounded(toPlaces: 3)) + " ms  " + s
+      func ms(_ t: UInt64) -> String { "+" + Self.number((Double(t &- t0) / 1e6).rounded(toPlaces: 3)) }
+      // A call that waited shows when it started and when it returned (it is drawn where it returned).
+      let when = e.duration >= 1_000_000 ? "\(ms(e.time)) → \(ms(e.endTime))" : ms(e.time)
+      s = when + " ms  " + s
     }
     return s
   }
