@@ -33,7 +33,7 @@ let package = Package(
     .target(
       name: "SockScopeResources", path: "Resources",
       exclude: ["README.md"],
-      resources: [.embedInCode("trace.schema.json")],
+      resources: [.embedInCode("trace.schema.json"), .embedInCode("schematics/datagram-echo.schematic")],
       swiftSettings: swiftSettings),
     // The trace model: events, the JSON Lines format, validation, reading logs, merging, linking.
     .target(
@@ -50,6 +50,10 @@ let package = Package(
     .target(
       name: "SockScopeDiagrams", dependencies: ["SockScopeTrace", "SockScopeGraphviz"],
       swiftSettings: swiftSettings),
+    // Checking a run against a documented schematic, or against another run.
+    .target(
+      name: "SockScopeCompare", dependencies: ["SockScopeTrace", "SockScopeDiagrams", "SockScopeResources"],
+      swiftSettings: swiftSettings),
     .target(
       name: "EchoPair", dependencies: ["SockScopeSockets"],
       swiftSettings: swiftSettings),
@@ -58,6 +62,7 @@ let package = Package(
       name: "sockscope",
       dependencies: [
         "EchoPair", "SockScopeSockets", "SockScopeTrace", "SockScopeDiagrams", "SockScopeGraphviz",
+        "SockScopeCompare",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
@@ -78,6 +83,10 @@ let package = Package(
       name: "SockScopeDiagramsTests",
       dependencies: ["SockScopeDiagrams", "SockScopeGraphviz", "SockScopeTrace"],
       exclude: ["Fixtures"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "SockScopeCompareTests",
+      dependencies: ["SockScopeCompare", "SockScopeDiagrams", "SockScopeTrace"],
+      swiftSettings: swiftSettings),
     .testTarget(
       name: "SockScopeSocketsTests", dependencies: ["SockScopeSockets", "SockScopeTrace", "CSockScopeLog"],
       swiftSettings: swiftSettings + mocking),

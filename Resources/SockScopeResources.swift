@@ -7,4 +7,9 @@ public enum EmbeddedResources {
   public static var traceSchema: String {
     String(decoding: PackageResources.trace_schema_json, as: UTF8.self)
   }
+
+  /// The lecture page's schematic as data (`Resources/schematics/datagram-echo.schematic`).
+  public static var datagramEchoSchematic: String {
+    String(decoding: PackageResources.datagram_echo_schematic, as: UTF8.self)
+  }
 }

@@ -46,6 +46,17 @@ struct DiagramText {
       : "… \(n) more events not drawn (a long trace; see docs/diagrams.md) …"
   }
 
+  var missingTitle: String { language == .ru ? "Нет в запуске" : "Missing from the run" }
+
+  /// The key to a compared figure's marks, as an HTML label.
+  var legend: String {
+    language == .ru
+      ? "<font color=\"#2e7d32\">■</font> как на схеме   <font color=\"#777777\">┅</font> нет на схеме   "
+        + "<font color=\"#c62828\">┅</font> нет в запуске   <font color=\"#c62828\">■</font> ошибка"
+      : "<font color=\"#2e7d32\">■</font> as documented   <font color=\"#777777\">┅</font> not in the schematic   "
+        + "<font color=\"#c62828\">┅</font> missing from the run   <font color=\"#c62828\">■</font> failed"
+  }
+
   private func russianTimes(_ n: Int) -> String {
     let tens = n % 100
     if (11...14).contains(tens) { return "раз" }

@@ -81,13 +81,12 @@ public enum Diagrams {
     }
   }
 
-  /// The diagram as the bytes of a file in `format`.
+  /// A graph laid out with `engine`, as the bytes of a file in `format` (`dot`: the DOT text).
   public static func render(
-    _ trace: Trace, view: DiagramView, format: DiagramFormat, options: DiagramOptions
-  )
-    throws(DiagramError) -> [UInt8]
+    _ graph: DOTGraph, engine: GraphvizEngine, format: DiagramFormat
+  ) throws(DiagramError)
+    -> [UInt8]
   {
-    let (graph, engine) = try graph(of: trace, view: view, options: options)
     let text = graph.text
     guard let output = GraphvizFormat(rawValue: format.rawValue) else { return Array(text.utf8) }
     do {
@@ -95,5 +94,15 @@ public enum Diagrams {
     } catch {
       throw .graphviz(error.description)
     }
+  }
+
+  /// The diagram as the bytes of a file in `format`.
+  public static func render(
+    _ trace: Trace, view: DiagramView, format: DiagramFormat, options: DiagramOptions
+  )
+    throws(DiagramError) -> [UInt8]
+  {
+    let (graph, engine) = try graph(of: trace, view: view, options: options)
+    return try render(graph, engine: engine, format: format)
   }
 }

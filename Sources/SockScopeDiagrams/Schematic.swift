@@ -19,6 +19,8 @@ public struct Schematic: Sendable, Equatable {
     public var cut: String?
     /// Events of the trace this step stands for.
     public var events: [Int]
+    /// How the step relates to a documented schematic, after `marked(_:missing:)`.
+    public var mark: StepMark? = nil
   }
 
   /// The steps of the processes that ran the same program.
@@ -99,6 +101,39 @@ public struct Schematic: Sendable, Equatable {
     return steps
   }
 
+  /// The schematic with each step marked as a comparison found it, and the steps the run lacks
+  /// inserted where the documented schematic has them.
+  public func marked(
+    _ marks: [Int: StepMark], missing: [(role: String, step: String, before: Int?)]
+  ) -> Schematic {
+    var copy = self
+    let severity: [StepMark: Int] = [.conforming: 0, .extra: 1, .failed: 2, .missing: 3]
+    for c in copy.columns.indices {
+      for s in copy.columns[c].steps.indices {
+        copy.columns[c].steps[s].mark = copy.columns[c].steps[s].events.compactMap { marks[$0] }
+          .max { (severity[$0] ?? 0) < (severity[$1] ?? 0) }
+      }
+    }
+    for gap in missing {
+      guard let c = copy.columns.firstIndex(where: { $0.roles.contains(gap.role) }) else { continue }
+      // Drawn once per column, however many of its processes lack it.
+      guard !copy.columns[c].steps.contains(where: { $0.mark == .missing && $0.text == gap.step }) else {
+        continue
+      }
+      let at =
+        gap.before.flatMap { b in copy.columns[c].steps.firstIndex { $0.events.contains(b) } }
+        ?? copy.columns[c].steps.count
+      let name = String(gap.step.prefix { $0 != "(" })
+      let call = SocketCall(rawValue: name) ?? .send
+      copy.columns[c].steps.insert(
+        Step(
+          call: call, text: gap.step, count: 1, data: [], failure: nil, cut: nil, events: [], mark: .missing),
+        at: at)
+      if let loop = copy.columns[c].loop, at <= loop { copy.columns[c].loop = loop + 1 }
+    }
+    return copy
+  }
+
   /// The schematic as a dot graph.
   public func graph(language: DiagramLanguage) -> DOTGraph {
     let text = DiagramText(language: language)
@@ -145,6 +180,25 @@ public struct Schematic: Sendable, Equatable {
           attributes["color"] = "#cc0000"
           attributes["penwidth"] = .plain("2")
         }
+        switch step.mark {
+        case .conforming:
+          attributes["color"] = "#2e7d32"
+          attributes["penwidth"] = .plain("2.5")
+        case .extra:
+          attributes["style"] = "rounded,filled,dashed"
+          attributes["color"] = "#777777"
+          attributes["penwidth"] = .plain("2")
+        case .missing:
+          attributes["style"] = "rounded,filled,dashed"
+          attributes["fillcolor"] = "#fdecea"
+          attributes["color"] = "#c62828"
+          attributes["penwidth"] = .plain("2.5")
+        case .failed:
+          attributes["color"] = "#c62828"
+          attributes["penwidth"] = .plain("2.5")
+        case nil:
+          break
+        }
         g.node(id, attributes)
         rows[row(column: c, step: s)].append(id)
         var edge: DOTAttributes = previous == titleID ? ["style": "invis"] : [:]
@@ -157,6 +211,13 @@ public struct Schematic: Sendable, Equatable {
       }
     }
     for r in rows where r.count > 1 { g.statements.append(.sameRank(r)) }
+    if columns.contains(where: { $0.steps.contains { $0.mark != nil } }) {
+      g.node(
+        "legend", ["shape": "plaintext", "style": "", "label": .html(text.legend), "fontsize": .plain("11")])
+      if let last = columns.indices.last {
+        g.edge("c\(last)s\(columns[last].steps.count - 1)", "legend", ["style": "invis"])
+      }
+    }
     // Keep the columns in order, left to right: invisible flat edges between the titles.
     for c in columns.indices.dropFirst() { g.edge("title\(c - 1)", "title\(c)", ["style": "invis"]) }
 
@@ -195,6 +256,12 @@ public struct Schematic: Sendable, Equatable {
     var lines = [
       "<b><font color=\"#dd0000\" point-size=\"14\">\(DOTValue.escapeHTML(DiagramText.title(step.call)))</font></b>"
     ]
+    if step.mark == .missing {
+      lines = [
+        "<b><font color=\"#c62828\" point-size=\"14\">" + DOTValue.escapeHTML(text.missingTitle)
+          + "</font></b>"
+      ]
+    }
     var call = DOTValue.escapeHTML(step.text)
     // A count only where a step repeated within a process: "×4", or "×2 per process" in a column
     // that stands for several processes.
@@ -222,4 +289,16 @@ public struct Schematic: Sendable, Equatable {
     }
     return lines.joined(separator: "<br/>")
   }
+}
+
+/// How a step of a run relates to a documented schematic (marked on the figure by `sockscope compare`).
+public enum StepMark: String, Sendable, Equatable {
+  /// Made as documented (drawn green).
+  case conforming
+  /// Made by the run, not shown by the schematic (drawn dashed).
+  case extra
+  /// Shown by the schematic, never made by the run (drawn red and dashed).
+  case missing
+  /// Made, but it failed (drawn red).
+  case failed
 }

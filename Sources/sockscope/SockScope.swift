@@ -16,6 +16,7 @@ struct SockScope: ParsableCommand {
         sockscope demo                        run the page's documented run, unattended
         sockscope validate sockscope-out      check the trace it wrote
         sockscope render sockscope-out -o schematic.svg    the page's figure, from the run
+        sockscope compare sockscope-out       does the run follow the page's schematic?
 
       Run the pair yourself, in two terminals:
         sockscope server --trace run/         terminal 1
@@ -27,6 +28,7 @@ struct SockScope: ParsableCommand {
     version: SockScopeVersion.text,
     subcommands: [
       DemoCommand.self, ServerCommand.self, ClientCommand.self, MergeCommand.self, RenderCommand.self,
+      CompareCommand.self, DiffCommand.self,
       ValidateCommand.self,
       SchemaCommand.self, VersionCommand.self,
     ]

@@ -1,0 +1,383 @@
+public import SockScopeDiagrams
+public import SockScopeTrace
+
+/// One thing a comparison found.
+public struct Finding: Sendable, Equatable {
+  public enum Kind: String, Sendable, CaseIterable {
+    case missingStep = "missing step"
+    case extraStep = "extra step"
+    case wrongOrder = "wrong order"
+    case wrongArgument = "wrong argument"
+    case failedCall = "failed call"
+    case unreceivedDatagram = "unreceived datagram"
+    case loopCount = "loop count"
+    case exitCondition = "exit condition"
+    case missingRole = "missing role"
+    case extraRole = "extra role"
+  }
+
+  /// A difference means the run does not conform; a note is worth knowing but does not.
+  public enum Severity: String, Sendable {
+    case difference, note
+  }
+
+  public var kind: Kind
+  public var severity: Severity
+  /// The trace role (or the schematic role, for a missing role).
+  public var role: String
+  /// The step concerned, as the schematic or the program writes it.
+  public var step: String
+  /// The event concerned, when there is one.
+  public var event: Int?
+  /// Seconds since the start of the run, when there is an event.
+  public var time: Double?
+  /// What was found, in a sentence.
+  public var message: String
+}
+
+/// The result of checking a run against a schematic (or against another run).
+public struct Comparison: Sendable {
+  /// Which schematic or run the trace was compared with.
+  public var reference: String
+  public var findings: [Finding]
+  /// Each trace role and what it did, in the schematic's words: "socket, bind, recv ×4, close".
+  public var summaries: [(role: String, pid: Int32, steps: String)]
+  /// How each event of the trace relates to the schematic.
+  public var marks: [Int: StepMark]
+  /// Steps the schematic has and the run lacks: the role, the step, and the event it belongs before.
+  public var missing: [(role: String, step: String, before: Int?)]
+
+  /// Whether the run conforms: no finding is a difference.
+  public var conforms: Bool { !findings.contains { $0.severity == .difference } }
+}
+
+/// Options of a comparison.
+public struct ComparisonOptions: Sendable {
+  /// Extra steps are notes (checking a run against a figure: the figure may leave steps out), or
+  /// differences (comparing two runs).
+  public var extraStepsAreDifferences: Bool
+  /// Loop repetitions per process that the run must match (comparing two runs), by role.
+  public var loopCounts: [String: Int]
+
+  public init(extraStepsAreDifferences: Bool = false, loopCounts: [String: Int] = [:]) {
+    self.extraStepsAreDifferences = extraStepsAreDifferences
+    self.loopCounts = loopCounts
+  }
+}
+
+/// Checks runs against schematics.
+public enum Comparer {
+  /// The role a trace role plays in a schematic: `client#2` plays `client`.
+  public static func kind(of role: String) -> String {
+    role.split(separator: "#").first.map(String.init) ?? role
+  }
+
+  /// The call family of an observed call: sendto and write are sends, accept4 an accept.
+  public static func family(_ call: SocketCall) -> String {
+    switch call {
+    case .send, .sendto, .sendmsg, .write: "send"
+    case .recv, .recvfrom, .recvmsg, .read: "recv"
+    case .accept, .accept4: "accept"
+    default: call.rawValue
+    }
+  }
+
+  /// Checks `trace` against `schematic`; `reference` names the schematic in the report.
+  public static func compare(
+    _ trace: Trace, with schematic: DocumentedSchematic, reference: String,
+    options: ComparisonOptions = ComparisonOptions()
+  ) -> Comparison {
+    var result = Comparison(reference: reference, findings: [], summaries: [], marks: [:], missing: [])
+    let t0 = trace.header.t0
+    func seconds(_ e: TraceEvent) -> Double { Double(e.time &- t0) / 1e9 }
+    func finding(
+      _ kind: Finding.Kind, _ severity: Finding.Severity = .difference, role: String, step: String,
+      event: TraceEvent?,
+      _ message: String
+    ) {
+      result.findings.append(
+        Finding(
+          kind: kind, severity: severity, role: role, step: step, event: event?.index,
+          time: event.map(seconds),
+          message: message))
+    }
+
+    let names = schematic.roles.map(\.name)
+    for role in trace.roles {
+      let calls = trace.events.filter { $0.role == role && $0.call != .output }
+      guard let first = calls.first else { continue }
+      guard let expected = schematic.roles.first(where: { $0.name == kind(of: role) }) else {
+        finding(
+          .extraRole, role: role, step: "", event: first,
+          "\(role) (pid \(first.pid)) is not a role of the schematic, which has \(names.joined(separator: " and "))"
+        )
+        for e in calls { result.marks[e.index] = .extra }
+        continue
+      }
+      let socketPath = schematic.socketPath
+      let observed = tokens(calls, expected: expected)
+      let wanted = expected.elements
+      let pairs = align(wanted, observed)
+
+      var matchedObserved = Set(pairs.map(\.1))
+      var matchedWanted = Set(pairs.map(\.0))
+      // Out of order: a step the run made, but not where the schematic has it.
+      for w in wanted.indices where !matchedWanted.contains(w) {
+        guard
+          let o = observed.indices.first(where: {
+            !matchedObserved.contains($0) && matches(wanted[w], observed[$0])
+          })
+        else { continue }
+        matchedWanted.insert(w)
+        matchedObserved.insert(o)
+        let step = describe(wanted[w])
+        let neighbour = pairs.last { $0.0 < w }.map { describe(wanted[$0.0]) }
+        finding(
+          .wrongOrder, role: role, step: step, event: observed[o].events.first,
+          "\(step) came at a different place than the schematic has it"
+            + (neighbour.map { " (the schematic has it right after \($0))" } ?? ""))
+        for e in observed[o].events { result.marks[e.index] = .extra }
+      }
+      for w in wanted.indices where !matchedWanted.contains(w) {
+        let step = describe(wanted[w])
+        let next = pairs.first { $0.0 > w }.flatMap { observed[$0.1].events.first }
+        finding(.missingStep, role: role, step: step, event: next, "\(role) never made the step \(step)")
+        result.missing.append((role, step, next?.index))
+      }
+      // A call the schematic has for this role, made where it does not have it: out of order.
+      let documentedCalls = Set(expected.allSteps.map(\.call))
+      for o in observed.indices where !matchedObserved.contains(o) {
+        guard let e = observed[o].events.first, documentedCalls.contains(family(e.call)) else { continue }
+        matchedObserved.insert(o)
+        let after = o > 0 ? " right after \(observed[o - 1].summary)" : " first"
+        let before = o + 1 < observed.count ? " and before \(observed[o + 1].summary)" : ""
+        finding(
+          .wrongOrder, role: role, step: e.call.rawValue, event: e,
+          "\(role) made \(e.call.rawValue)\(after)\(before): the schematic has it elsewhere")
+        for e in observed[o].events { result.marks[e.index] = .extra }
+      }
+      for o in observed.indices where !matchedObserved.contains(o) {
+        for e in observed[o].events {
+          let step =
+            e.call.rawValue + "(" + ((e.addressPath ?? e.args["path"]?.stringValue).map { "\"\($0)\"" } ?? "")
+            + ")"
+          finding(
+            .extraStep, options.extraStepsAreDifferences ? .difference : .note, role: role, step: step,
+            event: e,
+            "\(role) made a step the schematic does not show: \(step)")
+          result.marks[e.index] = .extra
+        }
+      }
+      for (w, o) in pairs {
+        for e in observed[o].events { result.marks[e.index] = .conforming }
+        switch (wanted[w], observed[o].kind) {
+        case (.step(let step), _):
+          if let e = observed[o].events.first,
+            let mismatch = argumentMismatch(step, e, socketPath: socketPath)
+          {
+            finding(.wrongArgument, role: role, step: step.text, event: e, mismatch)
+          }
+        case (.loop(let loop), .loop(let count)):
+          if let expectedCount = options.loopCounts[kind(of: role)], expectedCount != count {
+            finding(
+              .loopCount, role: role, step: describe(.loop(loop)), event: observed[o].events.first,
+              "the loop ran \(count) time\(count == 1 ? "" : "s"); the reference ran it \(expectedCount)")
+          }
+        default: break
+        }
+      }
+      for e in calls where e.failure != nil {
+        finding(
+          .failedCall, role: role, step: e.call.rawValue, event: e,
+          "\(e.call.rawValue) failed: \(e.failure?.name ?? ""): \(e.failure?.message ?? "")")
+        result.marks[e.index] = .failed
+      }
+      result.summaries.append((role, first.pid, observed.map(\.summary).joined(separator: ", ")))
+    }
+    for name in names where !trace.roles.contains(where: { kind(of: $0) == name }) {
+      finding(
+        .missingRole, role: name, step: "", event: nil,
+        "the schematic's role \(name) never appeared in the run")
+    }
+    checkArrows(trace, schematic, finding: finding)
+    checkExit(trace, schematic, finding: finding)
+    result.findings.sort { ($0.time ?? .infinity, $0.role) < ($1.time ?? .infinity, $1.role) }
+    return result
+  }
+
+  /// Every send along an arrow must be received at its other end.
+  static func checkArrows(
+    _ trace: Trace, _ schematic: DocumentedSchematic,
+    finding: (Finding.Kind, Finding.Severity, String, String, TraceEvent?, String) -> Void
+  ) {
+    let received = Set(trace.events.flatMap(\.flows))
+    for arrow in schematic.arrows {
+      for e in trace.events
+      where kind(of: e.role) == arrow.fromRole && family(e.call) == arrow.fromCall && e.succeeded {
+        guard let flow = e.flow, !received.contains(flow) else { continue }
+        let what = e.data?.text.map { "«\($0)»" } ?? "\(e.data?.length ?? 0) bytes"
+        finding(
+          .unreceivedDatagram, .difference, e.role, e.call.rawValue, e,
+          "the datagram \(what) sent by \(e.role) was never received by \(arrow.toRole)")
+      }
+    }
+  }
+
+  /// The role's loop must end on the exit datagram, and only then.
+  static func checkExit(
+    _ trace: Trace, _ schematic: DocumentedSchematic,
+    finding: (Finding.Kind, Finding.Severity, String, String, TraceEvent?, String) -> Void
+  ) {
+    guard let exit = schematic.exit else { return }
+    let word = Array(exit.word.utf8)
+    for role in trace.roles where kind(of: role) == exit.role {
+      let receives = trace.events.filter { $0.role == role && family($0.call) == "recv" && $0.succeeded }
+      guard
+        let stop = receives.firstIndex(where: {
+          $0.data?.bytes == word && $0.data?.length == UInt64(word.count)
+        })
+      else {
+        let ended =
+          trace.header.processes.first { $0.role == role }?.ending == .cut
+          ? " (the process was cut short)" : ""
+        finding(
+          .exitCondition, .difference, role, "recv", receives.last,
+          "\(role) never received \"\(exit.word)\", the datagram that ends its loop\(ended)")
+        continue
+      }
+      if stop + 1 < receives.count {
+        finding(
+          .exitCondition, .difference, role, "recv", receives[stop + 1],
+          "\(role) went on receiving after \"\(exit.word)\", which should have ended its loop")
+      }
+    }
+  }
+
+  // MARK: Tokens and alignment
+
+  /// A step or a run of loop repetitions, as observed.
+  struct Token {
+    enum Kind {
+      case step(String)
+      case loop(Int)
+    }
+    var kind: Kind
+    var events: [TraceEvent]
+
+    var summary: String {
+      switch kind {
+      case .step(let call): call
+      case .loop(let count):
+        (events.first.map { Comparer.family($0.call) } ?? "") + (count > 1 ? " ×\(count)" : "")
+      }
+    }
+  }
+
+  /// Observed calls as tokens: repetitions of the schematic's loop body collapse into one.
+  static func tokens(_ calls: [TraceEvent], expected: DocumentedSchematic.Role) -> [Token] {
+    let body: [String] =
+      expected.elements.compactMap { element -> [String]? in
+        if case .loop(let l) = element { return l.body.map(\.call) }
+        return nil
+      }.first ?? []
+    var out: [Token] = []
+    var i = 0
+    while i < calls.count {
+      var repetitions = 0
+      var j = i
+      while !body.isEmpty, j + body.count <= calls.count,
+        zip(body, calls[j..<(j + body.count)]).allSatisfy({ $0 == family($1.call) })
+      {
+        repetitions += 1
+        j += body.count
+      }
+      if repetitions > 0 {
+        out.append(Token(kind: .loop(repetitions), events: Array(calls[i..<j])))
+        i = j
+      } else {
+        out.append(Token(kind: .step(family(calls[i].call)), events: [calls[i]]))
+        i += 1
+      }
+    }
+    return out
+  }
+
+  static func matches(_ element: DocumentedSchematic.Element, _ token: Token) -> Bool {
+    switch (element, token.kind) {
+    case (.step(let s), .step(let call)): s.call == call
+    case (.loop, .loop): true
+    // A loop body of one step that ran once is also that step.
+    case (.step(let s), .loop): token.events.count == 1 && family(token.events[0].call) == s.call
+    default: false
+    }
+  }
+
+  /// The longest common subsequence of the schematic's elements and the observed tokens, as
+  /// index pairs in order.
+  static func align(_ wanted: [DocumentedSchematic.Element], _ observed: [Token]) -> [(Int, Int)] {
+    let n = wanted.count
+    let m = observed.count
+    var table = [[Int]](repeating: [Int](repeating: 0, count: m + 1), count: n + 1)
+    for i in stride(from: n - 1, through: 0, by: -1) {
+      for j in stride(from: m - 1, through: 0, by: -1) {
+        table[i][j] =
+          matches(wanted[i], observed[j]) ? table[i + 1][j + 1] + 1 : max(table[i + 1][j], table[i][j + 1])
+      }
+    }
+    var pairs: [(Int, Int)] = []
+    var i = 0
+    var j = 0
+    while i < n && j < m {
+      if matches(wanted[i], observed[j]) && table[i][j] == table[i + 1][j + 1] + 1 {
+        pairs.append((i, j))
+        i += 1
+        j += 1
+      } else if table[i + 1][j] >= table[i][j + 1] {
+        i += 1
+      } else {
+        j += 1
+      }
+    }
+    return pairs
+  }
+
+  static func describe(_ element: DocumentedSchematic.Element) -> String {
+    switch element {
+    case .step(let s): s.text
+    case .loop(let l): "loop { " + l.body.map(\.text).joined(separator: "; ") + " }"
+    }
+  }
+
+  /// Compares a step's written arguments with the call's: names (AF_UNIX, SOCK_DGRAM), the
+  /// socket path, the receive buffer size.
+  static func argumentMismatch(
+    _ step: DocumentedSchematic.Step, _ e: TraceEvent, socketPath: String?
+  ) -> String? {
+    for argument in step.arguments {
+      let value = argument == "$SOCKET" ? socketPath ?? argument : argument
+      let ok: Bool
+      switch step.call {
+      case "socket", "socketpair":
+        ok =
+          e.args["domain"]?.stringValue == value
+          || (e.args["type"]?.stringValue?.split(separator: "|").contains { $0 == value } ?? false)
+      case "bind", "connect", "unlink":
+        let path = e.addressPath ?? e.args["path"]?.stringValue ?? ""
+        ok = normalized(path) == normalized(value)
+      case "recv", "send":
+        ok = Int64(value).map { $0 == e.args["len"]?.intValue } ?? true
+      case "listen":
+        ok = Int64(value).map { $0 == e.args["backlog"]?.intValue } ?? true
+      default:
+        ok = true
+      }
+      if !ok {
+        return "\(e.call.rawValue) was called with other arguments than the schematic's \(step.text)"
+          + (argument == "$SOCKET" ? " ($SOCKET is \"\(value)\")" : "")
+      }
+    }
+    return nil
+  }
+
+  static func normalized(_ path: String) -> String { path.hasPrefix("./") ? String(path.dropFirst(2)) : path }
+}

@@ -1,0 +1,67 @@
+import SockScopeDiagrams
+public import SockScopeTrace
+
+extension Comparer {
+  /// Uses a recorded run as the reference for another: its programs become roles, its folded
+  /// loops become loops (whose repetition counts the other run must match), its linked sends
+  /// become arrows, and the datagram that ended a receiving loop becomes the exit condition.
+  public static func reference(from trace: Trace) -> (DocumentedSchematic, ComparisonOptions) {
+    let schematic = Schematic(trace: trace, language: .en)
+    var roles: [DocumentedSchematic.Role] = []
+    var counts: [String: Int] = [:]
+    var exit: (role: String, word: String)?
+    for column in schematic.columns {
+      let name = kind(of: column.roles[0])
+      guard !roles.contains(where: { $0.name == name }) else { continue }
+      var elements: [DocumentedSchematic.Element] = []
+      for (i, step) in column.steps.enumerated() {
+        let event = step.events.first.flatMap { index in trace.events.first { $0.index == index } }
+        let s = DocumentedSchematic.Step(
+          call: family(step.call), arguments: event.map(arguments) ?? [], line: 0)
+        if i == column.loop {
+          elements.append(.loop(DocumentedSchematic.Loop(body: [s], until: nil, line: 0)))
+          counts[name] = step.count / column.roles.count
+          if s.call == "recv",
+            let last = step.events.last.flatMap({ i in trace.events.first { $0.index == i } }),
+            let word = last.data?.text
+          {
+            exit = (name, word)
+          }
+        } else {
+          elements.append(.step(s))
+        }
+      }
+      roles.append(DocumentedSchematic.Role(name: name, titles: [], elements: elements, line: 0))
+    }
+    var arrows: [DocumentedSchematic.Arrow] = []
+    let sends = Dictionary(
+      trace.events.compactMap { e in e.flow.map { ($0, e) } }, uniquingKeysWith: { a, _ in a })
+    for recv in trace.events {
+      for flow in recv.flows {
+        guard let send = sends[flow] else { continue }
+        let arrow = DocumentedSchematic.Arrow(
+          fromRole: kind(of: send.role), fromCall: family(send.call), toRole: kind(of: recv.role),
+          toCall: family(recv.call), line: 0)
+        if !arrows.contains(arrow) { arrows.append(arrow) }
+      }
+    }
+    let reference = DocumentedSchematic(title: "the reference run", roles: roles, arrows: arrows, exit: exit)
+    return (reference, ComparisonOptions(extraStepsAreDifferences: true, loopCounts: counts))
+  }
+
+  /// The key arguments of a call, as a schematic step writes them.
+  static func arguments(_ e: TraceEvent) -> [String] {
+    switch family(e.call) {
+    case "socket", "socketpair":
+      return [
+        e.args["domain"]?.stringValue,
+        e.args["type"]?.stringValue?.split(separator: "|").first.map(String.init),
+      ]
+      .compactMap { $0 }
+    case "bind", "connect": return e.addressPath.map { [$0] } ?? []
+    case "unlink": return e.args["path"]?.stringValue.map { [$0] } ?? []
+    case "recv": return e.args["len"]?.intValue.map { [String($0)] } ?? []
+    default: return []
+    }
+  }
+}

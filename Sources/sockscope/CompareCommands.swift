@@ -1,0 +1,146 @@
+public import ArgumentParser
+import Foundation
+import SockScopeCompare
+import SockScopeDiagrams
+import SockScopeTrace
+
+extension ReportFormat: ExpressibleByArgument {}
+
+/// Reading a trace for a comparison: unreadable or invalid input is exit status 2.
+private func readForComparison(_ path: String) throws(CommandFailure) -> Trace {
+  let read: TraceReadResult
+  do { read = try TraceFile.read(path: path) } catch { throw CommandFailure("\(error)", exitCode: 2) }
+  guard read.isValid else {
+    throw CommandFailure(
+      "\(path) is not a valid trace (\(read.problems.count) problems, the first: \(read.problems[0])); "
+        + "see them all with: sockscope validate \(path)", exitCode: 2)
+  }
+  return read.trace
+}
+
+struct CompareCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "compare",
+    abstract: "Check a run against a documented schematic: does the figure tell the truth about the code?",
+    discussion: """
+      Default schematic: the lecture page's datagram echo pair (Resources/schematics/ \
+      datagram-echo.schematic). A schematic file describes roles, steps, the loop and its exit \
+      datagram, and the send→recv arrows: docs/schematic-format.md.
+
+      Reports every difference — a missing or extra step, steps out of order, a wrong argument, a \
+      failed call, a datagram never received, a loop that did not end on its exit datagram, a role \
+      that never appeared or is not in the schematic — naming the role, the step and its time. \
+      Extra steps are notes: a figure may leave out what it does not explain.
+      Exit status: 0 the run conforms, 1 it does not, 2 bad input.
+
+      Examples:
+        sockscope compare sockscope-out
+        sockscope compare run/ --schematic my.schematic --format markdown
+        sockscope compare sockscope-out --render checked.svg      green: as documented; dashed: extra; red: missing
+      """)
+
+  @Argument(help: ArgumentHelp("A trace.jsonl file or a trace directory.", valueName: "trace"))
+  var trace: String
+
+  @Option(help: ArgumentHelp("The documented schematic to check against.", valueName: "file"))
+  var schematic: String?
+
+  @Option(help: "How to report.")
+  var format: ReportFormat = .text
+
+  @Option(
+    help: ArgumentHelp(
+      "Also draw the run's schematic with each step marked (svg, png or pdf).", valueName: "file"))
+  var render: String?
+
+  @Option(
+    name: .customLong("lang"), help: ArgumentHelp("Language of the drawing's words.", valueName: "ru|en"))
+  var language: DiagramLanguage = .ru
+
+  func run() throws {
+    try reportingFailures {
+      let documented: DocumentedSchematic
+      let name: String
+      do {
+        if let schematic {
+          guard let data = FileManager.default.contents(atPath: schematic) else {
+            throw CommandFailure(
+              "\(schematic): cannot be read (check the path and its permissions)", exitCode: 2)
+          }
+          documented = try DocumentedSchematic.parse(String(decoding: data, as: UTF8.self), file: schematic)
+        } else {
+          documented = try DocumentedSchematic.datagramEcho
+        }
+        name = "«\(documented.title)»"
+      } catch let failure as CommandFailure {
+        throw failure
+      } catch {
+        throw CommandFailure("\(error)", exitCode: 2)
+      }
+      let run = try readForComparison(trace)
+      let comparison = Comparer.compare(run, with: documented, reference: name)
+      if let render { try drawMarked(run, comparison, to: render, language: language) }
+      FileOutput.standardOutput.write(comparison.report(format, trace: trace))
+      if !comparison.conforms { throw ExitCode(1) }
+    }
+  }
+}
+
+/// Draws the run's schematic with the comparison's marks.
+func drawMarked(
+  _ trace: Trace, _ comparison: Comparison, to path: String, language: DiagramLanguage
+) throws(CommandFailure) {
+  let ext = (path as NSString).pathExtension.lowercased()
+  guard let format = DiagramFormat(rawValue: ext), format != .dot else {
+    throw CommandFailure("--render needs a file ending in .svg, .png or .pdf; got \(path)", exitCode: 2)
+  }
+  guard trace.events.contains(where: { $0.call != .output }) else {
+    throw CommandFailure("\(path): nothing to draw, the trace holds no socket calls", exitCode: 2)
+  }
+  let schematic = Schematic(trace: trace, language: language).marked(
+    comparison.marks, missing: comparison.missing)
+  do {
+    let bytes = try Diagrams.render(schematic.graph(language: language), engine: .dot, format: format)
+    try OutputFile.write(bytes, to: path)
+  } catch let failure as CommandFailure {
+    throw failure
+  } catch {
+    throw CommandFailure("cannot draw \(path): \(error)")
+  }
+}
+
+struct DiffCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "diff",
+    abstract:
+      "Compare two runs: a student's run (B) against a reference run (A), role by role and step by step.",
+    discussion: """
+      A is read as a schematic: its programs become roles, its loops must repeat as often in B, its \
+      linked sends become arrows, and the datagram that ended a receiving loop becomes the exit \
+      condition. Every difference is reported in the shape of `sockscope compare`; steps B has and A \
+      lacks are differences here. Exit status: 0 same, 1 different, 2 bad input.
+
+      Example:  sockscope diff reference-run/ student-run/
+      """)
+
+  @Argument(help: ArgumentHelp("The reference run.", valueName: "a"))
+  var reference: String
+
+  @Argument(help: ArgumentHelp("The run to check.", valueName: "b"))
+  var candidate: String
+
+  @Option(help: "How to report.")
+  var format: ReportFormat = .text
+
+  func run() throws {
+    try reportingFailures {
+      let a = try readForComparison(reference)
+      let b = try readForComparison(candidate)
+      let (schematic, options) = Comparer.reference(from: a)
+      let comparison = Comparer.compare(
+        b, with: schematic, reference: "the run \(reference)", options: options)
+      FileOutput.standardOutput.write(comparison.report(format, trace: candidate))
+      if !comparison.conforms { throw ExitCode(1) }
+    }
+  }
+}
