@@ -50,6 +50,11 @@ let package = Package(
     .target(
       name: "SockScopeDiagrams", dependencies: ["SockScopeTrace", "SockScopeGraphviz"],
       swiftSettings: swiftSettings),
+    // Stepping through a trace: snapshots, text frames, the terminal player, asciicast recordings.
+    .target(
+      name: "SockScopePlayer", dependencies: ["SockScopeTrace", "CTerminal"], swiftSettings: swiftSettings),
+    // The terminal's window size (ioctl is variadic, so Swift cannot call it).
+    .target(name: "CTerminal"),
     // Checking a run against a documented schematic, or against another run.
     .target(
       name: "SockScopeCompare", dependencies: ["SockScopeTrace", "SockScopeDiagrams", "SockScopeResources"],
@@ -63,6 +68,7 @@ let package = Package(
       dependencies: [
         "EchoPair", "SockScopeSockets", "SockScopeTrace", "SockScopeDiagrams", "SockScopeGraphviz",
         "SockScopeCompare",
+        "SockScopePlayer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
@@ -86,6 +92,10 @@ let package = Package(
     .testTarget(
       name: "SockScopeCompareTests",
       dependencies: ["SockScopeCompare", "SockScopeDiagrams", "SockScopeTrace"],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "SockScopePlayerTests", dependencies: ["SockScopePlayer", "SockScopeTrace"],
+      exclude: ["Fixtures"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "SockScopeSocketsTests", dependencies: ["SockScopeSockets", "SockScopeTrace", "CSockScopeLog"],

@@ -3,6 +3,7 @@ import EchoPair
 import Foundation
 import Glibc
 import SockScopeDiagrams
+import SockScopePlayer
 import SockScopeTrace
 
 struct DemoCommand: ParsableCommand {
@@ -165,6 +166,19 @@ struct DemoRunner {
     console.write("\(label)│ \(line)\n")
   }
 
+  /// Writes demo.cast beside the trace, and plays the run when a person is watching.
+  func writeCastAndPlay(_ trace: Trace, tracePath: String) throws(CommandFailure) {
+    guard let playback = Playback(trace: trace, language: language == .en ? .en : .ru) else { return }
+    let castPath = (outDirectory as NSString).appendingPathComponent("demo.cast")
+    try PlayCommand.writeCast(playback, title: "trace.jsonl", width: 100, height: 30, to: castPath)
+    console.write("  recording  \(castPath) (asciinema play \(castPath))\n")
+    let interactive = isatty(0) == 1 && isatty(1) == 1 && getenv("CI") == nil
+    guard interactive, TerminalPlayer.terminalSize().map({ $0.width >= 80 && $0.height >= 24 }) == true else {
+      return
+    }
+    _ = try? TerminalPlayer(playback: playback, title: "trace.jsonl", color: TerminalPlayer.colorWanted).run()
+  }
+
   /// Draws the three views of the run, as SVG and PNG, next to the trace.
   func writeFigures(_ trace: Trace) throws(CommandFailure) {
     let options = DiagramOptions(language: language == .en ? .en : .ru)
@@ -209,6 +223,7 @@ struct DemoRunner {
     for problem in merged.trace.header.problems { console.write("note: \(problem)\n") }
     console.write("  trace      \(tracePath)\n")
     try writeFigures(merged.trace)
+    try writeCastAndPlay(merged.trace, tracePath: tracePath)
     console.write("  raw logs   \(logDirectory)/*.sslog (\(merged.logFiles.count) processes)\n")
     console.write("Next: sockscope validate \(tracePath)\n")
   }

@@ -14,6 +14,7 @@ struct SockScope: ParsableCommand {
 
       Start here:
         sockscope demo                        run the page's documented run, unattended
+        sockscope play sockscope-out          step through it: consoles, calls, the kernel's side
         sockscope validate sockscope-out      check the trace it wrote
         sockscope render sockscope-out -o schematic.svg    the page's figure, from the run
         sockscope compare sockscope-out       does the run follow the page's schematic?
@@ -27,10 +28,9 @@ struct SockScope: ParsableCommand {
       """,
     version: SockScopeVersion.text,
     subcommands: [
-      DemoCommand.self, ServerCommand.self, ClientCommand.self, MergeCommand.self, RenderCommand.self,
-      CompareCommand.self, DiffCommand.self,
-      ValidateCommand.self,
-      SchemaCommand.self, VersionCommand.self,
+      DemoCommand.self, ServerCommand.self, ClientCommand.self, MergeCommand.self, PlayCommand.self,
+      RenderCommand.self, CompareCommand.self, DiffCommand.self, ValidateCommand.self, SchemaCommand.self,
+      VersionCommand.self,
     ]
   )
 }

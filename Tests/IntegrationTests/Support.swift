@@ -72,14 +72,33 @@ final class RunningProcess {
     return condition()
   }
 
+  /// The exit status, once the process has ended. Checked with waitpid as well as Foundation:
+  /// the test runner blocks SIGCHLD, which Foundation's own reaping may wait for in vain.
+  private var reapedStatus: Int32?
+
+  private func exitStatus() -> Int32? {
+    if let reapedStatus { return reapedStatus }
+    if !process.isRunning { return process.terminationStatus }
+    var status: Int32 = 0
+    let r = waitpid(process.processIdentifier, &status, WNOHANG)
+    if r == process.processIdentifier {
+      let signal = status & 0x7F
+      reapedStatus = signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+    } else if r == -1 && errno == ECHILD {
+      // Foundation reaped it meanwhile.
+      return process.isRunning ? nil : process.terminationStatus
+    }
+    return reapedStatus
+  }
+
   /// Waits for the exit, killing the process after `seconds`.
   func finish(seconds: Double = 15) -> CommandResult {
-    if !waitUntil(seconds: seconds, { !process.isRunning }) {
+    if !waitUntil(seconds: seconds, { exitStatus() != nil }) {
       // SIGKILL: the test runner's blocked signals are inherited, so SIGTERM may never arrive.
       kill(process.processIdentifier, SIGKILL)
+      _ = waitUntil(seconds: 5) { exitStatus() != nil }
     }
-    process.waitUntilExit()
-    return CommandResult(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    return CommandResult(status: exitStatus() ?? -1, stdout: stdout, stderr: stderr)
   }
 }
 

@@ -1,0 +1,193 @@
+import Foundation
+import Glibc
+import SockScopeTrace
+import Testing
+
+/// A private tmux server for one test: a real terminal the player can run in.
+struct Tmux {
+  let tmux: String
+  let socket = "sockscope-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+
+  func run(_ arguments: [String]) throws -> CommandResult {
+    try IntegrationTests.run(tmux, ["-L", socket] + arguments, in: "/tmp", seconds: 10)
+  }
+
+  /// Starts `command` in a detached session of `width`×`height`. The pane outlives the command
+  /// (a trailing sleep; `stop` ends it), so a command that exits at once can still be read.
+  func start(_ command: String, width: Int, height: Int) throws {
+    let r = try run(["new-session", "-d", "-s", "t", "-x", "\(width)", "-y", "\(height)", command + "; sleep 120"])
+    try #require(r.status == 0, "tmux: \(r.stderr)")
+  }
+
+  func keys(_ keys: String...) throws { _ = try run(["send-keys", "-t", "t"] + keys) }
+
+  /// The visible screen as text.
+  func screen() throws -> String { try run(["capture-pane", "-p", "-J", "-t", "t"]).stdout }
+
+  /// Waits until the screen contains `text`; returns the last screen seen.
+  @discardableResult
+  func waitFor(_ text: String, seconds: Double = 10) throws -> String {
+    let deadline = Date().addingTimeInterval(seconds)
+    var last = ""
+    while Date() < deadline {
+      last = try screen()
+      if last.contains(text) { return last }
+      usleep(50_000)
+    }
+    Issue.record("screen never showed \(text):\n\(last)")
+    return last
+  }
+
+  func stop() { _ = try? run(["kill-server"]) }
+}
+
+// One at a time: each test drives its own tmux server, but terminal tests are easier to read alone.
+@Suite("sockscope play", .serialized)
+struct PlayerCommandTests {
+  @Test(
+    "in a real terminal the keys move the step counter and the call, and q leaves a clean terminal",
+    .enabled(if: which("tmux") != nil, "tmux is installed by make test"))
+  func interactive() throws {
+    let tmux = Tmux(tmux: try #require(which("tmux")))
+    defer { tmux.stop() }
+    try withTemporaryDirectory { dir throws in
+      #expect(try sockscope(["demo", "--out", "out", "--lang", "en"], in: dir).status == 0)
+      // After the player: the terminal's settings, to check that they were restored.
+      try tmux.start(
+        "cd \(dir) && TERM=xterm-256color \(sockscopeBinary) play out --lang en; echo EXIT=$?; stty -a | grep -ow -e '-*icanon' -e '-*echo' | tr '\\n' ' '; echo",
+        width: 100, height: 30)
+      let first = try tmux.waitFor("step 1/18")
+      #expect(first.contains("▶ server  socket(AF_UNIX, SOCK_DGRAM, 0) = 3"))
+      #expect(first.contains("Server · server"))
+      try tmux.keys("Right")
+      let second = try tmux.waitFor("step 2/18")
+      #expect(second.contains("bind(3, \"./echo.socket\") = 0"))
+      try tmux.keys("Left")
+      try tmux.waitFor("step 1/18")
+      try tmux.keys("End")
+      // The last step is the call that returned last, which differs from run to run.
+      let trace = try readTrace(dir + "/out/trace.jsonl")
+      let lastCall = try #require(trace.events.filter { $0.call != .output }.max { $0.endTime < $1.endTime })
+      let last = try tmux.waitFor("step 18/18")
+      #expect(last.contains("▶ \(lastCall.role)  \(lastCall.call.rawValue)("))
+      try tmux.keys("?")
+      try tmux.waitFor("this help")
+      try tmux.keys("Space")
+      try tmux.waitFor("step 18/18")
+      try tmux.keys("q")
+      try tmux.waitFor("EXIT=0")
+      let after = try tmux.waitFor("icanon")
+      #expect(!after.contains("step 18/18"), "the player's screen is gone")
+      #expect(after.contains("icanon echo"), "line editing and echo are back:\n\(after)")
+      #expect(!after.contains("-icanon") && !after.contains("-echo "))
+    }
+  }
+
+  @Test(
+    "SIGTERM restores the terminal too",
+    .enabled(if: which("tmux") != nil, "tmux is installed by make test"))
+  func terminated() throws {
+    let tmux = Tmux(tmux: try #require(which("tmux")))
+    defer { tmux.stop() }
+    try withTemporaryDirectory { dir throws in
+      #expect(try sockscope(["demo", "--out", "out"], in: dir).status == 0)
+      try tmux.start(
+        "cd \(dir) && \(sockscopeBinary) play \(dir)/out; echo EXIT=$?; stty -a | grep -ow -e '-*icanon' -e '-*echo' | tr '\\n' ' '; echo",
+        width: 100, height: 30)
+      try tmux.waitFor("step 1/18")
+      // Anchored: the pane's shell has the same words in its command line.
+      let pids = try run("/usr/bin/pgrep", ["-f", "^\(sockscopeBinary) play \(dir)/out"], in: "/tmp").stdout
+        .split(
+          separator: "\n")
+      let pid = try #require(pids.first.flatMap { Int32($0) })
+      kill(pid, SIGTERM)
+      try tmux.waitFor("EXIT=143")
+      let after = try tmux.waitFor("icanon")
+      #expect(after.contains("icanon echo"), "restored after SIGTERM:\n\(after)")
+    }
+  }
+
+  @Test(
+    "a terminal smaller than 80×24 gets a clear message, a non-zero exit and no drawing",
+    .enabled(if: which("tmux") != nil, "tmux is installed by make test"))
+  func tooSmall() throws {
+    let tmux = Tmux(tmux: try #require(which("tmux")))
+    defer { tmux.stop() }
+    try withTemporaryDirectory { dir throws in
+      #expect(try sockscope(["demo", "--out", "out"], in: dir).status == 0)
+      try tmux.start(
+        "cd \(dir) && \(sockscopeBinary) play out --lang en; echo EXIT=$?", width: 60, height: 20)
+      let screen = try tmux.waitFor("EXIT=1")
+      #expect(screen.contains("too small: it needs 80×24 and is 60×20"))
+      #expect(!screen.contains("┌"), "nothing was drawn")
+    }
+  }
+
+  @Test(
+    "on a terminal the demo ends by playing its run; q ends it",
+    .enabled(if: which("tmux") != nil, "tmux is installed by make test"))
+  func demoPlays() throws {
+    let tmux = Tmux(tmux: try #require(which("tmux")))
+    defer { tmux.stop() }
+    try withTemporaryDirectory { dir throws in
+      try tmux.start(
+        "cd \(dir) && env -u CI \(sockscopeBinary) demo --out out; echo EXIT=$?", width: 100, height: 30)
+      try tmux.waitFor("step 1/18", seconds: 20)
+      try tmux.keys("q")
+      let after = try tmux.waitFor("EXIT=0")
+      #expect(after.contains("recording"))
+    }
+  }
+
+  @Test("without a terminal every step is printed as a plain frame")
+  func framesWithoutTerminal() throws {
+    try withTemporaryDirectory { dir throws in
+      #expect(try sockscope(["demo", "--out", "out"], in: dir).status == 0)
+      let r = try sockscope(["play", "out", "--width", "80", "--height", "24"], in: dir)
+      #expect(r.status == 0)
+      #expect(r.stdout.contains("step 1/18"))
+      #expect(r.stdout.contains("step 18/18"))
+      #expect(!r.stdout.contains("\u{1B}"), "no escape sequences in plain frames")
+    }
+  }
+
+  @Test(
+    "the demo writes demo.cast, and asciinema accepts it",
+    .enabled(
+      if: which("asciinema") != nil && which("tmux") != nil, "asciinema and tmux are installed by make test"))
+  func cast() throws {
+    try withTemporaryDirectory { dir throws in
+      let demo = try sockscope(["demo", "--out", "out"], in: dir)
+      #expect(demo.stdout.contains("out/demo.cast"))
+      // asciinema cat reads its keyboard from /dev/tty, which a test has not: give it tmux's.
+      let tmux = Tmux(tmux: try #require(which("tmux")))
+      defer { tmux.stop() }
+      try tmux.start(
+        "cd \(dir) && asciinema cat out/demo.cast > cat.out 2> cat.err; echo CAT=$?", width: 100, height: 30)
+      try tmux.waitFor("CAT=0")
+      #expect(try String(contentsOfFile: dir + "/cat.out", encoding: .utf8).contains("step 18/18"))
+      let again = try sockscope(["play", "out", "--cast", "again.cast", "--lang", "en"], in: dir)
+      #expect(again.status == 0)
+      #expect(again.stderr.contains("wrote again.cast (18 steps)"))
+    }
+  }
+
+  @Test("an invalid or empty trace is refused with a clear message")
+  func badInput() throws {
+    try withTemporaryDirectory { dir throws in
+      try "garbage\n".write(toFile: dir + "/bad.jsonl", atomically: true, encoding: .utf8)
+      let invalid = try sockscope(["play", "bad.jsonl"], in: dir)
+      #expect(invalid.status == 2)
+      #expect(invalid.stderr.contains("is not a valid trace"))
+      let header =
+        #"{"format":"sockscope-trace","version":1,"clock":"CLOCK_MONOTONIC","t0_ns":0,"processes":[]}"# + "\n"
+      try header.write(toFile: dir + "/empty.jsonl", atomically: true, encoding: .utf8)
+      let empty = try sockscope(["play", "empty.jsonl"], in: dir)
+      #expect(empty.status == 1)
+      #expect(empty.stderr.contains("nothing to play"))
+      let small = try sockscope(["play", "empty.jsonl", "--width", "40"], in: dir)
+      #expect(small.status != 0)
+      #expect(small.stderr.contains("at least 80×24"))
+    }
+  }
+}
