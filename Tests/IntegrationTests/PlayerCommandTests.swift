@@ -15,7 +15,9 @@ struct Tmux {
   /// Starts `command` in a detached session of `width`×`height`. The pane outlives the command
   /// (a trailing sleep; `stop` ends it), so a command that exits at once can still be read.
   func start(_ command: String, width: Int, height: Int) throws {
-    let r = try run(["new-session", "-d", "-s", "t", "-x", "\(width)", "-y", "\(height)", command + "; sleep 120"])
+    let r = try run([
+      "new-session", "-d", "-s", "t", "-x", "\(width)", "-y", "\(height)", command + "; sleep 120",
+    ])
     try #require(r.status == 0, "tmux: \(r.stderr)")
   }
 
