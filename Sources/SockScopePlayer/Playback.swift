@@ -53,6 +53,9 @@ public struct Playback: Sendable {
   let sendsByFlow: [Int: TraceEvent]
   let receivesByFlow: [Int: TraceEvent]
   let fileOfSocket: [UInt64: String]
+  /// The roles in order of appearance, and each one's pid: computed once, not per frame.
+  let roles: [String]
+  let pids: [String: Int32]
 
   /// Prepares `trace`; nil when it holds no socket call.
   public init?(trace: Trace, language: PlayerLanguage) {
@@ -81,6 +84,8 @@ public struct Playback: Sendable {
       if let ino = e.socket?.inode, let path = e.addressPath { files[ino] = path }
     }
     fileOfSocket = files
+    roles = trace.roles
+    pids = Dictionary(trace.events.map { ($0.role, $0.pid) }, uniquingKeysWith: { first, _ in first })
   }
 
   /// How many steps there are.
@@ -90,14 +95,14 @@ public struct Playback: Sendable {
   public func snapshot(_ k: Int, paneHeight: Int) -> Snapshot {
     let e = steps[max(0, min(k, steps.count - 1))]
     let words = PlayerText(language: language)
-    let leftNames = trace.roles.filter { leftRoles.contains($0) }
-    let rightNames = trace.roles.filter { !leftRoles.contains($0) }
+    let leftNames = roles.filter { leftRoles.contains($0) }
+    let rightNames = roles.filter { !leftRoles.contains($0) }
     return Snapshot(
       step: k + 1, total: steps.count, elapsed: Double(e.endTime &- trace.header.t0) / 1e9, role: e.role,
       actsLeft: leftRoles.contains(e.role), callLine: words.callLine(e), failed: e.failure != nil,
       sentence: words.sentence(e, playback: self), travel: travel(e, words: words),
-      leftTitle: words.paneTitle(leftNames, left: true, trace: trace),
-      rightTitle: words.paneTitle(rightNames, left: false, trace: trace),
+      leftTitle: words.paneTitle(leftNames, left: true, pids: pids),
+      rightTitle: words.paneTitle(rightNames, left: false, pids: pids),
       left: console(leftOutput, until: e.endTime, lines: paneHeight, multipleRoles: leftNames.count > 1),
       right: console(rightOutput, until: e.endTime, lines: paneHeight, multipleRoles: rightNames.count > 1))
   }

@@ -50,9 +50,9 @@ struct PlayerText {
   }
 
   /// «Сервер · server 4600», «Клиент · client#1 4601, client#2 4602», as the schematic's columns.
-  func paneTitle(_ roles: [String], left: Bool, trace: Trace) -> String {
+  func paneTitle(_ roles: [String], left: Bool, pids: [String: Int32]) -> String {
     let column = left ? (ru ? "Сервер" : "Server") : (ru ? "Клиент" : "Client")
-    let names = roles.map { role in "\(role) \(trace.events.first { $0.role == role }?.pid ?? 0)" }
+    let names = roles.map { role in "\(role) \(pids[role] ?? 0)" }
     return column + (names.isEmpty ? "" : " · " + names.joined(separator: ", "))
   }
 

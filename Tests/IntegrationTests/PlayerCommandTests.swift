@@ -29,14 +29,20 @@ struct Tmux {
   /// Waits until the screen contains `text`; returns the last screen seen.
   @discardableResult
   func waitFor(_ text: String, seconds: Double = 10) throws -> String {
+    try waitUntil("the screen shows \(text)", seconds: seconds) { $0.contains(text) }
+  }
+
+  /// Waits until `condition` holds for the screen; returns the last screen seen.
+  @discardableResult
+  func waitUntil(_ what: String, seconds: Double = 10, _ condition: (String) -> Bool) throws -> String {
     let deadline = Date().addingTimeInterval(seconds)
     var last = ""
     while Date() < deadline {
       last = try screen()
-      if last.contains(text) { return last }
+      if condition(last) { return last }
       usleep(50_000)
     }
-    Issue.record("screen never showed \(text):\n\(last)")
+    Issue.record("timed out waiting until \(what):\n\(last)")
     return last
   }
 
@@ -57,12 +63,21 @@ struct PlayerCommandTests {
       // After the player: the terminal's settings, to check that they were restored.
       try tmux.start(
         "cd \(dir) && TERM=xterm-256color \(sockscopeBinary) play out --lang en; echo EXIT=$?; stty -a | grep -ow -e '-*icanon' -e '-*echo' | tr '\\n' ' '; echo",
-        width: 100, height: 30)
+        width: 80, height: 24)
       let first = try tmux.waitFor("step 1/18")
       #expect(first.contains("▶ server  socket(AF_UNIX, SOCK_DGRAM, 0) = 3"))
       #expect(first.contains("Server · server"))
+      #expect(
+        first.split(separator: "\n").first.map { DisplayColumns.of(String($0)) } == 80, "an 80×24 frame")
       try tmux.keys("Right")
       let second = try tmux.waitFor("step 2/18")
+      // The window grows: the frame follows.
+      _ = try tmux.run(["resize-window", "-t", "t", "-x", "120", "-y", "32"])
+      func border(_ screen: String) -> Int {
+        DisplayColumns.of(screen.split(separator: "\n").first { $0.hasPrefix("┌") }.map(String.init) ?? "")
+      }
+      let wide = try tmux.waitUntil("the frame is redrawn 120 columns wide") { border($0) == 120 }
+      #expect(wide.contains("step 2/18"), "the same step, redrawn")
       #expect(second.contains("bind(3, \"./echo.socket\") = 0"))
       try tmux.keys("Left")
       try tmux.waitFor("step 1/18")
@@ -192,4 +207,9 @@ struct PlayerCommandTests {
       #expect(small.stderr.contains("at least 80×24"))
     }
   }
+}
+
+/// Terminal columns of a captured line (box-drawing and Cyrillic take one each).
+enum DisplayColumns {
+  static func of(_ s: String) -> Int { s.unicodeScalars.count }
 }
