@@ -6,18 +6,6 @@ import SockScopeTrace
 
 extension ReportFormat: ExpressibleByArgument {}
 
-/// Reading a trace for a comparison: unreadable or invalid input is exit status 2.
-private func readForComparison(_ path: String) throws(CommandFailure) -> Trace {
-  let read: TraceReadResult
-  do { read = try TraceFile.read(path: path) } catch { throw CommandFailure("\(error)", exitCode: 2) }
-  guard read.isValid else {
-    throw CommandFailure(
-      "\(path) is not a valid trace (\(read.problems.count) problems, the first: \(read.problems[0])); "
-        + "see them all with: sockscope validate \(path)", exitCode: 2)
-  }
-  return read.trace
-}
-
 struct CompareCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "compare",
@@ -77,7 +65,7 @@ struct CompareCommand: ParsableCommand {
       } catch {
         throw CommandFailure("\(error)", exitCode: 2)
       }
-      let run = try readForComparison(trace)
+      let run = try TraceInput.read(trace)
       let comparison = Comparer.compare(run, with: documented, reference: name)
       if let render { try drawMarked(run, comparison, to: render, language: language) }
       FileOutput.standardOutput.write(comparison.report(format, trace: trace))
@@ -134,8 +122,8 @@ struct DiffCommand: ParsableCommand {
 
   func run() throws {
     try reportingFailures {
-      let a = try readForComparison(reference)
-      let b = try readForComparison(candidate)
+      let a = try TraceInput.read(reference)
+      let b = try TraceInput.read(candidate)
       let (schematic, options) = Comparer.reference(from: a)
       let comparison = Comparer.compare(
         b, with: schematic, reference: "the run \(reference)", options: options)

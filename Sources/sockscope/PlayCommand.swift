@@ -79,14 +79,8 @@ struct PlayCommand: ParsableCommand {
   }
 
   static func load(_ path: String, language: PlayerLanguage) throws(CommandFailure) -> Playback {
-    let read: TraceReadResult
-    do { read = try TraceFile.read(path: path) } catch { throw CommandFailure("\(error)", exitCode: 2) }
-    guard read.isValid else {
-      throw CommandFailure(
-        "\(path) is not a valid trace (\(read.problems.count) problems, the first: \(read.problems[0])); "
-          + "see them all with: sockscope validate \(path)", exitCode: 2)
-    }
-    guard let playback = Playback(trace: read.trace, language: language) else {
+    let trace = try TraceInput.read(path)
+    guard let playback = Playback(trace: trace, language: language) else {
       throw CommandFailure(
         "\(path) holds no socket calls, so there is nothing to play; record a run first (sockscope demo)")
     }

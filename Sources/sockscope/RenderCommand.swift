@@ -66,18 +66,12 @@ struct RenderCommand: ParsableCommand {
 
   func run() throws {
     try reportingFailures {
-      let read: TraceReadResult
-      do { read = try TraceFile.read(path: trace) } catch { throw CommandFailure("\(error)", exitCode: 2) }
-      guard read.isValid else {
-        throw CommandFailure(
-          "\(trace) is not a valid trace (\(read.problems.count) problems, the first: \(read.problems[0])); "
-            + "see them all with: sockscope validate \(trace)")
-      }
+      let trace = try TraceInput.read(self.trace)
       let options = DiagramOptions(
         language: language, timestamps: timestamps, timeAxis: timeAxis, maximumCalls: maxCalls)
       let bytes: [UInt8]
       do {
-        bytes = try Diagrams.render(read.trace, view: view, format: resolvedFormat, options: options)
+        bytes = try Diagrams.render(trace, view: view, format: resolvedFormat, options: options)
       } catch {
         throw CommandFailure("cannot draw \(trace): \(error)")
       }

@@ -196,9 +196,7 @@ struct PlayerCommandTests {
       let invalid = try sockscope(["play", "bad.jsonl"], in: dir)
       #expect(invalid.status == 2)
       #expect(invalid.stderr.contains("is not a valid trace"))
-      let header =
-        #"{"format":"sockscope-trace","version":1,"clock":"CLOCK_MONOTONIC","t0_ns":0,"processes":[]}"# + "\n"
-      try header.write(toFile: dir + "/empty.jsonl", atomically: true, encoding: .utf8)
+      try writeEmptyTrace(dir + "/empty.jsonl")
       let empty = try sockscope(["play", "empty.jsonl"], in: dir)
       #expect(empty.status == 1)
       #expect(empty.stderr.contains("nothing to play"))

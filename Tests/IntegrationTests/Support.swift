@@ -141,3 +141,9 @@ extension Trace {
   /// Each role's socket calls (console output left out), in order.
   func calls(of role: String) -> [TraceEvent] { events.filter { $0.role == role && $0.call != .output } }
 }
+
+/// Writes a valid trace with a header and no events to `path`.
+func writeEmptyTrace(_ path: String) throws {
+  let header = #"{"format":"sockscope-trace","version":1,"clock":"CLOCK_MONOTONIC","t0_ns":0,"processes":[]}"#
+  try (header + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+}
