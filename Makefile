@@ -4,7 +4,7 @@ SWIFT ?= swift
 BIN = $(shell $(SWIFT) build --show-bin-path)/sockscope
 FORMAT_PATHS = Package.swift Sources Tests Resources examples Benchmarks
 
-.PHONY: all deps build demo test lint format bench clean
+.PHONY: all deps build demo demo-python test lint format bench clean
 
 all: build
 
@@ -17,6 +17,10 @@ build: deps
 ## Runs the lecture page's documented run and records it into ./sockscope-out.
 demo: build
 	$(BIN) demo --out sockscope-out
+
+## The same run with the page's own Python scripts (examples/python), recorded through LD_PRELOAD.
+demo-python: build
+	$(BIN) demo --program python --python-dir examples/python --out sockscope-out-python
 
 ## Lint, then every test (unit and integration; real processes, real sockets).
 test: deps lint

@@ -17,6 +17,8 @@ let package = Package(
     .executable(name: "sockscope", targets: ["sockscope"]),
     .library(name: "SockScopeSockets", targets: ["SockScopeSockets"]),
     .library(name: "SockScopeTrace", targets: ["SockScopeTrace"]),
+    // The LD_PRELOAD interposer `sockscope record` loads into other programs.
+    .library(name: "SockScopePreload", type: .dynamic, targets: ["CSockScopePreload"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -25,6 +27,9 @@ let package = Package(
     // The per-process binary log (layout and writer) and socket identity helpers, in C so that the
     // Swift socket layer and an LD_PRELOAD interposer write the same bytes with the same code.
     .target(name: "CSockScopeLog"),
+    // The interposer: C, so that it runs inside any dynamically linked program.
+    .target(
+      name: "CSockScopePreload", dependencies: ["CSockScopeLog"], linkerSettings: [.linkedLibrary("dl")]),
     // libgraphviz (cgraph + gvc), linked in process.
     .systemLibrary(
       name: "CGraphviz", pkgConfig: "libgvc",

@@ -13,8 +13,12 @@ final class ChildProcess {
   private(set) var pendingLine: [UInt8] = []
   private(set) var exitStatus: Int32?
 
-  /// Starts `executable` with `arguments` in the current directory.
-  init(executable: String, arguments: [String], role: String, takesInput: Bool) throws(CommandFailure) {
+  /// Starts `executable` with `arguments` in the current directory, with `environment` (default:
+  /// this process's).
+  init(
+    executable: String, arguments: [String], role: String, takesInput: Bool,
+    environment: [String: String]? = nil
+  ) throws(CommandFailure) {
     self.role = role
     var outPipe: [CInt] = [-1, -1]
     var inPipe: [CInt] = [-1, -1]
@@ -53,9 +57,19 @@ final class ChildProcess {
     posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
+    let envp = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+    defer {
+      argv.forEach { free($0) }
+      envp?.forEach { free($0) }
+    }
     var child: pid_t = 0
-    let status = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
+    let status =
+      envp.map { e in
+        e.withUnsafeBufferPointer {
+          posix_spawn(&child, executable, &actions, &attributes, argv, $0.baseAddress)
+        }
+      }
+      ?? posix_spawn(&child, executable, &actions, &attributes, argv, environ)
     close(outPipe[1])
     if takesInput { close(inPipe[0]) }
     guard status == 0 else {

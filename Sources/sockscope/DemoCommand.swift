@@ -34,12 +34,27 @@ struct DemoCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Seconds to wait for each step before giving up.", valueName: "seconds"))
   var timeout: Double = 10
 
+  @Option(
+    help: ArgumentHelp(
+      "Which programs play the run: swift (sockscope server/client) or python (the page's own scripts, "
+        + "examples/python, recorded through the LD_PRELOAD interposer).", valueName: "swift|python"))
+  var program: DemoProgram = .swift
+
+  @Option(help: ArgumentHelp("Where the Python scripts are (default: examples/python).", valueName: "dir"))
+  var pythonDir: String?
+
   func run() throws {
     try reportingFailures {
-      let runner = try DemoRunner(out: out, language: language, timeout: timeout)
+      let runner = try DemoRunner(
+        out: out, language: language, timeout: timeout, program: program, pythonDirectory: pythonDir)
       try runner.run()
     }
   }
+}
+
+/// The programs that play the documented run.
+enum DemoProgram: String, ExpressibleByArgument, CaseIterable {
+  case swift, python
 }
 
 /// Drives the documented run and shows the processes' consoles.
@@ -51,14 +66,28 @@ struct DemoRunner {
   let executable: String
   let timeout: Double
   let console = FileOutput.standardOutput
+  /// For `--program python`: python3, the scripts' directory and the interposer.
+  let python: (interpreter: String, scripts: String, library: String)?
 
-  init(out: String, language: EchoLanguage, timeout: Double) throws(CommandFailure) {
+  init(
+    out: String, language: EchoLanguage, timeout: Double, program: DemoProgram = .swift,
+    pythonDirectory: String? = nil
+  )
+    throws(CommandFailure)
+  {
     let absolute = URL(fileURLWithPath: out).standardizedFileURL.path
     outDirectory = absolute
     logDirectory = (absolute as NSString).appendingPathComponent("logs")
     self.language = language
-    messages = .forLanguage(language)
+    // The page's scripts speak Russian only.
+    messages = .forLanguage(program == .python ? .ru : language)
     self.timeout = timeout
+    if program == .python {
+      let scripts = try DemoRunner.findScripts(pythonDirectory)
+      python = (try ProgramCheck.resolve("python3"), scripts, try Interposer.locate(nil))
+    } else {
+      python = nil
+    }
     var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
     let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
     guard n > 0 else { throw CommandFailure("cannot find the sockscope executable (/proc/self/exe)") }
@@ -131,10 +160,32 @@ struct DemoRunner {
   }
 
   func start(_ arguments: [String], role: String, takesInput: Bool) throws(CommandFailure) -> ChildProcess {
-    try ChildProcess(
+    if let python {
+      // The page's own script, unmodified but for Python 3, recorded by the interposer.
+      let script = (python.scripts as NSString).appendingPathComponent(arguments[0] + ".py")
+      return try ChildProcess(
+        executable: python.interpreter, arguments: ["-u", script], role: role, takesInput: takesInput,
+        environment: Interposer.environment(
+          library: python.library, logs: logDirectory, role: role, capture: 256))
+    }
+    return try ChildProcess(
       executable: executable,
       arguments: arguments + ["--trace", logDirectory, "--role", role, "--lang", language.rawValue],
       role: role, takesInput: takesInput)
+  }
+
+  /// `explicit`, else examples/python in the current directory or in the checkout sockscope was built in.
+  static func findScripts(_ explicit: String?) throws(CommandFailure) -> String {
+    let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    let candidates =
+      [explicit, "examples/python"].compactMap { $0 }
+      + [executable.appendingPathComponent("../../../../examples/python").standardizedFileURL.path]
+    guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0 + "/server.py") })
+    else {
+      throw CommandFailure(
+        "cannot find the Python scripts (server.py, client.py); name their folder with --python-dir")
+    }
+    return URL(fileURLWithPath: found).standardizedFileURL.path
   }
 
   /// Shows the children's output until `done` holds or the time-out passes.

@@ -28,7 +28,8 @@ struct SockScope: ParsableCommand {
       """,
     version: SockScopeVersion.text,
     subcommands: [
-      DemoCommand.self, ServerCommand.self, ClientCommand.self, MergeCommand.self, PlayCommand.self,
+      DemoCommand.self, ServerCommand.self, ClientCommand.self, RecordCommand.self, MergeCommand.self,
+      PlayCommand.self,
       RenderCommand.self, CompareCommand.self, DiffCommand.self, ValidateCommand.self, SchemaCommand.self,
       VersionCommand.self,
     ]

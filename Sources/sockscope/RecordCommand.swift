@@ -1,0 +1,213 @@
+import ArgumentParser
+import Foundation
+import Glibc
+import SockScopeTrace
+
+struct RecordCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "record",
+    abstract: "Run any dynamically linked program and record its socket calls: no change to the program.",
+    discussion: """
+      Loads SockScope's interposer (libSockScopePreload.so, next to sockscope) into the program with \
+      LD_PRELOAD. It records socket, socketpair, bind, listen, accept, connect, send*, recv*, read and \
+      write on sockets, shutdown, close and unlink into DIR/logs, in the same format as the Swift \
+      layer, following fork and exec; the program's results, errno and data are unchanged. When the \
+      program ends, DIR/trace.jsonl is merged from every log in DIR/logs, so several record \
+      invocations sharing --out form one run (server and client started in two terminals).
+
+      A statically linked program cannot be seen this way: trace it with strace instead.
+
+      Examples:
+        sockscope record --out run --role server -- python3 examples/python/server.py
+        sockscope record --out run --role client -- python3 examples/python/client.py
+      """)
+
+  @Option(help: ArgumentHelp("The trace directory.", valueName: "dir"))
+  var out: String = "./sockscope-out"
+
+  @Option(
+    help: ArgumentHelp("The program's role (default: its script's or its own name).", valueName: "name"))
+  var role: String?
+
+  @Option(
+    help: ArgumentHelp("The interposer to load (default: the one next to sockscope).", valueName: "path"))
+  var preload: String?
+
+  @Option(help: ArgumentHelp("Payload bytes kept per event.", valueName: "bytes"))
+  var capture = 256
+
+  @Argument(
+    parsing: .postTerminator,
+    help: ArgumentHelp("The program and its arguments, after --.", valueName: "command"))
+  var command: [String] = []
+
+  func validate() throws {
+    guard !command.isEmpty else {
+      throw ValidationError("name the program to run after --, e.g. sockscope record -- python3 server.py")
+    }
+  }
+
+  func run() throws {
+    try reportingFailures {
+      let library = try Interposer.locate(preload)
+      let program = try ProgramCheck.resolve(command[0])
+      try ProgramCheck.requireDynamic(program, name: command[0])
+      let logs = (out as NSString).appendingPathComponent("logs")
+      do {
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+      } catch {
+        throw CommandFailure("cannot create \(logs): \(error.localizedDescription); choose another --out")
+      }
+      let environment = Interposer.environment(
+        library: library, logs: URL(fileURLWithPath: logs).standardizedFileURL.path,
+        role: role ?? Interposer.defaultRole(command), capture: capture)
+      let status = try ProcessLauncher.run(program, arguments: command, environment: environment)
+      do {
+        let merged = try TraceMerger.merge(directory: logs)
+        try TraceFile.write(merged.trace, to: (out as NSString).appendingPathComponent(TraceFile.fileName))
+      } catch {
+        FileOutput.standardError.write("sockscope record: the program left no trace in \(logs) (\(error))\n")
+      }
+      if status != 0 { throw ExitCode(status) }
+    }
+  }
+}
+
+/// Finding and configuring the LD_PRELOAD interposer.
+enum Interposer {
+  static let fileName = "libSockScopePreload.so"
+
+  /// `explicit`, else $SOCKSCOPE_PRELOAD, else the library next to the sockscope executable.
+  static func locate(_ explicit: String?) throws(CommandFailure) -> String {
+    var candidates: [String] = []
+    if let explicit { candidates.append(explicit) }
+    if let env = ProcessInfo.processInfo.environment["SOCKSCOPE_PRELOAD"] { candidates.append(env) }
+    let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    candidates.append(executable.deletingLastPathComponent().appendingPathComponent(fileName).path)
+    candidates.append(
+      executable.deletingLastPathComponent().appendingPathComponent("../lib/" + fileName).path)
+    guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+      throw CommandFailure(
+        "cannot find the interposer \(fileName) (looked in: \(candidates.joined(separator: ", "))); "
+          + "build it with `swift build`, or name it with --preload PATH")
+    }
+    return URL(fileURLWithPath: found).standardizedFileURL.path
+  }
+
+  /// This process's environment with the interposer and its settings added.
+  static func environment(library: String, logs: String, role: String, capture: Int) -> [String: String] {
+    var env = ProcessInfo.processInfo.environment
+    env["LD_PRELOAD"] = [library, env["LD_PRELOAD"]].compactMap { $0 }.filter { !$0.isEmpty }.joined(
+      separator: ":")
+    env["SOCKSCOPE_TRACE_DIR"] = logs
+    env["SOCKSCOPE_ROLE"] = role
+    env["SOCKSCOPE_CAPTURE"] = String(capture)
+    return env
+  }
+
+  /// The script's name (`server` for `python3 server.py`), else the program's.
+  static func defaultRole(_ command: [String]) -> String {
+    let scripts = ["py", "sh", "rb", "js", "pl"]
+    if let script = command.dropFirst().first(where: { scripts.contains(($0 as NSString).pathExtension) }) {
+      return ((script as NSString).lastPathComponent as NSString).deletingPathExtension
+    }
+    return (command[0] as NSString).lastPathComponent
+  }
+}
+
+/// Checks that a program exists and can be seen by LD_PRELOAD.
+enum ProgramCheck {
+  /// The program's path: as given when it has a slash, else looked up on PATH.
+  static func resolve(_ name: String) throws(CommandFailure) -> String {
+    if name.contains("/") {
+      guard FileManager.default.isExecutableFile(atPath: name) else {
+        throw CommandFailure("\(name): no such program (or it is not executable)", exitCode: 127)
+      }
+      return name
+    }
+    let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+    guard
+      let found = paths.map({ "\($0)/\(name)" }).first(where: {
+        FileManager.default.isExecutableFile(atPath: $0)
+      })
+    else {
+      throw CommandFailure("\(name): command not found on PATH", exitCode: 127)
+    }
+    return found
+  }
+
+  /// Refuses a statically linked program: the dynamic loader never runs in it, so LD_PRELOAD
+  /// cannot see its calls. A script is judged by its interpreter (`#!`).
+  static func requireDynamic(_ path: String, name: String, depth: Int = 0) throws(CommandFailure) {
+    guard let handle = FileHandle(forReadingAtPath: path) else { return }
+    defer { try? handle.close() }
+    let head = [UInt8](handle.readData(ofLength: 4096))
+    if head.starts(with: Array("#!".utf8)), depth < 2 {
+      let line = String(decoding: head.prefix { $0 != 0x0A }.dropFirst(2), as: UTF8.self)
+      if let interpreter = line.split(separator: " ").first {
+        try requireDynamic(String(interpreter), name: name, depth: depth + 1)
+      }
+      return
+    }
+    guard let isStatic = ELF.isStaticallyLinked(head), isStatic else { return }
+    throw CommandFailure(
+      "\(name) is statically linked, so LD_PRELOAD cannot see its calls. Trace it with strace instead: "
+        + "strace -f -tt -yy -s 256 -o trace.log -e trace=%network,close,unlink,read,write -- \(name)")
+  }
+}
+
+/// Just enough ELF to tell a static executable from a dynamic one.
+enum ELF {
+  /// nil when `bytes` is not an ELF file (or its program headers are beyond them).
+  static func isStaticallyLinked(_ bytes: [UInt8]) -> Bool? {
+    guard bytes.count >= 64, bytes.starts(with: [0x7F, 0x45, 0x4C, 0x46]) else { return nil }
+    let is64 = bytes[4] == 2
+    func read(_ offset: Int, _ size: Int) -> Int {
+      (0..<size).reduce(0) { $0 | Int(bytes[offset + $1]) << (8 * $1) }
+    }
+    let phoff = is64 ? read(32, 8) : read(28, 4)
+    let phentsize = is64 ? read(54, 2) : read(42, 2)
+    let phnum = is64 ? read(56, 2) : read(44, 2)
+    guard phentsize > 0, phoff + phentsize * phnum <= bytes.count else { return nil }
+    let interpreter = 3  // PT_INTERP
+    return !(0..<phnum).contains { read(phoff + $0 * phentsize, 4) == interpreter }
+  }
+}
+
+/// Runs a program in the foreground, with a clean signal state, and returns its exit status.
+enum ProcessLauncher {
+  static func run(
+    _ program: String, arguments: [String], environment: [String: String]
+  ) throws(CommandFailure)
+    -> Int32
+  {
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var none = sigset_t()
+    sigemptyset(&none)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    for s in [SIGINT, SIGTERM, SIGPIPE, SIGQUIT, SIGHUP] { sigaddset(&defaults, s) }
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    let argv = arguments.map { strdup($0) } + [nil]
+    let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+      argv.forEach { free($0) }
+      envp.forEach { free($0) }
+    }
+    // Ctrl-C reaches the program from the terminal; record waits for it to finish, then merges.
+    signal(SIGINT, SIG_IGN)
+    var pid: pid_t = 0
+    let error = posix_spawn(&pid, program, nil, &attributes, argv, envp)
+    guard error == 0 else {
+      throw CommandFailure("cannot run \(program): \(String(cString: strerror(error)))", exitCode: 126)
+    }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let signal = status & 0x7F
+    return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+  }
+}
