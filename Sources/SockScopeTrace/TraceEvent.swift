@@ -255,4 +255,7 @@ public struct Trace: Sendable, Equatable {
 
   /// The events of one process, in its own order.
   public func events(ofPID pid: Int32) -> [TraceEvent] { events.filter { $0.pid == pid } }
+
+  /// A role's socket calls (its printed output left out), in order.
+  public func calls(of role: String) -> [TraceEvent] { events.filter { $0.role == role && $0.call != .output } }
 }

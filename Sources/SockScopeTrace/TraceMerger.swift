@@ -40,23 +40,31 @@ public enum TraceMerger {
 
   /// Merges logs already read.
   public static func merge(logs: [ProcessLog], problems: [String] = []) -> Trace {
-    var events = logs.flatMap(\.events)
+    var trace = merge(
+      events: logs.flatMap(\.events), processes: logs.map(\.process),
+      problems: problems + logs.flatMap(\.problems))
+    trace.header.captureLimit = logs.map(\.captureLimit).max()
+    if let earliest = logs.min(by: { $0.startMonotonic < $1.startMonotonic }) {
+      if trace.events.isEmpty { trace.header.t0 = earliest.startMonotonic }
+      let offset = Int64(bitPattern: trace.header.t0 &- earliest.startMonotonic)
+      trace.header.started = iso8601(nanoseconds: Int64(clamping: earliest.startRealtime) + offset)
+    }
+    return trace
+  }
+
+  /// Orders events from any source (per-process logs, an strace log) into one timeline, numbers
+  /// them and links receives to sends.
+  public static func merge(
+    events unordered: [TraceEvent], processes: [TracedProcess], problems: [String] = []
+  )
+    -> Trace
+  {
+    var events = unordered
     events.sort { ($0.time, $0.pid, $0.seq) < ($1.time, $1.pid, $1.seq) }
     for i in events.indices { events[i].index = i }
-    var allProblems = problems + logs.flatMap(\.problems)
-    allProblems += FlowLinker.link(&events)
-
-    let earliest = logs.min { $0.startMonotonic < $1.startMonotonic }
-    let t0 = events.first?.time ?? earliest?.startMonotonic ?? 0
-    var started: String?
-    if let earliest {
-      let offset = Int64(bitPattern: t0 &- earliest.startMonotonic)
-      let real = Int64(clamping: earliest.startRealtime) + offset
-      started = iso8601(nanoseconds: real)
-    }
+    let notes = problems + FlowLinker.link(&events)
     let header = TraceHeader(
-      t0: t0, started: started, captureLimit: logs.map(\.captureLimit).max(),
-      processes: logs.map(\.process).sorted { $0.pid < $1.pid }, problems: allProblems)
+      t0: events.first?.time ?? 0, processes: processes.sorted { $0.pid < $1.pid }, problems: notes)
     return Trace(header: header, events: events)
   }
 

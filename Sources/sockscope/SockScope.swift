@@ -28,10 +28,9 @@ struct SockScope: ParsableCommand {
       """,
     version: SockScopeVersion.text,
     subcommands: [
-      DemoCommand.self, ServerCommand.self, ClientCommand.self, RecordCommand.self, MergeCommand.self,
-      PlayCommand.self,
-      RenderCommand.self, CompareCommand.self, DiffCommand.self, ValidateCommand.self, SchemaCommand.self,
-      VersionCommand.self,
+      DemoCommand.self, ServerCommand.self, ClientCommand.self, RecordCommand.self, ImportCommand.self,
+      MergeCommand.self, PlayCommand.self, RenderCommand.self, CompareCommand.self, DiffCommand.self,
+      ValidateCommand.self, SchemaCommand.self, VersionCommand.self,
     ]
   )
 }

@@ -137,10 +137,6 @@ func readTrace(_ path: String) throws -> Trace {
   return result.trace
 }
 
-extension Trace {
-  /// Each role's socket calls (console output left out), in order.
-  func calls(of role: String) -> [TraceEvent] { events.filter { $0.role == role && $0.call != .output } }
-}
 
 /// Writes a valid trace with a header and no events to `path`.
 func writeEmptyTrace(_ path: String) throws {

@@ -1,0 +1,82 @@
+import Testing
+
+@testable import SockScopeTrace
+
+@Suite("Importing strace output")
+struct StraceImportTests {
+  // The lines strace 6.1 prints here for the echo pair (../shared/notes/formats.md), with a pid column.
+  static let log = """
+    8855  09:20:34.923888 unlink("echo.socket") = -1 ENOENT (No such file or directory)
+    8855  09:20:34.924024 socket(AF_UNIX, SOCK_DGRAM, 0) = 3<UNIX:[14394]>
+    8855  09:20:34.924227 bind(3<UNIX:[14394]>, {sa_family=AF_UNIX, sun_path="echo.socket"}, 110) = 0
+    8855  09:20:34.924723 recvfrom(3<UNIX:[14394,"echo.socket"]>,  <unfinished ...>
+    8856  09:20:34.925000 socket(AF_UNIX, SOCK_DGRAM, 0) = 4<UNIX:[13615]>
+    8856  09:20:34.925187 connect(4<UNIX:[13615]>, {sa_family=AF_UNIX, sun_path="echo.socket"}, 110) = 0
+    8856  09:20:34.925353 sendto(4<UNIX:[13615->14394]>, "\\320\\233\\320\\265\\320\\262", 6, 0, NULL, 0) = 6
+    8855  09:20:34.925444 <... recvfrom resumed>"\\320\\233\\320\\265\\320\\262", 1024, 0, NULL, NULL) = 6
+    8856  09:20:34.925500 close(4<UNIX:[13615->14394]>) = 0
+    8856  09:20:34.925600 +++ exited with 0 +++
+    8855  09:20:34.926400 close(3<UNIX:[14394,"echo.socket"]>) = 0
+    8855  09:20:34.926500 unlink("echo.socket") = 0
+    8855  09:20:34.926600 write(1, "done\\n", 5) = 5
+    """
+
+  @Test("the echo pair's strace lines become the pair's events, with roles, payloads and the link")
+  func echoPair() throws {
+    let result = StraceImport.read([StraceImport.Input(name: "run.log", text: Self.log)])
+    #expect(result.problems.isEmpty, "\(result.problems)")
+    let trace = result.trace
+    #expect(trace.calls(of: "server").map(\.call) == [.unlink, .socket, .bind, .recvfrom, .close, .unlink])
+    #expect(trace.calls(of: "client").map(\.call) == [.socket, .connect, .sendto, .close])
+    let recv = try #require(trace.events.first { $0.call == .recvfrom })
+    #expect(recv.data?.text == "Лев", "octal escapes decode to UTF-8")
+    #expect(recv.duration == 721_000, "the unfinished call and its resumption are one event")
+    let send = try #require(trace.events.first { $0.call == .sendto })
+    #expect(recv.flows == [send.flow ?? -1])
+    #expect(send.socket == SocketIdentity(inode: 13615, peer: 14394))
+    #expect(trace.events.first?.failure == CallFailure(name: "ENOENT", message: "No such file or directory"))
+    #expect(trace.events.first { $0.call == .bind }?.addressPath == "echo.socket")
+    #expect(!trace.events.contains { $0.call == .write }, "writes to files are not socket calls")
+  }
+
+  @Test("[pid N] prefixes and per-process files (-ff) are read too")
+  func otherShapes() {
+    let prefixed = """
+      09:00:00.000001 socket(AF_UNIX, SOCK_STREAM, 0) = 3<UNIX:[10]>
+      [pid 42] 09:00:00.000002 socket(AF_UNIX, SOCK_STREAM, 0) = 3<UNIX:[11]>
+      """
+    let a = StraceImport.read([StraceImport.Input(name: "e", text: prefixed)])
+    #expect(Set(a.trace.events.map(\.pid)) == [0, 42])
+    let perProcess = StraceImport.read([
+      StraceImport.Input(
+        name: "log.77", text: "09:00:00.000001 socket(AF_UNIX, SOCK_DGRAM, 0) = 3<UNIX:[10]>", pid: 77)
+    ])
+    #expect(perProcess.trace.events.map(\.pid) == [77])
+  }
+
+  @Test("sockets of other families, signals and exits are passed over; unknown lines are reported by number")
+  func problems() {
+    let text = """
+      100 09:00:00.000001 socket(AF_NETLINK, SOCK_RAW|SOCK_CLOEXEC, NETLINK_SOCK_DIAG) = 5<NETLINK:[9]>
+      100 09:00:00.000002 --- SIGINT {si_signo=SIGINT, si_code=SI_USER} ---
+      this is not strace
+      100 09:00:00.000003 recvfrom(3<UNIX:[1]>,  <unfinished ...>
+      100 09:00:00.000004 sendto(3<UNIX:[1]>, "x", 1, 0, NULL, 0
+      """
+    let result = StraceImport.read([StraceImport.Input(name: "bad.log", text: text)])
+    #expect(result.trace.events.isEmpty)
+    #expect(result.problems.map(\.line) == [3, 5, 4])
+    #expect(result.problems[0].description.hasPrefix("bad.log:3: not a line strace writes"))
+    #expect(result.problems[2].message.contains("never finished"))
+  }
+
+  @Test("a receive strace shows with MSG_TRUNC (as SockScope's layer makes it) keeps the program's view")
+  func msgTrunc() throws {
+    let text = """
+      1 09:00:00.000001 recvfrom(3<UNIX:[1]>, "abcd", 4, MSG_TRUNC, NULL, NULL) = 4000
+      """
+    let e = try #require(StraceImport.read([StraceImport.Input(name: "t", text: text)]).trace.events.first)
+    #expect(e.ret == 4)
+    #expect(e.data?.datagramLength == 4000)
+  }
+}
