@@ -257,5 +257,7 @@ public struct Trace: Sendable, Equatable {
   public func events(ofPID pid: Int32) -> [TraceEvent] { events.filter { $0.pid == pid } }
 
   /// A role's socket calls (its printed output left out), in order.
-  public func calls(of role: String) -> [TraceEvent] { events.filter { $0.role == role && $0.call != .output } }
+  public func calls(of role: String) -> [TraceEvent] {
+    events.filter { $0.role == role && $0.call != .output }
+  }
 }

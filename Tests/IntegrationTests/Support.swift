@@ -137,7 +137,6 @@ func readTrace(_ path: String) throws -> Trace {
   return result.trace
 }
 
-
 /// Writes a valid trace with a header and no events to `path`.
 func writeEmptyTrace(_ path: String) throws {
   let header = #"{"format":"sockscope-trace","version":1,"clock":"CLOCK_MONOTONIC","t0_ns":0,"processes":[]}"#
