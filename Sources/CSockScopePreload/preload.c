@@ -651,3 +651,21 @@ int dup3(int old, int new, int flags) {
   if (ret >= 0) sockscope_fd_forget(new);
   return ret;
 }
+
+// _exit skips atexit, where the log is closed; a forked child commonly leaves this way (Python's
+// os._exit). Closing here keeps its log from looking cut short.
+void _exit(int status) {
+  static void (*real__exit)(int);
+  if (!real__exit) real__exit = (void (*)(int))dlsym(RTLD_NEXT, "_exit");
+  sockscope_log_close();
+  real__exit(status);
+  __builtin_unreachable();
+}
+
+void _Exit(int status) {
+  static void (*real__Exit)(int);
+  if (!real__Exit) real__Exit = (void (*)(int))dlsym(RTLD_NEXT, "_Exit");
+  sockscope_log_close();
+  real__Exit(status);
+  __builtin_unreachable();
+}

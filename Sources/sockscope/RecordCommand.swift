@@ -79,8 +79,13 @@ enum Interposer {
 
   /// `explicit`, else $SOCKSCOPE_PRELOAD, else the library next to the sockscope executable.
   static func locate(_ explicit: String?) throws(CommandFailure) -> String {
+    if let explicit {
+      guard FileManager.default.fileExists(atPath: explicit) else {
+        throw CommandFailure("--preload \(explicit): no such file; name the libSockScopePreload.so built by swift build")
+      }
+      return URL(fileURLWithPath: explicit).standardizedFileURL.path
+    }
     var candidates: [String] = []
-    if let explicit { candidates.append(explicit) }
     if let env = ProcessInfo.processInfo.environment["SOCKSCOPE_PRELOAD"] { candidates.append(env) }
     let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     candidates.append(executable.deletingLastPathComponent().appendingPathComponent(fileName).path)

@@ -110,6 +110,55 @@ struct RecordTests {
     }
   }
 
+  @Test("a forked child is recorded in a log of its own, with the parent's role")
+  func followsFork() throws {
+    try withTemporaryDirectory { dir throws in
+      let r = try sockscope(
+        [
+          "record", "--out", "t", "--role", "pair", "--", "python3",
+          repositoryRoot + "/Benchmarks/python_pair.py", "20",
+          "8", dir + "/p.sock",
+        ], in: dir)
+      #expect(r.status == 0, "\(r.stderr)")
+      let trace = try readTrace(dir + "/t/trace.jsonl")
+      #expect(trace.header.processes.count == 2)
+      #expect(trace.header.processes.allSatisfy { $0.role == "pair" && $0.ending == .closed })
+      let sends = trace.events.filter { $0.call == .send }
+      let receives = trace.events.filter { $0.call == .recv }
+      #expect(sends.count == 20 && receives.count == 20)
+      #expect(Set(sends.map(\.pid)).count == 1 && sends.first?.pid != receives.first?.pid)
+      #expect(receives.allSatisfy { $0.flows.count == 1 })
+    }
+  }
+
+  @Test("an installed sockscope finds the interposer next to itself, or where --preload says")
+  func installedElsewhere() throws {
+    try withTemporaryDirectory { dir throws in
+      let bin = dir + "/opt/bin"
+      try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+      let built = URL(fileURLWithPath: sockscopeBinary).deletingLastPathComponent().path
+      try FileManager.default.copyItem(atPath: sockscopeBinary, toPath: bin + "/sockscope")
+      try FileManager.default.copyItem(
+        atPath: built + "/libSockScopePreload.so", toPath: bin + "/libSockScopePreload.so")
+      let ok = try run(
+        bin + "/sockscope",
+        [
+          "record", "--out", "t", "--", "python3", "-c",
+          "import socket; socket.socket(socket.AF_UNIX).close()",
+        ], in: dir)
+      #expect(ok.status == 0, "\(ok.stderr)")
+      #expect(try readTrace(dir + "/t/trace.jsonl").events.map(\.call) == [.socket, .close])
+      let wrong = try run(
+        bin + "/sockscope", ["record", "--preload", "/nowhere/lib.so", "--", "true"], in: dir)
+      #expect(wrong.status == 1, "an explicit path that does not exist is an error, not silently replaced")
+      #expect(wrong.stderr.contains("--preload /nowhere/lib.so: no such file"))
+      try FileManager.default.removeItem(atPath: bin + "/libSockScopePreload.so")
+      let missing = try run(bin + "/sockscope", ["record", "--", "true"], in: dir)
+      #expect(missing.status == 1)
+      #expect(missing.stderr.contains("cannot find the interposer libSockScopePreload.so"))
+    }
+  }
+
   @Test("a command that does not exist, or a statically linked one, is refused with what to do")
   func badCommands() throws {
     try withTemporaryDirectory { dir throws in
