@@ -3,6 +3,8 @@ import Synchronization
 
 /// Set by the SIGINT handler; read by the line reader.
 let interruptReceived = Atomic<Bool>(false)
+/// /dev/null, opened before the handler is installed, for the handler to put on standard input.
+let nullDescriptor = Atomic<CInt>(-1)
 
 /// One result of reading standard input.
 public enum InputLine: Sendable, Equatable {
@@ -31,8 +33,15 @@ public final class LineReader {
   /// SIGINT is also unblocked: a process may inherit a mask that blocks it (test runners and some
   /// launchers do), and Ctrl-C must still work.
   public static func catchInterrupt() {
+    nullDescriptor.store(open("/dev/null", O_RDONLY | O_CLOEXEC), ordering: .relaxed)
     var action = sigaction()
-    action.__sigaction_handler.sa_handler = { _ in interruptReceived.store(true, ordering: .relaxed) }
+    action.__sigaction_handler.sa_handler = { _ in
+      interruptReceived.store(true, ordering: .relaxed)
+      // A SIGINT that lands after the flag was checked but before read() starts would otherwise
+      // leave read() blocked until the next line: with /dev/null on standard input it returns at once.
+      let null = nullDescriptor.load(ordering: .relaxed)
+      if null >= 0 { dup2(null, 0) }
+    }
     sigemptyset(&action.sa_mask)
     action.sa_flags = 0
     sigaction(SIGINT, &action, nil)
@@ -54,6 +63,7 @@ public final class LineReader {
       }
       var chunk = [UInt8](repeating: 0, count: 4096)
       let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+      if interruptReceived.load(ordering: .relaxed) { return .interrupted }
       if n > 0 {
         buffer += chunk[..<n]
       } else if n < 0 && errno == EINTR {

@@ -81,7 +81,8 @@ enum Interposer {
   static func locate(_ explicit: String?) throws(CommandFailure) -> String {
     if let explicit {
       guard FileManager.default.fileExists(atPath: explicit) else {
-        throw CommandFailure("--preload \(explicit): no such file; name the libSockScopePreload.so built by swift build")
+        throw CommandFailure(
+          "--preload \(explicit): no such file; name the libSockScopePreload.so built by swift build")
       }
       return URL(fileURLWithPath: explicit).standardizedFileURL.path
     }
