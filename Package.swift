@@ -34,7 +34,8 @@ let package = Package(
     .systemLibrary(
       name: "CGraphviz", pkgConfig: "libgvc",
       providers: [.apt(["libgraphviz-dev"])]),
-    // Files the binary carries inside itself (the trace JSON Schema), so it needs no bundle.
+    // Files the binary carries inside itself (the trace JSON Schema, the page's schematic), so it
+    // needs no bundle.
     .target(
       name: "SockScopeResources", path: "Resources",
       exclude: ["README.md"],

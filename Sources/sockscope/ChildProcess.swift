@@ -42,19 +42,8 @@ final class ChildProcess {
     posix_spawn_file_actions_addclose(&actions, outPipe[1])
     if takesInput { posix_spawn_file_actions_addclose(&actions, inPipe[0]) }
 
-    // Children start with no blocked signals and default actions, whatever this process inherited:
-    // the demo interrupts a client with SIGINT, which a blocked or ignored signal would defeat.
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
+    var attributes = SpawnAttributes.cleanSignals()
     defer { posix_spawnattr_destroy(&attributes) }
-    var noSignals = sigset_t()
-    sigemptyset(&noSignals)
-    posix_spawnattr_setsigmask(&attributes, &noSignals)
-    var defaults = sigset_t()
-    sigemptyset(&defaults)
-    for signal in [SIGINT, SIGTERM, SIGPIPE, SIGQUIT, SIGHUP] { sigaddset(&defaults, signal) }
-    posix_spawnattr_setsigdefault(&attributes, &defaults)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
     let envp = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
@@ -148,5 +137,25 @@ final class ChildProcess {
   /// How many printed lines start with `prefix`.
   func count(linesStartingWith prefix: String) -> Int {
     text.split(separator: "\n", omittingEmptySubsequences: false).filter { $0.hasPrefix(prefix) }.count
+  }
+}
+
+/// Spawn attributes shared by everything sockscope starts.
+enum SpawnAttributes {
+  /// Children start with no blocked signals and default actions, whatever this process inherited
+  /// (test runners and some launchers block SIGINT and SIGTERM): Ctrl-C and the demo's SIGINT must
+  /// reach them. Destroy the result with posix_spawnattr_destroy.
+  static func cleanSignals() -> posix_spawnattr_t {
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    var none = sigset_t()
+    sigemptyset(&none)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    var defaults = sigset_t()
+    sigemptyset(&defaults)
+    for signal in [SIGINT, SIGTERM, SIGPIPE, SIGQUIT, SIGHUP] { sigaddset(&defaults, signal) }
+    posix_spawnattr_setsigdefault(&attributes, &defaults)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    return attributes
   }
 }
