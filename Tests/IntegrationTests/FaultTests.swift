@@ -125,6 +125,32 @@ struct FaultTests {
     }
   }
 
+  @Test("kill -9 of a client mid-stream: its events up to the kill are kept, the server goes on")
+  func killedClient() throws {
+    try withTemporaryDirectory { dir throws in
+      let server = try RunningProcess(sockscopeBinary, ["server", "--trace", "t"], in: dir)
+      #expect(server.waitUntil { server.stdout.contains("Слушаем...") })
+      let client = try RunningProcess(
+        sockscopeBinary, ["client", "--trace", "t", "--role", "client#1"], in: dir)
+      for word in ["один", "два", "три"] { client.type(word + "\n") }
+      #expect(server.waitUntil { server.stdout.contains("три") })
+      kill(client.process.processIdentifier, SIGKILL)
+      _ = client.finish()
+      let second = try sockscope(["client", "--trace", "t", "--role", "client#2"], in: dir, input: "DONE\n")
+      #expect(second.status == 0)
+      #expect(server.finish().status == 0, "the server carried on and stopped on DONE")
+      let merge = try sockscope(["merge", "t"], in: dir)
+      #expect(merge.stdout.contains("client#1): its log was never closed"))
+      let trace = try readTrace(dir + "/t/trace.jsonl")
+      #expect(trace.header.processes.first { $0.role == "client#1" }?.ending == .cut)
+      #expect(
+        trace.calls(of: "client#1").filter { $0.call == .send }.map { $0.data?.text } == [
+          "один", "два", "три",
+        ])
+      #expect(trace.calls(of: "server").filter { $0.call == .recv }.allSatisfy { $0.flows.count == 1 })
+    }
+  }
+
   @Test("validate reports a line cut in half with its line number and keeps the events around it")
   func validateCutLine() throws {
     try withTemporaryDirectory { dir throws in
