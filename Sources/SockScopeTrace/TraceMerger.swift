@@ -79,15 +79,14 @@ public enum TraceMerger {
 
 /// Links each receive to the send (or, on a stream, the sends) whose data it returned.
 ///
-/// A send's destination is the socket at its address (sendto) or its connected peer. Datagrams on
-/// one receiving socket leave its queue in the order they entered: receives are matched in order to
-/// the sends that had started before the receive returned, preferring the earliest whose length and
-/// captured bytes agree, so concurrent senders are told apart by content and, for equal content, by
-/// time. Stream data is matched by byte offsets.
+/// A send's destination is the socket at its address (sendto) or its connected peer. A datagram
+/// socket's queue is first in, first out, so the datagrams of one sending socket arrive in the
+/// order it sent them; across senders the order is unknown, because a sender can be preempted
+/// between queueing its datagram and reading the clock, and blocked senders wake in any order.
+/// Each receive is therefore matched to the oldest unmatched send of one of the sending sockets,
+/// preferring the one whose length and captured bytes agree, then the one that returned first.
+/// Stream data is matched by byte offsets.
 enum FlowLinker {
-  /// How far past the oldest unmatched datagram a receive looks for one with matching content.
-  static let lookAhead = 64
-
   static func link(_ events: inout [TraceEvent]) -> [String] {
     completePeers(&events)
     var boundSockets: [String: [(time: UInt64, inode: UInt64)]] = [:]
@@ -171,35 +170,62 @@ enum FlowLinker {
 
   /// Returns the number of receives left unmatched.
   static func linkDatagrams(_ events: inout [TraceEvent], sends: [Int], receives: [Int]) -> Int {
-    let queue = sends.sorted { events[$0].endTime < events[$1].endTime }
-    var taken = [Bool](repeating: false, count: queue.count)
-    var head = 0
+    // One queue of unmatched sends per sending socket, in the order they were made. A send whose
+    // socket is unknown (an strace log without inodes) is keyed by its process and descriptor.
+    var queueOf: [SenderKey: Int] = [:]
+    var queues: [[Int]] = []
+    for s in sends.sorted(by: { (events[$0].time, events[$0].seq) < (events[$1].time, events[$1].seq) }) {
+      let key = SenderKey(events[s])
+      if let q = queueOf[key] {
+        queues[q].append(s)
+      } else {
+        queueOf[key] = queues.count
+        queues.append([s])
+      }
+    }
+    var heads = [Int](repeating: 0, count: queues.count)
     var unmatched = 0
     for r in receives.sorted(by: { events[$0].endTime < events[$1].endTime }) {
-      while head < queue.count && taken[head] { head += 1 }
       let recv = events[r]
-      var chosen: Int?
-      var firstEligible: Int?
-      var k = head
-      while k < queue.count && k < head + lookAhead {
-        defer { k += 1 }
-        if taken[k] { continue }
-        let send = events[queue[k]]
-        guard send.time <= recv.endTime else { break }
-        if firstEligible == nil { firstEligible = k }
-        if sameDatagram(send: send, receive: recv) {
-          chosen = k
-          break
+      var best: (queue: Int, matches: Bool, end: UInt64)?
+      for q in queues.indices where heads[q] < queues[q].count {
+        let send = events[queues[q][heads[q]]]
+        guard send.time <= recv.endTime else { continue }
+        let candidate = (queue: q, matches: sameDatagram(send: send, receive: recv), end: send.endTime)
+        if let b = best,
+          (b.matches && !candidate.matches) || (b.matches == candidate.matches && b.end <= candidate.end)
+        {
+          continue
         }
+        best = candidate
       }
-      guard let pick = chosen ?? firstEligible else {
+      guard let pick = best else {
         unmatched += 1
         continue
       }
-      taken[pick] = true
-      if let flow = events[queue[pick]].flow { events[r].flows = [flow] }
+      if let flow = events[queues[pick.queue][heads[pick.queue]]].flow { events[r].flows = [flow] }
+      heads[pick.queue] += 1
     }
     return unmatched
+  }
+
+  /// Who sent a datagram: its socket, or when that is unknown its process and descriptor.
+  struct SenderKey: Hashable {
+    var inode: UInt64?
+    var pid: Int32
+    var fd: Int32?
+
+    init(_ send: TraceEvent) {
+      if let inode = send.socket?.inode, inode != 0 {
+        self.inode = inode
+        pid = 0
+        fd = nil
+      } else {
+        inode = nil
+        pid = send.pid
+        fd = send.fd
+      }
+    }
   }
 
   static func sameDatagram(send: TraceEvent, receive: TraceEvent) -> Bool {

@@ -41,7 +41,9 @@ final class RunningProcess {
   let stderrPath: String
   private let input = Pipe()
 
-  init(_ executable: String, _ arguments: [String], in directory: String) throws {
+  /// Starts `executable`; its standard input is a pipe that `type` writes to, or the file at
+  /// `inputFile`, which lets several processes read long inputs at the same time.
+  init(_ executable: String, _ arguments: [String], in directory: String, inputFile: String? = nil) throws {
     let id = UUID().uuidString
     stdoutPath = directory + "/.out-\(id)"
     stderrPath = directory + "/.err-\(id)"
@@ -50,7 +52,11 @@ final class RunningProcess {
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    process.standardInput = input
+    if let inputFile {
+      process.standardInput = FileHandle(forReadingAtPath: inputFile)
+    } else {
+      process.standardInput = input
+    }
     process.standardOutput = FileHandle(forWritingAtPath: stdoutPath)
     process.standardError = FileHandle(forWritingAtPath: stderrPath)
     try process.run()
