@@ -16,7 +16,7 @@ extension Comparison {
   }
 
   var verdict: String {
-    let differences = findings.filter { $0.severity == .difference }.count
+    let differences = findings.count { $0.severity == .difference }
     let notes = findings.count - differences
     let noteText = notes == 0 ? "" : "\(notes) note\(notes == 1 ? "" : "s")"
     if differences == 0 {

@@ -309,53 +309,8 @@ private struct JSONParser {
 extension JSONValue {
   /// The value as one line of compact JSON (non-ASCII text stays as UTF-8).
   public var jsonText: String {
-    var out = ""
-    write(to: &out)
-    return out
-  }
-
-  /// Appends the value as compact JSON.
-  public func write(to out: inout String) {
-    switch self {
-    case .null: out += "null"
-    case .bool(let b): out += b ? "true" : "false"
-    case .int(let v): out += String(v)
-    case .double(let d): out += d.isFinite ? "\(d)" : "null"
-    case .string(let s): JSONValue.writeString(s, to: &out)
-    case .array(let items):
-      out += "["
-      for (n, item) in items.enumerated() {
-        if n > 0 { out += "," }
-        item.write(to: &out)
-      }
-      out += "]"
-    case .object(let object):
-      out += "{"
-      for (n, member) in object.members.enumerated() {
-        if n > 0 { out += "," }
-        JSONValue.writeString(member.key, to: &out)
-        out += ":"
-        member.value.write(to: &out)
-      }
-      out += "}"
-    }
-  }
-
-  static func writeString(_ s: String, to out: inout String) {
-    out += "\""
-    for scalar in s.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      case "\u{2028}", "\u{2029}", "\u{0}"..."\u{1F}", "\u{7F}":
-        let hex = String(scalar.value, radix: 16)
-        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-      default: out.unicodeScalars.append(scalar)
-      }
-    }
-    out += "\""
+    var writer = JSONWriter()
+    writer.value(self)
+    return String(decoding: writer.bytes, as: UTF8.self)
   }
 }

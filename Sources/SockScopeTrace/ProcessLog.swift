@@ -22,10 +22,7 @@ public struct ProcessLog: Sendable {
 
   /// Reads the log at `path`.
   public static func read(path: String) throws(TraceFileError) -> ProcessLog {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw TraceFileError(path: path, message: "cannot be read (check that it exists and its permissions)")
-    }
-    return try decode(Array(data), path: path)
+    try decode(FileIO.readAll(path), path: path)
   }
 
   /// Decodes the bytes of a log; `path` names it in messages.
@@ -50,6 +47,8 @@ public struct ProcessLog: Sendable {
     let pid = header.pid
     var problems: [String] = []
     var events: [TraceEvent] = []
+    // Most records are a send or a receive with a short payload: about 192 bytes.
+    events.reserveCapacity(bytes.count / 160)
     var offset = headerSize
     let recordSize = MemoryLayout<sockscope_record>.size
     let magicWord = SOCKSCOPE_RECORD_MAGIC

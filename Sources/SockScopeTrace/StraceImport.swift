@@ -140,7 +140,7 @@ public enum StraceImport {
     let processes = pids.map { pid in
       TracedProcess(
         pid: pid, role: named[pid] ?? "pid \(pid)", executable: "",
-        events: events.filter { $0.pid == pid }.count)
+        events: events.count { $0.pid == pid })
     }
     let trace = TraceMerger.merge(events: events, processes: processes)
     return Result(trace: trace, problems: problems)
@@ -154,7 +154,7 @@ public enum StraceImport {
     for e in events where names[e.pid] == nil {
       if binders.contains(e.pid) {
         names[e.pid] =
-          binders.count == 1 ? "server" : "server#\(names.values.filter { $0.hasPrefix("server") }.count + 1)"
+          binders.count == 1 ? "server" : "server#\(names.values.count { $0.hasPrefix("server") } + 1)"
       } else if e.call == .connect || e.call == .sendto {
         clients.append(e.pid)
         names[e.pid] = "client#\(clients.count)"

@@ -27,55 +27,118 @@ public struct TraceProblem: Sendable, Equatable, CustomStringConvertible {
 }
 
 extension TraceEvent {
-  /// The event as one trace line's object, keys in documented order.
-  public var json: JSONObject {
-    var o = JSONObject()
-    o["index"] = .int(Int64(index))
-    o["t_ns"] = .int(Int64(clamping: time))
-    o["dur_ns"] = .int(Int64(clamping: duration))
-    o["pid"] = .int(Int64(pid))
-    o["tid"] = .int(Int64(tid))
-    o["seq"] = .int(Int64(clamping: seq))
-    o["role"] = .string(role)
-    o["call"] = .string(call.rawValue)
-    if let fd { o["fd"] = .int(Int64(fd)) }
-    o["args"] = .object(args)
-    o["ret"] = .int(ret)
-    if let failure {
-      o["errno"] = .string(failure.name)
-      o["error"] = .string(failure.message)
+  /// Appends the event as one trace line's object (no newline), keys in documented order.
+  public func write(to w: inout JSONWriter) {
+    w.bytes.append(UInt8(ascii: "{"))
+    w.key("index", first: true)
+    w.int(Int64(index))
+    w.key("t_ns")
+    w.int(Int64(clamping: time))
+    w.key("dur_ns")
+    w.int(Int64(clamping: duration))
+    w.key("pid")
+    w.int(Int64(pid))
+    w.key("tid")
+    w.int(Int64(tid))
+    w.key("seq")
+    w.int(Int64(clamping: seq))
+    w.key("role")
+    w.string(role)
+    w.key("call")
+    w.string(call.rawValue)
+    if let fd {
+      w.key("fd")
+      w.int(Int64(fd))
     }
-    if let socket { o["sock"] = .object(socket.json) }
-    if let data { o["data"] = .object(data.json) }
-    if let flow { o["flow"] = .int(Int64(flow)) }
-    if !flows.isEmpty { o["flows"] = .array(flows.map { .int(Int64($0)) }) }
-    return o
+    w.key("args")
+    w.object(args)
+    w.key("ret")
+    w.int(ret)
+    if let failure {
+      w.key("errno")
+      w.string(failure.name)
+      w.key("error")
+      w.string(failure.message)
+    }
+    if let socket {
+      w.key("sock")
+      socket.write(to: &w)
+    }
+    if let data {
+      w.key("data")
+      data.write(to: &w)
+    }
+    if let flow {
+      w.key("flow")
+      w.int(Int64(flow))
+    }
+    if !flows.isEmpty {
+      w.key("flows")
+      w.bytes.append(UInt8(ascii: "["))
+      for (n, f) in flows.enumerated() {
+        if n > 0 { w.bytes.append(UInt8(ascii: ",")) }
+        w.int(Int64(f))
+      }
+      w.bytes.append(UInt8(ascii: "]"))
+    }
+    w.bytes.append(UInt8(ascii: "}"))
   }
+
+  /// The event as one trace line's object, keys in documented order.
+  public var json: JSONObject { JSONWriter.object(of: write(to:)) }
 }
 
 extension SocketIdentity {
-  var json: JSONObject {
-    var o = JSONObject()
-    o["ino"] = .int(Int64(clamping: inode))
-    if let peer { o["peer"] = .int(Int64(clamping: peer)) }
-    return o
+  func write(to w: inout JSONWriter) {
+    w.bytes.append(UInt8(ascii: "{"))
+    w.key("ino", first: true)
+    w.int(Int64(clamping: inode))
+    if let peer {
+      w.key("peer")
+      w.int(Int64(clamping: peer))
+    }
+    w.bytes.append(UInt8(ascii: "}"))
   }
 }
 
 extension Payload {
-  var json: JSONObject {
-    var o = JSONObject()
-    o["len"] = .int(Int64(clamping: length))
-    if let text {
-      o["captured"] = .int(Int64(bytes.count))
-      o["text"] = .string(text)
+  func write(to w: inout JSONWriter) {
+    w.bytes.append(UInt8(ascii: "{"))
+    w.key("len", first: true)
+    w.int(Int64(clamping: length))
+    w.key("captured")
+    w.int(Int64(bytes.count))
+    if isText {
+      w.key("text")
+      bytes.withUnsafeBufferPointer { w.string(utf8: $0) }
     } else {
-      o["captured"] = .int(Int64(bytes.count))
-      o["hex"] = .string(bytes.hexString)
+      w.key("hex")
+      w.bytes.append(UInt8(ascii: "\""))
+      w.bytes.append(contentsOf: bytes.hexBytes)
+      w.bytes.append(UInt8(ascii: "\""))
     }
-    if isTruncated { o["truncated"] = .bool(true) }
-    if let datagramLength { o["datagram_len"] = .int(Int64(clamping: datagramLength)) }
-    return o
+    if isTruncated {
+      w.key("truncated")
+      w.raw("true")
+    }
+    if let datagramLength {
+      w.key("datagram_len")
+      w.int(Int64(clamping: datagramLength))
+    }
+    w.bytes.append(UInt8(ascii: "}"))
+  }
+
+  /// The payload as a trace line's `data` object.
+  public var json: JSONObject { JSONWriter.object(of: write(to:)) }
+}
+
+extension JSONWriter {
+  /// The object that `write` appends, read back: one source of truth for field names and order.
+  static func object(of write: (inout JSONWriter) -> Void) -> JSONObject {
+    var w = JSONWriter()
+    write(&w)
+    // What JSONWriter writes is JSON; the fallback only keeps this total.
+    return (try? JSONValue.parse(w.bytes))?.objectValue ?? JSONObject()
   }
 }
 
@@ -108,15 +171,20 @@ extension TraceHeader {
 
 extension Array where Element == UInt8 {
   /// Lower-case hex, two digits a byte.
-  public var hexString: String {
-    let digits = Array("0123456789abcdef".utf8)
+  public var hexString: String { String(decoding: hexBytes, as: UTF8.self) }
+
+  /// Lower-case hex as UTF-8 bytes.
+  var hexBytes: [UInt8] {
+    let digits: StaticString = "0123456789abcdef"
     var out = [UInt8]()
     out.reserveCapacity(count * 2)
-    for b in self {
-      out.append(digits[Int(b >> 4)])
-      out.append(digits[Int(b & 0xF)])
+    digits.withUTF8Buffer { digits in
+      for b in self {
+        out.append(digits[Int(b >> 4)])
+        out.append(digits[Int(b & 0xF)])
+      }
     }
-    return String(decoding: out, as: UTF8.self)
+    return out
   }
 
   /// Bytes from lower- or upper-case hex; nil when `hex` is not an even run of hex digits.

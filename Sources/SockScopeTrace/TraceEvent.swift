@@ -74,11 +74,10 @@ public struct Payload: Sendable, Equatable {
 
   /// The bytes as text, when they read as text (valid UTF-8 without control characters other than
   /// tab, newline and carriage return); otherwise nil and the format stores hex.
-  public var text: String? {
-    guard let s = String(validating: bytes, as: UTF8.self) else { return nil }
-    let isText = s.unicodeScalars.allSatisfy { $0.value >= 0x20 || $0 == "\t" || $0 == "\n" || $0 == "\r" }
-    return isText && !s.unicodeScalars.contains("\u{7F}") ? s : nil
-  }
+  public var text: String? { isText ? String(decoding: bytes, as: UTF8.self) : nil }
+
+  /// Whether the bytes read as text (see `text`).
+  public var isText: Bool { bytes.withUnsafeBufferPointer(UTF8Validation.isText) }
 
   /// A payload captured from `data` moved by a call, keeping at most `limit` bytes. When the cut
   /// falls inside a UTF-8 sequence of otherwise-valid text, the partial character is dropped so the

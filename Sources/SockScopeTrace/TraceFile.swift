@@ -36,10 +36,7 @@ public enum TraceFile {
       let result = try TraceMerger.merge(directory: path)
       return TraceReadResult(trace: result.trace, problems: [])
     }
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw TraceFileError(path: path, message: "cannot be read (check its permissions)")
-    }
-    return parse(Array(data), file: path)
+    return parse(try FileIO.readAll(path), file: path)
   }
 
   /// Parses the bytes of a trace file; `file` names it in problems.
@@ -139,25 +136,34 @@ public enum TraceFile {
 
   /// The whole trace as JSON Lines text.
   public static func encode(_ trace: Trace) -> String {
-    var out = ""
-    out.reserveCapacity(256 * (trace.events.count + 1))
-    JSONValue.object(trace.header.json).write(to: &out)
-    out += "\n"
-    for event in trace.events {
-      JSONValue.object(event.json).write(to: &out)
-      out += "\n"
-    }
-    return out
+    String(decoding: encodedBytes(trace), as: UTF8.self)
+  }
+
+  /// The whole trace as JSON Lines, UTF-8.
+  public static func encodedBytes(_ trace: Trace) -> [UInt8] {
+    var w = JSONWriter(capacity: 340 * (trace.events.count + 1))
+    encodeLines(trace, into: &w) { _ in }
+    return w.bytes
   }
 
   /// Writes the trace to `path` atomically: readers never see half a file, and a failure leaves
   /// nothing behind.
   public static func write(_ trace: Trace, to path: String) throws(TraceFileError) {
-    let data = Data(encode(trace).utf8)
-    do {
-      try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-    } catch {
-      throw TraceFileError(path: path, message: "cannot be written: \(error.localizedDescription)")
+    try FileIO.writeAtomically(path) { (w, flush) throws(TraceFileError) in
+      try encodeLines(trace, into: &w, flush: flush)
+    }
+  }
+
+  /// Appends the trace's lines to `w`, handing it to `flush` whenever it holds a megabyte.
+  static func encodeLines<E: Error>(
+    _ trace: Trace, into w: inout JSONWriter, flush: (inout JSONWriter) throws(E) -> Void
+  ) throws(E) {
+    w.object(trace.header.json)
+    w.bytes.append(0x0A)
+    for event in trace.events {
+      event.write(to: &w)
+      w.bytes.append(0x0A)
+      if w.bytes.count >= 1 << 20 { try flush(&w) }
     }
   }
 }

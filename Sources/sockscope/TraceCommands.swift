@@ -85,8 +85,8 @@ struct TraceSummary {
   init(_ trace: Trace) {
     let processes =
       trace.header.processes.isEmpty ? Set(trace.events.map(\.pid)).count : trace.header.processes.count
-    let calls = trace.events.filter { $0.call != .output }.count
-    let linked = trace.events.filter { !$0.flows.isEmpty }.count
+    let calls = trace.events.count { $0.call != .output }
+    let linked = trace.events.count { !$0.flows.isEmpty }
     let seconds = Double((trace.events.last?.time ?? trace.header.t0) &- trace.header.t0) / 1e9
     line =
       "\(calls) socket calls from \(processes) process\(processes == 1 ? "" : "es") "

@@ -16,6 +16,30 @@ struct JSONValueTests {
     #expect(try JSONValue.parse(text) == .object(object))
   }
 
+  @Test("the writer escapes what would break a line or a string, and nothing else")
+  func escaping() {
+    let text = JSONValue.string("a\u{0}\u{1F}\u{7F}\u{2028}\u{2029}\"\\/é😀").jsonText
+    #expect(text == #""a\u0000\u001f\u007f\u2028\u2029\"\\/é😀""#)
+    #expect(JSONValue.int(.min).jsonText == "-9223372036854775808")
+    #expect(JSONValue.int(0).jsonText == "0")
+  }
+
+  @Test("any string survives a write and a read")
+  func randomStringsRoundTrip() throws {
+    var generator = SplitMix64(seed: 11)
+    let alphabet: [Unicode.Scalar] = [
+      "a", "\"", "\\", "\n", "\u{0}", "\u{7F}", "\u{2028}", "я", "😀", "\u{E2}",
+    ]
+    for _ in 0..<500 {
+      var s = String.UnicodeScalarView()
+      for _ in 0..<Int(generator.next() % 12) {
+        s.append(alphabet[Int(generator.next() % UInt64(alphabet.count))])
+      }
+      let value = JSONValue.string(String(s))
+      #expect(try JSONValue.parse(value.jsonText) == value)
+    }
+  }
+
   @Test("keys keep their order, so a trace written twice reads the same")
   func orderedKeys() throws {
     let value = try JSONValue.parse(#"{"z":1,"a":2,"m":3}"#)
