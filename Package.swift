@@ -87,6 +87,9 @@ let package = Package(
       name: "echo-throughput", dependencies: ["SockScopeSockets"], path: "Benchmarks/EchoThroughput",
       swiftSettings: swiftSettings),
     .executableTarget(name: "c-echo-throughput", path: "Benchmarks/CEchoThroughput"),
+    .executableTarget(
+      name: "trace-load", dependencies: ["SockScopeTrace"], path: "Benchmarks/TraceLoad",
+      swiftSettings: swiftSettings),
     .testTarget(
       name: "SockScopeTraceTests", dependencies: ["SockScopeTrace", "CSockScopeLog"],
       resources: [.copy("Fixtures")],

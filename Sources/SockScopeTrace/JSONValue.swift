@@ -80,6 +80,11 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
     }
   }
 
+  /// Appends a member whose key the caller has checked is new.
+  mutating func appendUnchecked(_ key: String, _ value: JSONValue) {
+    members.append(Member(key: key, value: value))
+  }
+
   public var keys: [String] { members.map(\.key) }
   public var isEmpty: Bool { members.isEmpty }
 
@@ -100,7 +105,16 @@ extension JSONValue {
 
   /// Parses one JSON text that must fill `bytes` (surrounding white space allowed).
   public static func parse<Bytes: Collection<UInt8>>(_ bytes: Bytes) throws(JSONSyntaxError) -> JSONValue {
-    var parser = JSONParser(bytes: Array(bytes))
+    let result = bytes.withContiguousStorageIfAvailable { buffer in
+      Result { () throws(JSONSyntaxError) in try parse(buffer) }
+    }
+    if let result { return try result.get() }
+    return try Array(bytes).withUnsafeBufferPointer { buffer throws(JSONSyntaxError) in try parse(buffer) }
+  }
+
+  /// Parses one JSON text that must fill `buffer`.
+  static func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> JSONValue {
+    var parser = JSONParser(bytes: buffer)
     return try parser.parseDocument()
   }
 
@@ -110,11 +124,13 @@ extension JSONValue {
   }
 }
 
-private struct JSONParser {
-  let bytes: [UInt8]
+/// A JSON reader over bytes that the caller keeps alive. Besides whole values it reads single
+/// tokens, for the trace line reader's fast path.
+struct JSONParser {
+  let bytes: UnsafeBufferPointer<UInt8>
   var i = 0
 
-  init(bytes: [UInt8]) { self.bytes = bytes }
+  init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
   func fail(_ message: String) -> JSONSyntaxError { JSONSyntaxError(column: i + 1, message: message) }
 
@@ -172,8 +188,8 @@ private struct JSONParser {
       i += 1
       skipSpace()
       let value = try parseValue(depth: depth + 1)
-      guard object[key] == nil else { throw fail("duplicate key \"\(key)\"") }
-      object[key] = value
+      guard !object.members.contains(where: { $0.key == key }) else { throw fail("duplicate key \"\(key)\"") }
+      object.appendUnchecked(key, value)
       skipSpace()
       guard i < bytes.count else { throw fail("unexpected end of line inside an object") }
       if bytes[i] == UInt8(ascii: ",") {
@@ -210,6 +226,7 @@ private struct JSONParser {
   }
 
   mutating func parseNumber() throws(JSONSyntaxError) -> JSONValue {
+    if let v = plainInteger() { return .int(v) }
     let start = i
     if bytes[i] == UInt8(ascii: "-") { i += 1 }
     var isInteger = true
@@ -235,7 +252,71 @@ private struct JSONParser {
     return .double(d)
   }
 
+  /// Whether the next byte is `c`; consumes it when it is.
+  mutating func consume(_ c: UInt8) -> Bool {
+    guard i < bytes.count, bytes[i] == c else { return false }
+    i += 1
+    return true
+  }
+
+  /// The bytes of a string with no escapes, its quotes consumed; nil (nothing consumed) when the
+  /// string has escapes, control characters or is not valid UTF-8, for `parseString` to handle.
+  mutating func plainString() -> UnsafeBufferPointer<UInt8>? {
+    guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { return nil }
+    var end = i + 1
+    var highBits: UInt8 = 0
+    while end < bytes.count {
+      let c = bytes[end]
+      if c == UInt8(ascii: "\"") { break }
+      if c == UInt8(ascii: "\\") || c < 0x20 { return nil }
+      highBits |= c
+      end += 1
+    }
+    guard end < bytes.count else { return nil }
+    let text = UnsafeBufferPointer(rebasing: bytes[(i + 1)..<end])
+    guard highBits < 0x80 || UTF8Validation.isValid(text) else { return nil }
+    i = end + 1
+    return text
+  }
+
+  /// An integer made of digits only (no fraction or exponent) that fits 64 bits; nil (nothing
+  /// consumed) otherwise, for `parseNumber` to handle.
+  mutating func plainInteger() -> Int64? {
+    var k = i
+    let negative = k < bytes.count && bytes[k] == UInt8(ascii: "-")
+    if negative { k += 1 }
+    let first = k
+    var magnitude: UInt64 = 0
+    while k < bytes.count, bytes[k] &- UInt8(ascii: "0") < 10 {
+      let (times10, o1) = magnitude.multipliedReportingOverflow(by: 10)
+      let (sum, o2) = times10.addingReportingOverflow(UInt64(bytes[k] &- UInt8(ascii: "0")))
+      guard !o1, !o2 else { return nil }
+      magnitude = sum
+      k += 1
+    }
+    guard k > first else { return nil }
+    if k < bytes.count {
+      let c = bytes[k]
+      if c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") || c == UInt8(ascii: "+")
+        || c == UInt8(ascii: "-")
+      {
+        return nil
+      }
+    }
+    let value: Int64
+    if negative {
+      guard magnitude <= UInt64(Int64.max) + 1 else { return nil }
+      value = magnitude == UInt64(Int64.max) + 1 ? .min : -Int64(magnitude)
+    } else {
+      guard magnitude <= UInt64(Int64.max) else { return nil }
+      value = Int64(magnitude)
+    }
+    i = k
+    return value
+  }
+
   mutating func parseString() throws(JSONSyntaxError) -> String {
+    if let plain = plainString() { return String(decoding: plain, as: UTF8.self) }
     i += 1
     var out: [UInt8] = []
     while i < bytes.count {

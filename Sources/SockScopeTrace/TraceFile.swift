@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// What reading a trace produced: the events that could be read and every problem found.
 public struct TraceReadResult: Sendable {
@@ -36,95 +37,123 @@ public enum TraceFile {
       let result = try TraceMerger.merge(directory: path)
       return TraceReadResult(trace: result.trace, problems: [])
     }
-    return parse(try FileIO.readAll(path), file: path)
+    return try FileIO.withContents(of: path) { parse($0, file: path) }
   }
 
   /// Parses the bytes of a trace file; `file` names it in problems.
   public static func parse(_ bytes: [UInt8], file: String) -> TraceReadResult {
-    var problems: [TraceProblem] = []
-    var header: TraceHeader?
-    var events: [TraceEvent] = []
-    var lineNumber = 0
-    var start = 0
-    var sendFlows = Set<Int>()
-    var receiveFlowRefs: [(line: Int, flow: Int)] = []
-    var lastTime: UInt64 = 0
+    bytes.withUnsafeBufferPointer { parse($0, file: file) }
+  }
 
+  /// What one piece of a file held besides its events: the line of each event, and the problems
+  /// and header found on its lines. Line numbers count from the piece's start.
+  private struct Piece: Sendable {
+    var eventCount = 0
+    var eventLines: [Int] = []
+    var notes: [(line: Int, field: String?, message: String)] = []
+    var header: TraceHeader?
+    var lines = 0
+  }
+
+  /// Memory shared with the threads that read pieces of a file; each thread touches only its
+  /// own range, and all of it outlives them.
+  private struct Shared: @unchecked Sendable {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let slots: UnsafeMutablePointer<TraceEvent>
+  }
+
+  /// `pieces` overrides how many pieces the file is read in (tests check that it does not
+  /// matter).
+  static func parse(_ buffer: UnsafeBufferPointer<UInt8>, file: String, pieces: Int? = nil) -> TraceReadResult
+  {
+    var problems: [TraceProblem] = []
     func report(_ line: Int, _ field: String?, _ message: String) {
       problems.append(TraceProblem(file: file, line: line, field: field, message: message))
     }
-
-    while start < bytes.count || (lineNumber == 0 && bytes.isEmpty) {
-      var end = start
-      while end < bytes.count, bytes[end] != 0x0A { end += 1 }
-      lineNumber += 1
-      let line = bytes[start..<end]
-      let endsWithNewline = end < bytes.count
-      start = end + 1
-      if bytes.isEmpty { break }
-      if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
-        report(lineNumber, nil, "empty line (each line must hold one JSON object)")
-        continue
-      }
-      let value: JSONValue
-      do {
-        value = try JSONValue.parse(line)
-      } catch {
-        let cut =
-          endsWithNewline ? "" : " (the last line has no newline: the file was probably cut while written)"
-        report(lineNumber, nil, "not valid JSON at \(error)\(cut)")
-        continue
-      }
-      guard let object = value.objectValue else {
-        report(lineNumber, nil, "expected a JSON object, found \(value.typeName)")
-        continue
-      }
-      var decoder = LineDecoder()
-      if lineNumber == 1 {
-        if object["format"] == nil && object["call"] != nil {
-          report(
-            1, nil, "line 1 must be the trace header ({\"format\": \"sockscope-trace\", ...}); found an event"
-          )
-        } else {
-          header = decoder.header(object)
-          for p in decoder.problems { report(1, p.field, p.message) }
-          continue
-        }
-        decoder = LineDecoder()
-      }
-      if object["format"] != nil && object["call"] == nil {
-        report(lineNumber, nil, "a second header; only line 1 may be a header")
-        continue
-      }
-      guard var event = decoder.event(object) else {
-        for p in decoder.problems { report(lineNumber, p.field, p.message) }
-        continue
-      }
-      // Checked only while no earlier line was dropped, so one bad line yields one problem, not one per
-      // line after it.
-      if problems.isEmpty && event.index != events.count {
-        report(lineNumber, "index", "expected \(events.count) (events are numbered from 0 in file order)")
-      }
-      if event.time < lastTime {
-        report(
-          lineNumber, "t_ns",
-          "goes back in time (\(event.time) < \(lastTime)): events must be ordered by t_ns")
-      }
-      lastTime = max(lastTime, event.time)
-      if let flow = event.flow {
-        if !event.call.sendsData {
-          report(lineNumber, "flow", "only a send carries \"flow\"; a receive carries \"flows\"")
-        }
-        if !sendFlows.insert(flow).inserted { report(lineNumber, "flow", "flow id \(flow) is used twice") }
-      }
-      if !event.flows.isEmpty && !event.call.receivesData {
-        report(lineNumber, "flows", "only a receive carries \"flows\"")
-      }
-      for f in event.flows { receiveFlowRefs.append((lineNumber, f)) }
-      event.index = events.count
-      events.append(event)
+    guard !buffer.isEmpty else {
+      report(0, nil, "the file is empty: a trace starts with a header line")
+      let header = TraceHeader(t0: 0, problems: ["the header line was missing or invalid"])
+      return TraceReadResult(trace: Trace(header: header, events: []), problems: problems)
     }
-    if bytes.isEmpty { report(0, nil, "the file is empty: a trace starts with a header line") }
+
+    // Lines are read in parallel, a piece of the file per core, each piece's events placed
+    // straight into the final array at the slot of the piece's first line, then closed up; what
+    // depends on earlier lines (numbering, time order, flow ids) is checked afterwards, in order.
+    let pieceCount =
+      pieces ?? (buffer.count < 1 << 20 ? 1 : min(ProcessInfo.processInfo.activeProcessorCount, 8))
+    let bounds = pieceBounds(buffer, pieces: pieceCount)
+    var firstSlot: [Int] = []
+    var lineTotal = 0
+    for range in bounds {
+      firstSlot.append(lineTotal)
+      lineTotal += lineCount(buffer, range)
+    }
+    let starts = firstSlot
+    let results = Mutex([Piece?](repeating: nil, count: bounds.count))
+    var events = [TraceEvent](unsafeUninitializedCapacity: lineTotal) { storage, initialized in
+      guard let slots = storage.baseAddress else { return }
+      let shared = Shared(bytes: buffer, slots: slots)
+      DispatchQueue.concurrentPerform(iterations: bounds.count) { n in
+        let piece = readPiece(shared.bytes, bounds[n], isFirst: n == 0, into: shared.slots + starts[n])
+        results.withLock { $0[n] = piece }
+      }
+      for (n, piece) in results.withLock({ $0 }).enumerated() {
+        let count = piece?.eventCount ?? 0
+        if firstSlot[n] != initialized {
+          (slots + initialized).moveInitialize(from: slots + firstSlot[n], count: count)
+        }
+        initialized += count
+      }
+    }
+    let pieceResults = results.withLock { all in all.map { $0 ?? Piece() } }
+
+    var header: TraceHeader?
+    var sendFlows = Set<Int>()
+    var receiveFlowRefs: [(line: Int, flow: Int)] = []
+    var lastTime: UInt64 = 0
+    var firstLine = 1
+    var k = 0
+    for piece in pieceResults {
+      header = header ?? piece.header
+      var next = 0
+      func reportNotes(through line: Int) {
+        while next < piece.notes.count, piece.notes[next].line <= line {
+          let note = piece.notes[next]
+          report(firstLine + note.line - 1, note.field, note.message)
+          next += 1
+        }
+      }
+      for eventLine in piece.eventLines {
+        let lineNumber = firstLine + eventLine - 1
+        reportNotes(through: eventLine)
+        // Checked only while no earlier line was dropped, so one bad line yields one problem, not
+        // one per line after it.
+        if problems.isEmpty && events[k].index != k {
+          report(lineNumber, "index", "expected \(k) (events are numbered from 0 in file order)")
+        }
+        let time = events[k].time
+        if time < lastTime {
+          report(
+            lineNumber, "t_ns", "goes back in time (\(time) < \(lastTime)): events must be ordered by t_ns")
+        }
+        lastTime = max(lastTime, time)
+        let call = events[k].call
+        if let flow = events[k].flow {
+          if !call.sendsData {
+            report(lineNumber, "flow", "only a send carries \"flow\"; a receive carries \"flows\"")
+          }
+          if !sendFlows.insert(flow).inserted { report(lineNumber, "flow", "flow id \(flow) is used twice") }
+        }
+        if !events[k].flows.isEmpty {
+          if !call.receivesData { report(lineNumber, "flows", "only a receive carries \"flows\"") }
+          for f in events[k].flows { receiveFlowRefs.append((lineNumber, f)) }
+        }
+        events[k].index = k
+        k += 1
+      }
+      reportNotes(through: .max)
+      firstLine += piece.lines
+    }
     for ref in receiveFlowRefs where !sendFlows.contains(ref.flow) {
       report(ref.line, "flows", "flow id \(ref.flow) matches no send in this trace")
     }
@@ -132,6 +161,122 @@ public enum TraceFile {
       header
       ?? TraceHeader(t0: events.first?.time ?? 0, problems: ["the header line was missing or invalid"])
     return TraceReadResult(trace: Trace(header: resolvedHeader, events: events), problems: problems)
+  }
+
+  /// The number of lines in `range`, a last line without a newline included.
+  private static func lineCount(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int {
+    guard let base = buffer.baseAddress, !range.isEmpty else { return 0 }
+    var count = 0
+    var start = range.lowerBound
+    while start < range.upperBound, let newline = memchr(base + start, 0x0A, range.upperBound - start) {
+      count += 1
+      start = base.distance(to: newline.assumingMemoryBound(to: UInt8.self)) + 1
+    }
+    return count + (start < range.upperBound ? 1 : 0)
+  }
+
+  /// Splits `buffer` into about `pieces` ranges that each end after a newline (or at the end).
+  private static func pieceBounds(_ buffer: UnsafeBufferPointer<UInt8>, pieces: Int) -> [Range<Int>] {
+    var bounds: [Range<Int>] = []
+    var start = 0
+    for n in 1...pieces {
+      var end = n == pieces ? buffer.count : max(start, buffer.count * n / pieces)
+      while end < buffer.count, end > 0, buffer[end - 1] != 0x0A { end += 1 }
+      if end > start { bounds.append(start..<end) }
+      start = end
+    }
+    return bounds
+  }
+
+  /// Reads the lines of one piece: each is an event, a header (line 1 of the file) or problems.
+  private static func readPiece(
+    _ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, isFirst: Bool,
+    into slots: UnsafeMutablePointer<TraceEvent>
+  ) -> Piece {
+    var piece = Piece()
+    guard let base = buffer.baseAddress else { return piece }
+    piece.eventLines.reserveCapacity(range.count / 256)
+    func add(_ event: TraceEvent, line: Int) {
+      (slots + piece.eventCount).initialize(to: event)
+      piece.eventCount += 1
+      piece.eventLines.append(line)
+    }
+    var start = range.lowerBound
+    var lineNumber = 0
+    while start < range.upperBound {
+      let end: Int
+      if let newline = memchr(base + start, 0x0A, range.upperBound - start) {
+        end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+      } else {
+        end = range.upperBound
+      }
+      lineNumber += 1
+      let line = UnsafeBufferPointer(rebasing: buffer[start..<end])
+      let endsWithNewline = end < buffer.count
+      start = end + 1
+      let isHeaderLine = isFirst && lineNumber == 1
+      if !isHeaderLine, let event = FastEventDecoder.event(line) {
+        add(event, line: lineNumber)
+        continue
+      }
+      let outcome = decodeLine(line, isHeader: isHeaderLine, endsWithNewline: endsWithNewline)
+      for p in outcome.problems { piece.notes.append((lineNumber, p.field, p.message)) }
+      if isHeaderLine && outcome.event == nil { piece.header = outcome.header }
+      if let event = outcome.event { add(event, line: lineNumber) }
+    }
+    piece.lines = lineNumber
+    return piece
+  }
+
+  /// What one line held, read the thorough way, every problem explained.
+  struct LineOutcome {
+    var event: TraceEvent?
+    var header: TraceHeader?
+    var problems: [(field: String?, message: String)] = []
+  }
+
+  /// Reads one line with the JSON reader and `LineDecoder`: what `FastEventDecoder` leaves to it,
+  /// and what the fuzz target compares it with. `isHeader` says the line is the file's first.
+  static func decodeLine(
+    _ line: UnsafeBufferPointer<UInt8>, isHeader: Bool, endsWithNewline: Bool = true
+  ) -> LineOutcome {
+    var outcome = LineOutcome()
+    func note(_ field: String?, _ message: String) { outcome.problems.append((field, message)) }
+    if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+      note(nil, "empty line (each line must hold one JSON object)")
+      return outcome
+    }
+    let value: JSONValue
+    do {
+      value = try JSONValue.parse(line)
+    } catch {
+      let cut =
+        endsWithNewline ? "" : " (the last line has no newline: the file was probably cut while written)"
+      note(nil, "not valid JSON at \(error)\(cut)")
+      return outcome
+    }
+    guard let object = value.objectValue else {
+      note(nil, "expected a JSON object, found \(value.typeName)")
+      return outcome
+    }
+    if isHeader {
+      if object["format"] == nil && object["call"] != nil {
+        note(nil, "line 1 must be the trace header ({\"format\": \"sockscope-trace\", ...}); found an event")
+      } else {
+        var decoder = LineDecoder()
+        outcome.header = decoder.header(object)
+        for p in decoder.problems { note(p.field, p.message) }
+        return outcome
+      }
+    }
+    if object["format"] != nil && object["call"] == nil {
+      note(nil, "a second header; only line 1 may be a header")
+      return outcome
+    }
+    var decoder = LineDecoder()
+    outcome.event = decoder.event(object)
+    if outcome.event == nil { for p in decoder.problems { note(p.field, p.message) } }
+    return outcome
   }
 
   /// The whole trace as JSON Lines text.

@@ -117,6 +117,55 @@ struct TraceFileTests {
     }
   }
 
+  @Test("reading in parallel pieces gives the same events and problems as reading in one")
+  func piecesDoNotMatter() throws {
+    let original = try Fixture.bytes("demo-trace.jsonl")
+    var generator = SplitMix64(seed: 5)
+    for round in 0..<200 {
+      var bytes = original
+      if round > 0 {
+        for _ in 0..<(1 + Int(generator.next() % 6)) {
+          let at = Int(generator.next() % UInt64(bytes.count))
+          bytes[at] =
+            [0x0A, 0x22, 0x7D, UInt8(truncatingIfNeeded: generator.next())][Int(generator.next() % 4)]
+        }
+      }
+      let whole = bytes.withUnsafeBufferPointer { TraceFile.parse($0, file: "t", pieces: 1) }
+      for pieces in [2, 3, 7] {
+        let split = bytes.withUnsafeBufferPointer { TraceFile.parse($0, file: "t", pieces: pieces) }
+        #expect(split.trace == whole.trace)
+        #expect(split.problems == whole.problems)
+      }
+    }
+  }
+
+  @Test("the fast line reader takes every line sockscope writes and agrees with the thorough one")
+  func fastPathAgrees() throws {
+    let original = try Fixture.bytes("demo-trace.jsonl")
+    let lines = original.split(separator: 0x0A).map(Array.init)
+    for line in lines.dropFirst() {
+      let fast = line.withUnsafeBufferPointer { FastEventDecoder.event($0) }
+      let slow = line.withUnsafeBufferPointer { TraceFile.decodeLine($0, isHeader: false) }
+      #expect(fast != nil, "written by sockscope, so the fast path must take it")
+      #expect(fast == slow.event)
+    }
+    var generator = SplitMix64(seed: 9)
+    let alphabet = Array(#"0-9.e"{}[],: \u"#.utf8)
+    for _ in 0..<3000 {
+      var line = lines[1 + Int(generator.next() % UInt64(lines.count - 1))]
+      for _ in 0..<(1 + Int(generator.next() % 3)) {
+        let at = Int(generator.next() % UInt64(line.count))
+        line[at] = alphabet[Int(generator.next() % UInt64(alphabet.count))]
+      }
+      let fast = line.withUnsafeBufferPointer { FastEventDecoder.event($0) }
+      let slow = line.withUnsafeBufferPointer { TraceFile.decodeLine($0, isHeader: false) }
+      if let fast {
+        #expect(slow.event == fast, "\(String(decoding: line, as: UTF8.self))")
+        #expect(slow.problems.isEmpty)
+      }
+    }
+  }
+
   @Test("reading a path that does not exist says so")
   func missingFile() {
     #expect(throws: TraceFileError.self) { try TraceFile.read(path: "/nonexistent/trace.jsonl") }

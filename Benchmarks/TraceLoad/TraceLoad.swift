@@ -1,0 +1,58 @@
+// Trace loading for `make bench`: how fast per-process logs merge into one timeline, how fast the
+// timeline is written as trace.jsonl, and how fast trace.jsonl is read back, with peak memory.
+// Run one mode per process, so each peak belongs to its mode.
+// Usage: trace-load merge DIR    prints: events merge_seconds write_seconds peak_kb
+//        trace-load parse FILE   prints: events parse_seconds peak_kb
+import Foundation
+import Glibc
+import SockScopeTrace
+
+@main
+struct TraceLoad {
+  static func main() throws {
+    let arguments = CommandLine.arguments.dropFirst()
+    guard arguments.count == 2, let mode = arguments.first, let path = arguments.last else {
+      FileHandle.standardError.write(Data("usage: trace-load merge DIR | trace-load parse FILE\n".utf8))
+      exit(2)
+    }
+    switch mode {
+    case "merge":
+      let start = now()
+      let merged = try TraceMerger.merge(directory: path)
+      let merging = now() - start
+      let output = (path as NSString).appendingPathComponent(TraceFile.fileName)
+      let writeStart = now()
+      try TraceFile.write(merged.trace, to: output)
+      let writing = now() - writeStart
+      let events = merged.trace.events.count
+      print(events, seconds(merging), seconds(writing), peakKilobytes())
+    case "parse":
+      let start = now()
+      let result = try TraceFile.read(path: path)
+      let parsing = now() - start
+      guard result.isValid else {
+        FileHandle.standardError.write(
+          Data("trace-load: \(result.problems.count) problems in \(path)\n".utf8))
+        exit(1)
+      }
+      print(result.trace.events.count, seconds(parsing), peakKilobytes())
+    default:
+      FileHandle.standardError.write(Data("trace-load: unknown mode \(mode)\n".utf8))
+      exit(2)
+    }
+  }
+
+  static func now() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+  }
+
+  static func seconds(_ ns: UInt64) -> String { String(format: "%.4f", Double(ns) / 1e9) }
+
+  static func peakKilobytes() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_maxrss
+  }
+}
