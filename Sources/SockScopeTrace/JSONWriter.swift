@@ -40,18 +40,23 @@ public struct JSONWriter: Sendable {
     bytes.append(UInt8(ascii: "}"))
   }
 
+  /// Whether any of the 8 bytes in `word` is a control character, DEL, a quote, a backslash or
+  /// 0xE2 (which starts U+2028 and U+2029); false means all 8 can be copied as they are.
+  @inline(__always)
+  static func mayNeedEscape(_ word: UInt64) -> Bool {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let highs: UInt64 = 0x8080_8080_8080_8080
+    func hasZero(_ v: UInt64) -> UInt64 { (v &- ones) & ~v & highs }
+    let below20 = (word &- ones &* 0x20) & ~word & highs
+    return
+      (below20 | hasZero(word ^ (ones &* 0x22)) | hasZero(word ^ (ones &* 0x5C))
+      | hasZero(word ^ (ones &* 0x7F))
+      | hasZero(word ^ (ones &* 0xE2))) != 0
+  }
+
   /// Appends text that needs no escaping, as it is.
   mutating func raw(_ text: StaticString) {
     text.withUTF8Buffer { bytes.append(contentsOf: $0) }
-  }
-
-  /// Appends `,"key":` (or `"key":` for an object's first member, when `first`).
-  mutating func key(_ key: StaticString, first: Bool = false) {
-    if !first { bytes.append(UInt8(ascii: ",")) }
-    bytes.append(UInt8(ascii: "\""))
-    raw(key)
-    bytes.append(UInt8(ascii: "\""))
-    bytes.append(UInt8(ascii: ":"))
   }
 
   /// Appends a decimal integer.
@@ -92,7 +97,18 @@ public struct JSONWriter: Sendable {
     bytes.append(UInt8(ascii: "\""))
     var clean = 0  // Start of the run of bytes not yet copied.
     var i = 0
+    guard let base = text.baseAddress else {
+      bytes.append(UInt8(ascii: "\""))
+      return
+    }
     while i < text.count {
+      // Eight bytes at a time while none of them needs escaping (most text).
+      if i + 8 <= text.count
+        && !JSONWriter.mayNeedEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+      {
+        i += 8
+        continue
+      }
       let c = text[i]
       let escape: StaticString?
       switch c {

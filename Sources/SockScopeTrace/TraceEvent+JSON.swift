@@ -29,51 +29,50 @@ public struct TraceProblem: Sendable, Equatable, CustomStringConvertible {
 extension TraceEvent {
   /// Appends the event as one trace line's object (no newline), keys in documented order.
   public func write(to w: inout JSONWriter) {
-    w.bytes.append(UInt8(ascii: "{"))
-    w.key("index", first: true)
+    w.raw(#"{"index":"#)
     w.int(Int64(index))
-    w.key("t_ns")
+    w.raw(#","t_ns":"#)
     w.int(Int64(clamping: time))
-    w.key("dur_ns")
+    w.raw(#","dur_ns":"#)
     w.int(Int64(clamping: duration))
-    w.key("pid")
+    w.raw(#","pid":"#)
     w.int(Int64(pid))
-    w.key("tid")
+    w.raw(#","tid":"#)
     w.int(Int64(tid))
-    w.key("seq")
+    w.raw(#","seq":"#)
     w.int(Int64(clamping: seq))
-    w.key("role")
+    w.raw(#","role":"#)
     w.string(role)
-    w.key("call")
+    w.raw(#","call":"#)
     w.string(call.rawValue)
     if let fd {
-      w.key("fd")
+      w.raw(#","fd":"#)
       w.int(Int64(fd))
     }
-    w.key("args")
+    w.raw(#","args":"#)
     w.object(args)
-    w.key("ret")
+    w.raw(#","ret":"#)
     w.int(ret)
     if let failure {
-      w.key("errno")
+      w.raw(#","errno":"#)
       w.string(failure.name)
-      w.key("error")
+      w.raw(#","error":"#)
       w.string(failure.message)
     }
     if let socket {
-      w.key("sock")
+      w.raw(#","sock":"#)
       socket.write(to: &w)
     }
     if let data {
-      w.key("data")
+      w.raw(#","data":"#)
       data.write(to: &w)
     }
     if let flow {
-      w.key("flow")
+      w.raw(#","flow":"#)
       w.int(Int64(flow))
     }
     if !flows.isEmpty {
-      w.key("flows")
+      w.raw(#","flows":"#)
       w.bytes.append(UInt8(ascii: "["))
       for (n, f) in flows.enumerated() {
         if n > 0 { w.bytes.append(UInt8(ascii: ",")) }
@@ -90,11 +89,10 @@ extension TraceEvent {
 
 extension SocketIdentity {
   func write(to w: inout JSONWriter) {
-    w.bytes.append(UInt8(ascii: "{"))
-    w.key("ino", first: true)
+    w.raw(#"{"ino":"#)
     w.int(Int64(clamping: inode))
     if let peer {
-      w.key("peer")
+      w.raw(#","peer":"#)
       w.int(Int64(clamping: peer))
     }
     w.bytes.append(UInt8(ascii: "}"))
@@ -103,26 +101,25 @@ extension SocketIdentity {
 
 extension Payload {
   func write(to w: inout JSONWriter) {
-    w.bytes.append(UInt8(ascii: "{"))
-    w.key("len", first: true)
+    w.raw(#"{"len":"#)
     w.int(Int64(clamping: length))
-    w.key("captured")
+    w.raw(#","captured":"#)
     w.int(Int64(bytes.count))
     if isText {
-      w.key("text")
+      w.raw(#","text":"#)
       bytes.withUnsafeBufferPointer { w.string(utf8: $0) }
     } else {
-      w.key("hex")
+      w.raw(#","hex":"#)
       w.bytes.append(UInt8(ascii: "\""))
       w.bytes.append(contentsOf: bytes.hexBytes)
       w.bytes.append(UInt8(ascii: "\""))
     }
     if isTruncated {
-      w.key("truncated")
+      w.raw(#","truncated":"#)
       w.raw("true")
     }
     if let datagramLength {
-      w.key("datagram_len")
+      w.raw(#","datagram_len":"#)
       w.int(Int64(clamping: datagramLength))
     }
     w.bytes.append(UInt8(ascii: "}"))
