@@ -2,9 +2,9 @@
 # missing first (scripts/install-deps).
 SWIFT ?= swift
 BIN = $(shell $(SWIFT) build --show-bin-path)/sockscope
-FORMAT_PATHS = Package.swift Sources Tests Resources examples Benchmarks
+FORMAT_PATHS = Package.swift Sources Tests Resources examples Benchmarks Fuzz
 
-.PHONY: all deps build demo demo-python test lint format bench clean
+.PHONY: all deps build demo demo-python test lint format bench fuzz clean
 
 all: build
 
@@ -36,8 +36,12 @@ format:
 	$(SWIFT) format format --in-place --recursive $(FORMAT_PATHS)
 
 clean:
-	rm -rf .build sockscope-out
+	rm -rf .build .build-fuzz sockscope-out
 
 ## Benchmarks (not tests): throughput ratios, recording cost, trace loading; writes docs/performance.md.
 bench: deps
 	scripts/bench
+
+## Fuzzing (not a test): each fuzz target for FUZZ_RUNS inputs (default 1 000 000); docs/fuzzing.md.
+fuzz: deps
+	scripts/fuzz

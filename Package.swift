@@ -90,6 +90,11 @@ let package = Package(
     .executableTarget(
       name: "trace-load", dependencies: ["SockScopeTrace"], path: "Benchmarks/TraceLoad",
       swiftSettings: swiftSettings),
+    // Fuzz/: the libFuzzer targets of `make fuzz` (scripts/fuzz); built normally, a replayer.
+    .executableTarget(
+      name: "sockscope-fuzz", dependencies: ["SockScopeTrace", "CLibFuzzer"], path: "Fuzz/SockScopeFuzz",
+      swiftSettings: swiftSettings),
+    .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
     .testTarget(
       name: "SockScopeTraceTests", dependencies: ["SockScopeTrace", "CSockScopeLog"],
       resources: [.copy("Fixtures")],

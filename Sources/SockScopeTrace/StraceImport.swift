@@ -129,7 +129,14 @@ public enum StraceImport {
     var events: [TraceEvent] = []
     var seq: [Int32: UInt64] = [:]
     for call in calls {
-      guard var event = event(call) else { continue }
+      let made: TraceEvent?
+      do {
+        made = try event(call)
+      } catch {
+        problems.append(TraceProblem(file: call.file, line: call.line, message: error.message))
+        continue
+      }
+      guard var event = made else { continue }
       event.seq = seq[call.pid, default: 0]
       seq[call.pid, default: 0] += 1
       events.append(event)
@@ -300,8 +307,13 @@ extension StraceImport {
     return abstract ? ["abstract": .string(name)] : ["path": .string(name)]
   }
 
+  /// Why a call's line, though shaped like strace's, cannot be read.
+  struct UnreadableCall: Error {
+    var message: String
+  }
+
   /// One call as an event, or nil when it is not about an AF_UNIX socket.
-  static func event(_ c: Call) -> TraceEvent? {
+  static func event(_ c: Call) throws(UnreadableCall) -> TraceEvent? {
     let args = arguments(c.arguments)
     var resultWords = c.result.split(separator: " ", maxSplits: 1).map(String.init)
     let retText = resultWords.isEmpty ? "" : resultWords.removeFirst()
@@ -310,6 +322,10 @@ extension StraceImport {
     var failure: CallFailure?
     if ret == -1, let rest = resultWords.first {
       let name = String(rest.prefix { $0 != " " })
+      guard LineDecoder.isErrnoName(name) else {
+        throw UnreadableCall(
+          message: "\(c.name) failed with \"\(name)\", not an errno name (strace writes = -1 ENOENT (...))")
+      }
       let message = rest.drop { $0 != "(" }.dropFirst().dropLast(rest.hasSuffix(")") ? 1 : 0)
       failure = CallFailure(name: name, message: String(message))
     }

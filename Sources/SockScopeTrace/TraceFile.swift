@@ -93,9 +93,15 @@ public enum TraceFile {
     var events = [TraceEvent](unsafeUninitializedCapacity: lineTotal) { storage, initialized in
       guard let slots = storage.baseAddress else { return }
       let shared = Shared(bytes: buffer, slots: slots)
-      DispatchQueue.concurrentPerform(iterations: bounds.count) { n in
+      let readOne = { @Sendable (n: Int) in
         let piece = readPiece(shared.bytes, bounds[n], isFirst: n == 0, into: shared.slots + starts[n])
         results.withLock { $0[n] = piece }
+      }
+      // One piece (any file under a megabyte) is read here: handing it to a thread costs more.
+      if bounds.count == 1 {
+        readOne(0)
+      } else {
+        DispatchQueue.concurrentPerform(iterations: bounds.count, execute: readOne)
       }
       for (n, piece) in results.withLock({ $0 }).enumerated() {
         let count = piece?.eventCount ?? 0
