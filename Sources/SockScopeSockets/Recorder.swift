@@ -33,15 +33,29 @@ public enum Recorder {
   /// Starts recording into `directory` (created if missing) under `role`, keeping the first
   /// `captureLimit` bytes of each payload.
   public static func start(directory: String, role: String, captureLimit: Int = 256) throws(RecorderError) {
-    do {
-      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    } catch {
-      let code = ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.code
-      throw RecorderError(directory: directory, errno: Errno(rawValue: CInt(code ?? Int(EACCES))))
-    }
+    try prepareDirectory(directory)
     let limit = UInt32(clamping: max(0, captureLimit))
     let result = sockscope_log_open(directory, role, limit)
     guard result == 0 else { throw RecorderError(directory: directory, errno: Errno(rawValue: -result)) }
+  }
+
+  /// Creates the trace directory `path` and its missing parents (`mkdir -p`), or says why it
+  /// cannot hold logs, with the errno: mkdir(2) itself, so the error is the real one (EROFS,
+  /// ENOSPC, ENOTDIR...).
+  public static func prepareDirectory(_ path: String) throws(RecorderError) {
+    if let failure = makeDirectories(path) { throw RecorderError(directory: path, errno: failure) }
+  }
+
+  static func makeDirectories(_ path: String) -> Errno? {
+    var prefix = path.hasPrefix("/") ? "/" : ""
+    for component in path.split(separator: "/") {
+      prefix += component
+      if mkdir(prefix, 0o755) != 0 && Glibc.errno != EEXIST { return Errno(rawValue: Glibc.errno) }
+      prefix += "/"
+    }
+    var st = stat()
+    guard stat(path, &st) == 0 else { return Errno(rawValue: Glibc.errno) }
+    return (st.st_mode & S_IFMT) == S_IFDIR ? nil : Errno(rawValue: ENOTDIR)
   }
 
   /// Whether calls are being recorded.

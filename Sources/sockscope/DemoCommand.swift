@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 import SockScopeDiagrams
 import SockScopePlayer
+import SockScopeSockets
 import SockScopeTrace
 
 struct DemoCommand: ParsableCommand {
@@ -265,8 +266,8 @@ struct DemoRunner {
 
   func prepareDirectories() throws(CommandFailure) {
     let files = FileManager.default
+    do { try Recorder.prepareDirectory(logDirectory) } catch { throw CommandFailure("\(error) (--out)") }
     do {
-      try files.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
       // Logs of an earlier run would be merged into this one.
       for name in try files.contentsOfDirectory(atPath: logDirectory) where name.hasSuffix(".sslog") {
         try files.removeItem(atPath: (logDirectory as NSString).appendingPathComponent(name))

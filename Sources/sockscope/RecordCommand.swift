@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Glibc
+import SockScopeSockets
 import SockScopeTrace
 
 struct RecordCommand: ParsableCommand {
@@ -53,11 +54,7 @@ struct RecordCommand: ParsableCommand {
       let program = try ProgramCheck.resolve(command[0])
       try ProgramCheck.requireDynamic(program, name: command[0])
       let logs = (out as NSString).appendingPathComponent("logs")
-      do {
-        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
-      } catch {
-        throw CommandFailure("cannot create \(logs): \(error.localizedDescription); choose another --out")
-      }
+      do { try Recorder.prepareDirectory(logs) } catch { throw CommandFailure("\(error) (--out)") }
       let environment = Interposer.environment(
         library: library, logs: URL(fileURLWithPath: logs).standardizedFileURL.path,
         role: role ?? Interposer.defaultRole(command), capture: capture)

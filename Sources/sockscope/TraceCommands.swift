@@ -25,7 +25,13 @@ struct MergeCommand: ParsableCommand {
       let merged: TraceMerger.Result
       do { merged = try TraceMerger.merge(directory: directory) } catch { throw CommandFailure("\(error)") }
       let path = output ?? (directory as NSString).appendingPathComponent(TraceFile.fileName)
-      do { try TraceFile.write(merged.trace, to: path) } catch { throw CommandFailure("\(error)") }
+      do {
+        try TraceFile.write(merged.trace, to: path)
+      } catch {
+        let elsewhere =
+          output == nil ? "; or write the timeline elsewhere: sockscope merge \(directory) -o FILE" : ""
+        throw CommandFailure("\(error)\(elsewhere)")
+      }
       let out = FileOutput.standardOutput
       out.write(TraceSummary(merged.trace).line + "\n")
       for problem in merged.trace.header.problems { out.write("note: \(problem)\n") }
