@@ -75,7 +75,7 @@ public struct ProcessLog: Sendable {
       let addrStart = offset + recordSize
       let address = Array(bytes[addrStart..<(addrStart + Int(record.addr_len))])
       let dataStart = addrStart + Int(record.addr_len)
-      let payload = Array(bytes[dataStart..<(dataStart + Int(record.data_len))])
+      let payload = bytes[dataStart..<(dataStart + Int(record.data_len))]  // Copied once, by Payload.
       if let event = RecordDecoder.event(record, address: address, payload: payload, role: role, pid: pid) {
         events.append(event)
       } else {
@@ -115,7 +115,7 @@ enum RecordDecoder {
   static let unixFamily: Int64 = 1
 
   static func event(
-    _ r: sockscope_record, address: [UInt8], payload: [UInt8], role: String, pid: Int32
+    _ r: sockscope_record, address: [UInt8], payload: ArraySlice<UInt8>, role: String, pid: Int32
   ) -> TraceEvent? {
     guard let call = SocketCall(logCode: r.call) else { return nil }
     var args = JSONObject()

@@ -318,7 +318,8 @@ extension StraceImport {
     var resultWords = c.result.split(separator: " ", maxSplits: 1).map(String.init)
     let retText = resultWords.isEmpty ? "" : resultWords.removeFirst()
     let retDescriptor = descriptor(Substring(retText))
-    let ret = Int64(retText.prefix { $0 == "-" || $0.isNumber }) ?? 0
+    let readRet = Int64(retText.prefix { $0 == "-" || $0.isNumber })
+    let ret = readRet ?? 0
     var failure: CallFailure?
     if ret == -1, let rest = resultWords.first {
       let name = String(rest.prefix { $0 != " " })
@@ -411,6 +412,13 @@ extension StraceImport {
       e.args = ["path": .string(String(decoding: path, as: UTF8.self))]
     default:
       return nil
+    }
+    guard readRet != nil else {
+      // strace writes `= ?` for a call the process never returned from (it exited or was killed).
+      throw UnreadableCall(
+        message: retText == "?"
+          ? "\(c.name) never returned: the process ended during it; left out"
+          : "\(c.name): cannot read its result \"\(retText.prefix(40))\"")
     }
     return e
   }

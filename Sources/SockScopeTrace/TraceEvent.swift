@@ -79,13 +79,14 @@ public struct Payload: Sendable, Equatable {
   /// Whether the bytes read as text (see `text`).
   public var isText: Bool { bytes.withUnsafeBufferPointer(UTF8Validation.isText) }
 
-  /// A payload captured from `data` moved by a call, keeping at most `limit` bytes. When the cut
-  /// falls inside a UTF-8 sequence of otherwise-valid text, the partial character is dropped so the
-  /// prefix still reads as text.
+  /// A payload captured from `data` moved by a call, keeping at most `limit` bytes, and never more
+  /// than `length` (bytes past what the call moved were not moved, whatever a damaged log says).
+  /// When the cut falls inside a UTF-8 sequence of otherwise-valid text, the partial character is
+  /// dropped so the prefix still reads as text.
   public init(
     capturing data: some Collection<UInt8>, length: UInt64, limit: Int, datagramLength: UInt64? = nil
   ) {
-    var kept = Array(data.prefix(limit))
+    var kept = Array(data.prefix(Int(clamping: min(UInt64(max(limit, 0)), length))))
     if UInt64(kept.count) < length { kept = Payload.trimPartialCharacter(kept) }
     self.init(length: length, bytes: kept, datagramLength: datagramLength)
   }

@@ -70,6 +70,32 @@ struct StraceImportTests {
     #expect(result.problems[2].message.contains("never finished"))
   }
 
+  @Test(
+    "a socket call the process never returned from (= ?) is reported and left out; a read on a tty is passed over"
+  )
+  func neverReturned() {
+    let text = """
+      1 09:00:00.000001 recvfrom(3<UNIX:[1]>, 0x55, 1024, 0, NULL, NULL) = ? ERESTARTSYS (To be restarted)
+      1 09:00:00.000002 read(0</dev/pts/1>, 0x55, 8192) = ? ERESTARTSYS (To be restarted)
+      1 09:00:00.000003 close(3<UNIX:[1]>) = 0
+      """
+    let result = StraceImport.read([StraceImport.Input(name: "q.log", text: text)])
+    #expect(result.trace.events.map(\.call) == [.close])
+    #expect(
+      result.problems.map(\.description) == [
+        "q.log:1: recvfrom never returned: the process ended during it; left out"
+      ])
+  }
+
+  @Test("bytes strace shows past what a call returned are not taken as moved")
+  func dataBeyondResult() throws {
+    let text = """
+      1 09:00:00.000001 recvfrom(3<UNIX:[1]>, "abcdef", 1024, 0, NULL, NULL) = 2
+      """
+    let e = try #require(StraceImport.read([StraceImport.Input(name: "t", text: text)]).trace.events.first)
+    #expect(e.data?.bytes == Array("ab".utf8))
+  }
+
   @Test("a receive strace shows with MSG_TRUNC (as SockScope's layer makes it) keeps the program's view")
   func msgTrunc() throws {
     let text = """
