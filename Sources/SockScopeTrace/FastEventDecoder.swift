@@ -98,11 +98,8 @@ enum FastEventDecoder {
       let ret, (errnoName == nil) == (message == nil)
     else { return nil }
     return TraceEvent(
-      index: Int(index), time: UInt64(time), duration: UInt64(duration), pid: Int32(truncatingIfNeeded: pid),
-      tid: Int32(truncatingIfNeeded: tid), seq: UInt64(seq), role: role, call: call,
-      fd: fd.map { Int32(truncatingIfNeeded: $0) }, args: args, ret: ret,
-      failure: errnoName.map { CallFailure(name: $0, message: message ?? "") }, socket: socket, data: data,
-      flow: flow.map { Int($0) }, flows: flows)
+      read: (index, time, duration, pid, tid, seq), role: role, call: call, fd: fd, args: args, ret: ret,
+      errno: errnoName, error: message, socket: socket, data: data, flow: flow, flows: flows)
   }
 
   private static func once<T>(_ slot: inout T?, _ value: T) throws(Bail) {

@@ -208,6 +208,26 @@ extension Array where Element == UInt8 {
   }
 }
 
+extension TraceEvent {
+  /// An event from the fields of a line, as both line readers (`LineDecoder`, `FastEventDecoder`)
+  /// read and checked them: numbers as JSON integers, within their ranges.
+  init(
+    read numbers: (index: Int64, time: Int64, duration: Int64, pid: Int64, tid: Int64, seq: Int64),
+    role: String,
+    call: SocketCall, fd: Int64?, args: JSONObject, ret: Int64, errno: String?, error: String?,
+    socket: SocketIdentity?, data: Payload?, flow: Int64?, flows: [Int]
+  ) {
+    self.init(
+      index: Int(numbers.index), time: UInt64(numbers.time), duration: UInt64(numbers.duration),
+      pid: Int32(truncatingIfNeeded: numbers.pid), tid: Int32(truncatingIfNeeded: numbers.tid),
+      seq: UInt64(numbers.seq), role: role, call: call, fd: fd.map { Int32(truncatingIfNeeded: $0) },
+      args: args,
+      ret: ret, failure: errno.map { CallFailure(name: $0, message: error ?? "") }, socket: socket,
+      data: data,
+      flow: flow.map { Int($0) }, flows: flows)
+  }
+}
+
 /// Reads one line's object, collecting every problem instead of stopping at the first.
 struct LineDecoder {
   var problems: [(field: String?, message: String)] = []
@@ -365,11 +385,8 @@ struct LineDecoder {
       let args, let ret
     else { return nil }
     return TraceEvent(
-      index: Int(index), time: UInt64(time), duration: UInt64(duration), pid: Int32(truncatingIfNeeded: pid),
-      tid: Int32(truncatingIfNeeded: tid), seq: UInt64(seq), role: role, call: call,
-      fd: fd.map { Int32(truncatingIfNeeded: $0) }, args: args, ret: ret,
-      failure: errnoName.map { CallFailure(name: $0, message: message ?? "") }, socket: socket, data: data,
-      flow: flow.map { Int($0) }, flows: flows)
+      read: (index, time, duration, pid, tid, seq), role: role, call: call, fd: fd, args: args, ret: ret,
+      errno: errnoName, error: message, socket: socket, data: data, flow: flow, flows: flows)
   }
 
   static func isErrnoName(_ s: String) -> Bool {
