@@ -179,10 +179,15 @@ public enum StraceImport {
 
   /// `09:20:34.924024` as nanoseconds since midnight.
   static func timeOfDay(_ s: Substring) -> UInt64? {
-    let parts = s.split(separator: ":")
-    guard parts.count == 3, let h = UInt64(parts[0]), let m = UInt64(parts[1]) else { return nil }
-    let secParts = parts[2].split(separator: ".")
-    guard let sec = UInt64(secParts[0]) else { return nil }
+    let parts = s.split(separator: ":", omittingEmptySubsequences: false)
+    // In range, or a damaged line's huge "hour" would overflow the arithmetic below.
+    guard parts.count == 3, let h = UInt64(parts[0]), let m = UInt64(parts[1]), h < 24, m < 60 else {
+      return nil
+    }
+    let secParts = parts[2].split(separator: ".", omittingEmptySubsequences: false)
+    guard secParts.count <= 2, let first = secParts.first, let sec = UInt64(first), sec <= 60 else {
+      return nil
+    }
     var frac: UInt64 = 0
     if secParts.count == 2 {
       let digits = String(secParts[1].prefix(9))

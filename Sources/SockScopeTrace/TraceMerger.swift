@@ -272,8 +272,13 @@ enum FlowLinker {
     let ordered = sends.sorted { events[$0].endTime < events[$1].endTime }
     var sendEnds: [UInt64] = []
     var total: UInt64 = 0
+    // Saturating sums: lengths come from logs and strace text, which may be damaged.
+    func plus(_ a: UInt64, _ b: UInt64) -> UInt64 {
+      let (sum, overflow) = a.addingReportingOverflow(b)
+      return overflow ? .max : sum
+    }
     for s in ordered {
-      total += events[s].data?.length ?? 0
+      total = plus(total, events[s].data?.length ?? 0)
       sendEnds.append(total)
     }
     var offset: UInt64 = 0
@@ -281,8 +286,8 @@ enum FlowLinker {
     var unmatched = 0
     for r in receives.sorted(by: { events[$0].endTime < events[$1].endTime }) {
       let length = events[r].data?.length ?? 0
-      let range = offset..<(offset + length)
-      offset += length
+      let range = offset..<plus(offset, length)
+      offset = plus(offset, length)
       while cursor < sendEnds.count && sendEnds[cursor] <= range.lowerBound { cursor += 1 }
       var k = cursor
       var flows: [Int] = []

@@ -87,6 +87,18 @@ struct StraceImportTests {
       ])
   }
 
+  @Test("strace's time of day is read to the nanosecond; anything out of range is not a time")
+  func timesOfDay() {
+    #expect(
+      StraceImport.timeOfDay("09:20:34.924024") == ((9 * 60 + 20) * 60 + 34) * 1_000_000_000 + 924_024_000)
+    #expect(StraceImport.timeOfDay("23:59:60") == ((23 * 60 + 59) * 60 + 60) * 1_000_000_000)
+    for bad in [
+      "77777777709:20:34.9", "24:00:00", "09:60:00", "09:20:.", "09:20:", "09:20:34.5.6", "9:20", "",
+    ] {
+      #expect(StraceImport.timeOfDay(Substring(bad)) == nil, "\(bad)")
+    }
+  }
+
   @Test("bytes strace shows past what a call returned are not taken as moved")
   func dataBeyondResult() throws {
     let text = """
