@@ -137,6 +137,13 @@ public enum StraceImport {
         continue
       }
       guard var event = made else { continue }
+      // What strace printed can be damaged in ways no call is (a negative length): checked as
+      // `validate` checks a line, so the import never writes a trace that validate refuses.
+      if let problem = firstProblem(of: event) {
+        problems.append(
+          TraceProblem(file: call.file, line: call.line, message: "\(call.name): \(problem); left out"))
+        continue
+      }
       event.seq = seq[call.pid, default: 0]
       seq[call.pid, default: 0] += 1
       events.append(event)
@@ -310,6 +317,14 @@ extension StraceImport {
     guard let bytes = bytes(rest) else { return nil }
     let name = String(decoding: bytes, as: UTF8.self)
     return abstract ? ["abstract": .string(name)] : ["path": .string(name)]
+  }
+
+  /// The first thing `validate` would find wrong with `event` as a trace line.
+  static func firstProblem(of event: TraceEvent) -> String? {
+    var w = JSONWriter()
+    event.write(to: &w)
+    let outcome = w.bytes.withUnsafeBufferPointer { TraceFile.decodeLine($0, isHeader: false) }
+    return outcome.problems.first.map { p in p.field.map { "field \"\($0)\": \(p.message)" } ?? p.message }
   }
 
   /// Why a call's line, though shaped like strace's, cannot be read.
