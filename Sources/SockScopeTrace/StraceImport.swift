@@ -221,8 +221,10 @@ extension StraceImport {
     else { return nil }
     let inside = text[text.index(open, offsetBy: 7)...].prefix { $0 != "]" && $0 != "," }
     let parts = inside.components(separatedBy: "->")
-    guard let ino = UInt64(parts[0]) else { return nil }
-    return Descriptor(fd: fd, inode: ino, peer: parts.count > 1 ? UInt64(parts[1]) : nil)
+    // Inodes fit in 63 bits, as the trace format's integers do.
+    func inode(_ text: String) -> UInt64? { Int64(text).flatMap { $0 >= 0 ? UInt64($0) : nil } }
+    guard let ino = inode(parts[0]) else { return nil }
+    return Descriptor(fd: fd, inode: ino, peer: parts.count > 1 ? inode(parts[1]) : nil)
   }
 
   /// Top-level arguments, split at commas outside quotes, braces, brackets and parentheses.
@@ -364,7 +366,7 @@ extension StraceImport {
         "protocol": .int(0),
       ]
       if c.name == "socket" {
-        e.fd = ret >= 0 ? Int32(ret) : nil
+        e.fd = Int32(exactly: ret).flatMap { $0 >= 0 ? $0 : nil }
         e.socket = retDescriptor.map { SocketIdentity(inode: $0.inode, peer: $0.peer) }
       } else if args.count > 3 {
         let pair = arguments(String(args[3].dropFirst().dropLast())).compactMap { descriptor($0) }
