@@ -305,16 +305,44 @@ public enum TraceFile {
     }
   }
 
-  /// Appends the trace's lines to `w`, handing it to `flush` whenever it holds a megabyte.
+  /// Appends the trace's lines to `w`, handing it to `flush` whenever it holds about a megabyte.
+  /// Events are encoded a batch per core at a time, and the batches handed on in order.
   static func encodeLines<E: Error>(
     _ trace: Trace, into w: inout JSONWriter, flush: (inout JSONWriter) throws(E) -> Void
   ) throws(E) {
     w.object(trace.header.json)
     w.bytes.append(0x0A)
-    for event in trace.events {
-      event.write(to: &w)
-      w.bytes.append(0x0A)
-      if w.bytes.count >= 1 << 20 { try flush(&w) }
+    let events = trace.events
+    let batch = 4096
+    let workers = events.count < 4 * batch ? 1 : min(ProcessInfo.processInfo.activeProcessorCount, 8)
+    var start = 0
+    while start < events.count {
+      let ranges = (0..<workers).map { k in
+        min(events.count, start + k * batch)..<min(events.count, start + (k + 1) * batch)
+      }
+      let encoded = Mutex([[UInt8]](repeating: [], count: workers))
+      let encodeOne = { @Sendable (k: Int) in
+        var piece = JSONWriter(capacity: 340 * ranges[k].count)
+        for i in ranges[k] {
+          events[i].write(to: &piece)
+          piece.bytes.append(0x0A)
+        }
+        encoded.withLock { $0[k] = piece.bytes }
+      }
+      if workers == 1 {
+        encodeOne(0)
+      } else {
+        DispatchQueue.concurrentPerform(iterations: workers, execute: encodeOne)
+      }
+      for piece in encoded.withLock({ $0 }) {
+        if w.bytes.isEmpty {
+          w.bytes = piece  // Handed on as it is, not copied.
+        } else {
+          w.bytes.append(contentsOf: piece)
+        }
+        if w.bytes.count >= 1 << 20 { try flush(&w) }
+      }
+      start = ranges[workers - 1].upperBound
     }
   }
 }
