@@ -40,6 +40,7 @@ enum FastEventDecoder {
     var flow: Int64?
     var flows: [Int] = []
     var hasFlows = false
+    var nextKey = 0
 
     repeat {
       p.skipSpace()
@@ -47,7 +48,7 @@ enum FastEventDecoder {
       p.skipSpace()
       guard p.consume(UInt8(ascii: ":")) else { throw Bail() }
       p.skipSpace()
-      switch Key(key) {
+      switch Key(key, next: &nextKey) {
       case .index: try once(&index, int(&p, minimum: 0))
       case .time: try once(&time, int(&p, minimum: 0))
       case .duration: try once(&duration, int(&p, minimum: 0))
@@ -258,18 +259,25 @@ enum FastEventDecoder {
       }
     }
 
-    // Every key is at most 8 bytes: packed, they are distinct numbers.
-    static let byPackedName: [UInt64: Key] = Dictionary(
-      uniqueKeysWithValues: allCases.map { key in
-        (
-          FastEventDecoder.packed(
-            UnsafeBufferPointer(start: key.name.utf8Start, count: key.name.utf8CodeUnitCount)), key
-        )
-      })
+    // Every key is at most 8 bytes: packed, they are distinct numbers. In the order the writer
+    // puts them, so that a line sockscope wrote finds each key at the first try.
+    static let table: [(packed: UInt64, key: Key)] = allCases.map { key in
+      (
+        FastEventDecoder.packed(
+          UnsafeBufferPointer(start: key.name.utf8Start, count: key.name.utf8CodeUnitCount)), key
+      )
+    }
 
-    init?(_ key: UnsafeBufferPointer<UInt8>) {
-      guard key.count <= 8, let k = Key.byPackedName[FastEventDecoder.packed(key)] else { return nil }
-      self = k
+    /// The key named `key`; `next` is where in `table` to look first, and is moved past it.
+    init?(_ key: UnsafeBufferPointer<UInt8>, next: inout Int) {
+      guard key.count <= 8 else { return nil }
+      let v = FastEventDecoder.packed(key)
+      let table = Key.table
+      var i = next < table.count && table[next].packed == v ? next : 0
+      while i < table.count, table[i].packed != v { i += 1 }
+      guard i < table.count else { return nil }
+      self = table[i].key
+      next = i + 1
     }
   }
 }

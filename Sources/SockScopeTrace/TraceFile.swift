@@ -114,7 +114,7 @@ public enum TraceFile {
     let pieceResults = results.withLock { all in all.map { $0 ?? Piece() } }
 
     var header: TraceHeader?
-    var sendFlows = Set<Int>()
+    var sendFlows = IDSet()
     var receiveFlowRefs: [(line: Int, flow: Int)] = []
     var lastTime: UInt64 = 0
     var firstLine = 1
@@ -148,7 +148,7 @@ public enum TraceFile {
           if !call.sendsData {
             report(lineNumber, "flow", "only a send carries \"flow\"; a receive carries \"flows\"")
           }
-          if !sendFlows.insert(flow).inserted { report(lineNumber, "flow", "flow id \(flow) is used twice") }
+          if !sendFlows.insert(flow) { report(lineNumber, "flow", "flow id \(flow) is used twice") }
         }
         if !events[k].flows.isEmpty {
           if !call.receivesData { report(lineNumber, "flows", "only a receive carries \"flows\"") }
@@ -344,5 +344,31 @@ public enum TraceFile {
       }
       start = ranges[workers - 1].upperBound
     }
+  }
+}
+
+/// A set of flow ids: a bit per id while they are small and dense, as sockscope numbers them
+/// (hashing each of a million ids into a `Set` was a tenth of reading a trace); a `Set` beyond.
+struct IDSet {
+  private var bits: [UInt64] = []
+  private var others = Set<Int>()
+  private static let bitLimit = 1 << 26
+
+  /// Adds `id`; whether it was new.
+  mutating func insert(_ id: Int) -> Bool {
+    guard id >= 0, id < IDSet.bitLimit else { return others.insert(id).inserted }
+    let word = id >> 6
+    if word >= bits.count {
+      bits.append(contentsOf: repeatElement(0, count: max(word + 1 - bits.count, bits.count)))
+    }
+    let mask: UInt64 = 1 << UInt64(id & 63)
+    defer { bits[word] |= mask }
+    return bits[word] & mask == 0
+  }
+
+  func contains(_ id: Int) -> Bool {
+    guard id >= 0, id < IDSet.bitLimit else { return others.contains(id) }
+    let word = id >> 6
+    return word < bits.count && bits[word] & (1 << UInt64(id & 63)) != 0
   }
 }

@@ -177,3 +177,17 @@ struct TraceFileTests {
     #expect(schema.objectValue?["title"]?.stringValue?.contains("SockScope trace") == true)
   }
 }
+
+@Suite("Flow id sets")
+struct IDSetTests {
+  @Test("small, huge and negative ids are each remembered once")
+  func remembersOnce() {
+    var set = IDSet()
+    for id in [1, 64, 63, 1 << 30, -5, 1, 1 << 30, -5, 200_000] {
+      let expectedNew = ![1, 1 << 30, -5].contains(id) || !set.contains(id)
+      #expect(set.insert(id) == expectedNew, "\(id)")
+    }
+    for id in [1, 63, 64, 200_000, 1 << 30, -5] { #expect(set.contains(id)) }
+    for id in [0, 2, 65, 199_999, (1 << 30) + 1, -4] { #expect(!set.contains(id)) }
+  }
+}
