@@ -1,6 +1,7 @@
 import CSockScopeLog
 import Foundation
 import Glibc
+import SockScopeTrace
 
 /// Recording failed to start: the trace directory cannot hold a log.
 public struct RecorderError: Error, Sendable, CustomStringConvertible {
@@ -8,12 +9,8 @@ public struct RecorderError: Error, Sendable, CustomStringConvertible {
   public var errno: Errno
 
   public var description: String {
-    let fix: String
-    switch errno {
-    case .permissionDenied, .readOnlyFileSystem: fix = "choose a directory you can write to"
-    case .noSpace: fix = "free some space or choose another directory"
-    default: fix = "check that the path names a directory you can write to"
-    }
+    let fix =
+      TraceFileError.fix(forErrno: errno.rawValue) ?? "check that the path names a directory you can write to"
     return "cannot record into \"\(directory)\": \(errno); \(fix)"
   }
 }

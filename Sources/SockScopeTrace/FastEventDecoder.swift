@@ -114,7 +114,6 @@ enum FastEventDecoder {
   }
 
   private static func string(_ p: inout JSONParser) throws(Bail) -> String {
-    if let plain = p.plainString() { return String(decoding: plain, as: UTF8.self) }
     guard p.i < p.bytes.count, p.bytes[p.i] == UInt8(ascii: "\""), let s = try? p.parseString() else {
       throw Bail()
     }

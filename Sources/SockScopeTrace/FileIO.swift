@@ -14,20 +14,10 @@ enum FileIO {
     guard fstat(fd, &st) == 0 else { throw failure(path, "cannot be read", errno) }
     let size = max(Int(st.st_size), 0)
     var readError: Int32 = 0
-    var bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+    let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
       readError = readFully(fd, into: buffer, filled: &initialized)
     }
     guard readError == 0 else { throw failure(path, "cannot be read", readError) }
-    // A file that grows while it is read (a log still being written) is read to its current end.
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while bytes.count == size {
-      var got = 0
-      readError = chunk.withUnsafeMutableBufferPointer { readFully(fd, into: $0, filled: &got) }
-      guard readError == 0 else { throw failure(path, "cannot be read", readError) }
-      if got == 0 { break }
-      bytes.append(contentsOf: chunk[..<got])
-      if got < chunk.count { break }
-    }
     return bytes
   }
 
@@ -119,12 +109,7 @@ enum FileIO {
 
   static func failure(_ path: String, _ what: String, _ code: Int32) -> TraceFileError {
     let reason = String(cString: strerror(code))
-    let hint: String
-    switch code {
-    case EACCES, EPERM, EROFS: hint = " (choose a directory you can write to)"
-    case ENOSPC, EDQUOT: hint = " (free some space or choose another directory)"
-    default: hint = ""
-    }
+    let hint = TraceFileError.fix(forErrno: code).map { " (\($0))" } ?? ""
     return TraceFileError(path: path, message: "\(what): \(reason)\(hint)")
   }
 }

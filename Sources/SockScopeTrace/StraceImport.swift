@@ -345,10 +345,6 @@ extension StraceImport {
     var failure: CallFailure?
     if ret == -1, let rest = resultWords.first {
       let name = String(rest.prefix { $0 != " " })
-      guard LineDecoder.isErrnoName(name) else {
-        throw UnreadableCall(
-          message: "\(c.name) failed with \"\(name)\", not an errno name (strace writes = -1 ENOENT (...))")
-      }
       let message = rest.drop { $0 != "(" }.dropFirst().dropLast(rest.hasSuffix(")") ? 1 : 0)
       failure = CallFailure(name: name, message: String(message))
     }

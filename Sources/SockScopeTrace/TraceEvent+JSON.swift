@@ -82,9 +82,6 @@ extension TraceEvent {
     }
     w.bytes.append(UInt8(ascii: "}"))
   }
-
-  /// The event as one trace line's object, keys in documented order.
-  public var json: JSONObject { JSONWriter.object(of: write(to:)) }
 }
 
 extension SocketIdentity {
@@ -125,15 +122,11 @@ extension Payload {
     w.bytes.append(UInt8(ascii: "}"))
   }
 
-  /// The payload as a trace line's `data` object.
-  public var json: JSONObject { JSONWriter.object(of: write(to:)) }
-}
-
-extension JSONWriter {
-  /// The object that `write` appends, read back: one source of truth for field names and order.
-  static func object(of write: (inout JSONWriter) -> Void) -> JSONObject {
+  /// The payload as a trace line's `data` object, read back from what `write` appends, so field
+  /// names and order have one source.
+  var json: JSONObject {
     var w = JSONWriter()
-    write(&w)
+    write(to: &w)
     // What JSONWriter writes is JSON; the fallback only keeps this total.
     return (try? JSONValue.parse(w.bytes))?.objectValue ?? JSONObject()
   }

@@ -17,6 +17,16 @@ public struct TraceFileError: Error, Sendable, CustomStringConvertible {
   public var path: String
   public var message: String
   public var description: String { "\(path): \(message)" }
+
+  /// What to do when a file cannot be written into a directory for the reason `errno`, when
+  /// there is something to say: one wording for traces, logs and recording alike.
+  public static func fix(forErrno errno: Int32) -> String? {
+    switch errno {
+    case EACCES, EPERM, EROFS: "choose a directory you can write to"
+    case ENOSPC, EDQUOT: "free some space or choose another directory"
+    default: nil
+    }
+  }
 }
 
 /// Reads and writes `trace.jsonl` files.
@@ -82,19 +92,15 @@ public enum TraceFile {
     let pieceCount =
       pieces ?? (buffer.count < 1 << 20 ? 1 : min(ProcessInfo.processInfo.activeProcessorCount, 8))
     let bounds = pieceBounds(buffer, pieces: pieceCount)
-    var firstSlot: [Int] = []
-    var lineTotal = 0
-    for range in bounds {
-      firstSlot.append(lineTotal)
-      lineTotal += lineCount(buffer, range)
-    }
-    let starts = firstSlot
+    let lineCounts = bounds.map { lineCount(buffer, $0) }
+    let firstSlot = lineCounts.indices.map { lineCounts[..<$0].reduce(0, +) }
+    let lineTotal = lineCounts.reduce(0, +)
     let results = Mutex([Piece?](repeating: nil, count: bounds.count))
     var events = [TraceEvent](unsafeUninitializedCapacity: lineTotal) { storage, initialized in
       guard let slots = storage.baseAddress else { return }
       let shared = Shared(bytes: buffer, slots: slots)
       let readOne = { @Sendable (n: Int) in
-        let piece = readPiece(shared.bytes, bounds[n], isFirst: n == 0, into: shared.slots + starts[n])
+        let piece = readPiece(shared.bytes, bounds[n], isFirst: n == 0, into: shared.slots + firstSlot[n])
         results.withLock { $0[n] = piece }
       }
       // One piece (any file under a megabyte) is read here: handing it to a thread costs more.
@@ -171,14 +177,20 @@ public enum TraceFile {
 
   /// The number of lines in `range`, a last line without a newline included.
   private static func lineCount(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Int {
-    guard let base = buffer.baseAddress, !range.isEmpty else { return 0 }
+    guard let base = buffer.baseAddress else { return 0 }
     var count = 0
     var start = range.lowerBound
-    while start < range.upperBound, let newline = memchr(base + start, 0x0A, range.upperBound - start) {
+    while start < range.upperBound {
       count += 1
-      start = base.distance(to: newline.assumingMemoryBound(to: UInt8.self)) + 1
+      start = lineEnd(base, start..<range.upperBound) + 1
     }
-    return count + (start < range.upperBound ? 1 : 0)
+    return count
+  }
+
+  /// Where the line starting at `range.lowerBound` ends: its newline, or `range.upperBound`.
+  private static func lineEnd(_ base: UnsafePointer<UInt8>, _ range: Range<Int>) -> Int {
+    guard let newline = memchr(base + range.lowerBound, 0x0A, range.count) else { return range.upperBound }
+    return base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
   }
 
   /// Splits `buffer` into about `pieces` ranges that each end after a newline (or at the end).
@@ -210,12 +222,7 @@ public enum TraceFile {
     var start = range.lowerBound
     var lineNumber = 0
     while start < range.upperBound {
-      let end: Int
-      if let newline = memchr(base + start, 0x0A, range.upperBound - start) {
-        end = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
-      } else {
-        end = range.upperBound
-      }
+      let end = lineEnd(base, start..<range.upperBound)
       lineNumber += 1
       let line = UnsafeBufferPointer(rebasing: buffer[start..<end])
       let endsWithNewline = end < buffer.count
