@@ -14,6 +14,10 @@ public enum StraceImport {
   public struct Result: Sendable {
     public var trace: Trace
     public var problems: [TraceProblem]
+    /// Sockets glibc opened to ask nscd for a user or host name: left out, counted here.
+    public var nameServiceSockets: Int = 0
+    /// Lines without strace's `-tt` time of day: ordered by line number, with no duration.
+    public var untimedLines: Int = 0
   }
 
   /// One input file: its name, its text, and the pid when the name says it (`log.1234`).
@@ -44,6 +48,7 @@ public enum StraceImport {
   public static func read(_ inputs: [Input], roles: [Int32: String] = [:]) -> Result {
     var calls: [Call] = []
     var problems: [TraceProblem] = []
+    var untimed = 0
     for input in inputs {
       var pending: [Int32: (name: String, arguments: String, start: UInt64, line: Int)] = [:]
       for (n, raw) in input.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -55,9 +60,10 @@ public enum StraceImport {
           let close = line.firstIndex(of: "]") ?? line.endIndex
           pid = Int32(line[line.index(line.startIndex, offsetBy: 5)..<close].trimmingSpaces) ?? 0
           line = line[line.index(after: min(close, line.index(before: line.endIndex)))...].trimmingSpaces
-        } else if let first = line.first, first.isNumber, let space = line.firstIndex(of: " "),
-          let value = Int32(line[..<space]), line[space...].trimmingSpaces.first?.isNumber == true
+        } else if let space = line.firstIndex(of: " "), let value = Int32(line[..<space]),
+          !line[space...].trimmingSpaces.isEmpty
         {
+          // A call's name never starts with a digit, and a time has `:` or `.`: a bare number is the pid.
           pid = value
           line = line[space...].trimmingSpaces
         }
@@ -65,6 +71,8 @@ public enum StraceImport {
         if let space = line.firstIndex(of: " "), let t = timeOfDay(line[..<space]) {
           time = t
           line = line[space...].trimmingSpaces
+        } else if !line.hasPrefix("---"), !line.hasPrefix("+++") {
+          untimed += 1
         }
         if line.hasPrefix("---") || line.hasPrefix("+++") { continue }  // signals and exits
         if line.hasPrefix("<... ") {
@@ -127,7 +135,6 @@ public enum StraceImport {
     }
     calls.sort { ($0.start, $0.pid) < ($1.start, $1.pid) }
     var events: [TraceEvent] = []
-    var seq: [Int32: UInt64] = [:]
     for call in calls {
       let made: TraceEvent?
       do {
@@ -136,7 +143,7 @@ public enum StraceImport {
         problems.append(TraceProblem(file: call.file, line: call.line, message: error.message))
         continue
       }
-      guard var event = made else { continue }
+      guard let event = made else { continue }
       // What strace printed can be damaged in ways no call is (a negative length): checked as
       // `validate` checks a line, so the import never writes a trace that validate refuses.
       if let problem = firstProblem(of: event) {
@@ -144,9 +151,14 @@ public enum StraceImport {
           TraceProblem(file: call.file, line: call.line, message: "\(call.name): \(problem); left out"))
         continue
       }
-      event.seq = seq[call.pid, default: 0]
-      seq[call.pid, default: 0] += 1
       events.append(event)
+    }
+    let (kept, nameService) = leavingOutNameServiceSockets(events)
+    events = kept
+    var seq: [Int32: UInt64] = [:]
+    for i in events.indices {
+      events[i].seq = seq[events[i].pid, default: 0]
+      seq[events[i].pid, default: 0] += 1
     }
     let named = nameRoles(events, explicit: roles)
     for i in events.indices { events[i].role = named[events[i].pid] ?? "pid \(events[i].pid)" }
@@ -157,7 +169,33 @@ public enum StraceImport {
         events: events.count { $0.pid == pid })
     }
     let trace = TraceMerger.merge(events: events, processes: processes)
-    return Result(trace: trace, problems: problems)
+    return Result(trace: trace, problems: problems, nameServiceSockets: nameService, untimedLines: untimed)
+  }
+
+  /// Paths where glibc asks nscd, the name-service cache, for users, groups and hosts.
+  static let nscdPaths: Set<String> = ["/var/run/nscd/socket", "/run/nscd/socket"]
+
+  /// The events without the sockets glibc opened on its own to ask nscd (a Python started without
+  /// `HOME` looks its user up this way), and how many such sockets there were.
+  ///
+  /// glibc makes these calls inside libc, where SockScope's LD_PRELOAD layer cannot see them and
+  /// strace can; leaving them out makes an imported trace show the calls a recorded one shows.
+  static func leavingOutNameServiceSockets(_ events: [TraceEvent]) -> ([TraceEvent], Int) {
+    struct Key: Hashable {
+      var pid: Int32
+      var inode: UInt64
+    }
+    var lookups = Set<Key>()
+    for e in events where e.call == .connect {
+      guard let inode = e.socket?.inode, let path = e.addressPath, nscdPaths.contains(path) else { continue }
+      lookups.insert(Key(pid: e.pid, inode: inode))
+    }
+    guard !lookups.isEmpty else { return (events, 0) }
+    let kept = events.filter { e in
+      guard let inode = e.socket?.inode else { return true }
+      return !lookups.contains(Key(pid: e.pid, inode: inode))
+    }
+    return (kept, lookups.count)
   }
 
   /// The server is the process that binds, clients are the others, numbered as they connect.
@@ -178,10 +216,18 @@ public enum StraceImport {
     return names
   }
 
-  /// `args) = ret rest` split at the `) = ` that closes the argument list.
+  /// `args) = ret rest` split at the `) = ` that closes the argument list. strace pads short
+  /// lines so results line up at column 40 (`close(3)        = 0`), so spaces may come before `=`.
   static func splitResult(_ body: String) -> (String, String)? {
-    guard let range = body.range(of: ") = ", options: .backwards) else { return nil }
-    return (String(body[..<range.lowerBound]), String(body[range.upperBound...]))
+    var end = body.endIndex
+    while let range = body.range(of: " = ", options: .backwards, range: body.startIndex..<end) {
+      let before = body[..<range.lowerBound].trimmingSpaces
+      if before.hasSuffix(")") {
+        return (String(before.dropLast()), String(body[range.upperBound...]))
+      }
+      end = range.lowerBound
+    }
+    return nil
   }
 
   /// `09:20:34.924024` as nanoseconds since midnight.
@@ -208,7 +254,8 @@ public enum StraceImport {
 
 extension StraceImport {
   /// A socket as strace -yy annotates it: `3<UNIX:[14394]>`, `4<UNIX:[13615->14394]>`,
-  /// `3<UNIX:[14394,"echo.socket"]>`.
+  /// `3<UNIX:[14394,"echo.socket"]>`, and `3<UNIX-STREAM:[14394]>`: strace prints the kernel's
+  /// protocol name, and Linux 5.15 and later name stream sockets `UNIX-STREAM`.
   struct Descriptor {
     var fd: Int32
     var inode: UInt64
@@ -217,9 +264,10 @@ extension StraceImport {
 
   static func descriptor(_ text: Substring) -> Descriptor? {
     guard let open = text.firstIndex(of: "<"), let fd = Int32(text[..<open].trimmingSpaces),
-      text[open...].hasPrefix("<UNIX:[")
+      let bracket = text[open...].firstIndex(of: "["),
+      isUnixProtocol(text[text.index(after: open)..<bracket])
     else { return nil }
-    let inside = text[text.index(open, offsetBy: 7)...].prefix { $0 != "]" && $0 != "," }
+    let inside = text[text.index(after: bracket)...].prefix { $0 != "]" && $0 != "," }
     let parts = inside.components(separatedBy: "->")
     // Inodes fit in 63 bits, as the trace format's integers do.
     func inode(_ text: String) -> UInt64? { Int64(text).flatMap { $0 >= 0 ? UInt64($0) : nil } }
@@ -227,10 +275,21 @@ extension StraceImport {
     return Descriptor(fd: fd, inode: ino, peer: parts.count > 1 ? inode(parts[1]) : nil)
   }
 
-  /// Top-level arguments, split at commas outside quotes, braces, brackets and parentheses.
+  /// `UNIX:` or `UNIX-STREAM:` (any `UNIX-NAME:`), the part of an annotation before its `[`.
+  static func isUnixProtocol(_ text: Substring) -> Bool {
+    guard text.hasPrefix("UNIX"), text.hasSuffix(":") else { return false }
+    let name = text.dropFirst(4).dropLast()
+    return name.isEmpty
+      || (name.first == "-" && name.dropFirst().allSatisfy { $0.isUppercase } && name.count > 1)
+  }
+
+  /// Top-level arguments, split at commas outside quotes, braces, brackets, parentheses and
+  /// descriptor annotations (`3<UNIX:[1->2]>`). A closer counts only when it closes the innermost
+  /// opener, because strace also writes `>` in arrows: `[13615->14394]`, `[110 => 2]`.
   static func arguments(_ text: String) -> [Substring] {
     var out: [Substring] = []
-    var depth = 0
+    var closers: [Character] = []
+    var previous: Character = " "
     var quoted = false
     var escaped = false
     var start = text.startIndex
@@ -248,13 +307,18 @@ extension StraceImport {
       }
       switch c {
       case "\"": quoted = true
-      case "{", "[", "(", "<": depth += 1
-      case "}", "]", ")", ">": depth -= 1
-      case "," where depth == 0:
+      case "{": closers.append("}")
+      case "[": closers.append("]")
+      case "(": closers.append(")")
+      case "<" where previous.isNumber: closers.append(">")
+      case "}", "]", ")", ">":
+        if closers.last == c { closers.removeLast() }
+      case "," where closers.isEmpty:
         out.append(text[start..<i].trimmingSpaces)
         start = text.index(after: i)
       default: break
       }
+      previous = c
     }
     let last = text[start...].trimmingSpaces
     if !last.isEmpty { out.append(last) }

@@ -20,7 +20,9 @@ struct StraceImportCommand: ParsableCommand {
       file per process, run.log.PID: pass them all). Calls split by other processes \
       (<unfinished ...> / <... resumed>) are joined; lines that cannot be read are listed with their \
       numbers (exit status 1, the trace is still written). Roles are guessed: the process that binds \
-      is server, the ones that connect are client#1, client#2...; --role PID=NAME sets them.
+      is server, the ones that connect are client#1, client#2...; --role PID=NAME sets them. Sockets \
+      glibc opens by itself to ask nscd for a user or host name (a Python without HOME does) are left \
+      out and counted: the program did not make them. Without -tt, calls are ordered by line.
 
       Examples:
         sockscope import strace run.log -o run/trace.jsonl
@@ -67,6 +69,18 @@ struct StraceImportCommand: ParsableCommand {
         try OutputFile.write(Array(text.utf8), to: output)
       } else {
         FileOutput.standardOutput.write(text)
+      }
+      if result.nameServiceSockets > 0 {
+        let n = result.nameServiceSockets
+        FileOutput.standardError.write(
+          "note: left out \(n) socket\(n == 1 ? "" : "s") glibc opened to ask nscd for a user or host name "
+            + "(/var/run/nscd/socket); the program did not make \(n == 1 ? "it" : "them"), "
+            + "and SockScope's own recording does not see them either\n")
+      }
+      if result.untimedLines > 0 {
+        FileOutput.standardError.write(
+          "note: \(result.untimedLines) line\(result.untimedLines == 1 ? " has" : "s have") no time of day, "
+            + "so calls are ordered by line and have no duration: run strace with -tt\n")
       }
       for problem in result.problems { FileOutput.standardError.write("\(problem)\n") }
       if !result.problems.isEmpty {

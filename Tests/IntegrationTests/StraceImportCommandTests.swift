@@ -10,6 +10,10 @@ struct StraceImportCommandTests {
       if: which("strace") != nil && which("python3") != nil, "strace and python3 are installed by make test"))
   func pythonUnderStrace() throws {
     let strace = try #require(which("strace"))
+    // Without HOME, Python's start-up asks glibc for the user's home directory, and glibc tries
+    // nscd over AF_UNIX sockets of its own (as on CI): those must not become the program's calls.
+    var environment = ProcessInfo.processInfo.environment
+    environment["HOME"] = nil
     try withTemporaryDirectory { dir throws in
       #expect(try sockscope(["demo", "--out", "swift"], in: dir).status == 0)
       let traced = try run(
@@ -18,16 +22,95 @@ struct StraceImportCommandTests {
           "-f", "-tt", "-yy", "-s", "256", "-e", "trace=%network,close,unlink,read,write", "-o", "run.log",
           "--",
           sockscopeBinary, "demo", "--program", "python", "--python-dir", pythonScripts, "--out", "python",
-        ], in: dir, seconds: 60)
+        ], in: dir, seconds: 60, environment: environment)
       #expect(traced.status == 0, "\(traced.stderr)")
       let imported = try sockscope(["import", "strace", "run.log", "-o", "imported.jsonl"], in: dir)
       #expect(imported.status == 0, "\(imported.stderr)")
+      let log = try String(contentsOfFile: dir + "/run.log", encoding: .utf8)
+      #expect(log.contains("nscd/socket") == imported.stderr.contains("left out"), "\(imported.stderr)")
       let a = try readTrace(dir + "/swift/trace.jsonl")
       let b = try readTrace(dir + "/imported.jsonl")
       for role in ["server", "client#1", "client#2"] {
         #expect(callFamilies(a, role) == callFamilies(b, role), "\(role)")
+        #expect(payloads(a, role) == payloads(b, role), "\(role)")
       }
+      #expect(
+        b.events.filter { $0.call == .recvfrom }.allSatisfy { $0.flows.count == 1 }, "each recv linked")
       #expect(try sockscope(["compare", "imported.jsonl"], in: dir).status == 0)
+    }
+  }
+
+  /// What each send and receive of `role` carried, in order.
+  func payloads(_ trace: Trace, _ role: String) -> [String] {
+    trace.calls(of: role).compactMap { e in
+      switch e.call {
+      case .send, .sendto, .sendmsg, .recv, .recvfrom, .recvmsg: e.data?.text ?? "?"
+      default: nil
+      }
+    }
+  }
+
+  @Test(
+    "a stream pair under strace (UNIX-STREAM, accept4, a peer in every annotation) imports with every argument",
+    .enabled(
+      if: which("strace") != nil && which("python3") != nil, "strace and python3 are installed by make test"))
+  func streamPairUnderStrace() throws {
+    let strace = try #require(which("strace"))
+    let python = try #require(which("python3"))
+    try withTemporaryDirectory { dir throws in
+      try """
+      import os, socket
+      server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+      server.bind("s.sock")
+      server.listen(1)
+      if os.fork() == 0:
+          client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+          client.connect("s.sock")
+          client.sendall("Лев".encode())
+          client.close()
+          os._exit(0)
+      conn, _ = server.accept()
+      while conn.recv(1024):
+          pass
+      conn.close()
+      server.close()
+      os.unlink("s.sock")
+      os.wait()
+
+      """.write(toFile: dir + "/pair.py", atomically: true, encoding: .utf8)
+      let traced = try run(
+        strace,
+        [
+          "-f", "-tt", "-yy", "-s", "256", "-e", "trace=%network,close,unlink", "-o", "run.log", python,
+          "pair.py",
+        ],
+        in: dir)
+      #expect(traced.status == 0, "\(traced.stderr)")
+      let imported = try sockscope(["import", "strace", "run.log", "-o", "t.jsonl"], in: dir)
+      #expect(imported.status == 0, "\(imported.stderr)")
+      let trace = try readTrace(dir + "/t.jsonl")
+      #expect(
+        callFamilies(trace, "server") == [
+          "socket", "bind", "listen", "accept4", "recv", "recv", "close", "close", "unlink",
+        ])
+      #expect(callFamilies(trace, "client") == ["socket", "connect", "send", "close"])
+      let accept = try #require(trace.events.first { $0.call == .accept4 })
+      let connect = try #require(trace.events.first { $0.call == .connect })
+      let send = try #require(trace.events.first { $0.call == .sendto })
+      let recv = try #require(trace.events.first { $0.call == .recvfrom })
+      #expect(accept.args["flags"] == .string("SOCK_CLOEXEC"))
+      guard case .object(let accepted)? = accept.args["new_sock"] else {
+        Issue.record("accept4 has no new_sock: \(accept.args)")
+        return
+      }
+      #expect(
+        accepted["peer"] == .int(Int64(connect.socket?.inode ?? 0)),
+        "the accepted socket's peer is the client")
+      #expect(send.data?.text == "Лев")
+      #expect(send.args["len"] == .int(6))
+      #expect(recv.args["len"] == .int(1024))
+      #expect(recv.data?.text == "Лев")
+      #expect(recv.flows == [send.flow ?? -1])
     }
   }
 

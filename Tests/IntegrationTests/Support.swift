@@ -43,7 +43,10 @@ final class RunningProcess {
 
   /// Starts `executable`; its standard input is a pipe that `type` writes to, or the file at
   /// `inputFile`, which lets several processes read long inputs at the same time.
-  init(_ executable: String, _ arguments: [String], in directory: String, inputFile: String? = nil) throws {
+  init(
+    _ executable: String, _ arguments: [String], in directory: String, inputFile: String? = nil,
+    environment: [String: String]? = nil
+  ) throws {
     let id = UUID().uuidString
     stdoutPath = directory + "/.out-\(id)"
     stderrPath = directory + "/.err-\(id)"
@@ -52,6 +55,7 @@ final class RunningProcess {
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    if let environment { process.environment = environment }
     if let inputFile {
       process.standardInput = FileHandle(forReadingAtPath: inputFile)
     } else {
@@ -117,14 +121,14 @@ func sockscope(
   try run(sockscopeBinary, arguments, in: directory, input: input, seconds: seconds)
 }
 
-/// Runs any program to completion.
+/// Runs any program to completion, in `environment` when given (else this process's).
 func run(
   _ executable: String, _ arguments: [String], in directory: String, input: String? = nil,
-  seconds: Double = 30
+  seconds: Double = 30, environment: [String: String]? = nil
 )
   throws -> CommandResult
 {
-  let p = try RunningProcess(executable, arguments, in: directory)
+  let p = try RunningProcess(executable, arguments, in: directory, environment: environment)
   if let input { p.type(input) }
   p.closeInput()
   return p.finish(seconds: seconds)

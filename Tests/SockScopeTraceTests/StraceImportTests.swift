@@ -32,11 +32,81 @@ struct StraceImportTests {
     #expect(recv.data?.text == "Лев", "octal escapes decode to UTF-8")
     #expect(recv.duration == 721_000, "the unfinished call and its resumption are one event")
     let send = try #require(trace.events.first { $0.call == .sendto })
+    #expect(send.data?.text == "Лев", "the arrow in 4<UNIX:[13615->14394]> does not end the argument")
+    #expect(send.args["len"] == .int(6))
     #expect(recv.flows == [send.flow ?? -1])
     #expect(send.socket == SocketIdentity(inode: 13615, peer: 14394))
     #expect(trace.events.first?.failure == CallFailure(name: "ENOENT", message: "No such file or directory"))
     #expect(trace.events.first { $0.call == .bind }?.addressPath == "echo.socket")
     #expect(!trace.events.contains { $0.call == .write }, "writes to files are not socket calls")
+  }
+
+  // A stream pair as strace 6.1 prints it on Linux 5.15 and later (kernel protocol `UNIX-STREAM`).
+  static let streamLog = """
+    21891 19:27:18.812447 socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0) = 3<UNIX-STREAM:[215793]>
+    21891 19:27:18.812701 bind(3<UNIX-STREAM:[215793]>, {sa_family=AF_UNIX, sun_path="s.sock"}, 9) = 0
+    21891 19:27:18.812952 listen(3<UNIX-STREAM:[215793,"s.sock"]>, 1) = 0
+    21891 19:27:18.813584 accept4(3<UNIX-STREAM:[215793,"s.sock"]>,  <unfinished ...>
+    21932 19:27:18.814269 socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0) = 4<UNIX-STREAM:[216926]>
+    21932 19:27:18.814408 connect(4<UNIX-STREAM:[216926]>, {sa_family=AF_UNIX, sun_path="s.sock"}, 9) = 0
+    21891 19:27:18.814492 <... accept4 resumed>{sa_family=AF_UNIX}, [110 => 2], SOCK_CLOEXEC) = 4<UNIX-STREAM:[215794->216926,"s.sock"]>
+    21932 19:27:18.814555 sendto(4<UNIX-STREAM:[216926->215794]>, "\\320\\233\\320\\265\\320\\262", 6, 0, NULL, 0) = 6
+    21932 19:27:18.814633 close(4<UNIX-STREAM:[216926->215794]>) = 0
+    21891 19:27:18.814756 recvfrom(4<UNIX-STREAM:[215794->216926,"s.sock"]>, "\\320\\233\\320\\265\\320\\262", 1024, 0, NULL, NULL) = 6
+    21891 19:27:18.815651 close(4<UNIX-STREAM:[215794->216926,"s.sock"]>) = 0
+    21891 19:27:18.815743 close(3<UNIX-STREAM:[215793,"s.sock"]>) = 0
+    21891 19:27:18.815829 unlink("s.sock")  = 0
+    """
+
+  @Test("a stream pair (UNIX-STREAM sockets, [110 => 2] in accept4) keeps its calls, arguments and identities")
+  func streamPair() throws {
+    let result = StraceImport.read([StraceImport.Input(name: "stream.log", text: Self.streamLog)])
+    #expect(result.problems.isEmpty, "\(result.problems)")
+    let trace = result.trace
+    #expect(
+      trace.calls(of: "server").map(\.call) == [.socket, .bind, .listen, .accept4, .recvfrom, .close, .close, .unlink])
+    #expect(trace.calls(of: "client").map(\.call) == [.socket, .connect, .sendto, .close])
+    let accept = try #require(trace.events.first { $0.call == .accept4 })
+    #expect(accept.args["flags"] == .string("SOCK_CLOEXEC"))
+    #expect(accept.args["new_sock"] == .object(["ino": .int(215794), "peer": .int(216926)]))
+    #expect(accept.ret == 4)
+    let send = try #require(trace.events.first { $0.call == .sendto })
+    #expect(send.socket == SocketIdentity(inode: 216926, peer: 215794))
+    #expect(send.data?.text == "Лев")
+    let recv = try #require(trace.events.first { $0.call == .recvfrom })
+    #expect(recv.args["len"] == .int(1024))
+    #expect(recv.flows == [send.flow ?? -1])
+  }
+
+  @Test("the sockets glibc opens to ask nscd are left out and counted; the rest keep consecutive seq numbers")
+  func nameServiceSockets() {
+    let text = """
+      7 09:00:00.000001 socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, 0) = 3<UNIX-STREAM:[50]>
+      7 09:00:00.000002 connect(3<UNIX-STREAM:[50]>, {sa_family=AF_UNIX, sun_path="/var/run/nscd/socket"}, 110) = -1 ENOENT (No such file or directory)
+      7 09:00:00.000003 close(3<UNIX-STREAM:[50]>) = 0
+      7 09:00:00.000004 socket(AF_UNIX, SOCK_DGRAM|SOCK_CLOEXEC, 0) = 3<UNIX:[51]>
+      7 09:00:00.000005 bind(3<UNIX:[51]>, {sa_family=AF_UNIX, sun_path="./echo.socket"}, 16) = 0
+      7 09:00:00.000006 close(3<UNIX:[51,"./echo.socket"]>) = 0
+      """
+    let result = StraceImport.read([StraceImport.Input(name: "n.log", text: text)])
+    #expect(result.problems.isEmpty)
+    #expect(result.nameServiceSockets == 1)
+    #expect(result.trace.events.map(\.call) == [.socket, .bind, .close])
+    #expect(result.trace.events.map(\.seq) == [0, 1, 2])
+  }
+
+  @Test("results padded to strace's column 40 are read, and so are lines without -tt's time of day")
+  func paddedAndUntimed() {
+    let text = """
+      7 close(3<UNIX:[51]>)                    = 0
+      7 unlink("s")                            = -1 ENOENT (No such file or directory)
+      """
+    let result = StraceImport.read([StraceImport.Input(name: "u.log", text: text)])
+    #expect(result.problems.isEmpty, "\(result.problems)")
+    #expect(result.trace.events.map(\.call) == [.close, .unlink])
+    #expect(result.trace.events.map(\.pid) == [7, 7])
+    #expect(result.trace.events.last?.failure?.name == "ENOENT")
+    #expect(result.untimedLines == 2)
   }
 
   @Test("[pid N] prefixes and per-process files (-ff) are read too")
