@@ -58,13 +58,16 @@ struct StraceImportTests {
     21891 19:27:18.815829 unlink("s.sock")  = 0
     """
 
-  @Test("a stream pair (UNIX-STREAM sockets, [110 => 2] in accept4) keeps its calls, arguments and identities")
+  @Test(
+    "a stream pair (UNIX-STREAM sockets, [110 => 2] in accept4) keeps its calls, arguments and identities")
   func streamPair() throws {
     let result = StraceImport.read([StraceImport.Input(name: "stream.log", text: Self.streamLog)])
     #expect(result.problems.isEmpty, "\(result.problems)")
     let trace = result.trace
     #expect(
-      trace.calls(of: "server").map(\.call) == [.socket, .bind, .listen, .accept4, .recvfrom, .close, .close, .unlink])
+      trace.calls(of: "server").map(\.call) == [
+        .socket, .bind, .listen, .accept4, .recvfrom, .close, .close, .unlink,
+      ])
     #expect(trace.calls(of: "client").map(\.call) == [.socket, .connect, .sendto, .close])
     let accept = try #require(trace.events.first { $0.call == .accept4 })
     #expect(accept.args["flags"] == .string("SOCK_CLOEXEC"))
