@@ -177,11 +177,16 @@ struct PlayerCommandTests {
       let demo = try sockscope(["demo", "--out", "out"], in: dir)
       #expect(demo.stdout.contains("out/demo.cast"))
       // asciinema cat reads its keyboard from /dev/tty, which a test has not: give it tmux's.
+      // It also refuses to start without a config directory (HOME may be unset, as on CI): give
+      // it one of its own, so the test neither depends on HOME nor writes into it.
       let tmux = Tmux(tmux: try #require(which("tmux")))
       defer { tmux.stop() }
       try tmux.start(
-        "cd \(dir) && asciinema cat out/demo.cast > cat.out 2> cat.err; echo CAT=$?", width: 100, height: 30)
-      try tmux.waitFor("CAT=0")
+        "cd \(dir) && ASCIINEMA_CONFIG_HOME=\(dir)/.asciinema asciinema cat out/demo.cast > cat.out 2> cat.err;"
+          + " echo CAT=$?", width: 100, height: 30)
+      let screen = try tmux.waitFor("CAT=")
+      #expect(
+        screen.contains("CAT=0"), "\((try? String(contentsOfFile: dir + "/cat.err", encoding: .utf8)) ?? "")")
       #expect(try String(contentsOfFile: dir + "/cat.out", encoding: .utf8).contains("step 18/18"))
       let again = try sockscope(["play", "out", "--cast", "again.cast", "--lang", "en"], in: dir)
       #expect(again.status == 0)
