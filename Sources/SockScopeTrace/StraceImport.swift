@@ -76,12 +76,14 @@ public enum StraceImport {
         }
         if line.hasPrefix("---") || line.hasPrefix("+++") { continue }  // signals and exits
         if line.hasPrefix("<... ") {
-          guard let resumed = line.range(of: " resumed>") else {
+          let nameStart = line.index(line.startIndex, offsetBy: 5)
+          // Searched from the name on: in `<... resumed>` the marker starts before any name would.
+          guard let resumed = line.range(of: " resumed>"), resumed.lowerBound >= nameStart else {
             problems.append(
               TraceProblem(file: input.name, line: number, message: "a resumed call strace did not name"))
             continue
           }
-          let name = String(line[line.index(line.startIndex, offsetBy: 5)..<resumed.lowerBound])
+          let name = String(line[nameStart..<resumed.lowerBound])
           guard let start = pending.removeValue(forKey: pid), start.name == name else {
             problems.append(
               TraceProblem(
