@@ -98,7 +98,9 @@ struct DiagramText {
     case .listen: return "listen(\(a["backlog"]?.intValue ?? 0))"
     case .accept, .accept4, .close: return "\(e.call.rawValue)()"
     case .send, .sendmsg, .write: return "\(e.call.rawValue)(message)"
-    case .sendto: return "sendto(message, \(quoted(e.addressPath)))"
+    case .sendto:
+      // On a connected socket the address is NULL (Python's send() arrives as sendto(..., NULL, 0)).
+      return e.addressPath.map { "sendto(message, \(quoted($0)))" } ?? "sendto(message)"
     case .recv, .recvfrom, .recvmsg, .read: return "\(e.call.rawValue)(\(a["len"]?.intValue ?? 0))"
     case .shutdown: return "shutdown(\(a["how"]?.stringValue ?? ""))"
     case .unlink: return "unlink(\(quoted(a["path"]?.stringValue)))"

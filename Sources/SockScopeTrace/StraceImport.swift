@@ -6,9 +6,10 @@ import Foundation
 /// Reads the three shapes strace writes: one file with `[pid N]` prefixes (on standard error),
 /// one file with a leading pid column (`-f -o FILE`), or one file per process (`-ff -o FILE`, named
 /// `FILE.PID`). Calls split by other processes (`<unfinished ...>` … `<... name resumed>`) are joined.
-/// Only calls on AF_UNIX sockets (and unlink) become events; other lines strace prints (signals,
-/// exits, calls on files or other sockets) are passed over by design; any line that is none of
-/// these is reported with its number, never dropped silently.
+/// Only calls on AF_UNIX sockets (and unlinks of their socket files) become events; other lines
+/// strace prints (signals, exits, calls on files or other sockets) are passed over by design, and
+/// the sockets glibc opens for itself and unlinks of other files are left out and counted; any line
+/// that is none of these is reported with its number, never dropped silently.
 public enum StraceImport {
   /// The trace and the lines that could not be read.
   public struct Result: Sendable {
@@ -16,6 +17,8 @@ public enum StraceImport {
     public var problems: [TraceProblem]
     /// Sockets glibc opened to ask nscd for a user or host name: left out, counted here.
     public var nameServiceSockets: Int = 0
+    /// Unlinks of files no socket call in the trace names: left out, counted here.
+    public var otherUnlinks: Int = 0
     /// Lines without strace's `-tt` time of day: ordered by line number, with no duration.
     public var untimedLines: Int = 0
   }
@@ -156,7 +159,8 @@ public enum StraceImport {
       events.append(event)
     }
     let (kept, nameService) = leavingOutNameServiceSockets(events)
-    events = kept
+    let (socketFileUnlinks, otherUnlinks) = leavingOutUnlinksOfOtherFiles(kept)
+    events = socketFileUnlinks
     var seq: [Int32: UInt64] = [:]
     for i in events.indices {
       events[i].seq = seq[events[i].pid, default: 0]
@@ -171,7 +175,28 @@ public enum StraceImport {
         events: events.count { $0.pid == pid })
     }
     let trace = TraceMerger.merge(events: events, processes: processes)
-    return Result(trace: trace, problems: problems, nameServiceSockets: nameService, untimedLines: untimed)
+    return Result(
+      trace: trace, problems: problems, nameServiceSockets: nameService, otherUnlinks: otherUnlinks,
+      untimedLines: untimed)
+  }
+
+  /// The events without unlinks of files that no socket call in them names, and how many those were.
+  ///
+  /// strace's `-e trace=unlink` shows every file a process removes, and `strace -f` follows the
+  /// launcher too (a build tool, `sockscope demo` clearing its old logs); only socket files belong
+  /// in a socket trace. `./echo.socket` and `echo.socket` are taken as the same file.
+  static func leavingOutUnlinksOfOtherFiles(_ events: [TraceEvent]) -> ([TraceEvent], Int) {
+    func normalized(_ path: String) -> Substring {
+      var p = Substring(path)
+      while p.hasPrefix("./") { p = p.dropFirst(2) }
+      return p
+    }
+    let socketPaths = Set(events.filter { $0.call != .unlink }.compactMap { $0.addressPath.map(normalized) })
+    let kept = events.filter { e in
+      guard e.call == .unlink else { return true }
+      return e.args["path"]?.stringValue.map { socketPaths.contains(normalized($0)) } ?? false
+    }
+    return (kept, events.count - kept.count)
   }
 
   /// Paths where glibc asks nscd, the name-service cache, for users, groups and hosts.

@@ -22,7 +22,8 @@ struct StraceImportCommand: ParsableCommand {
       numbers (exit status 1, the trace is still written). Roles are guessed: the process that binds \
       is server, the ones that connect are client#1, client#2...; --role PID=NAME sets them. Sockets \
       glibc opens by itself to ask nscd for a user or host name (a Python without HOME does) are left \
-      out and counted: the program did not make them. Without -tt, calls are ordered by line.
+      out and counted: the program did not make them; so are unlinks of files that are not socket \
+      files in the trace. Without -tt, calls are ordered by line.
 
       Examples:
         sockscope import strace run.log -o run/trace.jsonl
@@ -76,6 +77,12 @@ struct StraceImportCommand: ParsableCommand {
           "note: left out \(n) socket\(n == 1 ? "" : "s") glibc opened to ask nscd for a user or host name "
             + "(/var/run/nscd/socket); the program did not make \(n == 1 ? "it" : "them"), "
             + "and SockScope's own recording does not see them either\n")
+      }
+      if result.otherUnlinks > 0 {
+        let n = result.otherUnlinks
+        FileOutput.standardError.write(
+          "note: left out \(n) unlink\(n == 1 ? "" : "s") of files that no socket in the trace was bound, "
+            + "connected or sent to\n")
       }
       if result.untimedLines > 0 {
         FileOutput.standardError.write(

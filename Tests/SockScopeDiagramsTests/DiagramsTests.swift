@@ -105,6 +105,16 @@ struct SchematicTests {
     let server = Schematic(trace: trace, language: .en).columns[0]
     #expect(server.steps[2].cut == "cut: 4000 B → 6 B")
   }
+
+  @Test("sendto names its address only when it has one: a connected socket's is NULL")
+  func sendtoLabel() {
+    var e = TraceEvent(time: 0, pid: 1, role: "client", call: .sendto, ret: 6)
+    #expect(DiagramText.call(e) == "sendto(message)")
+    e.args["addr"] = .object(["path": .string("./echo.socket")])
+    #expect(DiagramText.call(e) == "sendto(message, \"./echo.socket\")")
+    e.args["addr"] = .object(["abstract": .string("echo")])
+    #expect(DiagramText.call(e) == "sendto(message, \"@echo\")")
+  }
 }
 
 @Suite("Drawing bad or large input")

@@ -98,18 +98,34 @@ struct StraceImportTests {
     #expect(result.trace.events.map(\.seq) == [0, 1, 2])
   }
 
+  @Test("unlinks of files no socket call names are left out and counted; ./name and name are one file")
+  func otherUnlinks() {
+    let text = """
+      7 09:00:00.000001 unlink("/tmp/run/old.sslog") = 0
+      7 09:00:00.000002 unlink("echo.socket") = -1 ENOENT (No such file or directory)
+      7 09:00:00.000003 socket(AF_UNIX, SOCK_DGRAM, 0) = 3<UNIX:[51]>
+      7 09:00:00.000004 bind(3<UNIX:[51]>, {sa_family=AF_UNIX, sun_path="./echo.socket"}, 16) = 0
+      7 09:00:00.000005 unlink("./echo.socket") = 0
+      """
+    let result = StraceImport.read([StraceImport.Input(name: "u.log", text: text)])
+    #expect(result.problems.isEmpty)
+    #expect(result.otherUnlinks == 1)
+    #expect(result.trace.events.map(\.call) == [.unlink, .socket, .bind, .unlink])
+  }
+
   @Test("results padded to strace's column 40 are read, and so are lines without -tt's time of day")
   func paddedAndUntimed() {
     let text = """
+      7 bind(3<UNIX:[51]>, {sa_family=AF_UNIX, sun_path="s"}, 4) = 0
       7 close(3<UNIX:[51]>)                    = 0
       7 unlink("s")                            = -1 ENOENT (No such file or directory)
       """
     let result = StraceImport.read([StraceImport.Input(name: "u.log", text: text)])
     #expect(result.problems.isEmpty, "\(result.problems)")
-    #expect(result.trace.events.map(\.call) == [.close, .unlink])
-    #expect(result.trace.events.map(\.pid) == [7, 7])
+    #expect(result.trace.events.map(\.call) == [.bind, .close, .unlink])
+    #expect(result.trace.events.map(\.pid) == [7, 7, 7])
     #expect(result.trace.events.last?.failure?.name == "ENOENT")
-    #expect(result.untimedLines == 2)
+    #expect(result.untimedLines == 3)
   }
 
   @Test("[pid N] prefixes and per-process files (-ff) are read too")
