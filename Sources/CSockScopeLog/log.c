@@ -77,7 +77,6 @@ static void register_handlers(void) {
   pthread_atfork(at_fork_prepare, at_fork_parent, at_fork_child);
 }
 
-// Called with the lock held and no log open.
 // Writes zeros over [offset, offset + length) of the log. A page of a mapped file costs far less
 // at its first store when the page cache already holds it: on ext4 a store into space that
 // posix_fallocate left "unwritten" faulted once per 4 KiB page and converted the extent, and that
@@ -99,6 +98,7 @@ static int zero_fill(int fd, size_t offset, size_t length) {
   return 0;
 }
 
+// Called with the lock held and no log open.
 static int open_locked(void) {
   int pid = getpid();
   uint64_t start = sockscope_now_ns();

@@ -19,8 +19,8 @@ public enum StraceImport {
     public var nameServiceSockets: Int = 0
     /// Unlinks of files no socket call in the trace names: left out, counted here.
     public var otherUnlinks: Int = 0
-    /// Lines without strace's `-tt` time of day: ordered by line number, with no duration.
-    public var untimedLines: Int = 0
+    /// Calls strace wrote without `-tt`'s time of day: ordered by line number, with no duration.
+    public var untimedCalls: Int = 0
   }
 
   /// One input file: its name, its text, and the pid when the name says it (`log.1234`).
@@ -45,13 +45,14 @@ public enum StraceImport {
     var end: UInt64
     var file: String
     var line: Int
+    /// Whether strace wrote the time of day (`-tt`); without it, `start` and `end` count lines.
+    var timed: Bool
   }
 
   /// Imports `inputs`; `roles` names processes by pid, overriding the guess.
   public static func read(_ inputs: [Input], roles: [Int32: String] = [:]) -> Result {
     var calls: [Call] = []
     var problems: [TraceProblem] = []
-    var untimed = 0
     for input in inputs {
       var pending: [Int32: (name: String, arguments: String, start: UInt64, line: Int)] = [:]
       for (n, raw) in input.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -71,11 +72,11 @@ public enum StraceImport {
           line = line[space...].trimmingSpaces
         }
         var time: UInt64 = UInt64(number) * 1000
-        if let space = line.firstIndex(of: " "), let t = timeOfDay(line[..<space]) {
-          time = t
+        let space = line.firstIndex(of: " ")
+        let clock = space.flatMap { timeOfDay(line[..<$0]) }
+        if let space, let clock {
+          time = clock
           line = line[space...].trimmingSpaces
-        } else if !line.hasPrefix("---"), !line.hasPrefix("+++") {
-          untimed += 1
         }
         if line.hasPrefix("---") || line.hasPrefix("+++") { continue }  // signals and exits
         if line.hasPrefix("<... ") {
@@ -103,7 +104,7 @@ public enum StraceImport {
           calls.append(
             Call(
               pid: pid, name: name, arguments: split.0, result: split.1, start: start.start, end: time,
-              file: input.name, line: start.line))
+              file: input.name, line: start.line, timed: clock != nil))
           continue
         }
         guard let paren = line.firstIndex(of: "("),
@@ -129,7 +130,7 @@ public enum StraceImport {
         calls.append(
           Call(
             pid: pid, name: name, arguments: split.0, result: split.1, start: time, end: time,
-            file: input.name, line: number))
+            file: input.name, line: number, timed: clock != nil))
       }
       for (pid, call) in pending {
         problems.append(
@@ -177,7 +178,7 @@ public enum StraceImport {
     let trace = TraceMerger.merge(events: events, processes: processes)
     return Result(
       trace: trace, problems: problems, nameServiceSockets: nameService, otherUnlinks: otherUnlinks,
-      untimedLines: untimed)
+      untimedCalls: calls.count { !$0.timed })
   }
 
   /// The events without unlinks of files that no socket call in them names, and how many those were.
@@ -306,8 +307,7 @@ extension StraceImport {
   static func isUnixProtocol(_ text: Substring) -> Bool {
     guard text.hasPrefix("UNIX"), text.hasSuffix(":") else { return false }
     let name = text.dropFirst(4).dropLast()
-    return name.isEmpty
-      || (name.first == "-" && name.dropFirst().allSatisfy { $0.isUppercase } && name.count > 1)
+    return name.isEmpty || (name.count > 1 && name.first == "-" && name.dropFirst().allSatisfy(\.isUppercase))
   }
 
   /// Top-level arguments, split at commas outside quotes, braces, brackets, parentheses and

@@ -84,10 +84,10 @@ struct StraceImportCommand: ParsableCommand {
           "note: left out \(n) unlink\(n == 1 ? "" : "s") of files that no socket in the trace was bound, "
             + "connected or sent to\n")
       }
-      if result.untimedLines > 0 {
+      if result.untimedCalls > 0 {
         FileOutput.standardError.write(
-          "note: \(result.untimedLines) line\(result.untimedLines == 1 ? " has" : "s have") no time of day, "
-            + "so calls are ordered by line and have no duration: run strace with -tt\n")
+          "note: strace wrote \(result.untimedCalls) call\(result.untimedCalls == 1 ? "" : "s") without a time of day, "
+            + "so they are ordered by line and have no duration: run strace with -tt\n")
       }
       for problem in result.problems { FileOutput.standardError.write("\(problem)\n") }
       if !result.problems.isEmpty {

@@ -128,6 +128,7 @@ struct StraceImportCommandTests {
       #expect(r.status == 1)
       #expect(r.stderr.contains("bad.log:2: not a line strace writes: garbage here"))
       #expect(r.stderr.contains("the 2 events around them were kept"))
+      #expect(!r.stderr.contains("-tt"), "a line that is not strace's is not taken for a log without times")
       #expect(try readTrace(dir + "/t.jsonl").events.count == 2)
       let missing = try sockscope(["import", "strace", "nope.log"], in: dir)
       #expect(missing.status == 2)

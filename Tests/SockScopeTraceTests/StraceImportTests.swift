@@ -125,7 +125,7 @@ struct StraceImportTests {
     #expect(result.trace.events.map(\.call) == [.bind, .close, .unlink])
     #expect(result.trace.events.map(\.pid) == [7, 7, 7])
     #expect(result.trace.events.last?.failure?.name == "ENOENT")
-    #expect(result.untimedLines == 3)
+    #expect(result.untimedCalls == 3)
   }
 
   @Test("[pid N] prefixes and per-process files (-ff) are read too")
