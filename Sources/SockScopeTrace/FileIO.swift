@@ -65,16 +65,26 @@ enum FileIO {
   /// Writes the file at `path` atomically: `produce` appends to a buffer and calls `flush` when it
   /// holds enough; the bytes go to a temporary file next to `path`, renamed over it at the end,
   /// so readers never see half a file and a failure (a full disk) leaves nothing behind.
+  ///
+  /// A `path` that is a device or a pipe (`/dev/null`, `/dev/stdout`, a FIFO) is written in
+  /// place: renaming over it would replace the device node with a file, which root may do.
   static func writeAtomically(
     _ path: String,
     produce: (inout JSONWriter, _ flush: (inout JSONWriter) throws(TraceFileError) -> Void)
       throws(TraceFileError) -> Void
   ) throws(TraceFileError) {
+    var st = stat()
+    let inPlace = stat(path, &st) == 0 && [S_IFCHR, S_IFIFO].contains(st.st_mode & S_IFMT)
     let slash = path.lastIndex(of: "/")
     let directory = slash.map { String(path[...$0]) } ?? ""
     let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-    let temporary = "\(directory).\(name).\(getpid()).tmp"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    let temporary = inPlace ? nil : "\(directory).\(name).\(getpid()).tmp"
+    let fd =
+      if let temporary {
+        open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+      } else {
+        open(path, O_WRONLY | O_CLOEXEC)
+      }
     guard fd >= 0 else { throw failure(path, "cannot be written", errno) }
     // The writes happen on another thread while the next megabyte is encoded: the kernel's copy
     // into the page cache costs about as much as encoding, and the two overlap on two cores.
@@ -93,13 +103,14 @@ enum FileIO {
     let writeError = output.finish()
     let closeError = close(fd) == 0 ? 0 : errno
     if let produced {
-      unlink(temporary)
+      if let temporary { unlink(temporary) }
       throw produced
     }
     for code in [writeError, closeError] where code != 0 {
-      unlink(temporary)
+      if let temporary { unlink(temporary) }
       throw failure(path, "cannot be written", code)
     }
+    guard let temporary else { return }
     guard rename(temporary, path) == 0 else {
       let e = errno
       unlink(temporary)
@@ -110,7 +121,16 @@ enum FileIO {
   static func failure(_ path: String, _ what: String, _ code: Int32) -> TraceFileError {
     let reason = String(cString: strerror(code))
     let hint = TraceFileError.fix(forErrno: code).map { " (\($0))" } ?? ""
-    return TraceFileError(path: path, message: "\(what): \(reason)\(hint)")
+    return TraceFileError(path: path, message: "\(what): \(reason)\(hint)", errno: code)
+  }
+}
+
+/// Writing a result file whole or not at all, as traces are written.
+public enum OutputFileWriter {
+  /// Writes `bytes` to `path` through a temporary file renamed over it, or in place when `path`
+  /// is a device or a pipe.
+  public static func write(_ bytes: [UInt8], to path: String) throws(TraceFileError) {
+    try FileIO.writeAtomically(path) { (w, _) throws(TraceFileError) in w.bytes = bytes }
   }
 }
 

@@ -16,6 +16,8 @@ public struct TraceReadResult: Sendable {
 public struct TraceFileError: Error, Sendable, CustomStringConvertible {
   public var path: String
   public var message: String
+  /// The system call's errno, when one failed.
+  public var errno: Int32?
   public var description: String { "\(path): \(message)" }
 
   /// What to do when a file cannot be written into a directory for the reason `errno`, when

@@ -88,11 +88,9 @@ struct RenderCommand: ParsableCommand {
 enum OutputFile {
   static func write(_ bytes: [UInt8], to path: String) throws(CommandFailure) {
     do {
-      try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+      try OutputFileWriter.write(bytes, to: path)
     } catch {
-      let reason =
-        ((error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError)?.localizedDescription
-        ?? error.localizedDescription
+      let reason = error.errno.map { String(cString: strerror($0)) } ?? error.message
       throw CommandFailure("cannot write \(path): \(reason); choose another path with -o")
     }
   }

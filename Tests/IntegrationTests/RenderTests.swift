@@ -65,6 +65,23 @@ struct RenderTests {
     }
   }
 
+  @Test("a named pipe given to -o is written into, never replaced by a file (as /dev/null must not be)")
+  func pipeOutput() throws {
+    try withTemporaryDirectory { dir throws in
+      #expect(try sockscope(["demo", "--out", "out"], in: dir).status == 0)
+      for (name, command) in [("figure.svg", ["render", "out"]), ("trace.jsonl", ["merge", "out/logs"])] {
+        #expect(mkfifo(dir + "/" + name, 0o644) == 0)
+        let cat = try RunningProcess("/bin/cat", [name], in: dir)
+        let r = try sockscope(command + ["-o", name], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let read = cat.finish()
+        #expect(read.stdout.contains(name.hasSuffix(".svg") ? "</svg>" : "\"call\":\"recv\""), "\(name)")
+        var st = stat()
+        #expect(stat(dir + "/" + name, &st) == 0 && st.st_mode & S_IFMT == S_IFIFO, "\(name) is still a pipe")
+      }
+    }
+  }
+
   @Test("an invalid, empty or one-process trace is refused with what to do")
   func badTraces() throws {
     try withTemporaryDirectory { dir throws in
