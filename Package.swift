@@ -65,6 +65,8 @@ let package = Package(
     .target(
       name: "SockScopeCompare", dependencies: ["SockScopeTrace", "SockScopeDiagrams", "SockScopeResources"],
       swiftSettings: swiftSettings),
+    // Formats other tools read: Mermaid, PlantUML, Chrome trace JSON (Perfetto), pcapng.
+    .target(name: "SockScopeExport", dependencies: ["SockScopeTrace"], swiftSettings: swiftSettings),
     .target(
       name: "EchoPair", dependencies: ["SockScopeSockets"],
       swiftSettings: swiftSettings),
@@ -74,7 +76,7 @@ let package = Package(
       dependencies: [
         "EchoPair", "SockScopeSockets", "SockScopeTrace", "SockScopeDiagrams", "SockScopeGraphviz",
         "SockScopeCompare",
-        "SockScopePlayer",
+        "SockScopePlayer", "SockScopeExport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
@@ -114,6 +116,9 @@ let package = Package(
     .testTarget(
       name: "SockScopeSocketsTests", dependencies: ["SockScopeSockets", "SockScopeTrace", "CSockScopeLog"],
       swiftSettings: swiftSettings + mocking),
+    .testTarget(
+      name: "SockScopeExportTests", dependencies: ["SockScopeExport", "SockScopeTrace"],
+      swiftSettings: swiftSettings),
     .testTarget(
       name: "IntegrationTests", dependencies: ["SockScopeTrace", "SockScopeSockets", "sockscope"],
       swiftSettings: swiftSettings),

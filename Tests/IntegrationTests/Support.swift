@@ -152,3 +152,17 @@ func writeEmptyTrace(_ path: String) throws {
   let header = #"{"format":"sockscope-trace","version":1,"clock":"CLOCK_MONOTONIC","t0_ns":0,"processes":[]}"#
   try (header + "\n").write(toFile: path, atomically: true, encoding: .utf8)
 }
+
+/// Whether CI is running the tests (CI=true): there a test whose tool is missing must fail, not skip.
+let runningInCI = ProcessInfo.processInfo.environment["CI"] == "true"
+
+/// A condition for a test that needs `tool`: it always runs under CI (and then fails if the tool is
+/// missing, through `tool(_:)`); elsewhere it is skipped, saying why, when the tool is not installed.
+func needs(_ tool: String) -> ConditionTrait {
+  .enabled(if: runningInCI || which(tool) != nil, "\(tool) is installed by make test (scripts/install-deps)")
+}
+
+/// The path of `name` on PATH, or a test failure saying it is missing and how to install it.
+func tool(_ name: String) throws -> String {
+  try #require(which(name), "\(name) is not installed; make test installs it (scripts/install-deps)")
+}

@@ -1,0 +1,59 @@
+import SockScopeTrace
+
+/// What a sequence diagram shows of a trace, independent of the tool that draws it: one participant
+/// per process, and in the trace's order either a message (data a receive got from a send) or a
+/// note (any other call, a failure, data nobody received).
+struct SequenceModel {
+  struct Participant {
+    /// An identifier the diagram languages accept: `p` and the pid.
+    var id: String
+    var pid: Int32
+    /// `server (pid 4600)`.
+    var title: String
+  }
+
+  enum Item {
+    case message(from: Int, to: Int, text: String)
+    case note(over: Int, text: String)
+  }
+
+  var participants: [Participant] = []
+  var items: [Item] = []
+
+  init(trace: Trace) {
+    var slot: [Int32: Int] = [:]
+    for e in trace.events where slot[e.pid] == nil {
+      slot[e.pid] = participants.count
+      participants.append(Participant(id: "p\(e.pid)", pid: e.pid, title: "\(e.role) (pid \(e.pid))"))
+    }
+    var sendOfFlow: [Int: TraceEvent] = [:]
+    var received = Set<Int>()
+    for e in trace.events {
+      if let flow = e.flow { sendOfFlow[flow] = e }
+      received.formUnion(e.flows)
+    }
+    for e in trace.events where e.call != .output {
+      guard let me = slot[e.pid] else { continue }
+      if e.call.sendsData, e.failure == nil, let flow = e.flow, received.contains(flow) {
+        continue  // Drawn as the message, where it was received.
+      }
+      if e.call.receivesData, !e.flows.isEmpty {
+        // One arrow per sending process whose data this receive got (a stream read may take pieces
+        // of several sends), labelled with what was received.
+        var senders: [Int] = []
+        for flow in e.flows {
+          guard let send = sendOfFlow[flow], let from = slot[send.pid], !senders.contains(from) else {
+            continue
+          }
+          senders.append(from)
+        }
+        let what = e.data.map { "\($0.preview()) (\($0.length) B)" } ?? ""
+        for from in senders { items.append(.message(from: from, to: me, text: what)) }
+        continue
+      }
+      var text = e.summary
+      if e.call.sendsData, e.failure == nil { text += " (not received in this trace)" }
+      items.append(.note(over: me, text: text))
+    }
+  }
+}

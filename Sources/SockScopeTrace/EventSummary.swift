@@ -1,0 +1,51 @@
+extension Payload {
+  /// The data as a reader sees it in one line: `«Лев Николаевич»` for text (control characters
+  /// escaped, cut to `limit` characters with an ellipsis), or the first bytes in hex,
+  /// `0a 00 ff …`, for bytes that are not text. Empty data is `«»`.
+  public func preview(limit: Int = 32) -> String {
+    if let text {
+      let safe = text.terminalSafe
+      let short = safe.count > limit ? String(safe.prefix(max(limit - 1, 1))) + "…" : safe
+      return "«" + short + "»"
+    }
+    let shown = bytes.prefix(max(limit / 3, 1))
+    let hex = shown.map { byte in
+      let digits = String(byte, radix: 16)
+      return digits.count == 1 ? "0" + digits : digits
+    }.joined(separator: " ")
+    return UInt64(shown.count) < length ? hex + " …" : hex
+  }
+}
+
+extension TraceEvent {
+  /// The call in one short line, as strace would name it, without descriptor numbers:
+  /// `bind("./echo.socket")`, `send(«Лев»)`, `recv(1024) → «Лев»`, `connect("./echo.socket") → ENOENT`.
+  /// Every text taken from the trace is escaped for a terminal.
+  public var summary: String {
+    let a = args
+    func quoted(_ s: String?) -> String { s.map { "\"\($0.terminalSafe)\"" } ?? "" }
+    var s: String
+    switch call {
+    case .socket, .socketpair:
+      let type = (a["type"]?.stringValue ?? "").split(separator: "|").first.map(String.init) ?? ""
+      s = "\(call.rawValue)(\(a["domain"]?.stringValue ?? ""), \(type))"
+    case .bind, .connect: s = "\(call.rawValue)(\(quoted(addressPath)))"
+    case .listen: s = "listen(\(a["backlog"]?.intValue ?? 0))"
+    case .accept, .accept4, .close, .getsockname, .getpeername: s = "\(call.rawValue)()"
+    case .send, .sendmsg, .write: s = "\(call.rawValue)(\(data?.preview() ?? ""))"
+    case .sendto:
+      s = "sendto(\(data?.preview() ?? "")" + (addressPath.map { ", " + quoted($0) } ?? "") + ")"
+    case .recv, .recvfrom, .recvmsg, .read:
+      s = "\(call.rawValue)(\(a["len"]?.intValue ?? 0))"
+      // A 0-byte result is EOF on a stream but an empty datagram on a datagram socket: the event
+      // alone does not say which, so it is shown as what it is, no bytes.
+      if failure == nil, let data { s += " → " + data.preview() }
+    case .shutdown: s = "shutdown(\(a["how"]?.stringValue ?? ""))"
+    case .unlink: s = "unlink(\(quoted(a["path"]?.stringValue)))"
+    case .setsockopt: s = "setsockopt(\(a["optname"]?.stringValue ?? ""), \(a["value"]?.intValue ?? 0))"
+    case .output: s = "print(\(data?.preview() ?? ""))"
+    }
+    if let failure { s += " → \(failure.name.terminalSafe)" }
+    return s
+  }
+}

@@ -1,0 +1,56 @@
+public import ArgumentParser
+import SockScopeExport
+import SockScopeTrace
+
+extension ExportFormat: ExpressibleByArgument {}
+
+struct ExportCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "export",
+    abstract: "Write a trace in a format other tools read: Mermaid, PlantUML, Perfetto, pcapng.",
+    discussion: """
+      Formats:
+        mermaid    a sequenceDiagram for Markdown pages (GitLab, GitHub, MkDocs): a participant per \
+      process, an arrow per datagram (or stream read) with its data, a note per other call
+        plantuml   the same as a PlantUML sequence diagram (plantuml -tsvg renders it)
+        perfetto   Chrome trace-event JSON for ui.perfetto.dev: a track per process and thread, a slice \
+      per call with its real duration, an arrow from each send to its receive
+        pcapng     for Wireshark and tshark: a packet per send that moved data, with its payload, its \
+      time and a comment naming process, descriptor, socket and receiver (link type USER0)
+
+      Every text taken from the trace (payloads, paths, roles) is escaped for the target format, so it \
+      shows as written and is never read as markup.
+
+      Examples:
+        sockscope export mermaid sockscope-out -o run.mmd
+        sockscope export perfetto sockscope-out -o run.json     then open it in ui.perfetto.dev
+        sockscope export pcapng sockscope-out -o run.pcapng && tshark -r run.pcapng
+      """)
+
+  @Argument(help: ArgumentHelp("What to write.", valueName: "format"))
+  var format: ExportFormat
+
+  @Argument(help: ArgumentHelp("A trace.jsonl file or a trace directory.", valueName: "trace"))
+  var trace: String
+
+  @Option(
+    name: .shortAndLong, help: ArgumentHelp("Where to write (default: standard output).", valueName: "file"))
+  var output: String?
+
+  func run() throws {
+    try reportingFailures {
+      let trace = try TraceInput.read(self.trace)
+      let bytes = Export.bytes(trace, as: format)
+      guard let output else {
+        if format.isBinary && FileOutput.standardOutput.isTerminal {
+          throw CommandFailure(
+            "\(format.rawValue) is binary and standard output is a terminal; write it to a file with -o FILE",
+            exitCode: 2)
+        }
+        FileOutput.standardOutput.write(bytes)
+        return
+      }
+      try OutputFile.write(bytes, to: output)
+    }
+  }
+}
