@@ -76,7 +76,11 @@ public struct EchoClient: Sendable {
   /// the page's `os.path.exists` does), so that a missing file or a file of another kind is named.
   func checkSocketFile() throws(EchoError) {
     let target: SocketFile.Kind
-    do { target = try SocketFile.kind(at: socketPath, followingLinks: true) } catch { throw .socket(error) }
+    do {
+      target = try SocketFile.kind(at: socketPath, followingLinks: true)
+    } catch {
+      throw .socketFile(.failed(error))
+    }
     switch target {
     case .socket: return
     case .missing: throw .noServer(path: socketPath)

@@ -164,7 +164,25 @@ public enum SocketFileError: Error, Sendable, Equatable, CustomStringConvertible
     case .unusablePath(_, let error):
       return error.description
     case .failed(let error):
-      return error.description
+      return SocketFileError.explain(error)
+    }
+  }
+
+  /// A failed look at, or removal of, a socket path: what it means and the fix.
+  static func explain(_ error: SocketError) -> String {
+    let another = "choose another path with --socket PATH"
+    switch (error.call, error.errno.rawValue) {
+    case (_, ENOTDIR):
+      return "\(error): a part of the path before its last name is not a directory; \(another)."
+    case ("unlink", EACCES), ("unlink", EPERM):
+      return "\(error): you may not remove this stale socket file (its directory is not writable for you, "
+        + "or has the sticky bit and the file is another user's). Ask its owner to remove it, or \(another)."
+    case (_, EACCES):
+      return "\(error): a directory on the way to this path may not be searched by you; \(another)."
+    case (_, ELOOP):
+      return "\(error): too many symbolic links on the way to this path; \(another)."
+    default:
+      return "\(error); \(another)."
     }
   }
 }

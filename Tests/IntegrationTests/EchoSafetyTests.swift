@@ -198,6 +198,19 @@ struct EchoSafetyTests {
     }
   }
 
+  @Test("a socket path under a regular file: server and client name the cause and the fix")
+  func pathUnderRegularFile() throws {
+    try withTemporaryDirectory { dir throws in
+      try "".write(toFile: dir + "/plain", atomically: false, encoding: .utf8)
+      for command in ["server", "client"] {
+        let result = try sockscope([command, "--socket", "plain/echo.socket"], in: dir, input: "")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("(\"plain/echo.socket\"): ENOTDIR"), "\(command): \(result.stderr)")
+        #expect(result.stderr.contains("is not a directory; choose another path with --socket PATH"))
+      }
+    }
+  }
+
   @Test("a demo whose server cannot start ends at once with the server's own message, not a time-out")
   func demoReportsServerFailure() throws {
     try withTemporaryDirectory { dir throws in
