@@ -48,6 +48,48 @@ struct SocketFileTests {
     }
   }
 
+  @Test("a connect test that fails otherwise (EACCES) leaves the socket file and says it cannot tell")
+  func undecidedProbeKeepsFile() throws {
+    try withTemporaryDirectory { dir in
+      let path = dir + "/stale"
+      let s = try SocketDescriptor.open(.unix, .datagram)
+      try s.bind(to: try UnixAddress(path: path))
+      try s.close()
+      let driver = MockingDriver()
+      driver.force(.always(.permissionDenied), on: "connect")
+      let thrown = #expect(throws: SocketFileError.self) {
+        try driver.withMocking { try SocketFile.removeStale(at: path) }
+      }
+      guard case .cannotProbe(path, let error) = thrown else {
+        Issue.record("expected cannotProbe, got \(String(describing: thrown))")
+        return
+      }
+      #expect(error.errno == .permissionDenied)
+      #expect(thrown?.description.contains("cannot tell whether a server is running on \"\(path)\"") == true)
+      #expect(try SocketFile.kind(at: path) == .socket)
+      #expect(!driver.entries.contains { $0.name == "unlink" })
+    }
+  }
+
+  @Test("a stale socket file one may not remove is reported with its owner as the fix")
+  func unremovableStaleFile() throws {
+    try withTemporaryDirectory { dir in
+      let path = dir + "/stale"
+      let s = try SocketDescriptor.open(.unix, .datagram)
+      try s.bind(to: try UnixAddress(path: path))
+      try s.close()
+      let driver = MockingDriver()
+      driver.force(.always(Errno(rawValue: EPERM)), on: "unlink")
+      let thrown = #expect(throws: SocketFileError.self) {
+        try driver.withMocking { try SocketFile.removeStale(at: path) }
+      }
+      let message = thrown?.description ?? ""
+      #expect(message.contains("unlink(\"\(path)\"): EPERM"), "\(message)")
+      #expect(message.contains("you may not remove this stale socket file"))
+      #expect(message.contains("--socket PATH"))
+    }
+  }
+
   @Test(
     "removeOwn removes the file this process bound, and leaves another socket bound at the same path later")
   func removeOwnChecksIdentity() throws {
