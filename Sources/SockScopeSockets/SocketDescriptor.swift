@@ -210,6 +210,9 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
   // MARK: Sending
 
   /// Sends on a connected socket; returns the bytes sent. The corresponding C function is `send(2)`.
+  ///
+  /// A datagram send blocks while the receiver's queue is full. With `retryOnInterrupt` false, a
+  /// signal ends the wait with EINTR (thrown), so a program can stop on Ctrl-C.
   public func send(
     _ bytes: UnsafeRawBufferPointer, flags: MessageFlags = [], retryOnInterrupt: Bool = true
   ) throws(SocketError) -> Int {
