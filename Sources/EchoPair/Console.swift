@@ -13,12 +13,18 @@ public struct Console: Sendable {
   /// Prints `text` as is (a prompt) on standard output.
   public func prompt(_ text: String) { write(text, to: .standardOutput) }
 
+  /// Prints `line` and a newline on standard output, byte for byte: a line typed in another
+  /// encoding is shown as typed, as the page's Python 2 client prints it.
+  public func print(bytes line: [UInt8]) { write(bytes: line + [0x0A], to: .standardOutput) }
+
   /// Prints `line` and a newline on standard error.
   public func error(_ line: String) { write(line + "\n", to: .standardError) }
 
-  func write(_ text: String, to stream: Recorder.Stream) {
-    Recorder.output(text, stream: stream)
-    var bytes = Array(text.utf8)[...]
+  func write(_ text: String, to stream: Recorder.Stream) { write(bytes: Array(text.utf8), to: stream) }
+
+  func write(bytes text: [UInt8], to stream: Recorder.Stream) {
+    Recorder.output(bytes: text, stream: stream)
+    var bytes = text[...]
     while !bytes.isEmpty {
       let n = bytes.withUnsafeBytes { Glibc.write(stream.rawValue, $0.baseAddress, $0.count) }
       if n < 0 && errno == EINTR { continue }

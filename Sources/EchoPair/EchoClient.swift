@@ -18,10 +18,12 @@ public struct EchoClient: Sendable {
     console.print(messages.connecting)
     let address: UnixAddress
     do { address = try UnixAddress(path: socketPath) } catch { throw .address(error) }
-    guard (try? SocketFile.kind(at: socketPath)) ?? .missing != .missing else {
+    do throws(EchoError) {
+      try checkSocketFile()
+    } catch {
       console.print(messages.cannotConnect)
       console.print(messages.clientDone)
-      throw .noServer(path: socketPath)
+      throw error
     }
     let client: SocketDescriptor
     do {
@@ -34,26 +36,30 @@ public struct EchoClient: Sendable {
     } catch {
       console.print(messages.cannotConnect)
       try? client.close()
-      throw .socket(error)
+      throw .connect(path: socketPath, error)
     }
     console.print(messages.connected)
     console.print(messages.ctrlCToQuit)
     console.print(messages.sendDoneToStop)
 
+    let done = Array(EchoMessages.doneWord.utf8)
     loop: while true {
       console.prompt(messages.prompt)
       switch input.next() {
       case .line(let line):
-        if !input.isTerminal { console.print(line) }
+        if !input.isTerminal { console.print(bytes: line) }
         guard !line.isEmpty else { continue }
-        console.print(messages.sent(line))
-        do {
-          _ = try client.send(Array(line.utf8))
+        console.print(bytes: Array(messages.sentPrefix.utf8) + line)
+        do throws(SocketError) {
+          guard try send(line, on: client) else {
+            console.print(messages.clientShuttingDown)
+            break loop
+          }
         } catch {
           try? client.close()
-          throw .socket(error)
+          throw .send(path: socketPath, bytes: line.count, error)
         }
-        if line == EchoMessages.doneWord {
+        if line == done {
           console.print(messages.clientShuttingDown)
           break loop
         }
@@ -64,5 +70,38 @@ public struct EchoClient: Sendable {
     }
     do { try client.close() } catch { throw .socket(error) }
     console.print(messages.clientDone)
+  }
+
+  /// Checks that a socket is at the path, as `connect` will see it (following a symbolic link, as
+  /// the page's `os.path.exists` does), so that a missing file or a file of another kind is named.
+  func checkSocketFile() throws(EchoError) {
+    let target: SocketFile.Kind
+    do {
+      target = try SocketFile.kind(at: socketPath, followingLinks: true)
+    } catch {
+      throw .socketFile(.failed(error))
+    }
+    switch target {
+    case .socket: return
+    case .missing: throw .noServer(path: socketPath)
+    case .other(let what):
+      let link = (try? SocketFile.kind(at: socketPath)) == .other("symbolic link")
+      throw .notASocket(path: socketPath, kind: link ? "symbolic link to a \(what)" : what)
+    }
+  }
+
+  /// Sends one datagram; returns false when Ctrl-C ended the wait. A full receive queue at the
+  /// server blocks the send: Ctrl-C must still end the client, so EINTR from SIGINT is not retried.
+  func send(_ datagram: [UInt8], on client: SocketDescriptor) throws(SocketError) -> Bool {
+    while true {
+      guard LineReader.waitUntilWritable(client.rawValue) else { return false }
+      do {
+        _ = try client.send(datagram, retryOnInterrupt: false)
+        return true
+      } catch {
+        guard error.errno == .interrupted else { throw error }
+        if LineReader.interrupted { return false }
+      }
+    }
   }
 }

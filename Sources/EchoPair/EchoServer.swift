@@ -2,9 +2,11 @@ import SockScopeSockets
 
 /// The lecture page's `server.py`: binds a datagram socket and prints every datagram until `DONE`.
 ///
-/// Safer than the page: only a socket is ever removed from the path, a path too long for
-/// `sun_path` is refused before use, the exit word is compared as bytes, and a datagram cut by the
-/// 1024-byte buffer is reported instead of silently shortened.
+/// Safer than the page: at start only a stale socket is removed from the path (a socket file that
+/// no socket answers on: a live server's socket and any other kind of file are left alone and
+/// reported); at the end only the socket file this server bound (same device and inode) is removed;
+/// a path too long for `sun_path` is refused before use; the exit word is compared as bytes; and a
+/// datagram cut by the 1024-byte buffer is reported instead of silently shortened.
 public struct EchoServer: Sendable {
   public var socketPath: String
   public var messages: EchoMessages
@@ -34,8 +36,10 @@ public struct EchoServer: Sendable {
       try server.bind(to: address)
     } catch {
       try? server.close()
-      throw .socket(error)
+      throw .bind(path: socketPath, error)
     }
+    // What this server made: at the end it removes the file only if it is still this one.
+    let bound = try? SocketFile.identity(at: socketPath)
 
     console.print(messages.listening)
     var buffer = [UInt8](repeating: 0, count: bufferSize)
@@ -62,15 +66,22 @@ public struct EchoServer: Sendable {
     }
     console.print(messages.separator)
     console.print(messages.serverShuttingDown)
-    do {
-      try server.close()
-      try SocketFile.removeStale(at: socketPath)
-    } catch let error as SocketError {
-      throw .socket(error)
-    } catch let error as SocketFileError {
-      throw .socketFile(error)
-    } catch {
-      throw .socket(SocketError(call: "close", errno: .invalidArgument))
+    // Checked while the socket is open (it holds its file's inode, so the number cannot have been
+    // reused), and again after the close, just before the unlink.
+    let stillOurs = bound.map { (try? SocketFile.isStill($0, at: socketPath)) ?? false } ?? false
+    do { try server.close() } catch { throw .socket(error) }
+    if let bound {
+      var removed = false
+      if stillOurs {
+        do { removed = try SocketFile.removeOwn(at: socketPath, identity: bound) } catch {
+          throw .socketFile(error)
+        }
+      }
+      if !removed, (try? SocketFile.kind(at: socketPath)) != .missing {
+        console.error(
+          "note: \"\(socketPath)\" is no longer the socket file this server bound (another program replaced "
+            + "it), so it was left in place.")
+      }
     }
     console.print(messages.serverDone)
   }
@@ -79,7 +90,10 @@ public struct EchoServer: Sendable {
   /// not UTF-8 are shown as `\xNN`.
   public static func display(_ bytes: [UInt8]) -> String {
     if let text = String(validating: bytes, as: UTF8.self) { return text }
-    return bytes.map { $0 >= 0x20 && $0 < 0x7F ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16) }
-      .joined()
+    return bytes.map { byte in
+      if byte >= 0x20 && byte < 0x7F { return String(UnicodeScalar(byte)) }
+      let hex = String(byte, radix: 16)
+      return "\\x" + (hex.count == 1 ? "0" + hex : hex)
+    }.joined()
   }
 }

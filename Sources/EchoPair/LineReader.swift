@@ -8,7 +8,8 @@ let nullDescriptor = Atomic<CInt>(-1)
 
 /// One result of reading standard input.
 public enum InputLine: Sendable, Equatable {
-  case line(String)
+  /// A line's bytes exactly as read (UTF-8 or not), without its line ending.
+  case line([UInt8])
   /// Ctrl-C (SIGINT) arrived while waiting.
   case interrupted
   /// End of input.
@@ -51,7 +52,40 @@ public final class LineReader {
     pthread_sigmask(SIG_UNBLOCK, &interrupt, nil)
   }
 
-  /// The next line without its newline (a carriage return before it is dropped too).
+  /// Waits until `fd` can send without blocking, or Ctrl-C; returns false for Ctrl-C.
+  ///
+  /// A datagram `send` blocks while the server's receive queue is full (a server that stopped
+  /// reading). SIGINT is blocked while the flag is checked and unblocked only inside `pselect`, so a
+  /// Ctrl-C that arrives just before the wait still ends it.
+  static func waitUntilWritable(_ fd: CInt) -> Bool {
+    // fd_set holds descriptors below FD_SETSIZE; a larger one is left to the send itself.
+    guard fd >= 0 && fd < 1024 else { return !interrupted }
+    var interrupt = sigset_t()
+    sigemptyset(&interrupt)
+    sigaddset(&interrupt, SIGINT)
+    var previous = sigset_t()
+    pthread_sigmask(SIG_BLOCK, &interrupt, &previous)
+    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+    var waiting = previous
+    sigdelset(&waiting, SIGINT)
+    while true {
+      if interruptReceived.load(ordering: .relaxed) { return false }
+      var writable = fd_set()
+      withUnsafeMutableBytes(of: &writable) { raw in
+        raw.bindMemory(to: Int.self)[Int(fd) / Int.bitWidth] |= 1 << (Int(fd) % Int.bitWidth)
+      }
+      let n = pselect(fd + 1, nil, &writable, nil, nil, &waiting)
+      // Writable, or an error or hang-up that the send itself will report.
+      if n > 0 { return true }
+      if n < 0 && errno != EINTR { return true }
+    }
+  }
+
+  /// Whether Ctrl-C has arrived since `catchInterrupt`.
+  static var interrupted: Bool { interruptReceived.load(ordering: .relaxed) }
+
+  /// The next line without its newline (a carriage return before it is dropped too), as bytes: the
+  /// client sends exactly what was typed, as the page's client does.
   public func next() -> InputLine {
     while true {
       if interruptReceived.load(ordering: .relaxed) { return .interrupted }
@@ -59,7 +93,7 @@ public final class LineReader {
         var line = Array(buffer[..<newline])
         buffer.removeSubrange(...newline)
         if line.last == 0x0D { line.removeLast() }
-        return .line(String(decoding: line, as: UTF8.self))
+        return .line(line)
       }
       var chunk = [UInt8](repeating: 0, count: 4096)
       let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
@@ -70,9 +104,8 @@ public final class LineReader {
         continue
       } else {
         guard !buffer.isEmpty else { return .end }
-        let line = String(decoding: buffer, as: UTF8.self)
-        buffer.removeAll()
-        return .line(line)
+        defer { buffer.removeAll() }
+        return .line(buffer)
       }
     }
   }

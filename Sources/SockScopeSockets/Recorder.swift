@@ -69,8 +69,13 @@ public enum Recorder {
 
   /// Records text the program printed, so players can show each process's console.
   public static func output(_ text: String, stream: Stream = .standardOutput) {
+    output(bytes: Array(text.utf8), stream: stream)
+  }
+
+  /// Records bytes the program printed exactly, valid UTF-8 or not.
+  public static func output(bytes: [UInt8], stream: Stream = .standardOutput) {
     guard isRecording else { return }
-    var bytes = Array(text.utf8)
+    var bytes = bytes
     var record = sockscope_record()
     record.t_ns = sockscope_now_ns()
     record.tid = sockscope_thread_id()

@@ -210,8 +210,13 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
   // MARK: Sending
 
   /// Sends on a connected socket; returns the bytes sent. The corresponding C function is `send(2)`.
-  public func send(_ bytes: UnsafeRawBufferPointer, flags: MessageFlags = []) throws(SocketError) -> Int {
-    let result = perform(SOCKSCOPE_CALL_SEND, fd: rawValue, retryOnInterrupt: true) {
+  ///
+  /// A datagram send blocks while the receiver's queue is full. With `retryOnInterrupt` false, a
+  /// signal ends the wait with EINTR (thrown), so a program can stop on Ctrl-C.
+  public func send(
+    _ bytes: UnsafeRawBufferPointer, flags: MessageFlags = [], retryOnInterrupt: Bool = true
+  ) throws(SocketError) -> Int {
+    let result = perform(SOCKSCOPE_CALL_SEND, fd: rawValue, retryOnInterrupt: retryOnInterrupt) {
       system_send(rawValue, bytes.baseAddress, bytes.count, flags.rawValue)
     } record: { r, sent in
       r.identify(DescriptorCache.info(rawValue))
@@ -224,9 +229,13 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
   }
 
   /// Sends `bytes` on a connected socket.
-  public func send(_ bytes: [UInt8], flags: MessageFlags = []) throws(SocketError) -> Int {
+  public func send(
+    _ bytes: [UInt8], flags: MessageFlags = [], retryOnInterrupt: Bool = true
+  ) throws(SocketError) -> Int {
     let result: Result<Int, SocketError> = bytes.withUnsafeBytes { raw in
-      do throws(SocketError) { return .success(try send(raw, flags: flags)) } catch { return .failure(error) }
+      do throws(SocketError) {
+        return .success(try send(raw, flags: flags, retryOnInterrupt: retryOnInterrupt))
+      } catch { return .failure(error) }
     }
     return try result.get()
   }

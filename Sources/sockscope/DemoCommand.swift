@@ -196,9 +196,28 @@ struct DemoRunner {
     return URL(fileURLWithPath: found).standardizedFileURL.path
   }
 
-  /// Shows the children's output until `done` holds, or fails after the time-out naming `what`.
+  /// Shows the children's output until `done` holds, or fails after the time-out naming `what`; a
+  /// child that exits with an error (a server that cannot bind) ends the wait at once, with what it said.
   func pump(_ children: [ChildProcess], _ what: String, until done: () -> Bool) throws(CommandFailure) {
-    guard try !watch(children, seconds: timeout, until: done) else { return }
+    var failed: ChildProcess?
+    let held = try watch(children, seconds: timeout) {
+      if done() { return true }
+      failed = children.first { ($0.exitStatus ?? 0) != 0 }
+      return failed != nil
+    }
+    if let failed {
+      // The rest of what it printed (its error) may still be in the pipe.
+      while failed.outputFD >= 0 {
+        let (lines, _) = failed.readAvailable()
+        for line in lines { show(failed.role, line) }
+      }
+      if let rest = failed.takePendingLine() { show(failed.role, rest) }
+      throw CommandFailure(
+        "\(failed.role) exited with status \(failed.exitStatus ?? -1) while the demo waited for \(what). "
+          + "It printed:\n\(failed.text.trimmingCharacters(in: .newlines))\n"
+          + "(The demo's processes run in \(outDirectory); their socket is ./echo.socket there.)")
+    }
+    guard !held else { return }
     var report = "timed out after \(timeout) s waiting for \(what).\n"
     for child in children {
       report += "--- \(child.role) (pid \(child.pid)) printed:\n\(child.text)\n"

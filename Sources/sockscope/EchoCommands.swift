@@ -7,9 +7,11 @@ struct ServerCommand: ParsableCommand {
     commandName: "server",
     abstract: "The page's echo server: bind a datagram socket and print every datagram until DONE.",
     discussion: """
-      Removes a stale socket file at the path first (only if it is a socket: any other file is left \
-      alone and reported), binds it, prints a line of dashes and each datagram, and stops on DONE, \
-      then closes the socket and removes the socket file.
+      Removes a stale socket file at the path first: only a socket (a symbolic link is never \
+      followed) that nothing answers on (a connect test is refused). Another server's live socket, \
+      or any file that is not a socket, is left untouched and reported, and the server exits 1. \
+      Then it binds the path, prints a line of dashes and each datagram, and stops on DONE; it closes \
+      the socket and removes the socket file, only if it is still the one it bound (same inode).
 
       Example:  sockscope server --trace run/     then, in another terminal:  sockscope client --trace run/
       """)
@@ -36,8 +38,10 @@ struct ClientCommand: ParsableCommand {
     abstract:
       "The page's echo client: send each line typed to the server, until DONE, Ctrl-C or end of input.",
     discussion: """
-      Checks that the socket exists (else prints the page's «Не могу соединиться!» and exits with \
-      status 1), connects, then sends every non-empty line of standard input as one datagram.
+      Checks that a socket is at the path (else prints the page's «Не могу соединиться!», says what \
+      is there instead, and exits with status 1), connects, then sends every non-empty line of \
+      standard input as one datagram: exactly the bytes read, without the line ending. Ctrl-C stops \
+      it, also while a send waits for a server that has stopped reading.
 
       Examples:
         sockscope client                          type lines; DONE stops the server
