@@ -21,6 +21,11 @@ struct FileOutput: Sendable {
 
   func write(_ data: [UInt8]) {
     guard failure == nil else { return }
+    // Appending to a file this command reads (`sockscope diff a b >> a`) would change its input.
+    if OutputFileWriter.isInput(descriptor: fd) {
+      Self.failures.withLock { $0[fd] = Self.isAnInput }
+      return
+    }
     var bytes = data[...]
     while !bytes.isEmpty {
       let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
@@ -34,7 +39,10 @@ struct FileOutput: Sendable {
     }
   }
 
-  /// The errno of the first write that failed on this descriptor, if one did.
+  /// The failure recorded when the descriptor is one of the command's input files.
+  static let isAnInput: Int32 = -1
+
+  /// The errno of the first write that failed on this descriptor, if one did, or `isAnInput`.
   var failure: Int32? { Self.failures.withLock { $0[fd] } }
 
   /// Whether the descriptor is a terminal.

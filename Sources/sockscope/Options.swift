@@ -89,10 +89,12 @@ extension ParsableCommand {
     }
     var status = failure?.exitCode ?? exit?.rawValue ?? 0
     if let code = FileOutput.standardOutput.failure {
-      errorOutput.write(
-        "sockscope \(Self._commandName): error: cannot write to standard output: "
-          + "\(String(cString: strerror(code))); the output is incomplete\n")
-      status = max(status, outputFailureStatus)
+      let reason =
+        code == FileOutput.isAnInput
+        ? "it is an input of this command (the same file, by device and inode): redirect it elsewhere"
+        : "\(String(cString: strerror(code))); the output is incomplete"
+      errorOutput.write("sockscope \(Self._commandName): error: cannot write to standard output: \(reason)\n")
+      status = max(status, code == FileOutput.isAnInput ? 2 : outputFailureStatus)
     }
     if errorOutput.failure != nil { status = max(status, outputFailureStatus) }
     if status != 0 { throw ExitCode(status) }

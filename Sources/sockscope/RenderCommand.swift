@@ -93,17 +93,21 @@ enum OutputFile {
     do {
       try OutputFileWriter.write(bytes, to: path)
     } catch {
-      throw CommandFailure(writing: error, failureStatus: failureStatus, hint: "choose another path with -o")
+      guard !error.isRefusal else {
+        throw CommandFailure("cannot write \(path): \(error.message)", exitCode: 2)
+      }
+      let reason = error.errno.map { String(cString: strerror($0)) } ?? error.message
+      throw CommandFailure(
+        "cannot write \(path): \(reason); choose another path with -o", exitCode: failureStatus)
     }
   }
 }
 
 extension CommandFailure {
-  /// The failure to write an output file: its path and reason, and what to do.
+  /// The failure to write an output file: its path and reason, and what to do. A refused path
+  /// (an input of the command, a link, a directory) is exit status 2.
   init(writing error: TraceFileError, failureStatus: Int32 = 1, hint: String?) {
-    let reason =
-      error.isRefusal ? error.message : error.errno.map { String(cString: strerror($0)) } ?? error.message
     let fix = error.isRefusal ? "" : hint.map { "; \($0)" } ?? ""
-    self.init("cannot write \(error.path): \(reason)\(fix)", exitCode: error.isRefusal ? 2 : failureStatus)
+    self.init("\(error)\(fix)", exitCode: error.isRefusal ? 2 : failureStatus)
   }
 }

@@ -29,7 +29,7 @@ struct MergeCommand: ParsableCommand {
         try TraceFile.write(merged.trace, to: path)
       } catch {
         let elsewhere =
-          output == nil ? "write the timeline elsewhere: sockscope merge \(directory) -o FILE" : nil
+          output == nil ? "or write the timeline elsewhere: sockscope merge \(directory) -o FILE" : nil
         throw CommandFailure(writing: error, hint: elsewhere)
       }
       let out = FileOutput.standardOutput

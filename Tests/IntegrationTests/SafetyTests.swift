@@ -162,7 +162,10 @@ struct SafetyTests {
         #expect(bytes(dir + "/" + input) == before, "\(arguments) changed its input")
       }
       // Standard output appended to the input.
-      for command in ["render t.jsonl --format dot", "play t.jsonl --frames", "import strace run.log"] {
+      for command in [
+        "render t.jsonl --format dot", "play t.jsonl --frames", "import strace run.log", "validate t.jsonl",
+        "diff t.jsonl t.jsonl", "compare t.jsonl",
+      ] {
         let input = command.contains("run.log") ? "run.log" : "t.jsonl"
         let before = bytes(dir + "/" + input)
         let r = try shell("\"$B\" \(command) >> \(input)", in: dir)
@@ -299,6 +302,38 @@ struct SafetyTests {
       #expect(merge.status == 0, "\(merge.stderr)")
       #expect(merge.stdout.contains(#"c\e]0;X\u{7}"#), "\(merge.stdout)")
       #expect(!(merge.stdout + merge.stderr).contains("\u{1B}"))
+    }
+  }
+
+  // MARK: Item 21: messages
+
+  @Test("errors say what the system said, never Foundation's error codes; one problem is 'problem'")
+  func plainMessages() throws {
+    try withTemporaryDirectory { dir throws in
+      try "not a directory".write(toFile: dir + "/file", atomically: false, encoding: .utf8)
+      let merge = try sockscope(["merge", "file"], in: dir)
+      #expect(merge.status == 1)
+      #expect(merge.stderr.contains("file: cannot be listed: Not a directory"), "\(merge.stderr)")
+      #expect(!merge.stderr.contains("NSCocoaErrorDomain"))
+      let missing = try sockscope(["merge", "nowhere"], in: dir)
+      #expect(
+        missing.stderr.contains("nowhere: cannot be listed: No such file or directory"), "\(missing.stderr)")
+
+      // One bad event line: the first event's index is not a number.
+      var lines = try String(contentsOfFile: Self.fixture, encoding: .utf8).split(separator: "\n").map(
+        String.init)
+      lines[1] = lines[1].replacingOccurrences(of: "\"index\":0", with: "\"index\":\"zero\"")
+      try (lines.joined(separator: "\n") + "\n").write(
+        toFile: dir + "/one.jsonl", atomically: false, encoding: .utf8)
+      let validate = try sockscope(["validate", "one.jsonl"], in: dir)
+      let n = validate.stdout.split(separator: "\n").filter { $0.hasPrefix("one.jsonl:") }.count
+      #expect(n >= 1, "\(validate.stdout)")
+      let counted = "\(n) problem\(n == 1 ? "" : "s")"
+      #expect(validate.stderr.contains("not a valid trace: \(counted) (listed above)"), "\(validate.stderr)")
+      let render = try sockscope(["render", "one.jsonl"], in: dir)
+      #expect(render.status == 2)
+      #expect(render.stderr.contains("(\(counted), the first:"), "\(render.stderr)")
+      #expect(!render.stderr.contains("(1 problems"))
     }
   }
 }
