@@ -296,7 +296,9 @@ struct DemoRunner {
     console.write("  trace      \(tracePath)\n")
     try writeFigures(merged.trace)
     try writeCastAndPlay(merged.trace, tracePath: tracePath)
-    console.write("  raw logs   \(logDirectory)/*.sslog (\(merged.logFiles.count) processes)\n")
+    console.write(
+      "  raw logs   \(logDirectory)/*.sslog (\(counted(merged.logFiles.count, "process", plural: "processes")))\n"
+    )
     console.write("Next: sockscope validate \(tracePath)\n")
   }
 }

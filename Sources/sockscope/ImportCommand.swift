@@ -94,8 +94,9 @@ struct StraceImportCommand: ParsableCommand {
       }
       if !result.problems.isEmpty {
         throw CommandFailure(
-          "\(result.problems.count) line\(result.problems.count == 1 ? "" : "s") could not be read (listed above); "
-            + "the \(result.trace.events.count) events around them were kept")
+          "\(counted(result.problems.count, "line")) could not be read (listed above); "
+            + "the \(counted(result.trace.events.count, "event")) around them "
+            + (result.trace.events.count == 1 ? "was kept" : "were kept"))
       }
     }
   }

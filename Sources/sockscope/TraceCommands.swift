@@ -66,7 +66,8 @@ struct ValidateCommand: ParsableCommand {
       } else {
         throw CommandFailure(
           "\(trace) is not a valid trace: \(TraceInput.problemCount(result.problems.count)) (listed above); "
-            + "\(result.trace.events.count) valid events were read")
+            + "\(counted(result.trace.events.count, "valid event")) \(result.trace.events.count == 1 ? "was" : "were") read"
+        )
       }
     }
   }

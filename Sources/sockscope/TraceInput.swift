@@ -28,5 +28,10 @@ enum TraceInput {
   }
 
   /// "1 problem", "3 problems".
-  static func problemCount(_ n: Int) -> String { "\(n) problem\(n == 1 ? "" : "s")" }
+  static func problemCount(_ n: Int) -> String { counted(n, "problem") }
+}
+
+/// `n` and the noun that agrees with it: "1 event", "2 events", "1 process", "3 processes".
+func counted(_ n: Int, _ singular: String, plural: String? = nil) -> String {
+  "\(n) \(n == 1 ? singular : plural ?? singular + "s")"
 }

@@ -266,8 +266,9 @@ struct SafetyTests {
       try text.write(toFile: dir + "/evil.jsonl", atomically: false, encoding: .utf8)
       var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
       lines.insert("{\"oops\u{1B}]0;TITLE\u{7}\": 1}", at: 3)
+      lines[2] = lines[2].replacingOccurrences(of: "\"call\":\"", with: #""call":"\u001b]0;CALL\u0007"#)
       try lines.joined(separator: "\n").write(toFile: dir + "/bad.jsonl", atomically: false, encoding: .utf8)
-      try "1 sendto(\u{1B}]0;TITLE\u{7}\n".write(
+      try "1 socket(AF_UNIX, SOCK_DGRAM, 0) = 3\n\u{1B}]0;TITLE\u{7} not strace\n".write(
         toFile: dir + "/evil.log", atomically: false, encoding: .utf8)
       try copyFixture(to: dir + "/t.jsonl")
       let commands: [[String]] = [
@@ -287,6 +288,11 @@ struct SafetyTests {
       }
       let validate = try sockscope(["validate", "evil.jsonl"], in: dir)
       #expect(validate.stdout.contains(#"roles: ser\e]0;PWNED\u{7}ver\e[2J\u{9b}"#), "\(validate.stdout)")
+      let bad = try sockscope(["validate", "bad.jsonl"], in: dir)
+      #expect(bad.stdout.contains(#"unknown call "\e]0;CALL\u{7}"#), "\(bad.stdout)")
+      let strace = try sockscope(["import", "strace", "evil.log"], in: dir)
+      #expect(
+        strace.stderr.contains(#"not a line strace writes: \e]0;TITLE\u{7} not strace"#), "\(strace.stderr)")
       // A multi-line report keeps its own lines.
       let compare = try sockscope(["compare", "evil.jsonl"], in: dir)
       #expect(compare.stdout.split(separator: "\n").count > 4)
