@@ -121,3 +121,22 @@ struct FileSafetyTests {
     }
   }
 }
+
+@Suite("JSON printed on a terminal")
+struct JSONTerminalSafetyTests {
+  @Test("C1 controls, line separators and bidirectional overrides are escaped; other text stays UTF-8")
+  func escapesWhatTerminalsActOn() throws {
+    let text =
+      "a\u{9B}2J\u{85}b\u{2028}\u{2029}\u{202A}\u{202E}\u{2066}\u{2069}c «Лев» ° × é \u{A0}\u{2027}\u{202F}"
+    var writer = JSONWriter()
+    writer.string(text)
+    let json = String(decoding: writer.bytes, as: UTF8.self)
+    #expect(
+      json
+        == #""a\u009b2J\u0085b\u2028\u2029\u202a\u202e\u2066\u2069c «Лев» ° × é "#
+        + "\u{A0}\u{2027}\u{202F}\"")
+    #expect(!json.unicodeScalars.contains { String($0).terminalSafe != String($0) })
+    let parsed = try JSONValue.parse(Array(json.utf8))
+    #expect(parsed == .string(text))
+  }
+}
