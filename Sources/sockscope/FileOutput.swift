@@ -14,7 +14,7 @@ struct FileOutput: Sendable {
   static let standardOutput = FileOutput(fd: 1)
   static let standardError = FileOutput(fd: 2)
 
-  /// The first errno of a failed write, per descriptor (1 and 2); 0 while none failed.
+  /// The first errno of a failed write, per descriptor (1 and 2); none while no write failed.
   private static let failures = Mutex<[CInt: Int32]>([:])
 
   func write(_ text: String) { write(Array(text.utf8)) }
