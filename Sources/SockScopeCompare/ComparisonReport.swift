@@ -37,18 +37,22 @@ extension Comparison {
   }
 
   func textReport(trace: String) -> String {
-    var out = "Checking \(trace) against \(reference)\n\n"
-    let width = (summaries.map { "\($0.role) (pid \($0.pid))".count }.max() ?? 0) + 2
+    // Roles, steps and messages hold text from the trace: escaped, so that a crafted trace cannot
+    // act on the terminal of whoever reads the report.
+    var out = "Checking \(trace.terminalSafe) against \(reference.terminalSafe)\n\n"
+    let width = (summaries.map { "\($0.role.terminalSafe) (pid \($0.pid))".count }.max() ?? 0) + 2
     for s in summaries {
-      let name = "\(s.role) (pid \(s.pid))"
-      out += "  " + name + String(repeating: " ", count: width - name.count) + s.steps + "\n"
+      let name = "\(s.role.terminalSafe) (pid \(s.pid))"
+      out += "  " + name + String(repeating: " ", count: width - name.count) + s.steps.terminalSafe + "\n"
     }
     if !findings.isEmpty { out += "\n" }
     for f in findings {
       let label = f.severity == .note ? "note" : f.kind.rawValue
-      out += "\(label): \(f.role)" + (f.time == nil ? "" : " at \(Self.place(f))") + " — \(f.message)\n"
+      out +=
+        "\(label): \(f.role.terminalSafe)" + (f.time == nil ? "" : " at \(Self.place(f))")
+        + " — \(f.message.terminalSafe)\n"
     }
-    return out + "\n" + verdict + "\n"
+    return out + "\n" + verdict.terminalSafe + "\n"
   }
 
   func json(trace: String) -> JSONObject {
@@ -74,9 +78,9 @@ extension Comparison {
   }
 
   func markdownReport(trace: String) -> String {
-    func cell(_ s: String) -> String { s.replacingPipes }
+    func cell(_ s: String) -> String { s.terminalSafe.replacingPipes }
     var out =
-      "## `\(trace)` against \(cell(reference))\n\n**\(conforms ? "Conforms" : "Does not conform")**. \(verdict)\n\n"
+      "## `\(trace.terminalSafe)` against \(cell(reference))\n\n**\(conforms ? "Conforms" : "Does not conform")**. \(verdict.terminalSafe)\n\n"
     out += "| role | pid | steps |\n| --- | ---: | --- |\n"
     for s in summaries { out += "| \(cell(s.role)) | \(s.pid) | \(cell(s.steps)) |\n" }
     if !findings.isEmpty {

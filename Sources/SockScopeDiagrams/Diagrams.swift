@@ -87,7 +87,10 @@ public enum Diagrams {
   ) throws(DiagramError)
     -> [UInt8]
   {
-    let text = graph.text
+    // Roles and payloads from the trace may hold control characters: written as visible escapes,
+    // they cannot reach the terminal a figure is printed on, nor make an SVG invalid XML. The DOT
+    // text's own newlines (between statements; a label's are already `\n`) are kept.
+    let text = escapingControls(graph.text)
     guard let output = GraphvizFormat(rawValue: format.rawValue) else { return Array(text.utf8) }
     do {
       return try Graphviz.render(text, engine: engine, format: output)
@@ -104,5 +107,43 @@ public enum Diagrams {
   {
     let (graph, engine) = try graph(of: trace, view: view, options: options)
     return try render(graph, engine: engine, format: format)
+  }
+
+  /// `dot` with every control character inside a label written as `String.terminalSafe` writes it:
+  /// doubled backslash inside a quoted string (where DOT would drop a lone one), as is inside an
+  /// HTML-like label (where a backslash is literal). The text's own newlines are kept.
+  static func escapingControls(_ dot: String) -> String {
+    guard dot.unicodeScalars.contains(where: { $0 != "\n" && String($0).terminalSafe != String($0) }) else {
+      return dot
+    }
+    var out = String.UnicodeScalarView()
+    var inQuote = false
+    var escaped = false
+    var htmlDepth = 0
+    for scalar in dot.unicodeScalars {
+      let visible = String(scalar).terminalSafe
+      if scalar != "\n" && visible != String(scalar) {
+        out.append(contentsOf: (inQuote ? "\\\\" + visible.dropFirst() : visible).unicodeScalars)
+        escaped = false
+        continue
+      }
+      out.append(scalar)
+      if inQuote {
+        if escaped {
+          escaped = false
+        } else if scalar == "\\" {
+          escaped = true
+        } else if scalar == "\"" {
+          inQuote = false
+        }
+      } else if scalar == "<" {
+        htmlDepth += 1
+      } else if scalar == ">" && htmlDepth > 0 {
+        htmlDepth -= 1
+      } else if scalar == "\"" && htmlDepth == 0 {
+        inQuote = true
+      }
+    }
+    return String(out)
   }
 }

@@ -40,8 +40,9 @@ public struct JSONWriter: Sendable {
     bytes.append(UInt8(ascii: "}"))
   }
 
-  /// Whether any of the 8 bytes in `word` is a control character, DEL, a quote, a backslash or
-  /// 0xE2 (which starts U+2028 and U+2029); false means all 8 can be copied as they are.
+  /// Whether any of the 8 bytes in `word` is a control character, DEL, a quote, a backslash,
+  /// 0xC2 (which starts the C1 controls) or 0xE2 (which starts U+2028, U+2029 and the
+  /// bidirectional overrides); false means all 8 can be copied as they are.
   @inline(__always)
   static func mayNeedEscape(_ word: UInt64) -> Bool {
     let ones: UInt64 = 0x0101_0101_0101_0101
@@ -50,7 +51,7 @@ public struct JSONWriter: Sendable {
     let below20 = (word &- ones &* 0x20) & ~word & highs
     return
       (below20 | hasZero(word ^ (ones &* 0x22)) | hasZero(word ^ (ones &* 0x5C))
-      | hasZero(word ^ (ones &* 0x7F))
+      | hasZero(word ^ (ones &* 0x7F)) | hasZero(word ^ (ones &* 0xC2))
       | hasZero(word ^ (ones &* 0xE2))) != 0
   }
 
@@ -86,7 +87,9 @@ public struct JSONWriter: Sendable {
 
   /// Appends a string in quotes. Control characters, quotes, backslashes, DEL and the line and
   /// paragraph separators U+2028 and U+2029 are escaped, so a line never breaks inside a
-  /// string; other text stays UTF-8.
+  /// string; so are the C1 controls and the bidirectional overrides and isolates (the characters
+  /// `String.terminalSafe` escapes), so JSON printed on a terminal cannot act on it. Other text
+  /// stays UTF-8.
   public mutating func string(_ s: String) {
     var s = s
     s.withUTF8 { string(utf8: $0) }
@@ -118,8 +121,9 @@ public struct JSONWriter: Sendable {
       case 0x0D: escape = "\\r"
       case 0x09: escape = "\\t"
       case 0x00..<0x20, 0x7F: escape = nil
-      case 0xE2
-      where i + 2 < text.count && text[i + 1] == 0x80 && (text[i + 2] == 0xA8 || text[i + 2] == 0xA9):
+      case 0xC2 where i + 1 < text.count && (0x80...0x9F).contains(text[i + 1]):
+        escape = nil
+      case 0xE2 where i + 2 < text.count && JSONWriter.isEscapedE2(text[i + 1], text[i + 2]):
         escape = nil
       default:
         i += 1
@@ -130,20 +134,38 @@ public struct JSONWriter: Sendable {
         raw(escape)
         i += 1
       } else if c == 0xE2 {
-        raw(text[i + 2] == 0xA8 ? "\\u2028" : "\\u2029")
+        // U+2000 + the low bits of the last two bytes: E2 80 A8 is U+2028, E2 81 A6 is U+2066.
+        let scalar = (UInt32(text[i + 1] & 0x3F) << 6) | UInt32(text[i + 2] & 0x3F)
+        raw("\\u20")
+        hexByte(UInt8(scalar))
         i += 3
+      } else if c == 0xC2 {
+        raw("\\u00")
+        hexByte(text[i + 1])
+        i += 2
       } else {
         raw("\\u00")
-        let hex: StaticString = "0123456789abcdef"
-        hex.withUTF8Buffer { digits in
-          bytes.append(digits[Int(c >> 4)])
-          bytes.append(digits[Int(c & 0xF)])
-        }
+        hexByte(c)
         i += 1
       }
       clean = i
     }
     bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[clean..<text.count]))
     bytes.append(UInt8(ascii: "\""))
+  }
+
+  /// Whether E2 `b1` `b2` is U+2028, U+2029, U+202A–U+202E or U+2066–U+2069.
+  @inline(__always)
+  static func isEscapedE2(_ b1: UInt8, _ b2: UInt8) -> Bool {
+    (b1 == 0x80 && (0xA8...0xAE).contains(b2)) || (b1 == 0x81 && (0xA6...0xA9).contains(b2))
+  }
+
+  /// Appends `b` as two lowercase hex digits.
+  mutating func hexByte(_ b: UInt8) {
+    let hex: StaticString = "0123456789abcdef"
+    hex.withUTF8Buffer { digits in
+      bytes.append(digits[Int(b >> 4)])
+      bytes.append(digits[Int(b & 0xF)])
+    }
   }
 }

@@ -18,6 +18,9 @@ public struct TraceFileError: Error, Sendable, CustomStringConvertible {
   public var message: String
   /// The system call's errno, when one failed.
   public var errno: Int32?
+  /// Whether the path was refused before anything was done (it is an input of the command, a
+  /// link, a directory): a usage error, not a failure of the system.
+  public var isRefusal = false
   public var description: String { "\(path): \(message)" }
 
   /// What to do when a file cannot be written into a directory for the reason `errno`, when
@@ -39,16 +42,26 @@ public enum TraceFile {
   /// Reads a trace. `path` is a `trace.jsonl` file or a trace directory; a directory is read from
   /// its `trace.jsonl` when present, else merged from its per-process logs.
   public static func read(path: String) throws(TraceFileError) -> TraceReadResult {
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-      throw TraceFileError(path: path, message: "no such file or directory")
+    var st = stat()
+    guard stat(path, &st) == 0 else {
+      let code = errno
+      if code == ENOENT {
+        throw TraceFileError(path: path, message: "no such file or directory", errno: code)
+      }
+      throw FileIO.failure(path, "cannot be read", code)
     }
-    if isDirectory.boolValue {
+    if (st.st_mode & S_IFMT) == S_IFDIR {
+      // Inside the directory only regular files are read, never through a link, and a FIFO is
+      // refused rather than waited on.
       let merged = (path as NSString).appendingPathComponent(fileName)
-      if FileManager.default.fileExists(atPath: merged) { return try read(path: merged) }
+      var entry = stat()
+      if lstat(merged, &entry) == 0 {
+        return try FileIO.withContents(of: merged, origin: .directoryEntry) { parse($0, file: merged) }
+      }
       let result = try TraceMerger.merge(directory: path)
       return TraceReadResult(trace: result.trace, problems: [])
     }
+    // A named file is read whatever it is: a pipe (`<(cat t.jsonl)`, /dev/stdin) to its end.
     return try FileIO.withContents(of: path) { parse($0, file: path) }
   }
 

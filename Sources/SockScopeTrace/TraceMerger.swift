@@ -12,13 +12,7 @@ public enum TraceMerger {
   /// Reads every `*.sslog` in `directory`, orders all events by time, links each receive to the
   /// sends that produced its data, and lists what was wrong (cut or damaged logs) in the header.
   public static func merge(directory: String) throws(TraceFileError) -> Result {
-    let names: [String]
-    do {
-      names = try FileManager.default.contentsOfDirectory(atPath: directory)
-    } catch {
-      throw TraceFileError(
-        path: directory, message: "cannot list the directory: \(error.localizedDescription)")
-    }
+    let names = try FileIO.entries(of: directory)
     let logFiles = names.filter { $0.hasSuffix("." + ProcessLog.fileExtension) }.sorted()
       .map { (directory as NSString).appendingPathComponent($0) }
     guard !logFiles.isEmpty else {

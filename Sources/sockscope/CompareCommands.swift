@@ -46,15 +46,13 @@ struct CompareCommand: ParsableCommand {
   var language: DiagramLanguage = .ru
 
   func run() throws {
-    try reportingFailures {
+    try reportingFailures(outputFailureStatus: 2) {
       let documented: DocumentedSchematic
       let name: String
       do {
         if let schematic {
-          guard let data = FileManager.default.contents(atPath: schematic) else {
-            throw CommandFailure(
-              "\(schematic): cannot be read (check the path and its permissions)", exitCode: 2)
-          }
+          let data: [UInt8]
+          do { data = try InputFile.read(schematic) } catch { throw CommandFailure("\(error)", exitCode: 2) }
           documented = try DocumentedSchematic.parse(String(decoding: data, as: UTF8.self), file: schematic)
         } else {
           documented = try DocumentedSchematic.datagramEcho
@@ -89,7 +87,7 @@ func drawMarked(
     comparison.marks, missing: comparison.missing)
   do {
     let bytes = try Diagrams.render(schematic.graph(language: language), engine: .dot, format: format)
-    try OutputFile.write(bytes, to: path)
+    try OutputFile.write(bytes, to: path, failureStatus: 2)
   } catch let failure as CommandFailure {
     throw failure
   } catch {
@@ -121,7 +119,7 @@ struct DiffCommand: ParsableCommand {
   var format: ReportFormat = .text
 
   func run() throws {
-    try reportingFailures {
+    try reportingFailures(outputFailureStatus: 2) {
       let a = try TraceInput.read(reference)
       let b = try TraceInput.read(candidate)
       let (schematic, options) = Comparer.reference(from: a)

@@ -246,7 +246,7 @@ struct DemoRunner {
 
   func show(_ role: String, _ line: String) {
     let label = role.padding(toLength: 9, withPad: " ", startingAt: 0)
-    console.write("\(label)│ \(line)\n")
+    console.write("\(label)│ \(line.terminalSafe)\n")
   }
 
   /// Writes demo.cast beside the trace, and plays the run when a person is watching.
@@ -284,16 +284,20 @@ struct DemoRunner {
   }
 
   func prepareDirectories() throws(CommandFailure) {
-    let files = FileManager.default
     do { try Recorder.prepareDirectory(logDirectory) } catch { throw CommandFailure("\(error) (--out)") }
+    // Logs of an earlier run would be merged into this one: its own are removed, nothing else.
+    let leftAlone: [String]
     do {
-      // Logs of an earlier run would be merged into this one.
-      for name in try files.contentsOfDirectory(atPath: logDirectory) where name.hasSuffix(".sslog") {
-        try files.removeItem(atPath: (logDirectory as NSString).appendingPathComponent(name))
-      }
+      leftAlone = try LogCleanup.removeLogs(in: logDirectory)
     } catch {
+      throw CommandFailure("cannot prepare \(outDirectory): \(error)", exitCode: error.isRefusal ? 2 : 1)
+    }
+    guard leftAlone.isEmpty else {
       throw CommandFailure(
-        "cannot prepare \(outDirectory): \(error.localizedDescription); choose another --out")
+        "\(logDirectory) holds \(leftAlone.joined(separator: ", ")), which \(leftAlone.count == 1 ? "is" : "are") "
+          + "not sockscope logs of yours (a link, a directory, another user's file or another kind of file); "
+          + "they would be merged into this run, and sockscope removes only its own logs: move them away "
+          + "or choose another --out", exitCode: 2)
     }
   }
 
@@ -301,13 +305,19 @@ struct DemoRunner {
     let merged: TraceMerger.Result
     do { merged = try TraceMerger.merge(directory: logDirectory) } catch { throw CommandFailure("\(error)") }
     let tracePath = (outDirectory as NSString).appendingPathComponent(TraceFile.fileName)
-    do { try TraceFile.write(merged.trace, to: tracePath) } catch { throw CommandFailure("\(error)") }
+    do {
+      try TraceFile.write(merged.trace, to: tracePath)
+    } catch {
+      throw CommandFailure(writing: error, hint: "choose another --out")
+    }
     console.write("\nThe run is recorded: \(TraceSummary(merged.trace).line).\n")
-    for problem in merged.trace.header.problems { console.write("note: \(problem)\n") }
+    for problem in merged.trace.header.problems { console.write("note: \(problem.terminalSafe)\n") }
     console.write("  trace      \(tracePath)\n")
     try writeFigures(merged.trace)
     try writeCastAndPlay(merged.trace, tracePath: tracePath)
-    console.write("  raw logs   \(logDirectory)/*.sslog (\(merged.logFiles.count) processes)\n")
+    console.write(
+      "  raw logs   \(logDirectory)/*.sslog (\(counted(merged.logFiles.count, "process", plural: "processes")))\n"
+    )
     console.write("Next: sockscope validate \(tracePath)\n")
   }
 }

@@ -52,9 +52,8 @@ struct StraceImportCommand: ParsableCommand {
     try reportingFailures {
       var inputs: [StraceImport.Input] = []
       for file in files {
-        guard let data = FileManager.default.contents(atPath: file) else {
-          throw CommandFailure("\(file): cannot be read (check the path and its permissions)", exitCode: 2)
-        }
+        let data: [UInt8]
+        do { data = try InputFile.read(file) } catch { throw CommandFailure("\(error)", exitCode: 2) }
         let suffix = (file as NSString).pathExtension
         inputs.append(
           StraceImport.Input(name: file, text: String(decoding: data, as: UTF8.self), pid: Int32(suffix)))
@@ -65,11 +64,12 @@ struct StraceImportCommand: ParsableCommand {
         if let pid = Int32(parts[0]) { roles[pid] = String(parts[1]) }
       }
       let result = StraceImport.read(inputs, roles: roles)
-      let text = TraceFile.encode(result.trace)
+      let bytes = TraceFile.encodedBytes(result.trace)
       if let output {
-        try OutputFile.write(Array(text.utf8), to: output)
+        try OutputFile.write(bytes, to: output)
       } else {
-        FileOutput.standardOutput.write(text)
+        try FileOutput.standardOutput.requireNotAnInput()
+        FileOutput.standardOutput.write(bytes)
       }
       if result.nameServiceSockets > 0 {
         let n = result.nameServiceSockets
@@ -89,11 +89,14 @@ struct StraceImportCommand: ParsableCommand {
           "note: strace wrote \(result.untimedCalls) call\(result.untimedCalls == 1 ? "" : "s") without a time of day, "
             + "so they are ordered by line and have no duration: run strace with -tt\n")
       }
-      for problem in result.problems { FileOutput.standardError.write("\(problem)\n") }
+      for problem in result.problems {
+        FileOutput.standardError.write("\(String(describing: problem).terminalSafe)\n")
+      }
       if !result.problems.isEmpty {
         throw CommandFailure(
-          "\(result.problems.count) line\(result.problems.count == 1 ? "" : "s") could not be read (listed above); "
-            + "the \(result.trace.events.count) events around them were kept")
+          "\(counted(result.problems.count, "line")) could not be read (listed above); "
+            + "the \(counted(result.trace.events.count, "event")) around them "
+            + (result.trace.events.count == 1 ? "was kept" : "were kept"))
       }
     }
   }

@@ -1,6 +1,8 @@
 public import ArgumentParser
 import EchoPair
+import Glibc
 import SockScopeSockets
+import SockScopeTrace
 
 extension EchoLanguage: ExpressibleByArgument {}
 
@@ -63,12 +65,38 @@ struct CommandFailure: Error, CustomStringConvertible {
 
 extension ParsableCommand {
   /// Runs `body`, turning a `CommandFailure` into its message on standard error and its exit code.
-  func reportingFailures(_ body: () throws -> Void) throws {
+  ///
+  /// A write to standard output or error that failed during `body` is an error too, reported here
+  /// with its reason: a result cut short by a full disk must never look like success. Its exit
+  /// status is `outputFailureStatus` (2 for the commands whose 1 is a verdict: validate, compare,
+  /// diff).
+  func reportingFailures(outputFailureStatus: Int32 = 1, _ body: () throws -> Void) throws {
+    var failure: CommandFailure?
+    var exit: ExitCode?
     do {
       try body()
-    } catch let failure as CommandFailure {
-      FileOutput.standardError.write("sockscope \(Self._commandName): error: \(failure.description)\n")
-      throw ExitCode(failure.exitCode)
+    } catch let error as CommandFailure {
+      failure = error
+    } catch let error as ExitCode {
+      exit = error
     }
+    let errorOutput = FileOutput.standardError
+    if let failure {
+      // Lines taken from traces, logs and paths are escaped; the message's own newlines are kept.
+      let text = failure.description.split(separator: "\n", omittingEmptySubsequences: false)
+        .map { String($0).terminalSafe }.joined(separator: "\n")
+      errorOutput.write("sockscope \(Self._commandName): error: \(text)\n")
+    }
+    var status = failure?.exitCode ?? exit?.rawValue ?? 0
+    if let code = FileOutput.standardOutput.failure {
+      let reason =
+        code == FileOutput.isAnInput
+        ? "it is an input of this command (the same file, by device and inode): redirect it elsewhere"
+        : "\(String(cString: strerror(code))); the output is incomplete"
+      errorOutput.write("sockscope \(Self._commandName): error: cannot write to standard output: \(reason)\n")
+      status = max(status, code == FileOutput.isAnInput ? 2 : outputFailureStatus)
+    }
+    if errorOutput.failure != nil { status = max(status, outputFailureStatus) }
+    if status != 0 { throw ExitCode(status) }
   }
 }

@@ -61,10 +61,11 @@ struct PlayCommand: ParsableCommand {
       if let cast {
         try PlayCommand.writeCast(playback, title: title, width: width, height: height, to: cast)
         FileOutput.standardError.write(
-          "wrote \(cast) (\(playback.count) steps); play it with: asciinema play \(cast)\n")
+          "wrote \(cast) (\(counted(playback.count, "step"))); play it with: asciinema play \(cast)\n")
         return
       }
       if frames || isatty(1) != 1 || isatty(0) != 1 {
+        try FileOutput.standardOutput.requireNotAnInput()
         PlayCommand.printFrames(playback, title: title, width: width, height: height)
         return
       }
@@ -90,7 +91,8 @@ struct PlayCommand: ParsableCommand {
   static func printFrames(_ playback: Playback, title: String, width: Int, height: Int) {
     let renderer = FrameRenderer(
       width: width, height: height, color: false, language: playback.language, title: title)
-    for k in 0..<playback.count {
+    // Stops at the first failed write (a full disk): the command then reports it.
+    for k in 0..<playback.count where FileOutput.standardOutput.failure == nil {
       let lines = renderer.render(playback.snapshot(k, paneHeight: renderer.paneHeight))
       FileOutput.standardOutput.write(
         lines.map { $0.trimmingTrailingSpaces }.joined(separator: "\n") + "\n\n")

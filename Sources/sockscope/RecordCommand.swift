@@ -59,11 +59,22 @@ struct RecordCommand: ParsableCommand {
         library: library, logs: URL(fileURLWithPath: logs).standardizedFileURL.path,
         role: role ?? Interposer.defaultRole(command), capture: capture)
       let status = try ProcessLauncher.run(program, arguments: command, environment: environment)
+      let merged: TraceMerger.Result
       do {
-        let merged = try TraceMerger.merge(directory: logs)
+        merged = try TraceMerger.merge(directory: logs)
+      } catch {
+        FileOutput.standardError.write(
+          "sockscope record: the program left no trace in \(logs) (\(String(describing: error).terminalSafe))\n"
+        )
+        if status != 0 { throw ExitCode(status) }
+        return
+      }
+      do throws(TraceFileError) {
         try TraceFile.write(merged.trace, to: (out as NSString).appendingPathComponent(TraceFile.fileName))
       } catch {
-        FileOutput.standardError.write("sockscope record: the program left no trace in \(logs) (\(error))\n")
+        var failure = CommandFailure(writing: error, hint: "choose another --out")
+        if status != 0 && !error.isRefusal { failure.exitCode = status }
+        throw failure
       }
       if status != 0 { throw ExitCode(status) }
     }

@@ -76,6 +76,7 @@ struct RenderCommand: ParsableCommand {
         throw CommandFailure("cannot draw \(trace): \(error)")
       }
       guard let output else {
+        try FileOutput.standardOutput.requireNotAnInput()
         FileOutput.standardOutput.write(bytes)
         return
       }
@@ -86,12 +87,27 @@ struct RenderCommand: ParsableCommand {
 
 /// Writing a result file: whole or not at all.
 enum OutputFile {
-  static func write(_ bytes: [UInt8], to path: String) throws(CommandFailure) {
+  /// Writes `bytes` to `path`; a refused path (an input of the command, a link, a directory) is
+  /// exit status 2, a failed write `failureStatus`.
+  static func write(_ bytes: [UInt8], to path: String, failureStatus: Int32 = 1) throws(CommandFailure) {
     do {
       try OutputFileWriter.write(bytes, to: path)
     } catch {
+      guard !error.isRefusal else {
+        throw CommandFailure("cannot write \(path): \(error.message)", exitCode: 2)
+      }
       let reason = error.errno.map { String(cString: strerror($0)) } ?? error.message
-      throw CommandFailure("cannot write \(path): \(reason); choose another path with -o")
+      throw CommandFailure(
+        "cannot write \(path): \(reason); choose another path with -o", exitCode: failureStatus)
     }
+  }
+}
+
+extension CommandFailure {
+  /// The failure to write an output file: its path and reason, and what to do. A refused path
+  /// (an input of the command, a link, a directory) is exit status 2.
+  init(writing error: TraceFileError, failureStatus: Int32 = 1, hint: String?) {
+    let fix = error.isRefusal ? "" : hint.map { "; \($0)" } ?? ""
+    self.init("\(error)\(fix)", exitCode: error.isRefusal ? 2 : failureStatus)
   }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 
 @main
 struct SockScope: ParsableCommand {
@@ -34,4 +35,17 @@ struct SockScope: ParsableCommand {
       ValidateCommand.self, SchemaCommand.self, VersionCommand.self,
     ]
   )
+
+  /// Runs the command. What ArgumentParser itself prints (help, usage, --version) goes through
+  /// the C library's buffered standard output, flushed at exit: a failed flush is reported
+  /// there, with a non-zero status, as every other output error is.
+  static func main() {
+    atexit {
+      guard fflush(nil) != 0 else { return }
+      let message = "sockscope: error: cannot write to standard output: \(String(cString: strerror(errno)))\n"
+      _ = message.withCString { write(2, $0, strlen($0)) }
+      _exit(1)
+    }
+    main(nil)
+  }
 }

@@ -25,16 +25,16 @@ struct MergeCommand: ParsableCommand {
       let merged: TraceMerger.Result
       do { merged = try TraceMerger.merge(directory: directory) } catch { throw CommandFailure("\(error)") }
       let path = output ?? (directory as NSString).appendingPathComponent(TraceFile.fileName)
-      do {
+      do throws(TraceFileError) {
         try TraceFile.write(merged.trace, to: path)
       } catch {
         let elsewhere =
-          output == nil ? "; or write the timeline elsewhere: sockscope merge \(directory) -o FILE" : ""
-        throw CommandFailure("\(error)\(elsewhere)")
+          output == nil ? "or write the timeline elsewhere: sockscope merge \(directory) -o FILE" : nil
+        throw CommandFailure(writing: error, hint: elsewhere)
       }
       let out = FileOutput.standardOutput
       out.write(TraceSummary(merged.trace).line + "\n")
-      for problem in merged.trace.header.problems { out.write("note: \(problem)\n") }
+      for problem in merged.trace.header.problems { out.write("note: \(problem.terminalSafe)\n") }
       out.write("wrote \(path)\n")
     }
   }
@@ -55,19 +55,19 @@ struct ValidateCommand: ParsableCommand {
   var trace: String
 
   func run() throws {
-    try reportingFailures {
+    try reportingFailures(outputFailureStatus: 2) {
       let result: TraceReadResult
       do { result = try TraceFile.read(path: trace) } catch { throw CommandFailure("\(error)", exitCode: 2) }
       let out = FileOutput.standardOutput
-      for problem in result.problems { out.write("\(problem)\n") }
-      for note in result.trace.header.problems { out.write("note: \(note)\n") }
+      for problem in result.problems { out.write("\(String(describing: problem).terminalSafe)\n") }
+      for note in result.trace.header.problems { out.write("note: \(note.terminalSafe)\n") }
       if result.isValid {
         out.write("valid: \(TraceSummary(result.trace).line)\n")
       } else {
-        let n = result.problems.count
         throw CommandFailure(
-          "\(trace) is not a valid trace: \(n) problem\(n == 1 ? "" : "s") (listed above); "
-            + "\(result.trace.events.count) valid events were read")
+          "\(trace) is not a valid trace: \(TraceInput.problemCount(result.problems.count)) (listed above); "
+            + "\(counted(result.trace.events.count, "valid event")) \(result.trace.events.count == 1 ? "was" : "were") read"
+        )
       }
     }
   }
@@ -80,7 +80,7 @@ struct SchemaCommand: ParsableCommand {
     discussion: "Example:  sockscope schema > trace.schema.json")
 
   func run() throws {
-    FileOutput.standardOutput.write(TraceSchema.text)
+    try reportingFailures { FileOutput.standardOutput.write(TraceSchema.text) }
   }
 }
 
@@ -96,7 +96,7 @@ struct TraceSummary {
     let seconds = Double((trace.events.last?.time ?? trace.header.t0) &- trace.header.t0) / 1e9
     line =
       "\(calls) socket calls from \(processes) process\(processes == 1 ? "" : "es") "
-      + "(roles: \(trace.roles.joined(separator: ", "))), \(linked) receives linked to their sends, "
+      + "(roles: \(trace.roles.map(\.terminalSafe).joined(separator: ", "))), \(linked) receives linked to their sends, "
       + String(format: "%.3f s", seconds)
   }
 }

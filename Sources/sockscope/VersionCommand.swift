@@ -12,6 +12,8 @@ struct VersionCommand: ParsableCommand {
     commandName: "version", abstract: "Print the versions of sockscope, its trace format and libgraphviz.")
 
   func run() throws {
-    FileOutput.standardOutput.write("\(SockScopeVersion.text), libgraphviz \(Graphviz.version)\n")
+    try reportingFailures {
+      FileOutput.standardOutput.write("\(SockScopeVersion.text), libgraphviz \(Graphviz.version)\n")
+    }
   }
 }
