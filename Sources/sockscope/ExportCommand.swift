@@ -47,6 +47,7 @@ struct ExportCommand: ParsableCommand {
             "\(format.rawValue) is binary and standard output is a terminal; write it to a file with -o FILE",
             exitCode: 2)
         }
+        try FileOutput.standardOutput.requireNotAnInput()
         FileOutput.standardOutput.write(bytes)
         return
       }

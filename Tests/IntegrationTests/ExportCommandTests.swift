@@ -104,13 +104,21 @@ struct ExportCommandTests {
     }
   }
 
-  @Test("an unwritable -o is an error naming the path; an unknown format lists the choices")
+  @Test("an unwritable -o, its own input or a full disk is an error; an unknown format lists the choices")
   func refusals() throws {
     try withTemporaryDirectory { dir throws in
       #expect(try sockscope(["demo", "--out", "out"], in: dir).status == 0)
       let bad = try sockscope(["export", "mermaid", "out", "-o", "/nonexistent/dir/run.mmd"], in: dir)
       #expect(bad.status != 0)
       #expect(bad.stderr.contains("/nonexistent/dir/run.mmd"))
+      // Never its own input, by identity; never a silent loss on a full disk.
+      let before = try Data(contentsOf: URL(fileURLWithPath: dir + "/out/trace.jsonl"))
+      let own = try sockscope(["export", "mermaid", "out", "-o", "./out/trace.jsonl"], in: dir)
+      #expect(own.status == 2, "\(own.stderr)")
+      #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/out/trace.jsonl")) == before)
+      let full = try run(
+        "/bin/sh", ["-c", "\(sockscopeBinary) export perfetto out > /dev/full"], in: dir)
+      #expect(full.status != 0 && full.stderr.contains("No space left"), "\(full.stderr)")
       let unknown = try sockscope(["export", "svg", "out"], in: dir)
       #expect(unknown.status == 64 || unknown.status == 2)
       #expect(unknown.stderr.contains("mermaid"))
