@@ -37,7 +37,8 @@ public enum TraceFile {
   public static let fileName = "trace.jsonl"
 
   /// Reads a trace. `path` is a `trace.jsonl` file or a trace directory; a directory is read from
-  /// its `trace.jsonl` when present, else merged from its per-process logs.
+  /// its `trace.jsonl` when present, else merged from its per-process logs (`logs/`, or the old
+  /// layout's logs directly in the directory: ``TraceDirectory``).
   public static func read(path: String) throws(TraceFileError) -> TraceReadResult {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -46,7 +47,7 @@ public enum TraceFile {
     if isDirectory.boolValue {
       let merged = (path as NSString).appendingPathComponent(fileName)
       if FileManager.default.fileExists(atPath: merged) { return try read(path: merged) }
-      let result = try TraceMerger.merge(directory: path)
+      let result = try TraceMerger.merge(directory: TraceDirectory.logsFolder(of: path))
       return TraceReadResult(trace: result.trace, problems: [])
     }
     return try FileIO.withContents(of: path) { parse($0, file: path) }
