@@ -66,7 +66,14 @@ struct PlayerCommandTests {
         width: 80, height: 24)
       let first = try tmux.waitFor("step 1/18")
       #expect(first.contains("▶ server  socket(AF_UNIX, SOCK_DGRAM, 0) = 3"))
-      #expect(first.contains("Server · server"))
+      #expect(first.contains("┌─ ▶ server "), "one pane per process, named by role and pid")
+      #expect(first.contains("⏸ paused 1×"), "the play state is shown")
+      #expect(first.contains("q quit"), "the key line, in the interactive player only")
+      try tmux.keys("p")
+      _ = try tmux.waitFor("▶ playing 1×")
+      try tmux.keys("p", "Home")
+      _ = try tmux.waitFor("⏸ paused 1×")
+      _ = try tmux.waitFor("step 1/18")
       #expect(
         first.split(separator: "\n").first.map { DisplayColumns.of(String($0)) } == 80, "an 80×24 frame")
       try tmux.keys("Right")
@@ -165,6 +172,10 @@ struct PlayerCommandTests {
       #expect(r.stdout.contains("step 1/18"))
       #expect(r.stdout.contains("step 18/18"))
       #expect(!r.stdout.contains("\u{1B}"), "no escape sequences in plain frames")
+      #expect(!r.stdout.contains("q quit"), "no key line outside the interactive player")
+      // What the server printed after its last socket call is in the last step.
+      let last = try #require(r.stdout.components(separatedBy: "step 18/18").last)
+      #expect(last.contains("│Выполнено"), "\(last)")
     }
   }
 
@@ -207,7 +218,15 @@ struct PlayerCommandTests {
       #expect(empty.stderr.contains("nothing to play"))
       let small = try sockscope(["play", "empty.jsonl", "--width", "40"], in: dir)
       #expect(small.status != 0)
-      #expect(small.stderr.contains("at least 80×24"))
+      #expect(small.stderr.contains("--width must be between 80 and 1000 columns; got 40"))
+      // Far too wide used to trap (SIGILL): a clear error instead.
+      let huge = try sockscope(
+        ["play", "empty.jsonl", "--frames", "--width", "9223372036854775807"], in: dir)
+      #expect(huge.status == 64, "\(huge.stderr)")
+      #expect(huge.stderr.contains("--width must be between 80 and 1000 columns"))
+      let tall = try sockscope(["play", "empty.jsonl", "--frames", "--height", "100000"], in: dir)
+      #expect(tall.status == 64)
+      #expect(tall.stderr.contains("--height must be between 24 and 1000 rows; got 100000"))
     }
   }
 }
