@@ -98,6 +98,9 @@ public struct Playback: Sendable {
   let streamSockets: Set<UInt64>
   /// Per step, the receive queues that are not empty after it.
   let queuesAfter: [[QueueView]]
+  /// Per socket, the last step that used it; per event index, its step.
+  let lastUse: [UInt64: Int]
+  let stepOfEvent: [Int: Int]
 
   /// Prepares `trace`; nil when it holds no socket call.
   public init?(trace: Trace, language: PlayerLanguage) {
@@ -151,6 +154,14 @@ public struct Playback: Sendable {
     }
     fileOfSocket = files
     streamSockets = streams
+    var lastUse: [UInt64: Int] = [:]
+    var stepOfEvent: [Int: Int] = [:]
+    for (k, e) in steps.enumerated() {
+      stepOfEvent[e.index] = k
+      if let ino = e.socket?.inode { lastUse[ino] = k }
+    }
+    self.lastUse = lastUse
+    self.stepOfEvent = stepOfEvent
     let names = Dictionary(uniqueKeysWithValues: processes.map { ($0.pid, $0.name) })
     queuesAfter = Self.queues(
       steps: steps, sendsByFlow: sendsByFlow, receivesByFlow: receives, streams: streams, files: files,
@@ -182,6 +193,14 @@ public struct Playback: Sendable {
       role: name(e.pid), pid: e.pid, call: words.callText(e), failed: e.failure != nil,
       sentence: words.sentence(e, playback: self), travel: travel(e, words: words), panes: panes,
       queues: queuesAfter[index])
+  }
+
+  /// The process that uses `close`'s socket at a later step (so a descriptor still refers to
+  /// it), or nil when the trace shows no later use.
+  func laterUser(of close: TraceEvent) -> String? {
+    guard let ino = close.socket?.inode, let k = stepOfEvent[close.index], let last = lastUse[ino], last > k
+    else { return nil }
+    return name(steps[last].pid)
   }
 
   /// The name a process is shown by: its role, with its pid when another process has that role.

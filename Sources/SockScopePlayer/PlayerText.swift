@@ -162,9 +162,17 @@ struct PlayerText {
       return ru
         ? "Соединение закрыто в одну или обе стороны." : "The connection was shut in one or both directions."
     case .close:
+      let fd = e.fd.map(String.init) ?? "?"
+      // A socket outlives a close while another descriptor refers to it (fork, dup, passing):
+      // say it is gone only as a condition, and say it lives on when the trace shows it used later.
+      if let user = playback.laterUser(of: e) {
+        return ru
+          ? "close освободил дескриптор \(fd); сокет \(sock) жив: на него ещё ссылается дескриптор \(user)."
+          : "close released descriptor \(fd); socket \(sock) lives on: a descriptor of \(user) still refers to it."
+      }
       return ru
-        ? "close освободил дескриптор \(e.fd.map(String.init) ?? "?"); сокет \(sock) уничтожен."
-        : "close released descriptor \(e.fd.map(String.init) ?? "?"); socket \(sock) is gone."
+        ? "close освободил дескриптор \(fd). Ядро уничтожает сокет \(sock), когда закрыт последний ссылающийся на него дескриптор."
+        : "close released descriptor \(fd). The kernel destroys socket \(sock) when the last descriptor referring to it is closed."
     case .unlink:
       return ru
         ? "unlink убрал имя \(file) из каталога: файла сокета больше нет."

@@ -205,6 +205,59 @@ struct PlayerCommandTests {
     }
   }
 
+  @Test(
+    "socketpair + fork, recorded: a pane per process, a stream's queue in bytes, a close that leaves the socket alive said so"
+  )
+  func forkedStream() throws {
+    guard let python = which("python3") else {
+      // Under CI a missing tool is a failure, not a skip.
+      if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("python3 is needed") }
+      return
+    }
+    let script = """
+      import os, socket, time
+      a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+      pid = os.fork()
+      if pid == 0:
+          a.close()
+          time.sleep(0.3)
+          print("child got", len(b.recv(100)), flush=True)
+          os._exit(0)
+      b.close()
+      a.send(b"hello ")
+      a.send(b"world")
+      os.waitpid(pid, 0)
+      print("parent\\tdone", flush=True)
+      """
+    try withTemporaryDirectory { dir throws in
+      try script.write(toFile: dir + "/fork.py", atomically: true, encoding: .utf8)
+      let recorded = try sockscope(
+        ["record", "--out", "out", "--role", "pair", "--", python, "fork.py"], in: dir)
+      #expect(recorded.status == 0, "\(recorded.stderr)")
+      let trace = try readTrace(dir + "/out/trace.jsonl")
+      let pids = Array(Set(trace.events.map(\.pid))).sorted()
+      try #require(pids.count == 2, "parent and child")
+      let frames = try sockscope(
+        ["play", "out", "--frames", "--lang", "en", "--width", "80", "--height", "24"], in: dir)
+      #expect(frames.status == 0, "\(frames.stderr)")
+      let steps = frames.stdout.components(separatedBy: "\n\n")
+      for step in steps where step.contains("step ") {
+        // Two panes, one per process, on every frame, whatever the role says.
+        let border = try #require(step.split(separator: "\n").first { $0.hasPrefix("┌") })
+        #expect(border.components(separatedBy: "┌─").count - 1 == 2, "\(border)")
+      }
+      #expect(frames.stdout.contains(": 6 B"), "a stream's queue counts bytes")
+      #expect(frames.stdout.contains(": 11 B"), "both sends wait until the child reads")
+      #expect(
+        frames.stdout.contains("lives on: a descriptor of"),
+        "the parent's close does not destroy the child's socket")
+      #expect(!frames.stdout.contains("is gone"))
+      #expect(frames.stdout.contains("child got 11"), "output after the last socket call is in the last step")
+      #expect(frames.stdout.contains("│parent  done"), "a tab is expanded to the next 8-column stop")
+      #expect(!frames.stdout.contains("\t"))
+    }
+  }
+
   @Test("an invalid or empty trace is refused with a clear message")
   func badInput() throws {
     try withTemporaryDirectory { dir throws in
