@@ -302,11 +302,12 @@ public struct Playback: Sendable {
         }
         if !earlier.isEmpty {
           let taken: Int64 = streams.contains(inode) ? max(0, e.ret) : Int64(earlier.count)
-          waiting[inode] = max(0, (waiting[inode] ?? 0) - taken)
+          let left = (waiting[inode] ?? 0) - taken
+          waiting[inode] = left > 0 ? left : nil
         }
       }
       result.append(
-        waiting.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { inode, count in
+        waiting.sorted { $0.key < $1.key }.map { inode, count in
           QueueView(
             socket: inode, owner: (readers[inode] ?? []).joined(separator: ", "),
             path: files[inode]?.terminalSafe, waiting: UInt64(count), isStream: streams.contains(inode))
