@@ -113,6 +113,13 @@ struct PlayerText {
         : "bind created the socket file \(file) and tied it to socket \(sock): clients can now find the server by this path."
     case .connect:
       let peer = e.socket?.peer.map { String($0) } ?? "?"
+      if stream {
+        // A stream connect makes the server's end of the connection (the socket accept returns),
+        // not a reference to the listening socket.
+        return ru
+          ? "connect нашёл по пути \(file) слушающий сокет и соединился: ядро создало серверный конец соединения, сокет \(peer), и поставило его в очередь к accept."
+          : "connect found the listening socket by the path \(file) and connected: the kernel made the server's end of the connection, socket \(peer), and queued it for accept."
+      }
       return ru
         ? "connect нашёл по пути \(file) сокет сервера \(peer) и запомнил его: send теперь не нужен адрес."
         : "connect looked up \(file), found the server's socket \(peer) and remembered it: send needs no address now."
@@ -134,6 +141,11 @@ struct PlayerText {
         ? "Датаграмма (\(e.data?.length ?? 0) Б) скопирована из памяти процесса в очередь приёма сокета \(target.map(String.init) ?? "?")\(name) в ядре. Файл сокета данные не хранит."
         : "The datagram (\(e.data?.length ?? 0) B) was copied from the process into the kernel's receive queue of socket \(target.map(String.init) ?? "?")\(name). The socket file holds no data."
     case .recv, .recvfrom, .recvmsg, .read:
+      if stream, e.ret == 0, (e.args["len"]?.intValue ?? 1) > 0 {
+        return ru
+          ? "recv вернул 0 байт: поток кончился — другой конец закрыт или закрыт на запись (shutdown)."
+          : "recv returned 0 bytes: the end of the stream — the other end was closed or shut down for writing."
+      }
       let sender =
         e.flows.first.flatMap { playback.sendsByFlow[$0] }.map { playback.name($0.pid) }
         ?? (ru ? "неизвестного отправителя" : "an untraced sender")

@@ -337,6 +337,26 @@ struct StepContentTests {
     #expect(lines[0].contains("not shown"))
   }
 
+  @Test(
+    "a stream is told as a stream: connect makes the server's end, a 0-byte read is the end of the stream")
+  func streamSentences() throws {
+    let lines = [
+      #"{"format":"sockscope-trace","version":1,"clock":"CLOCK_MONOTONIC","t0_ns":0,"processes":[]}"#,
+      #"{"index":0,"t_ns":1000,"dur_ns":10,"pid":7,"tid":7,"seq":0,"role":"c","call":"socket","fd":4,"args":{"domain":"AF_UNIX","type":"SOCK_STREAM","protocol":0},"ret":4,"sock":{"ino":200}}"#,
+      #"{"index":1,"t_ns":2000,"dur_ns":10,"pid":7,"tid":7,"seq":1,"role":"c","call":"connect","fd":4,"args":{"addr":{"path":"s.sock"}},"ret":0,"sock":{"ino":200,"peer":201}}"#,
+      #"{"index":2,"t_ns":3000,"dur_ns":10,"pid":7,"tid":7,"seq":2,"role":"c","call":"send","fd":4,"args":{"len":2,"flags":"0"},"ret":2,"sock":{"ino":200,"peer":201},"data":{"len":2,"captured":2,"text":"hi"}}"#,
+      #"{"index":3,"t_ns":4000,"dur_ns":10,"pid":7,"tid":7,"seq":3,"role":"c","call":"recv","fd":4,"args":{"len":10,"flags":"0"},"ret":0,"sock":{"ino":200,"peer":201},"data":{"len":0,"captured":0,"text":""}}"#,
+    ]
+    let read = TraceFile.parse(Array((lines.joined(separator: "\n") + "\n").utf8), file: "t.jsonl")
+    let playback = try #require(Playback(trace: read.trace, language: .en))
+    #expect(
+      playback.snapshot(1, paneHeight: 5).sentence.contains(
+        "made the server's end of the connection, socket 201"))
+    #expect(playback.snapshot(2, paneHeight: 5).sentence.hasPrefix("2 B were copied"))
+    #expect(!playback.snapshot(2, paneHeight: 5).sentence.contains("datagram"))
+    #expect(playback.snapshot(3, paneHeight: 5).sentence.contains("the end of the stream"))
+  }
+
   @Test("frame rendering is linear in the width: trailing spaces are trimmed in one pass")
   func wideFrames() throws {
     let playback = try demoPlayback(.en)
