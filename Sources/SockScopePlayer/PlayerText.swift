@@ -237,7 +237,10 @@ struct PlayerText {
   /// `Queues: 15176 (server, ./echo.socket) 2 datagrams` — what waits in receive queues.
   func queues(_ queues: [QueueView]) -> String {
     guard !queues.isEmpty else {
-      return ru ? "Очереди приёма: пусто" : "Receive queues: empty"
+      // Not "empty": data from a sender the trace does not show may be there.
+      return ru
+        ? "Очереди приёма: по трассе в них ничего не ждёт"
+        : "Receive queues: nothing the trace shows is waiting"
     }
     let items = queues.map { q in
       let who = [q.owner.isEmpty ? nil : q.owner, q.path].compactMap { $0 }.joined(separator: ", ")
