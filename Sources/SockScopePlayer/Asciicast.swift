@@ -13,7 +13,7 @@ public enum Asciicast {
     header["width"] = .int(Int64(renderer.width))
     header["height"] = .int(Int64(renderer.height))
     if let timestamp { header["timestamp"] = .int(Int64(timestamp)) }
-    header["title"] = .string("SockScope · \(renderer.title)")
+    header["title"] = .string("SockScope · \(renderer.title.terminalSafe)")
     header["env"] = .object(["TERM": .string("xterm-256color")])
     var out = JSONValue.object(header).jsonText + "\n"
     var time = 0.0
@@ -25,7 +25,8 @@ public enum Asciicast {
     event("o", "\u{1B}[2J")
     for k in 0..<playback.count {
       let snapshot = playback.snapshot(k, paneHeight: renderer.paneHeight)
-      event("m", "\(snapshot.step)/\(snapshot.total) \(snapshot.role): \(snapshot.callLine)")
+      // Role and call are escaped already (Snapshot); the web player shows markers as text.
+      event("m", "\(snapshot.step)/\(snapshot.total) \(snapshot.role): \(snapshot.callLine)".terminalSafe)
       if let travel = snapshot.travel {
         for i in 0..<4 {
           let p = travel.startPosition + (travel.position - travel.startPosition) * Double(i) / 4

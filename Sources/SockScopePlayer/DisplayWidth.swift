@@ -23,17 +23,26 @@ public enum DisplayWidth {
   public static func of(_ text: String) -> Int { text.unicodeScalars.reduce(0) { $0 + of($1) } }
 
   /// `text` cut to at most `width` columns (a wide character that would straddle the edge is left
-  /// out) and padded with spaces to exactly `width`.
+  /// out) and padded with spaces to exactly `width`. Control characters are escaped first
+  /// (``Swift/String/terminalSafe``), so a frame never holds one raw, whatever reaches it.
   public static func fit(_ text: String, _ width: Int) -> String {
     var out = ""
     var used = 0
-    for scalar in text.unicodeScalars {
+    for scalar in text.terminalSafe.unicodeScalars {
       let w = of(scalar)
       if used + w > width { break }
       out.unicodeScalars.append(scalar)
       used += w
     }
     return out + String(repeating: " ", count: max(0, width - used))
+  }
+
+  /// `text` as it is when it takes at most `columns` columns, else cut to `columns - 1` and ended
+  /// with `…`, so a cut is always visible.
+  public static func cut(_ text: String, _ columns: Int) -> String {
+    guard of(text) > columns else { return text }
+    guard columns > 0 else { return "" }
+    return fit(text, columns - 1).trimmingTrailingSpaces + "…"
   }
 
   /// `text` broken into lines of at most `width` columns (at spaces when possible).
@@ -69,9 +78,16 @@ public enum DisplayWidth {
 }
 
 extension String {
+  /// Without its trailing spaces. Walks UTF-8 bytes (a space is one byte, never part of another
+  /// character), so a line costs its length, not its length squared.
   var trimmingTrailingSpaces: String {
-    var s = Substring(self)
-    while s.last == " " { s = s.dropLast() }
-    return String(s)
+    let bytes = utf8
+    var end = bytes.endIndex
+    while end > bytes.startIndex {
+      let before = bytes.index(before: end)
+      if bytes[before] != UInt8(ascii: " ") { break }
+      end = before
+    }
+    return String(self[..<end])
   }
 }

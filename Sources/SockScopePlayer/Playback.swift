@@ -15,8 +15,47 @@ public struct Travel: Sendable, Equatable {
   public var position: Double
   /// Where it is when the step's animation starts.
   public var startPosition: Double
-  /// Whether the sender is shown in the left pane (the datagram then moves right).
+  /// Whether the sender's pane is left of the receiver's (the datagram then moves right).
   public var senderOnLeft: Bool
+  /// The sending and receiving processes.
+  public var fromPID: Int32
+  public var toPID: Int32
+}
+
+/// The call as strace prints it, in three parts so the payload can be cut to the screen while the
+/// call's name, arguments and result stay whole: `send(4, ` + `Лев Николаевич` + `, 27, 0) = 27`.
+public struct CallText: Sendable, Equatable {
+  public var head: String
+  /// The payload as text (escaped, never a raw control character), shown in «»; nil when the
+  /// call moved none.
+  public var payload: String?
+  public var tail: String
+
+  /// The whole line, payload uncut.
+  public var plain: String { head + (payload.map { "«\($0)»" } ?? "") + tail }
+}
+
+/// One process's console, as its pane shows it.
+public struct PaneView: Sendable, Equatable {
+  public var pid: Int32
+  /// `server 4896` (escaped).
+  public var title: String
+  /// Whether this process makes the step's call.
+  public var acting: Bool
+  /// Its last lines of output when the call returned (tabs expanded, escaped), oldest first.
+  public var lines: [String]
+}
+
+/// A socket's receive queue at a step: what the trace shows was sent to it and not yet received.
+public struct QueueView: Sendable, Equatable {
+  public var socket: UInt64
+  /// Who receives from it (escaped): the roles that read from it.
+  public var owner: String
+  /// Its file, when it was bound to a path (escaped).
+  public var path: String?
+  /// Datagrams, or bytes for a stream.
+  public var waiting: UInt64
+  public var isStream: Bool
 }
 
 /// Everything one step shows, computed from the trace alone (as Python Tutor's steps are), so
@@ -26,18 +65,20 @@ public struct Snapshot: Sendable, Equatable {
   public var total: Int
   /// Seconds since the start of the run, when the call returned.
   public var elapsed: Double
+  /// The acting process's name (escaped).
   public var role: String
-  /// Whether the acting process is shown in the left pane.
-  public var actsLeft: Bool
-  public var callLine: String
+  public var pid: Int32
+  public var call: CallText
   public var failed: Bool
   public var sentence: String
   public var travel: Travel?
-  public var leftTitle: String
-  public var rightTitle: String
-  /// The last lines each pane's processes had printed when the call returned.
-  public var left: [String]
-  public var right: [String]
+  /// One pane per process, in order of first appearance.
+  public var panes: [PaneView]
+  /// The sockets with data waiting in their receive queue after this step.
+  public var queues: [QueueView]
+
+  /// The call line, payload uncut.
+  public var callLine: String { call.plain }
 }
 
 /// A trace prepared for stepping through.
@@ -46,16 +87,20 @@ public struct Playback: Sendable {
   public let language: PlayerLanguage
   /// The socket calls, in the order they returned.
   let steps: [TraceEvent]
-  let leftRoles: Set<String>
-  /// Console output per pane, in time order.
-  let leftOutput: [TraceEvent]
-  let rightOutput: [TraceEvent]
+  /// The processes, one pane each, in order of first appearance: role and shown name, escaped.
+  let processes: [(pid: Int32, role: String, name: String)]
+  let paneOfPID: [Int32: Int]
+  /// Console output per process, in time order.
+  let outputs: [Int32: [TraceEvent]]
   let sendsByFlow: [Int: TraceEvent]
   let receivesByFlow: [Int: TraceEvent]
   let fileOfSocket: [UInt64: String]
-  /// The roles in order of appearance, and each one's pid: computed once, not per frame.
-  let roles: [String]
-  let pids: [String: Int32]
+  let streamSockets: Set<UInt64>
+  /// Per step, the receive queues that are not empty after it.
+  let queuesAfter: [[QueueView]]
+  /// Per socket, the last step that used it; per event index, its step.
+  let lastUse: [UInt64: Int]
+  let stepOfEvent: [Int: Int]
 
   /// Prepares `trace`; nil when it holds no socket call.
   public init?(trace: Trace, language: PlayerLanguage) {
@@ -65,51 +110,108 @@ public struct Playback: Sendable {
       ($0.endTime, $0.index) < ($1.endTime, $1.index)
     }
     guard !steps.isEmpty else { return nil }
-    // Servers (they bind or listen) on the left, as in the page's animation; everyone else right.
-    var left = Set(trace.events.filter { $0.call == .bind || $0.call == .listen }.map(\.role))
-    if left.isEmpty, let first = trace.roles.first { left = [first] }
-    leftRoles = left
-    let outputs = trace.events.filter { $0.call == .output }.sorted {
-      ($0.time, $0.index) < ($1.time, $1.index)
+    // One pane per process (a pid), so two clients with one role, or a forked child, are apart.
+    var order: [Int32] = []
+    var roleOf: [Int32: String] = [:]
+    for e in trace.events where roleOf[e.pid] == nil {
+      order.append(e.pid)
+      roleOf[e.pid] = e.role
     }
-    leftOutput = outputs.filter { left.contains($0.role) }
-    rightOutput = outputs.filter { !left.contains($0.role) }
+    var pidsOfRole: [String: Int] = [:]
+    for pid in order { pidsOfRole[roleOf[pid, default: ""], default: 0] += 1 }
+    // A role that several processes share is told apart by pid.
+    processes = order.map { pid in
+      let role = roleOf[pid, default: ""]
+      return (
+        pid, role.terminalSafe,
+        pidsOfRole[role, default: 0] > 1 ? "\(role.terminalSafe) \(pid)" : role.terminalSafe
+      )
+    }
+    paneOfPID = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+    var outputs: [Int32: [TraceEvent]] = [:]
+    for e in trace.events where e.call == .output { outputs[e.pid, default: []].append(e) }
+    self.outputs = outputs.mapValues { $0.sorted { ($0.time, $0.index) < ($1.time, $1.index) } }
     sendsByFlow = Dictionary(
       trace.events.compactMap { e in e.flow.map { ($0, e) } }, uniquingKeysWith: { a, _ in a })
     var receives: [Int: TraceEvent] = [:]
     for e in trace.events { for f in e.flows where receives[f] == nil { receives[f] = e } }
     receivesByFlow = receives
     var files: [UInt64: String] = [:]
-    for e in trace.events where e.call == .bind && e.succeeded {
-      if let ino = e.socket?.inode, let path = e.addressPath { files[ino] = path }
+    var streams = Set<UInt64>()
+    for e in trace.events where e.succeeded {
+      switch e.call {
+      case .bind:
+        if let ino = e.socket?.inode, let path = e.addressPath { files[ino] = path }
+      case .socket, .socketpair:
+        if e.args["type"]?.stringValue?.hasPrefix("SOCK_STREAM") == true {
+          if let ino = e.socket?.inode { streams.insert(ino) }
+          if let peer = e.socket?.peer { streams.insert(peer) }
+        }
+      case .accept, .accept4:
+        if let ino = e.args["new_sock"]?.objectValue?["ino"]?.intValue { streams.insert(UInt64(ino)) }
+      default: break
+      }
     }
     fileOfSocket = files
-    roles = trace.roles
-    pids = Dictionary(trace.events.map { ($0.role, $0.pid) }, uniquingKeysWith: { first, _ in first })
+    streamSockets = streams
+    var lastUse: [UInt64: Int] = [:]
+    var stepOfEvent: [Int: Int] = [:]
+    for (k, e) in steps.enumerated() {
+      stepOfEvent[e.index] = k
+      if let ino = e.socket?.inode { lastUse[ino] = k }
+    }
+    self.lastUse = lastUse
+    self.stepOfEvent = stepOfEvent
+    let names = Dictionary(uniqueKeysWithValues: processes.map { ($0.pid, $0.name) })
+    queuesAfter = Self.queues(
+      steps: steps, sendsByFlow: sendsByFlow, receivesByFlow: receives, streams: streams, files: files,
+      names: names)
   }
 
   /// How many steps there are.
   public var count: Int { steps.count }
 
-  /// Step `k` (0-based), with `paneHeight` lines of each console.
+  /// How many processes (panes) there are.
+  public var processCount: Int { processes.count }
+
+  /// Step `k` (0-based), with at most `paneHeight` lines of each console.
   public func snapshot(_ k: Int, paneHeight: Int) -> Snapshot {
-    let e = steps[max(0, min(k, steps.count - 1))]
+    let index = max(0, min(k, steps.count - 1))
+    let e = steps[index]
     let words = PlayerText(language: language)
-    let leftNames = roles.filter { leftRoles.contains($0) }
-    let rightNames = roles.filter { !leftRoles.contains($0) }
+    // The last step shows everything printed, also after the last socket call (the server's
+    // «Выполнено»): the run ends there.
+    let until = index == steps.count - 1 ? UInt64.max : e.endTime
+    let panes = processes.map { p in
+      PaneView(
+        pid: p.pid, title: "\(p.role) \(p.pid)",
+        acting: p.pid == e.pid,
+        lines: console(outputs[p.pid] ?? [], until: until, lines: paneHeight))
+    }
     return Snapshot(
-      step: k + 1, total: steps.count, elapsed: Double(e.endTime &- trace.header.t0) / 1e9, role: e.role,
-      actsLeft: leftRoles.contains(e.role), callLine: words.callLine(e), failed: e.failure != nil,
-      sentence: words.sentence(e, playback: self), travel: travel(e, words: words),
-      leftTitle: words.paneTitle(leftNames, left: true, pids: pids),
-      rightTitle: words.paneTitle(rightNames, left: false, pids: pids),
-      left: console(leftOutput, until: e.endTime, lines: paneHeight, multipleRoles: leftNames.count > 1),
-      right: console(rightOutput, until: e.endTime, lines: paneHeight, multipleRoles: rightNames.count > 1))
+      step: index + 1, total: steps.count, elapsed: Double(e.endTime &- trace.header.t0) / 1e9,
+      role: name(e.pid), pid: e.pid, call: words.callText(e), failed: e.failure != nil,
+      sentence: words.sentence(e, playback: self), travel: travel(e, words: words), panes: panes,
+      queues: queuesAfter[index])
   }
 
-  /// The last `lines` lines printed by `outputs` up to `time`. Only as much output as fills the
-  /// pane is read, so a step costs the same at the start and at the end of a long trace.
-  func console(_ outputs: [TraceEvent], until time: UInt64, lines: Int, multipleRoles: Bool) -> [String] {
+  /// The process that uses `close`'s socket at a later step (so a descriptor still refers to
+  /// it), or nil when the trace shows no later use.
+  func laterUser(of close: TraceEvent) -> String? {
+    guard let ino = close.socket?.inode, let k = stepOfEvent[close.index], let last = lastUse[ino], last > k
+    else { return nil }
+    return name(steps[last].pid)
+  }
+
+  /// The name a process is shown by: its role, with its pid when another process has that role.
+  func name(_ pid: Int32) -> String {
+    paneOfPID[pid].map { processes[$0].name } ?? String(pid)
+  }
+
+  /// The last `lines` lines printed by `outputs` up to `time`, tabs expanded and escaped. Only as
+  /// much output as fills the pane is read, so a step costs the same at the start and at the end
+  /// of a long trace.
+  func console(_ outputs: [TraceEvent], until time: UInt64, lines: Int) -> [String] {
     var low = 0
     var high = outputs.count
     while low < high {
@@ -120,34 +222,97 @@ public struct Playback: Sendable {
     var newlines = 0
     var i = low - 1
     while i >= 0 && newlines <= lines {
-      let text = outputs[i].data?.text ?? ""
+      // Output that is not valid text is still shown: decoded leniently, then escaped.
+      let text = outputs[i].data.map { String(decoding: $0.bytes, as: UTF8.self) } ?? ""
       pieces.append(text)
       newlines += text.reduce(0) { $1 == "\n" ? $0 + 1 : $0 }
-      // A header where another process's output begins, so a shared pane stays readable.
-      if multipleRoles, i == 0 || outputs[i - 1].role != outputs[i].role {
-        let header = "── \(outputs[i].role) (pid \(outputs[i].pid)) ──\n"
-        pieces.append(i == 0 || (outputs[i - 1].data?.text ?? "").hasSuffix("\n") ? header : "\n" + header)
-        newlines += 1
-      }
       i -= 1
     }
-    var all = pieces.reversed().joined().split(separator: "\n", omittingEmptySubsequences: false).map(
-      String.init)
+    var all = pieces.reversed().joined().split(separator: "\n", omittingEmptySubsequences: false)
     if all.last == "" { all.removeLast() }
-    return Array(all.suffix(lines))
+    return all.suffix(lines).map { Self.consoleLine(String($0)) }
+  }
+
+  /// A line of a program's output as a terminal shows it: tabs to the next multiple of 8
+  /// columns, and every other control character escaped (a pane never emits one raw).
+  static func consoleLine(_ line: String) -> String {
+    guard line.contains("\t") else { return line.terminalSafe }
+    var out = ""
+    var column = 0
+    for piece in line.split(separator: "\t", omittingEmptySubsequences: false).enumerated() {
+      if piece.offset > 0 {
+        let spaces = 8 - column % 8
+        out += String(repeating: " ", count: spaces)
+        column += spaces
+      }
+      let safe = String(piece.element).terminalSafe
+      out += safe
+      column += DisplayWidth.of(safe)
+    }
+    return out
   }
 
   func travel(_ e: TraceEvent, words: PlayerText) -> Travel? {
+    func leftOf(_ a: Int32, _ b: Int32) -> Bool { (paneOfPID[a] ?? 0) <= (paneOfPID[b] ?? 0) }
     if e.call.sendsData, let flow = e.flow, let receiver = receivesByFlow[flow] {
       return Travel(
-        from: e.role, to: receiver.role, label: words.datagramLabel(e.data), position: 0.5, startPosition: 0,
-        senderOnLeft: leftRoles.contains(e.role))
+        from: name(e.pid), to: name(receiver.pid), label: words.datagramLabel(e.data), position: 0.5,
+        startPosition: 0, senderOnLeft: leftOf(e.pid, receiver.pid), fromPID: e.pid, toPID: receiver.pid)
     }
     if e.call.receivesData, let flow = e.flows.first, let sender = sendsByFlow[flow] {
       return Travel(
-        from: sender.role, to: e.role, label: words.datagramLabel(e.data), position: 1, startPosition: 0.5,
-        senderOnLeft: leftRoles.contains(sender.role))
+        from: name(sender.pid), to: name(e.pid), label: words.datagramLabel(e.data), position: 1,
+        startPosition: 0.5, senderOnLeft: leftOf(sender.pid, e.pid), fromPID: sender.pid, toPID: e.pid)
     }
     return nil
+  }
+
+  /// For each step, the receive queues holding data after it. Only what the trace's flow links
+  /// show is counted: a send whose data a traced receive took later waits in the receiving
+  /// socket's queue from the send's step to that receive's step. A datagram counts once; a
+  /// stream's queue is counted in bytes (sent into it minus read from it).
+  static func queues(
+    steps: [TraceEvent], sendsByFlow: [Int: TraceEvent], receivesByFlow: [Int: TraceEvent],
+    streams: Set<UInt64>, files: [UInt64: String],
+    names: [Int32: String]
+  ) -> [[QueueView]] {
+    var readers: [UInt64: [String]] = [:]
+    var stepOfEvent: [Int: Int] = [:]
+    for (k, e) in steps.enumerated() {
+      stepOfEvent[e.index] = k
+      if e.call.receivesData, !e.flows.isEmpty, let inode = e.socket?.inode {
+        let name = names[e.pid] ?? e.role.terminalSafe
+        if !(readers[inode] ?? []).contains(name) { readers[inode, default: []].append(name) }
+      }
+    }
+    var waiting: [UInt64: Int64] = [:]
+    var result: [[QueueView]] = []
+    result.reserveCapacity(steps.count)
+    for (k, e) in steps.enumerated() {
+      // A send counts only when its receive is a later step: nothing waits for a receive shown
+      // before it.
+      if e.call.sendsData, let flow = e.flow, let receive = receivesByFlow[flow],
+        let at = stepOfEvent[receive.index], at > k, let inode = receive.socket?.inode
+      {
+        waiting[inode, default: 0] += streams.contains(inode) ? max(0, e.ret) : 1
+      }
+      if e.call.receivesData, let inode = e.socket?.inode {
+        let earlier = e.flows.filter { f in
+          sendsByFlow[f].flatMap { stepOfEvent[$0.index] }.map { $0 < k } ?? false
+        }
+        if !earlier.isEmpty {
+          let taken: Int64 = streams.contains(inode) ? max(0, e.ret) : Int64(earlier.count)
+          let left = (waiting[inode] ?? 0) - taken
+          waiting[inode] = left > 0 ? left : nil
+        }
+      }
+      result.append(
+        waiting.sorted { $0.key < $1.key }.map { inode, count in
+          QueueView(
+            socket: inode, owner: (readers[inode] ?? []).joined(separator: ", "),
+            path: files[inode]?.terminalSafe, waiting: UInt64(count), isStream: streams.contains(inode))
+        })
+    }
+    return result
   }
 }

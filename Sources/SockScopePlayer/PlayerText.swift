@@ -5,55 +5,81 @@ struct PlayerText {
   let language: PlayerLanguage
   var ru: Bool { language == .ru }
 
-  /// «Лев» 6 B
-  func datagramLabel(_ data: Payload?) -> String {
+  /// The payload as it is shown: its text whole (spaces, quotes, Cyrillic), or, when it is not
+  /// text, its bytes escaped (`\x00`); control characters escaped either way, and `…` when only a
+  /// prefix was captured.
+  static func payloadText(_ data: Payload) -> String {
+    var shown: String
+    if let text = data.text {
+      shown = text.terminalSafe
+    } else {
+      shown = ""
+      for byte in data.bytes {
+        switch byte {
+        case UInt8(ascii: "\\"): shown += "\\\\"
+        case 0x20...0x7E: shown.unicodeScalars.append(Unicode.Scalar(byte))
+        default:
+          let hex = String(byte, radix: 16)
+          shown += "\\x" + (hex.count == 1 ? "0" : "") + hex
+        }
+      }
+    }
+    return data.isTruncated ? shown + "…" : shown
+  }
+
+  /// «Лев» 6 B: the payload (at most `columns` columns of it) and its length.
+  func datagramLabel(_ data: Payload?, columns: Int = 28) -> String {
     guard let data else { return "" }
     let bytes = ru ? "\(data.length) Б" : "\(data.length) B"
-    guard let text = data.text else { return bytes }
-    let short = text.count > 16 ? String(text.prefix(15)) + "…" : text
-    return "«\(short.replacingNewlines)» \(bytes)"
+    return "«\(DisplayWidth.cut(Self.payloadText(data), columns))» \(bytes)"
   }
 
-  /// The call as strace prints it, shortened: `send(3, «Лев», 6, 0) = 6`.
-  func callLine(_ e: TraceEvent) -> String {
+  /// The call as strace prints it: `send(3, «Лев Николаевич Толстой», 41, 0) = 41`; paths and
+  /// payloads escaped.
+  func callText(_ e: TraceEvent) -> CallText {
     let fd = e.fd.map(String.init) ?? "?"
     let a = e.args
-    func quoted(_ s: String?) -> String { "\"\(s ?? "")\"" }
-    let flags = a["flags"]?.stringValue ?? "0"
-    let call: String
+    func quoted(_ s: String?) -> String { "\"\((s ?? "").terminalSafe)\"" }
+    let flags = (a["flags"]?.stringValue ?? "0").terminalSafe
+    let name = e.call.rawValue
+    let payload = e.data.map(Self.payloadText)
+    var head: String
+    var tail = ""
+    var shows: String? = nil
     switch e.call {
     case .socket, .socketpair:
-      call =
-        "\(e.call.rawValue)(\(a["domain"]?.stringValue ?? ""), \(a["type"]?.stringValue ?? ""), \(a["protocol"]?.intValue ?? 0))"
-    case .bind, .connect: call = "\(e.call.rawValue)(\(fd), \(quoted(e.addressPath)))"
-    case .listen: call = "listen(\(fd), \(a["backlog"]?.intValue ?? 0))"
-    case .accept, .accept4: call = "\(e.call.rawValue)(\(fd))"
+      head =
+        "\(name)(\((a["domain"]?.stringValue ?? "").terminalSafe), \((a["type"]?.stringValue ?? "").terminalSafe), \(a["protocol"]?.intValue ?? 0))"
+    case .bind, .connect: head = "\(name)(\(fd), \(quoted(e.addressPath)))"
+    case .listen: head = "listen(\(fd), \(a["backlog"]?.intValue ?? 0))"
+    case .accept, .accept4: head = "\(name)(\(fd))"
     case .send, .sendmsg, .write:
-      call =
-        "\(e.call.rawValue)(\(fd), \(datagramLabel(e.data).split(separator: " ").first ?? ""), \(a["len"]?.intValue ?? 0), \(flags))"
+      head = "\(name)(\(fd), "
+      shows = payload
+      tail = ", \(a["len"]?.intValue ?? 0), \(flags))"
     case .sendto:
-      call =
-        "sendto(\(fd), \(datagramLabel(e.data).split(separator: " ").first ?? ""), \(a["len"]?.intValue ?? 0), \(flags), \(quoted(e.addressPath)))"
+      head = "sendto(\(fd), "
+      shows = payload
+      tail = ", \(a["len"]?.intValue ?? 0), \(flags), \(quoted(e.addressPath)))"
     case .recv, .recvfrom, .recvmsg, .read:
-      call = "\(e.call.rawValue)(\(fd), \(a["len"]?.intValue ?? 0), \(flags))"
-    case .shutdown: call = "shutdown(\(fd), \(a["how"]?.stringValue ?? ""))"
-    case .close: call = "close(\(fd))"
-    case .unlink: call = "unlink(\(quoted(a["path"]?.stringValue)))"
-    case .getsockname, .getpeername, .setsockopt: call = "\(e.call.rawValue)(\(fd))"
-    case .output: call = "write(\(fd))"
+      head = "\(name)(\(fd), \(a["len"]?.intValue ?? 0), \(flags))"
+    case .shutdown: head = "shutdown(\(fd), \((a["how"]?.stringValue ?? "").terminalSafe))"
+    case .close: head = "close(\(fd))"
+    case .unlink: head = "unlink(\(quoted(a["path"]?.stringValue)))"
+    case .getsockname, .getpeername, .setsockopt: head = "\(name)(\(fd))"
+    case .output: head = "write(\(fd))"
     }
-    if let f = e.failure { return "\(call) = -1 \(f.name) (\(f.message))" }
-    if e.call.receivesData, let d = e.data {
-      return "\(call) = \(e.ret) \(datagramLabel(d).split(separator: " ").first ?? "")"
+    let result: String
+    if let f = e.failure {
+      result = " = -1 \(f.name.terminalSafe) (\(f.message.terminalSafe))"
+    } else {
+      result = " = \(e.ret)"
     }
-    return "\(call) = \(e.ret)"
-  }
-
-  /// «Сервер · server 4600», «Клиент · client#1 4601, client#2 4602», as the schematic's columns.
-  func paneTitle(_ roles: [String], left: Bool, pids: [String: Int32]) -> String {
-    let column = left ? (ru ? "Сервер" : "Server") : (ru ? "Клиент" : "Client")
-    let names = roles.map { role in "\(role) \(pids[role] ?? 0)" }
-    return column + (names.isEmpty ? "" : " · " + names.joined(separator: ", "))
+    if shows != nil || e.failure != nil || !e.call.receivesData || payload == nil {
+      return CallText(head: head, payload: shows, tail: tail + result)
+    }
+    // A receive: the data it got follows its result.
+    return CallText(head: head + tail + result + " ", payload: payload, tail: "")
   }
 
   func milliseconds(_ ns: UInt64) -> String {
@@ -66,11 +92,12 @@ struct PlayerText {
   func sentence(_ e: TraceEvent, playback: Playback) -> String {
     if let f = e.failure {
       return ru
-        ? "Вызов не удался: \(f.name) — \(f.message). Ядро ничего не изменило."
-        : "The call failed: \(f.name) — \(f.message). The kernel changed nothing."
+        ? "Вызов не удался: \(f.name.terminalSafe) — \(f.message.terminalSafe). Ядро ничего не изменило."
+        : "The call failed: \(f.name.terminalSafe) — \(f.message.terminalSafe). The kernel changed nothing."
     }
     let sock = e.socket.map { String($0.inode) } ?? "?"
-    let file = e.addressPath ?? e.args["path"]?.stringValue ?? ""
+    let file = (e.addressPath ?? e.args["path"]?.stringValue ?? "").terminalSafe
+    let stream = e.socket.map { playback.streamSockets.contains($0.inode) } ?? false
     switch e.call {
     case .socket:
       return ru
@@ -86,6 +113,13 @@ struct PlayerText {
         : "bind created the socket file \(file) and tied it to socket \(sock): clients can now find the server by this path."
     case .connect:
       let peer = e.socket?.peer.map { String($0) } ?? "?"
+      if stream {
+        // A stream connect makes the server's end of the connection (the socket accept returns),
+        // not a reference to the listening socket.
+        return ru
+          ? "connect нашёл по пути \(file) слушающий сокет и соединился: ядро создало серверный конец соединения, сокет \(peer), и поставило его в очередь к accept."
+          : "connect found the listening socket by the path \(file) and connected: the kernel made the server's end of the connection, socket \(peer), and queued it for accept."
+      }
       return ru
         ? "connect нашёл по пути \(file) сокет сервера \(peer) и запомнил его: send теперь не нужен адрес."
         : "connect looked up \(file), found the server's socket \(peer) and remembered it: send needs no address now."
@@ -97,20 +131,34 @@ struct PlayerText {
         : "accept took a waiting connection from the queue and gave it a new descriptor, \(e.ret)."
     case .send, .sendto, .sendmsg, .write:
       let target = e.socket?.peer ?? playback.receivesByFlow[e.flow ?? 0]?.socket?.inode
-      let name = target.flatMap { playback.fileOfSocket[$0] }.map { " (\($0))" } ?? ""
+      let name = target.flatMap { playback.fileOfSocket[$0] }.map { " (\($0.terminalSafe))" } ?? ""
+      if stream {
+        return ru
+          ? "\(e.ret) Б скопированы из памяти процесса в очередь приёма сокета \(target.map(String.init) ?? "?")\(name) в ядре: у потока нет границ сообщений."
+          : "\(e.ret) B were copied from the process into the kernel's receive queue of socket \(target.map(String.init) ?? "?")\(name): a stream keeps no message boundaries."
+      }
       return ru
         ? "Датаграмма (\(e.data?.length ?? 0) Б) скопирована из памяти процесса в очередь приёма сокета \(target.map(String.init) ?? "?")\(name) в ядре. Файл сокета данные не хранит."
         : "The datagram (\(e.data?.length ?? 0) B) was copied from the process into the kernel's receive queue of socket \(target.map(String.init) ?? "?")\(name). The socket file holds no data."
     case .recv, .recvfrom, .recvmsg, .read:
+      if stream, e.ret == 0, (e.args["len"]?.intValue ?? 1) > 0 {
+        return ru
+          ? "recv вернул 0 байт: поток кончился — другой конец закрыт или закрыт на запись (shutdown)."
+          : "recv returned 0 bytes: the end of the stream — the other end was closed or shut down for writing."
+      }
       let sender =
-        e.flows.first.flatMap { playback.sendsByFlow[$0] }.map { $0.role }
+        e.flows.first.flatMap { playback.sendsByFlow[$0] }.map { playback.name($0.pid) }
         ?? (ru ? "неизвестного отправителя" : "an untraced sender")
       var s =
-        e.duration >= 1_000_000
+        e.duration >= 1_000_000 && stream
         ? (ru
-          ? "recv ждал \(milliseconds(e.duration)), пока в очереди не появилась датаграмма; "
-          : "recv blocked for \(milliseconds(e.duration)) until a datagram was queued; ")
-        : ""
+          ? "recv ждал \(milliseconds(e.duration)), пока не пришли данные; "
+          : "recv blocked for \(milliseconds(e.duration)) until data arrived; ")
+        : e.duration >= 1_000_000
+          ? (ru
+            ? "recv ждал \(milliseconds(e.duration)), пока в очереди не появилась датаграмма; "
+            : "recv blocked for \(milliseconds(e.duration)) until a datagram was queued; ")
+          : ""
       s +=
         ru
         ? "ядро отдало процессу \(e.ret) Б от \(sender)."
@@ -126,9 +174,17 @@ struct PlayerText {
       return ru
         ? "Соединение закрыто в одну или обе стороны." : "The connection was shut in one or both directions."
     case .close:
+      let fd = e.fd.map(String.init) ?? "?"
+      // A socket outlives a close while another descriptor refers to it (fork, dup, passing):
+      // say it is gone only as a condition, and say it lives on when the trace shows it used later.
+      if let user = playback.laterUser(of: e) {
+        return ru
+          ? "close освободил дескриптор \(fd); сокет \(sock) жив: на него ещё ссылается дескриптор \(user)."
+          : "close released descriptor \(fd); socket \(sock) lives on: a descriptor of \(user) still refers to it."
+      }
       return ru
-        ? "close освободил дескриптор \(e.fd.map(String.init) ?? "?"); сокет \(sock) уничтожен."
-        : "close released descriptor \(e.fd.map(String.init) ?? "?"); socket \(sock) is gone."
+        ? "close освободил дескриптор \(fd). Ядро уничтожает сокет \(sock), когда закрыт последний ссылающийся на него дескриптор."
+        : "close released descriptor \(fd). The kernel destroys socket \(sock) when the last descriptor referring to it is closed."
     case .unlink:
       return ru
         ? "unlink убрал имя \(file) из каталога: файла сокета больше нет."
@@ -144,33 +200,75 @@ struct PlayerText {
       : "→/n next · ←/b back · Home/End · p play · +/− speed · ? keys · q quit"
   }
 
+  /// The key help as a table: every key in one column, what it does in the next.
   var help: [String] {
-    ru
+    let rows: [(String, String)] =
+      ru
       ? [
-        "Клавиши", "", "→, пробел, n   следующий шаг", "←, b           предыдущий шаг",
-        "Home, End      первый, последний шаг",
-        "p              пуск / пауза", "+, −           быстрее, медленнее", "?              эта справка",
-        "q              выход",
-        "", "Любая клавиша — назад к трассе.",
+        ("→, пробел, n, l", "следующий шаг"), ("←, b, h", "предыдущий шаг"),
+        ("Home, End, g, G", "первый, последний шаг"), ("p", "пуск / пауза"), ("+, −", "быстрее, медленнее"),
+        ("?", "эта справка"), ("q, Ctrl-C", "выход"),
       ]
       : [
-        "Keys", "", "→, space, n    next step", "←, b           previous step",
-        "Home, End      first, last step",
-        "p              play / pause", "+, −           faster, slower", "?              this help",
-        "q              quit", "",
-        "Any key returns to the trace.",
+        ("→, space, n, l", "next step"), ("←, b, h", "previous step"),
+        ("Home, End, g, G", "first, last step"),
+        ("p", "play / pause"), ("+, −", "faster, slower"), ("?", "this help"), ("q, Ctrl-C", "quit"),
       ]
+    let keyWidth = rows.map { DisplayWidth.of($0.0) }.max() ?? 0
+    let table = rows.map { key, meaning in
+      key + String(repeating: " ", count: keyWidth - DisplayWidth.of(key) + 3) + meaning
+    }
+    return [ru ? "Клавиши" : "Keys", ""] + table + [
+      "", ru ? "Любая клавиша — назад к трассе." : "Any key returns to the trace.",
+    ]
+  }
+
+  /// `▶ 1.5×` while playing, `⏸ 1×` when paused: the interactive player's state.
+  func playState(playing: Bool, speed: Double) -> String {
+    let rounded = (speed * 100).rounded() / 100
+    let number =
+      rounded == rounded.rounded()
+      ? String(Int(rounded)) : String(rounded).replacingOccurrences(of: ".", with: ru ? "," : ".")
+    return playing
+      ? (ru ? "▶ пуск \(number)×" : "▶ playing \(number)×")
+      : (ru ? "⏸ пауза \(number)×" : "⏸ paused \(number)×")
+  }
+
+  /// `Queues: 15176 (server, ./echo.socket) 2 datagrams` — what waits in receive queues.
+  func queues(_ queues: [QueueView]) -> String {
+    guard !queues.isEmpty else {
+      // Not "empty": data from a sender the trace does not show may be there.
+      return ru
+        ? "Очереди приёма: по трассе в них ничего не ждёт"
+        : "Receive queues: nothing the trace shows is waiting"
+    }
+    let items = queues.map { q in
+      let who = [q.owner.isEmpty ? nil : q.owner, q.path].compactMap { $0 }.joined(separator: ", ")
+      let amount =
+        q.isStream
+        ? (ru ? "\(q.waiting) \(Self.plural(q.waiting, "байт", "байта", "байт"))" : "\(q.waiting) B")
+        : (ru
+          ? "\(q.waiting) \(Self.plural(q.waiting, "датаграмма", "датаграммы", "датаграмм"))"
+          : "\(q.waiting) datagram\(q.waiting == 1 ? "" : "s")")
+      return (ru ? "сокет \(q.socket)" : "socket \(q.socket)") + (who.isEmpty ? "" : " (\(who))") + ": "
+        + amount
+    }
+    return (ru ? "Ждут в очередях приёма: " : "Waiting in receive queues: ") + items.joined(separator: " · ")
+  }
+
+  /// The Russian noun form for `n`: 1 датаграмма, 2 датаграммы, 5 датаграмм.
+  static func plural(_ n: UInt64, _ one: String, _ few: String, _ many: String) -> String {
+    let tens = n % 100
+    let units = n % 10
+    if (11...14).contains(tens) { return many }
+    if units == 1 { return one }
+    if (2...4).contains(units) { return few }
+    return many
   }
 
   func tooSmall(width: Int, height: Int, needWidth: Int, needHeight: Int) -> String {
     ru
       ? "Терминал мал: нужно \(needWidth)×\(needHeight), сейчас \(width)×\(height). Увеличьте окно или используйте --frames."
       : "The terminal is too small: it needs \(needWidth)×\(needHeight) and is \(width)×\(height). Enlarge it, or use --frames."
-  }
-}
-
-extension String {
-  var replacingNewlines: String {
-    split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "⏎")
   }
 }

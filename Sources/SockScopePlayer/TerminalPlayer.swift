@@ -100,7 +100,8 @@ public struct TerminalPlayer {
           let progress = min(1, (now() - a.start) * speed / 0.4)
           position = a.from + (travel.position - a.from) * progress
         }
-        lines = renderer.render(snapshot, position: position)
+        lines = renderer.render(
+          snapshot, position: position, state: PlayState(playing: playing, speed: speed))
       }
       write("\u{1B}[H" + lines.map { $0 + "\u{1B}[0m" }.joined(separator: "\r\n"))
     }

@@ -40,7 +40,8 @@ public enum TraceFile {
   public static let fileName = "trace.jsonl"
 
   /// Reads a trace. `path` is a `trace.jsonl` file or a trace directory; a directory is read from
-  /// its `trace.jsonl` when present, else merged from its per-process logs.
+  /// its `trace.jsonl` when present, else merged from its per-process logs (`logs/`, or the old
+  /// layout's logs directly in the directory: ``TraceDirectory``).
   public static func read(path: String) throws(TraceFileError) -> TraceReadResult {
     var st = stat()
     guard stat(path, &st) == 0 else {
@@ -58,7 +59,7 @@ public enum TraceFile {
       if lstat(merged, &entry) == 0 {
         return try FileIO.withContents(of: merged, origin: .directoryEntry) { parse($0, file: merged) }
       }
-      let result = try TraceMerger.merge(directory: path)
+      let result = try TraceMerger.merge(directory: TraceDirectory.logsFolder(of: path))
       return TraceReadResult(trace: result.trace, problems: [])
     }
     // A named file is read whatever it is: a pipe (`<(cat t.jsonl)`, /dev/stdin) to its end.

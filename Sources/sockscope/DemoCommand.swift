@@ -178,7 +178,8 @@ struct DemoRunner {
     }
     return try ChildProcess(
       executable: executable,
-      arguments: arguments + ["--trace", logDirectory, "--role", role, "--lang", language.rawValue],
+      // --trace names the trace directory; the child writes into its logs/ (logDirectory).
+      arguments: arguments + ["--trace", outDirectory, "--role", role, "--lang", language.rawValue],
       role: role, takesInput: takesInput)
   }
 

@@ -12,7 +12,8 @@ struct RecordingOptions: ParsableArguments {
     name: .customLong("trace"),
     help: ArgumentHelp(
       "Record every socket call into this trace directory (created if missing).",
-      discussion: "Several processes may record into one directory; `sockscope merge DIR` joins them.",
+      discussion:
+        "Logs go to DIR/logs, as with record and demo. Several processes may record into one directory; `sockscope merge DIR` joins them.",
       valueName: "dir"))
   var directory: String?
 
@@ -33,10 +34,15 @@ struct RecordingOptions: ParsableArguments {
   /// Starts recording when `--trace` was given.
   func start(defaultRole: String) throws {
     guard let directory else { return }
-    do {
-      try Recorder.start(directory: directory, role: role ?? defaultRole, captureLimit: capture)
+    do throws(RecorderError) {
+      // DIR/logs, as `record --out DIR` and `demo --out DIR` write: one layout for every recording.
+      try Recorder.start(
+        directory: TraceDirectory.logsPath(in: directory), role: role ?? defaultRole, captureLimit: capture)
     } catch {
-      throw CommandFailure("\(error)")
+      // Named as the user typed it: the directory they chose, not its logs folder.
+      var named = error
+      named.directory = directory
+      throw CommandFailure("\(named)")
     }
   }
 }

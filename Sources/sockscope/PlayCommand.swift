@@ -11,9 +11,9 @@ struct PlayCommand: ParsableCommand {
     commandName: "play",
     abstract: "Step through a run in the terminal: each process's console, the call, what the kernel did.",
     discussion: """
-      The server's console on the left, the clients' on the right (as the page's animation shows \
-      them), and below them the current call, one sentence on what the kernel did, and the datagram \
-      on its way from sender to receiver.
+      One pane per process (two clients are two panes, a forked child has its own), each showing \
+      what that process printed; below them the current call with its data, what the kernel did, \
+      the datagram on its way from sender to receiver, and what waits in each socket's receive queue.
 
       Keys: → space n next · ← b back · Home End · p play/pause · + − speed · ? keys · q quit.
 
@@ -40,17 +40,23 @@ struct PlayCommand: ParsableCommand {
     name: .customLong("lang"), help: ArgumentHelp("Language of the player's words.", valueName: "ru|en"))
   var language: PlayerLanguage = .ru
 
-  @Option(help: ArgumentHelp("Columns of a frame (--frames, --cast).", valueName: "n"))
+  @Option(help: ArgumentHelp("Columns of a frame (--frames, --cast): 80 to 1000.", valueName: "n"))
   var width = 100
 
-  @Option(help: ArgumentHelp("Rows of a frame (--frames, --cast).", valueName: "n"))
+  @Option(help: ArgumentHelp("Rows of a frame (--frames, --cast): 24 to 1000.", valueName: "n"))
   var height = 30
 
   func validate() throws {
-    guard width >= FrameRenderer.minimumWidth, height >= FrameRenderer.minimumHeight else {
+    // Bounded both ways: a frame is width × height cells, drawn for every step.
+    let widths = FrameRenderer.minimumWidth...FrameRenderer.maximumWidth
+    let heights = FrameRenderer.minimumHeight...FrameRenderer.maximumHeight
+    guard widths.contains(width) else {
       throw ValidationError(
-        "frames need at least \(FrameRenderer.minimumWidth)×\(FrameRenderer.minimumHeight); got \(width)×\(height)"
-      )
+        "--width must be between \(widths.lowerBound) and \(widths.upperBound) columns; got \(width)")
+    }
+    guard heights.contains(height) else {
+      throw ValidationError(
+        "--height must be between \(heights.lowerBound) and \(heights.upperBound) rows; got \(height)")
     }
   }
 
@@ -93,9 +99,8 @@ struct PlayCommand: ParsableCommand {
       width: width, height: height, color: false, language: playback.language, title: title)
     // Stops at the first failed write (a full disk): the command then reports it.
     for k in 0..<playback.count where FileOutput.standardOutput.failure == nil {
-      let lines = renderer.render(playback.snapshot(k, paneHeight: renderer.paneHeight))
       FileOutput.standardOutput.write(
-        lines.map { $0.trimmingTrailingSpaces }.joined(separator: "\n") + "\n\n")
+        renderer.plainText(playback.snapshot(k, paneHeight: renderer.paneHeight)) + "\n\n")
     }
   }
 
@@ -107,13 +112,5 @@ struct PlayCommand: ParsableCommand {
       title: title)
     let text = Asciicast.recording(playback, renderer: renderer, timestamp: Int(Date().timeIntervalSince1970))
     try OutputFile.write(Array(text.utf8), to: path)
-  }
-}
-
-extension String {
-  fileprivate var trimmingTrailingSpaces: String {
-    var s = Substring(self)
-    while s.last == " " { s = s.dropLast() }
-    return String(s)
   }
 }

@@ -53,7 +53,7 @@ struct RecordCommand: ParsableCommand {
       let library = try Interposer.locate(preload)
       let program = try ProgramCheck.resolve(command[0])
       try ProgramCheck.requireDynamic(program, name: command[0])
-      let logs = (out as NSString).appendingPathComponent("logs")
+      let logs = TraceDirectory.logsPath(in: out)
       do { try Recorder.prepareDirectory(logs) } catch { throw CommandFailure("\(error) (--out)") }
       let environment = Interposer.environment(
         library: library, logs: URL(fileURLWithPath: logs).standardizedFileURL.path,
@@ -69,8 +69,10 @@ struct RecordCommand: ParsableCommand {
         if status != 0 { throw ExitCode(status) }
         return
       }
+      let tracePath = (out as NSString).appendingPathComponent(TraceFile.fileName)
       do throws(TraceFileError) {
-        try TraceFile.write(merged.trace, to: (out as NSString).appendingPathComponent(TraceFile.fileName))
+        try TraceFile.write(merged.trace, to: tracePath)
+        RecordCommand.report(merged, tracePath: tracePath, logs: logs)
       } catch {
         var failure = CommandFailure(writing: error, hint: "choose another --out")
         if status != 0 && !error.isRefusal { failure.exitCode = status }
@@ -78,6 +80,19 @@ struct RecordCommand: ParsableCommand {
       }
       if status != 0 { throw ExitCode(status) }
     }
+  }
+}
+
+extension RecordCommand {
+  /// What was recorded, as `demo` says it: on standard error, since standard output is the
+  /// program's. The trace covers every log in the directory, other `record` runs' included.
+  static func report(_ merged: TraceMerger.Result, tracePath: String, logs: String) {
+    let err = FileOutput.standardError
+    err.write("\nsockscope record: the run is recorded: \(TraceSummary(merged.trace).line.terminalSafe).\n")
+    for problem in merged.trace.header.problems { err.write("note: \(problem.terminalSafe)\n") }
+    err.write("  trace      \(tracePath)\n")
+    err.write("  raw logs   \(logs)/*.sslog (\(merged.logFiles.count) processes)\n")
+    err.write("Next: sockscope play \(tracePath)\n")
   }
 }
 

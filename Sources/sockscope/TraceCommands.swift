@@ -11,10 +11,13 @@ struct MergeCommand: ParsableCommand {
       that produced its data (the flow id), and lists in the header what was wrong: logs cut by a \
       killed process, damaged records, data no traced sender accounts for.
 
-      Example:  sockscope merge run/            writes run/trace.jsonl
+      The logs are read from DIR/logs, where `demo --out`, `record --out` and `server`/`client \
+      --trace` write them (or, for a directory recorded by an older version, from DIR itself).
+
+      Example:  sockscope merge run/            reads run/logs/*.sslog, writes run/trace.jsonl
       """)
 
-  @Argument(help: ArgumentHelp("A trace directory holding *.sslog files.", valueName: "dir"))
+  @Argument(help: ArgumentHelp("A trace directory (its logs in DIR/logs/*.sslog).", valueName: "dir"))
   var directory: String
 
   @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the timeline.", valueName: "file"))
@@ -22,8 +25,15 @@ struct MergeCommand: ParsableCommand {
 
   func run() throws {
     try reportingFailures {
-      let merged: TraceMerger.Result
-      do { merged = try TraceMerger.merge(directory: directory) } catch { throw CommandFailure("\(error)") }
+      var merged: TraceMerger.Result
+      let logs = TraceDirectory.logsFolder(of: directory)
+      do { merged = try TraceMerger.merge(directory: logs) } catch { throw CommandFailure("\(error)") }
+      let stray = TraceDirectory.strayLogs(in: directory)
+      if stray > 0 {
+        merged.trace.header.problems.append(
+          "\(directory) also holds \(stray) log\(stray == 1 ? "" : "s") directly in it (an older layout), "
+            + "left out of this merge; move them into \(logs) to merge them too")
+      }
       let path = output ?? (directory as NSString).appendingPathComponent(TraceFile.fileName)
       do throws(TraceFileError) {
         try TraceFile.write(merged.trace, to: path)
@@ -33,7 +43,8 @@ struct MergeCommand: ParsableCommand {
         throw CommandFailure(writing: error, hint: elsewhere)
       }
       let out = FileOutput.standardOutput
-      out.write(TraceSummary(merged.trace).line + "\n")
+      // Roles and notes come from the logs: escaped, so a crafted log cannot drive the terminal.
+      out.write(TraceSummary(merged.trace).line.terminalSafe + "\n")
       for problem in merged.trace.header.problems { out.write("note: \(problem.terminalSafe)\n") }
       out.write("wrote \(path)\n")
     }

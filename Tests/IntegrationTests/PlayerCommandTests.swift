@@ -66,7 +66,14 @@ struct PlayerCommandTests {
         width: 80, height: 24)
       let first = try tmux.waitFor("step 1/18")
       #expect(first.contains("▶ server  socket(AF_UNIX, SOCK_DGRAM, 0) = 3"))
-      #expect(first.contains("Server · server"))
+      #expect(first.contains("┌─ ▶ server "), "one pane per process, named by role and pid")
+      #expect(first.contains("⏸ paused 1×"), "the play state is shown")
+      #expect(first.contains("q quit"), "the key line, in the interactive player only")
+      try tmux.keys("p")
+      _ = try tmux.waitFor("▶ playing 1×")
+      try tmux.keys("p", "Home")
+      _ = try tmux.waitFor("⏸ paused 1×")
+      _ = try tmux.waitFor("step 1/18")
       #expect(
         first.split(separator: "\n").first.map { DisplayColumns.of(String($0)) } == 80, "an 80×24 frame")
       try tmux.keys("Right")
@@ -165,6 +172,10 @@ struct PlayerCommandTests {
       #expect(r.stdout.contains("step 1/18"))
       #expect(r.stdout.contains("step 18/18"))
       #expect(!r.stdout.contains("\u{1B}"), "no escape sequences in plain frames")
+      #expect(!r.stdout.contains("q quit"), "no key line outside the interactive player")
+      // What the server printed after its last socket call is in the last step.
+      let last = try #require(r.stdout.components(separatedBy: "step 18/18").last)
+      #expect(last.contains("│Выполнено"), "\(last)")
     }
   }
 
@@ -194,6 +205,59 @@ struct PlayerCommandTests {
     }
   }
 
+  @Test(
+    "socketpair + fork, recorded: a pane per process, a stream's queue in bytes, a close that leaves the socket alive said so"
+  )
+  func forkedStream() throws {
+    guard let python = which("python3") else {
+      // Under CI a missing tool is a failure, not a skip.
+      if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record("python3 is needed") }
+      return
+    }
+    let script = """
+      import os, socket, time
+      a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+      pid = os.fork()
+      if pid == 0:
+          a.close()
+          time.sleep(0.3)
+          print("child got", len(b.recv(100)), flush=True)
+          os._exit(0)
+      b.close()
+      a.send(b"hello ")
+      a.send(b"world")
+      os.waitpid(pid, 0)
+      print("parent\\tdone", flush=True)
+      """
+    try withTemporaryDirectory { dir throws in
+      try script.write(toFile: dir + "/fork.py", atomically: true, encoding: .utf8)
+      let recorded = try sockscope(
+        ["record", "--out", "out", "--role", "pair", "--", python, "fork.py"], in: dir)
+      #expect(recorded.status == 0, "\(recorded.stderr)")
+      let trace = try readTrace(dir + "/out/trace.jsonl")
+      let pids = Array(Set(trace.events.map(\.pid))).sorted()
+      try #require(pids.count == 2, "parent and child")
+      let frames = try sockscope(
+        ["play", "out", "--frames", "--lang", "en", "--width", "80", "--height", "24"], in: dir)
+      #expect(frames.status == 0, "\(frames.stderr)")
+      let steps = frames.stdout.components(separatedBy: "\n\n")
+      for step in steps where step.contains("step ") {
+        // Two panes, one per process, on every frame, whatever the role says.
+        let border = try #require(step.split(separator: "\n").first { $0.hasPrefix("┌") })
+        #expect(border.components(separatedBy: "┌─").count - 1 == 2, "\(border)")
+      }
+      #expect(frames.stdout.contains(": 6 B"), "a stream's queue counts bytes")
+      #expect(frames.stdout.contains(": 11 B"), "both sends wait until the child reads")
+      #expect(
+        frames.stdout.contains("lives on: a descriptor of"),
+        "the parent's close does not destroy the child's socket")
+      #expect(!frames.stdout.contains("is gone"))
+      #expect(frames.stdout.contains("child got 11"), "output after the last socket call is in the last step")
+      #expect(frames.stdout.contains("│parent  done"), "a tab is expanded to the next 8-column stop")
+      #expect(!frames.stdout.contains("\t"))
+    }
+  }
+
   @Test("an invalid or empty trace is refused with a clear message")
   func badInput() throws {
     try withTemporaryDirectory { dir throws in
@@ -207,7 +271,15 @@ struct PlayerCommandTests {
       #expect(empty.stderr.contains("nothing to play"))
       let small = try sockscope(["play", "empty.jsonl", "--width", "40"], in: dir)
       #expect(small.status != 0)
-      #expect(small.stderr.contains("at least 80×24"))
+      #expect(small.stderr.contains("--width must be between 80 and 1000 columns; got 40"))
+      // Far too wide used to trap (SIGILL): a clear error instead.
+      let huge = try sockscope(
+        ["play", "empty.jsonl", "--frames", "--width", "9223372036854775807"], in: dir)
+      #expect(huge.status == 64, "\(huge.stderr)")
+      #expect(huge.stderr.contains("--width must be between 80 and 1000 columns"))
+      let tall = try sockscope(["play", "empty.jsonl", "--frames", "--height", "100000"], in: dir)
+      #expect(tall.status == 64)
+      #expect(tall.stderr.contains("--height must be between 24 and 1000 rows; got 100000"))
     }
   }
 }

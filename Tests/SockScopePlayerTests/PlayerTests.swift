@@ -73,22 +73,73 @@ struct PlayerTests {
     #expect(playback.snapshot(k, paneHeight: 16) == direct)
   }
 
-  @Test("a console shows only what its processes had printed when the call returned")
+  @Test("a console shows only what its process had printed when the call returned")
   func consolesFollowTime() throws {
     let playback = try demoPlayback(.ru)
     let first = playback.snapshot(0, paneHeight: 16)
-    #expect(first.left == ["Открываем UNIX сокет..."])
-    #expect(first.right.isEmpty)
+    #expect(first.panes.map(\.pid) == [4896, 4897, 4898], "one pane per process")
+    #expect(first.panes[0].lines == ["Открываем UNIX сокет..."])
+    #expect(first.panes[1].lines.isEmpty && first.panes[2].lines.isEmpty)
+    #expect(first.panes[0].acting && !first.panes[1].acting)
+  }
+
+  @Test("the last step shows what was printed after the last socket call (the server's «Выполнено»)")
+  func outputAfterLastCall() throws {
+    let playback = try demoPlayback(.ru)
     let last = playback.snapshot(playback.count - 1, paneHeight: 16)
-    #expect(last.left.suffix(3) == ["DONE", "--------------------", "Выключение..."])
-    #expect(last.right.contains("── client#2 (pid 4898) ──"))
+    #expect(last.panes[0].lines.suffix(2) == ["Выключение...", "Выполнено"])
+    let beforeLast = playback.snapshot(playback.count - 2, paneHeight: 16)
+    #expect(!beforeLast.panes[0].lines.contains("Выполнено"), "not before the run ends")
   }
 
   @Test("a long console is cut to the pane, keeping its last lines")
   func longConsole() throws {
     let playback = try demoPlayback(.ru)
     let s = playback.snapshot(playback.count - 1, paneHeight: 3)
-    #expect(s.right == ["ОТПРАВЛЕНО: DONE", "Выключение.", "Выполнено"])
+    #expect(s.panes[2].lines == ["ОТПРАВЛЕНО: DONE", "Выключение.", "Выполнено"])
+  }
+
+  @Test("console text starts at the top of its pane")
+  func consoleAtTop() throws {
+    let playback = try demoPlayback(.en)
+    let lines = FrameRenderer(width: 80, height: 24, color: false, language: .en, title: "t").render(
+      playback.snapshot(0, paneHeight: 16))
+    #expect(lines[2].hasPrefix("│Открываем UNIX сокет..."), "\(lines[2])")
+    #expect(lines[3].hasPrefix("│ "))
+  }
+
+  @Test("the key line and the play state are only in the interactive player's frames")
+  func keyLineOnlyInteractive() throws {
+    let playback = try demoPlayback(.en)
+    let renderer = FrameRenderer(width: 80, height: 24, color: false, language: .en, title: "t")
+    let snapshot = playback.snapshot(3, paneHeight: renderer.paneHeight)
+    let printed = renderer.render(snapshot).joined(separator: "\n")
+    #expect(!printed.contains("q quit") && !printed.contains("paused"))
+    let paused = renderer.render(snapshot, state: PlayState(playing: false, speed: 1))
+    #expect(paused.count == 24 && paused.allSatisfy { DisplayWidth.of($0) == 80 })
+    #expect(paused[0].contains("⏸ paused 1×"))
+    #expect(paused[23].contains("q quit"))
+    let playing = renderer.render(snapshot, state: PlayState(playing: true, speed: 2.25))
+    #expect(playing[0].contains("▶ playing 2.25×"))
+  }
+
+  @Test("the key help is one aligned table: every meaning starts in the same column")
+  func helpAligned() {
+    /// The column where a row's meaning starts: after its key and the run of spaces.
+    func meaningColumn(_ line: String) -> Int? {
+      guard let gap = line.range(of: "   ", options: .backwards) else { return nil }
+      let meaning = line[gap.lowerBound...].drop { $0 == " " }
+      return DisplayWidth.of(String(line[..<meaning.startIndex]))
+    }
+    for language in PlayerLanguage.allCases {
+      let renderer = FrameRenderer(width: 80, height: 24, color: false, language: language, title: "t")
+      let lines = renderer.message(PlayerText(language: language).help).map { $0.trimmingTrailingSpaces }
+        .filter { !$0.isEmpty }
+      #expect(Set(lines.map { $0.prefix { $0 == " " }.count }).count == 1, "one block: \(lines)")
+      let table = lines.dropFirst().dropLast()
+      #expect(table.count == 7)
+      #expect(Set(table.compactMap(meaningColumn)).count == 1, "\(table)")
+    }
   }
 }
 
@@ -166,5 +217,153 @@ struct AsciicastTests {
       if kind == "m" { markers += 1 }
     }
     #expect(markers == playback.count)
+  }
+}
+
+/// A trace of three processes: a server (pid 10) and two clients that share the role `client`
+/// (pids 11 and 12). Client 11 sends a text with spaces, client 12 two bytes of binary; the
+/// server receives them two steps later. Their consoles hold a tab and an escape sequence.
+func threeProcessPlayback(_ language: PlayerLanguage = .en) throws -> Playback {
+  let lines = [
+    #"{"format":"sockscope-trace","version":1,"clock":"CLOCK_MONOTONIC","t0_ns":0,"processes":[]}"#,
+    #"{"index":0,"t_ns":1000,"dur_ns":10,"pid":10,"tid":10,"seq":0,"role":"server","call":"socket","fd":3,"args":{"domain":"AF_UNIX","type":"SOCK_DGRAM","protocol":0},"ret":3,"sock":{"ino":100}}"#,
+    #"{"index":1,"t_ns":2000,"dur_ns":10,"pid":10,"tid":10,"seq":1,"role":"server","call":"bind","fd":3,"args":{"addr":{"path":"./echo.socket"}},"ret":0,"sock":{"ino":100}}"#,
+    #"{"index":2,"t_ns":2500,"dur_ns":0,"pid":10,"tid":10,"seq":2,"role":"server","call":"output","fd":1,"args":{"stream":"stdout"},"ret":12,"data":{"len":12,"captured":12,"hex":"6109621b5d303b70776e070a"}}"#,
+    #"{"index":3,"t_ns":3000,"dur_ns":10,"pid":11,"tid":11,"seq":0,"role":"client","call":"send","fd":4,"args":{"len":42,"flags":"0"},"ret":42,"sock":{"ino":101,"peer":100},"data":{"len":42,"captured":42,"text":"Лев Николаевич Толстой"},"flow":1}"#,
+    #"{"index":4,"t_ns":4000,"dur_ns":10,"pid":12,"tid":12,"seq":0,"role":"client","call":"send","fd":4,"args":{"len":2,"flags":"0"},"ret":2,"sock":{"ino":102,"peer":100},"data":{"len":2,"captured":2,"hex":"00ff"},"flow":2}"#,
+    #"{"index":5,"t_ns":5000,"dur_ns":10,"pid":10,"tid":10,"seq":3,"role":"server","call":"recv","fd":3,"args":{"len":1024,"flags":"0"},"ret":42,"sock":{"ino":100},"data":{"len":42,"captured":42,"text":"Лев Николаевич Толстой","datagram_len":42},"flows":[1]}"#,
+    #"{"index":6,"t_ns":6000,"dur_ns":10,"pid":10,"tid":10,"seq":4,"role":"server","call":"recv","fd":3,"args":{"len":1024,"flags":"0"},"ret":2,"sock":{"ino":100},"data":{"len":2,"captured":2,"hex":"00ff","datagram_len":2},"flows":[2]}"#,
+  ]
+  let read = TraceFile.parse(Array((lines.joined(separator: "\n") + "\n").utf8), file: "t.jsonl")
+  #expect(read.problems.isEmpty, "\(read.problems)")
+  return try #require(Playback(trace: read.trace, language: language))
+}
+
+@Suite("What a step shows")
+struct StepContentTests {
+  @Test("a payload is shown whole: spaces and Cyrillic in the call line, binary as escaped bytes")
+  func wholePayloads() throws {
+    let playback = try threeProcessPlayback()
+    #expect(playback.snapshot(2, paneHeight: 10).callLine == "send(4, «Лев Николаевич Толстой», 42, 0) = 42")
+    #expect(playback.snapshot(3, paneHeight: 10).callLine == #"send(4, «\x00\xff», 2, 0) = 2"#)
+    #expect(playback.snapshot(4, paneHeight: 10).callLine == "recv(3, 1024, 0) = 42 «Лев Николаевич Толстой»")
+    let renderer = FrameRenderer(width: 80, height: 24, color: false, language: .en, title: "t")
+    let frame = renderer.render(playback.snapshot(2, paneHeight: renderer.paneHeight))
+    #expect(frame.contains { $0.hasPrefix(" ▶ client 11  send(4, «Лев Николаевич Толстой», 42, 0) = 42") })
+  }
+
+  @Test("a payload too long for the line is cut with an ellipsis, keeping the call's result")
+  func longPayloadCut() throws {
+    let playback = try threeProcessPlayback()
+    let renderer = FrameRenderer(width: 80, height: 24, color: false, language: .en, title: "t")
+    var snapshot = playback.snapshot(2, paneHeight: renderer.paneHeight)
+    snapshot.call.payload = String(repeating: "Толстой ", count: 20)
+    let line = try #require(renderer.render(snapshot).first { $0.contains("send(4,") })
+    #expect(DisplayWidth.of(line) == 80)
+    #expect(line.contains("…», 42, 0) = 42"), "\(line)")
+  }
+
+  @Test("each process has its own pane, two clients with one role included, told apart by pid")
+  func panePerProcess() throws {
+    let playback = try threeProcessPlayback()
+    let s = playback.snapshot(3, paneHeight: 10)
+    #expect(s.panes.map(\.title) == ["server 10", "client 11", "client 12"])
+    #expect(s.panes.map(\.acting) == [false, false, true])
+    #expect(s.role == "client 12")
+    #expect(s.travel?.from == "client 12" && s.travel?.to == "server")
+    let frame = FrameRenderer(width: 80, height: 24, color: false, language: .en, title: "t").render(s)
+    #expect(
+      frame[1].contains("server 10") && frame[1].contains("client 11") && frame[1].contains("▶ client 12"))
+  }
+
+  @Test("what waits in a receive queue follows the flow links: sent and not yet received")
+  func receiveQueues() throws {
+    let playback = try threeProcessPlayback()
+    let waiting = (0..<playback.count).map { k in playback.snapshot(k, paneHeight: 5).queues.map(\.waiting) }
+    #expect(waiting == [[], [], [1], [2], [1], []])
+    let q = try #require(playback.snapshot(3, paneHeight: 5).queues.first)
+    #expect(q.socket == 100 && q.path == "./echo.socket" && q.owner == "server" && !q.isStream)
+    #expect(
+      PlayerText(language: .en).queues([q])
+        == "Waiting in receive queues: socket 100 (server, ./echo.socket): 2 datagrams")
+    #expect(PlayerText(language: .ru).queues([q]).hasSuffix("2 датаграммы"))
+  }
+
+  @Test("a pane never emits a control character: tabs are expanded, escapes shown as text")
+  func terminalSafePanes() throws {
+    let playback = try threeProcessPlayback()
+    let renderer = FrameRenderer(width: 80, height: 24, color: false, language: .en, title: "t")
+    let lines = renderer.render(playback.snapshot(2, paneHeight: renderer.paneHeight))
+    for line in lines {
+      #expect(
+        !line.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }, "\(line)")
+      #expect(DisplayWidth.of(line) == 80, "a tab does not break the border: \(line)")
+    }
+    #expect(lines[2].hasPrefix(#"│a       b\e]0;pwn\u{7}"#), "\(lines[2])")
+  }
+
+  @Test("role and path control characters are escaped in every text of a step")
+  func hostileRole() throws {
+    let trace = Trace(
+      header: TraceHeader(t0: 0),
+      events: [
+        TraceEvent(
+          index: 0, time: 10, duration: 1, pid: 5, tid: 5, seq: 0, role: "evil\u{1B}[2J", call: .unlink,
+          args: ["path": .string("/tmp/\u{1B}]0;x\u{07}")], ret: 0)
+      ])
+    let playback = try #require(Playback(trace: trace, language: .en))
+    let renderer = FrameRenderer(width: 80, height: 24, color: false, language: .en, title: "t\u{1B}")
+    let text = renderer.render(playback.snapshot(0, paneHeight: 10)).joined()
+    #expect(!text.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
+    #expect(text.contains(#"evil\e[2J"#))
+  }
+
+  @Test("many processes: the acting one and its peer keep their panes, the rest are counted")
+  func manyProcesses() throws {
+    var events: [TraceEvent] = []
+    for pid in Int32(1)...40 {
+      events.append(
+        TraceEvent(
+          index: events.count, time: UInt64(pid) * 10, duration: 1, pid: pid, tid: pid, seq: 0,
+          role: "p\(pid)",
+          call: .close, fd: 3, ret: 0))
+    }
+    let playback = try #require(
+      Playback(trace: Trace(header: TraceHeader(t0: 0), events: events), language: .en))
+    let renderer = FrameRenderer(width: 80, height: 24, color: false, language: .en, title: "t")
+    let lines = renderer.render(playback.snapshot(39, paneHeight: renderer.paneHeight))
+    #expect(lines.count == 24 && lines.allSatisfy { DisplayWidth.of($0) == 80 })
+    #expect(lines.joined().contains("▶ p40 40"), "the acting process is shown")
+    #expect(lines[0].contains("not shown"))
+  }
+
+  @Test(
+    "a stream is told as a stream: connect makes the server's end, a 0-byte read is the end of the stream")
+  func streamSentences() throws {
+    let lines = [
+      #"{"format":"sockscope-trace","version":1,"clock":"CLOCK_MONOTONIC","t0_ns":0,"processes":[]}"#,
+      #"{"index":0,"t_ns":1000,"dur_ns":10,"pid":7,"tid":7,"seq":0,"role":"c","call":"socket","fd":4,"args":{"domain":"AF_UNIX","type":"SOCK_STREAM","protocol":0},"ret":4,"sock":{"ino":200}}"#,
+      #"{"index":1,"t_ns":2000,"dur_ns":10,"pid":7,"tid":7,"seq":1,"role":"c","call":"connect","fd":4,"args":{"addr":{"path":"s.sock"}},"ret":0,"sock":{"ino":200,"peer":201}}"#,
+      #"{"index":2,"t_ns":3000,"dur_ns":10,"pid":7,"tid":7,"seq":2,"role":"c","call":"send","fd":4,"args":{"len":2,"flags":"0"},"ret":2,"sock":{"ino":200,"peer":201},"data":{"len":2,"captured":2,"text":"hi"}}"#,
+      #"{"index":3,"t_ns":4000,"dur_ns":10,"pid":7,"tid":7,"seq":3,"role":"c","call":"recv","fd":4,"args":{"len":10,"flags":"0"},"ret":0,"sock":{"ino":200,"peer":201},"data":{"len":0,"captured":0,"text":""}}"#,
+    ]
+    let read = TraceFile.parse(Array((lines.joined(separator: "\n") + "\n").utf8), file: "t.jsonl")
+    let playback = try #require(Playback(trace: read.trace, language: .en))
+    #expect(
+      playback.snapshot(1, paneHeight: 5).sentence.contains(
+        "made the server's end of the connection, socket 201"))
+    #expect(playback.snapshot(2, paneHeight: 5).sentence.hasPrefix("2 B were copied"))
+    #expect(!playback.snapshot(2, paneHeight: 5).sentence.contains("datagram"))
+    #expect(playback.snapshot(3, paneHeight: 5).sentence.contains("the end of the stream"))
+  }
+
+  @Test("frame rendering is linear in the width: trailing spaces are trimmed in one pass")
+  func wideFrames() throws {
+    let playback = try demoPlayback(.en)
+    let renderer = FrameRenderer(width: 1000, height: 50, color: false, language: .en, title: "t")
+    let text = renderer.plainText(playback.snapshot(5, paneHeight: renderer.paneHeight))
+    #expect(text.split(separator: "\n", omittingEmptySubsequences: false).count == 50)
+    #expect(String(repeating: "ab  ", count: 3).trimmingTrailingSpaces == "ab  ab  ab")
+    #expect("   ".trimmingTrailingSpaces == "")
   }
 }
