@@ -1,4 +1,5 @@
 import Glibc
+import SockScopeTrace
 
 /// A child process started with `posix_spawn`, its standard output and error read through one pipe
 /// and, optionally, its standard input written through another.
@@ -12,14 +13,19 @@ final class ChildProcess {
   /// Printed text not yet ended by a newline.
   private(set) var pendingLine: [UInt8] = []
   private(set) var exitStatus: Int32?
+  /// Where to record how the child ended (its trace's log directory), for the merge to say.
+  private let exitRecords: String?
+  /// CLOCK_MONOTONIC just before the child was started.
+  private let spawned = ProcessExit.now()
 
   /// Starts `executable` with `arguments` in the current directory, with `environment` (default:
   /// this process's).
   init(
     executable: String, arguments: [String], role: String, takesInput: Bool,
-    environment: [String: String]? = nil
+    environment: [String: String]? = nil, exitRecords: String? = nil
   ) throws(CommandFailure) {
     self.role = role
+    self.exitRecords = exitRecords
     var outPipe: [CInt] = [-1, -1]
     var inPipe: [CInt] = [-1, -1]
     guard pipe(&outPipe) == 0, !takesInput || pipe(&inPipe) == 0 else {
@@ -123,6 +129,7 @@ final class ChildProcess {
     // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import as macros.
     let signal = status & 0x7F
     exitStatus = signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+    if let exitRecords { ProcessLauncher.recordExit(pid, spawned: spawned, status: status, in: exitRecords) }
     return true
   }
 

@@ -174,12 +174,13 @@ struct DemoRunner {
       return try ChildProcess(
         executable: python.interpreter, arguments: ["-u", script], role: role, takesInput: takesInput,
         environment: Interposer.environment(
-          library: python.library, logs: logDirectory, role: role, capture: 256))
+          library: python.library, logs: logDirectory, role: role, capture: 256),
+        exitRecords: logDirectory)
     }
     return try ChildProcess(
       executable: executable,
       arguments: arguments + ["--trace", logDirectory, "--role", role, "--lang", language.rawValue],
-      role: role, takesInput: takesInput)
+      role: role, takesInput: takesInput, exitRecords: logDirectory)
   }
 
   /// `explicit`, else examples/python in the current directory or in the checkout sockscope was built in.
@@ -269,7 +270,8 @@ struct DemoRunner {
     do { try Recorder.prepareDirectory(logDirectory) } catch { throw CommandFailure("\(error) (--out)") }
     do {
       // Logs of an earlier run would be merged into this one.
-      for name in try files.contentsOfDirectory(atPath: logDirectory) where name.hasSuffix(".sslog") {
+      for name in try files.contentsOfDirectory(atPath: logDirectory)
+      where name.hasSuffix(".sslog") || name.hasSuffix("." + ProcessExit.fileExtension) {
         try files.removeItem(atPath: (logDirectory as NSString).appendingPathComponent(name))
       }
     } catch {
