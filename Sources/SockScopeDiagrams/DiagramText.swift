@@ -9,9 +9,10 @@ public enum DiagramLanguage: String, Sendable, CaseIterable {
 struct DiagramText {
   let language: DiagramLanguage
 
-  /// «Сервер», «Клиент», or the role as given.
+  /// «Сервер», «Клиент ×2», «Клиент #1», or the role as given: a column that stands for several
+  /// processes says how many; one that stands for one process keeps what tells it apart.
   func columnTitle(role: String, processes: Int) -> String {
-    let kind = role.split(separator: "#").first.map(String.init) ?? role
+    let kind = Participant.kind(of: role)
     let title: String
     switch (kind, language) {
     case ("server", .ru): title = "Сервер"
@@ -20,8 +21,16 @@ struct DiagramText {
     case ("client", .en): title = "Client"
     default: title = kind
     }
-    return processes > 1 ? "\(title) ×\(processes)" : title
+    if processes > 1 { return "\(title) ×\(processes)" }
+    let suffix = role.dropFirst(kind.count)
+    return title + (suffix.hasPrefix("#") ? " " + suffix : String(suffix))
   }
+
+  /// The mark at a killed process's last step: «убит: SIGKILL».
+  func killed(_ signal: String) -> String { language == .ru ? "убит: \(signal)" : "killed: \(signal)" }
+
+  /// The mark at the end of a process still running when the trace was merged.
+  var stillRunning: String { language == .ru ? "ещё работал при слиянии" : "still running when merged" }
 
   func loop(times: Int) -> String {
     switch language {

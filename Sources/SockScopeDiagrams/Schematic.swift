@@ -23,10 +23,14 @@ public struct Schematic: Sendable, Equatable {
     public var mark: StepMark? = nil
   }
 
-  /// The steps of the processes that ran the same program.
+  /// The steps of one process, or of processes of one role that made the very same steps (each
+  /// process's calls folded on their own, then the processes' counts added up).
   public struct Column: Sendable, Equatable {
     public var title: String
+    /// The names of the column's processes (`client#1`, `client#2`), as `Participant.name`.
     public var roles: [String]
+    /// The column's processes.
+    public var pids: [Int32]
     public var steps: [Step]
     /// The step repeated in a loop, if any.
     public var loop: Int?
@@ -34,17 +38,21 @@ public struct Schematic: Sendable, Equatable {
 
   public var columns: [Column]
 
-  /// Folds `trace` into columns and steps.
+  /// Folds `trace` into columns and steps: a column per process, one column for processes of one
+  /// role whose steps are the same (never one process's calls appended to another's).
   public init(trace: Trace, language: DiagramLanguage) {
     let text = DiagramText(language: language)
-    var groups: [(signature: [String], roles: [String], steps: [Step])] = []
-    for role in trace.roles {
-      let steps = Schematic.steps(
-        of: trace.events.filter { $0.role == role && $0.call != .output }, text: text)
+    var groups: [(signature: [String], roles: [String], pids: [Int32], steps: [Step])] = []
+    let calls = trace.callsByPID
+    for participant in trace.participants {
+      let steps = Schematic.steps(of: calls[participant.pid] ?? [], text: text)
       guard !steps.isEmpty else { continue }
-      let signature = steps.map { "\($0.text)|\($0.failure?.name ?? "")" }
+      let signature =
+        [Participant.kind(of: participant.role), participant.killedBy ?? ""]
+        + steps.map { "\($0.text)|\($0.failure?.name ?? "")" }
       if let i = groups.firstIndex(where: { $0.signature == signature }) {
-        groups[i].roles.append(role)
+        groups[i].roles.append(participant.name)
+        groups[i].pids.append(participant.pid)
         for k in groups[i].steps.indices {
           groups[i].steps[k].count += steps[k].count
           groups[i].steps[k].data += steps[k].data
@@ -52,7 +60,7 @@ public struct Schematic: Sendable, Equatable {
           groups[i].steps[k].cut = groups[i].steps[k].cut ?? steps[k].cut
         }
       } else {
-        groups.append((signature, [role], steps))
+        groups.append((signature, [participant.name], [participant.pid], steps))
       }
     }
     // Servers (they bind or listen and receive) on the left, as on the page.
@@ -67,7 +75,7 @@ public struct Schematic: Sendable, Equatable {
       }
       return Column(
         title: text.columnTitle(role: group.roles[0], processes: group.roles.count), roles: group.roles,
-        steps: group.steps, loop: loop)
+        pids: group.pids, steps: group.steps, loop: loop)
     }
   }
 
@@ -104,7 +112,7 @@ public struct Schematic: Sendable, Equatable {
   /// The schematic with each step marked as a comparison found it, and the steps the run lacks
   /// inserted where the documented schematic has them.
   public func marked(
-    _ marks: [Int: StepMark], missing: [(role: String, step: String, before: Int?)]
+    _ marks: [Int: StepMark], missing: [(pid: Int32, step: String, before: Int?)]
   ) -> Schematic {
     var copy = self
     let severity: [StepMark: Int] = [.conforming: 0, .extra: 1, .failed: 2, .missing: 3]
@@ -115,7 +123,7 @@ public struct Schematic: Sendable, Equatable {
       }
     }
     for gap in missing {
-      guard let c = copy.columns.firstIndex(where: { $0.roles.contains(gap.role) }) else { continue }
+      guard let c = copy.columns.firstIndex(where: { $0.pids.contains(gap.pid) }) else { continue }
       // Drawn once per column, however many of its processes lack it.
       guard !copy.columns[c].steps.contains(where: { $0.mark == .missing && $0.text == gap.step }) else {
         continue
