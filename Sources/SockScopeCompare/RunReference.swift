@@ -8,7 +8,7 @@ extension Comparer {
   public static func reference(from trace: Trace) -> (DocumentedSchematic, ComparisonOptions) {
     let schematic = Schematic(trace: trace, language: .en)
     var roles: [DocumentedSchematic.Role] = []
-    var counts: [String: Int] = [:]
+    var counts: [String: [Int]] = [:]
     var exit: (role: String, word: String)?
     for column in schematic.columns {
       let name = kind(of: column.roles[0])
@@ -20,7 +20,6 @@ extension Comparer {
           call: family(step.call), arguments: event.map(arguments) ?? [], line: 0)
         if i == column.loop {
           elements.append(.loop(DocumentedSchematic.Loop(body: [s], until: nil, line: 0)))
-          counts[name] = step.count / column.roles.count
           if s.call == "recv",
             let last = step.events.last.flatMap({ i in trace.events.first { $0.index == i } }),
             let word = last.data?.text
@@ -32,6 +31,20 @@ extension Comparer {
         }
       }
       roles.append(DocumentedSchematic.Role(name: name, titles: [], elements: elements, line: 0))
+    }
+    // Each process's own repetitions of its role's loop, in the order the processes appear, counted
+    // as the comparison will count the other run's.
+    let calls = trace.callsByPID
+    for participant in trace.participants {
+      let name = kind(of: participant.role)
+      guard let role = roles.first(where: { $0.name == name }),
+        role.elements.contains(where: { if case .loop = $0 { true } else { false } })
+      else { continue }
+      let observed = tokens(calls[participant.pid] ?? [], expected: role)
+      let count = observed.lazy.compactMap { token -> Int? in
+        if case .loop(let n) = token.kind { n } else { nil }
+      }.first
+      counts[name, default: []].append(count ?? 0)
     }
     var arrows: [DocumentedSchematic.Arrow] = []
     let sends = Dictionary(
