@@ -121,7 +121,7 @@ public enum Comparer {
       guard let expected = schematic.roles.first(where: { participant.plays($0.name) }) else {
         finding(
           .extraRole, role: role, step: "", event: first,
-          "\(role) (pid \(first.pid)) is not a role of the schematic, which has \(names.joined(separator: " and "))"
+          "\(Comparison.withPID(role, first.pid)) is not a role of the schematic, which has \(names.joined(separator: " and "))"
         )
         for e in calls { result.marks[e.index] = .extra }
         continue

@@ -29,6 +29,11 @@ struct DiagramText {
   /// The mark at a killed process's last step: «убит: SIGKILL».
   func killed(_ signal: String) -> String { language == .ru ? "убит: \(signal)" : "killed: \(signal)" }
 
+  /// The mark at the end of a process whose log was never closed, for a reason nobody saw.
+  var logCut: String {
+    language == .ru ? "завершился, не закрыв журнал" : "ended without closing its log"
+  }
+
   /// The mark at the end of a process still running when the trace was merged.
   var stillRunning: String { language == .ru ? "ещё работал при слиянии" : "still running when merged" }
 

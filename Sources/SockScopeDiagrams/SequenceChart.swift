@@ -78,7 +78,12 @@ struct SequenceChart {
       edgeDefaults: ["fontname": "DejaVu Sans", "fontsize": .plain("10"), "arrowsize": .plain("0.7")])
     func pos(_ x: Double, _ y: Double) -> DOTValue { .text("\(Self.number(x)),\(Self.number(y))!") }
 
-    let names = Dictionary(participants.map { ($0.pid, $0.name) }, uniquingKeysWith: { a, _ in a })
+    // The lane's title says the pid on its second line: a name that holds it already is shortened
+    // to the role.
+    let names = Dictionary(
+      participants.map { p in (p.pid, p.name.hasSuffix(" (pid \(p.pid))") ? p.role : p.name) },
+      uniquingKeysWith: { a, _ in a })
+    let participantsByPID = Dictionary(participants.map { ($0.pid, $0) }, uniquingKeysWith: { a, _ in a })
     // Node names from the process's name (what the DOT reader sees), by pid where two would clash.
     var laneIDs: [Int32: String] = [:]
     for p in participants {
@@ -98,6 +103,8 @@ struct SequenceChart {
         endMarks[p.pid] = (ly - Self.rowHeight * 0.8, text.killed(signal), true)
       } else if p.process?.ending == .running {
         endMarks[p.pid] = (ly - Self.rowHeight * 0.8, text.stillRunning, false)
+      } else if p.process?.ending == .cut {
+        endMarks[p.pid] = (ly - Self.rowHeight * 0.8, text.logCut, false)
       }
     }
 
@@ -116,7 +123,10 @@ struct SequenceChart {
           "fontsize": .plain("12"),
         ])
       let end = lane.flatMap { endMarks[$0] }
-      let footY = end.map { $0.killed ? $0.y : bottomY } ?? bottomY
+      // A process that ended (killed, or its log cut) has no lifeline below its end; a running one goes on.
+      let ended =
+        lane.map { endMarks[$0] != nil && participantsByPID[$0]?.process?.ending != .running } ?? false
+      let footY = ended ? end?.y ?? bottomY : bottomY
       g.node(id + "_foot", ["shape": "point", "width": .plain("0.01"), "pos": pos(x, footY)])
       g.edge(id + "_head", id + "_foot", ["style": "dashed", "color": "#999999", "arrowhead": "none"])
       if let end {

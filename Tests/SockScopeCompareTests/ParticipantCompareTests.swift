@@ -38,6 +38,9 @@ struct ParticipantCompareTests {
     #expect(c.summaries.dropFirst().allSatisfy { $0.steps == "socket, connect, send ×2, close" })
     #expect(Set(c.summaries.map(\.pid)).count == 3)
     #expect(c.summaries[1].role.hasPrefix("client (pid "))
+    let text = c.report(.text, trace: "t")
+    #expect(text.contains("  \(c.summaries[1].role)  "), "the pid said once: \(text)")
+    #expect(!text.contains(") (pid "))
   }
 
   @Test("any number of client processes match the schematic's client column, each checked on its own")

@@ -213,6 +213,23 @@ struct ProcessEndMarkTests {
     #expect(try y("lane_pair_foot") == -26, "the parent's lifeline runs to the bottom")
   }
 
+  @Test("a process whose log was cut for an unknown reason ends its lifeline there, without a guess")
+  func cut() throws {
+    let trace = Shapes.socketpairFork(childRole: "pair/1", childEnding: .cut)
+    let dot = try Diagrams.graph(of: trace, view: .sequence, options: DiagramOptions(language: .en)).0.text
+    #expect(dot.contains("ended without closing its log"))
+    #expect(!dot.contains("killed") && !dot.contains("✕"))
+  }
+
+  @Test("two processes of one role: each lane is titled with the role and its own pid, once")
+  func sharedRoleTitles() throws {
+    let dot = try Diagrams.graph(
+      of: try Shapes.demoWithOneClientRole(), view: .sequence, options: DiagramOptions(language: .en)
+    ).0.text
+    #expect(dot.components(separatedBy: "label=\"client\\npid ").count - 1 == 2)
+    #expect(!dot.contains("(pid "))
+  }
+
   @Test("a process still running when merged is said so, and nothing is called dead")
   func running() throws {
     let trace = Shapes.socketpairFork(childEnding: .running)
