@@ -100,7 +100,7 @@ public struct Playback: Sendable {
     return Snapshot(
       step: k + 1, total: steps.count, elapsed: Double(e.endTime &- trace.header.t0) / 1e9, role: e.role,
       actsLeft: leftRoles.contains(e.role), callLine: words.callLine(e), failed: e.failure != nil,
-      sentence: words.sentence(e, playback: self), travel: travel(e, words: words),
+      sentence: endingNote(e) + words.sentence(e, playback: self), travel: travel(e, words: words),
       leftTitle: words.paneTitle(leftNames, left: true, pids: pids),
       rightTitle: words.paneTitle(rightNames, left: false, pids: pids),
       left: console(leftOutput, until: e.endTime, lines: paneHeight, multipleRoles: leftNames.count > 1),
