@@ -14,7 +14,7 @@ final class ChildProcess {
   private(set) var pendingLine: [UInt8] = []
   private(set) var exitStatus: Int32?
   /// Where to record how the child ended (its trace's log directory), for the merge to say.
-  private let exitRecords: String?
+  var exitRecords: String?
   /// CLOCK_MONOTONIC just before the child was started.
   private let spawned = ProcessExit.now()
 
@@ -22,10 +22,9 @@ final class ChildProcess {
   /// this process's).
   init(
     executable: String, arguments: [String], role: String, takesInput: Bool,
-    environment: [String: String]? = nil, exitRecords: String? = nil
+    environment: [String: String]? = nil
   ) throws(CommandFailure) {
     self.role = role
-    self.exitRecords = exitRecords
     var outPipe: [CInt] = [-1, -1]
     var inPipe: [CInt] = [-1, -1]
     guard pipe(&outPipe) == 0, !takesInput || pipe(&inPipe) == 0 else {

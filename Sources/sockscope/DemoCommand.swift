@@ -103,7 +103,7 @@ struct DemoRunner {
     }
     console.write("Recording the documented run into \(outDirectory)\n\n")
 
-    let server = try start(["server"], role: "server", takesInput: false)
+    let server = try launch(["server"], role: "server", takesInput: false)
     var everyone = [server]
     defer {
       for child in everyone where !child.reap() {
@@ -115,7 +115,7 @@ struct DemoRunner {
       server.text.contains(messages.listening)
     }
 
-    let client1 = try start(["client"], role: "client#1", takesInput: true)
+    let client1 = try launch(["client"], role: "client#1", takesInput: true)
     everyone.append(client1)
     var serverShown: [String: Int] = [:]
     try converse(
@@ -130,7 +130,7 @@ struct DemoRunner {
       if press == 5 { try pump(everyone, "client#1 to stop after Ctrl-C") { client1.reap() } }
     }
 
-    let client2 = try start(["client"], role: "client#2", takesInput: true)
+    let client2 = try launch(["client"], role: "client#2", takesInput: true)
     everyone.append(client2)
     try converse(
       client2, words: ["Лев", "DONE"], server: server, serverShown: &serverShown, everyone: everyone)
@@ -167,6 +167,13 @@ struct DemoRunner {
     }
   }
 
+  /// Starts a process of the run, which records how it ended next to its log when it is reaped.
+  func launch(_ arguments: [String], role: String, takesInput: Bool) throws(CommandFailure) -> ChildProcess {
+    let child = try start(arguments, role: role, takesInput: takesInput)
+    child.exitRecords = logDirectory
+    return child
+  }
+
   func start(_ arguments: [String], role: String, takesInput: Bool) throws(CommandFailure) -> ChildProcess {
     if let python {
       // The page's own script, unmodified but for Python 3, recorded by the interposer.
@@ -174,13 +181,12 @@ struct DemoRunner {
       return try ChildProcess(
         executable: python.interpreter, arguments: ["-u", script], role: role, takesInput: takesInput,
         environment: Interposer.environment(
-          library: python.library, logs: logDirectory, role: role, capture: 256),
-        exitRecords: logDirectory)
+          library: python.library, logs: logDirectory, role: role, capture: 256))
     }
     return try ChildProcess(
       executable: executable,
       arguments: arguments + ["--trace", logDirectory, "--role", role, "--lang", language.rawValue],
-      role: role, takesInput: takesInput, exitRecords: logDirectory)
+      role: role, takesInput: takesInput)
   }
 
   /// `explicit`, else examples/python in the current directory or in the checkout sockscope was built in.
@@ -270,8 +276,7 @@ struct DemoRunner {
     do { try Recorder.prepareDirectory(logDirectory) } catch { throw CommandFailure("\(error) (--out)") }
     do {
       // Logs of an earlier run would be merged into this one.
-      for name in try files.contentsOfDirectory(atPath: logDirectory)
-      where name.hasSuffix(".sslog") || name.hasSuffix("." + ProcessExit.fileExtension) {
+      for name in try files.contentsOfDirectory(atPath: logDirectory) where name.hasSuffix(".sslog") {
         try files.removeItem(atPath: (logDirectory as NSString).appendingPathComponent(name))
       }
     } catch {
