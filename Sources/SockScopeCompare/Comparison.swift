@@ -121,7 +121,7 @@ public enum Comparer {
       guard let expected = schematic.roles.first(where: { participant.plays($0.name) }) else {
         finding(
           .extraRole, role: role, step: "", event: first,
-          "\(Comparison.withPID(role, first.pid)) is not a role of the schematic, which has \(names.joined(separator: " and "))"
+          "\(Self.withPID(participant)) is not a role of the schematic, which has \(names.joined(separator: " and "))"
         )
         for e in calls { result.marks[e.index] = .extra }
         continue
@@ -212,7 +212,9 @@ public enum Comparer {
           "\(e.call.rawValue) failed: \(e.failure?.name ?? ""): \(e.failure?.message ?? "")")
         result.marks[e.index] = .failed
       }
-      result.summaries.append((role, first.pid, observed.map(\.summary).joined(separator: ", ")))
+      // The report adds the pid to the name: a name that holds it already is given as the role.
+      let listed = participant.name == Self.withPID(participant) ? participant.role : participant.name
+      result.summaries.append((listed, first.pid, observed.map(\.summary).joined(separator: ", ")))
     }
     for name in names where !participants.contains(where: { $0.plays(name) }) {
       finding(
@@ -233,6 +235,11 @@ public enum Comparer {
     }
     let path = (e.addressPath ?? e.args["path"]?.stringValue).map { "\"\($0.terminalSafe)\"" } ?? ""
     return "\(e.call.rawValue)(\(path))"
+  }
+
+  /// `server (pid 7)`; a name that holds its pid already (two processes of one role) as it is.
+  static func withPID(_ p: Participant) -> String {
+    p.name.hasSuffix("(pid \(p.pid))") ? p.name : "\(p.name) (pid \(p.pid))"
   }
 
   /// Why a process may lack a step: it was killed, or was still running when the trace was merged.

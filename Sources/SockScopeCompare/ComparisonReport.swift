@@ -26,11 +26,6 @@ extension Comparison {
       + (notes == 0 ? "." : ", \(noteText).")
   }
 
-  /// `server (pid 7)`; a name that already ends with its pid (two processes of one role) as it is.
-  static func withPID(_ name: String, _ pid: Int32) -> String {
-    name.hasSuffix("(pid \(pid))") ? name : "\(name) (pid \(pid))"
-  }
-
   static func place(_ f: Finding) -> String {
     f.time.map { "+" + String(format3($0)) + " s" } ?? ""
   }
@@ -43,9 +38,9 @@ extension Comparison {
 
   func textReport(trace: String) -> String {
     var out = "Checking \(trace) against \(reference)\n\n"
-    let width = (summaries.map { Self.withPID($0.role, $0.pid).count }.max() ?? 0) + 2
+    let width = (summaries.map { "\($0.role) (pid \($0.pid))".count }.max() ?? 0) + 2
     for s in summaries {
-      let name = Self.withPID(s.role, s.pid)
+      let name = "\(s.role) (pid \(s.pid))"
       out += "  " + name + String(repeating: " ", count: width - name.count) + s.steps + "\n"
     }
     if !findings.isEmpty { out += "\n" }
