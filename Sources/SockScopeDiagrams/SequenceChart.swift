@@ -30,8 +30,12 @@ struct SequenceChart {
     // listen first (servers, as on the page), then the kernel, then the rest.
     let participants = trace.participants
     let binding = Set(trace.events.filter { $0.call == .bind || $0.call == .listen }.map(\.pid))
+    // The kernel's lane shows socket files: left out when no call names one (a socketpair).
+    let namesFiles = calls.contains { e in
+      [.bind, .connect, .unlink].contains(e.call) && (e.addressPath ?? e.args["path"]?.stringValue) != nil
+    }
     let lanes: [Int32?] =
-      participants.filter { binding.contains($0.pid) }.map(\.pid) + [nil]
+      participants.filter { binding.contains($0.pid) }.map(\.pid) + (namesFiles ? [nil] : [])
       + participants.filter { !binding.contains($0.pid) }.map(\.pid)
     let laneX = Dictionary(
       uniqueKeysWithValues: lanes.enumerated().compactMap { n, pid in

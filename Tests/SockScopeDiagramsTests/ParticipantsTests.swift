@@ -143,6 +143,7 @@ struct ParticipantViewTests {
       .text
     #expect(sequence.contains("pid 10\"") && sequence.contains("pid 11\""))
     #expect(sequence.contains("e2 -> e1"), "the child's send is drawn to the parent's receive")
+    #expect(!sequence.contains("kernel"), "no socket file, so no lane for the kernel's socket files")
     let schematic = Schematic(trace: trace, language: .en)
     #expect(schematic.columns.map(\.pids) == [[10], [11]])
     let topology = try Diagrams.graph(of: trace, view: .topology, options: DiagramOptions(language: .en)).0
