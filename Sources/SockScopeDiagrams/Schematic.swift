@@ -34,6 +34,8 @@ public struct Schematic: Sendable, Equatable {
     public var steps: [Step]
     /// The step repeated in a loop, if any.
     public var loop: Int?
+    /// The signal that killed the column's processes after their last step, if one did.
+    public var killedBy: String? = nil
   }
 
   public var columns: [Column]
@@ -42,7 +44,7 @@ public struct Schematic: Sendable, Equatable {
   /// role whose steps are the same (never one process's calls appended to another's).
   public init(trace: Trace, language: DiagramLanguage) {
     let text = DiagramText(language: language)
-    var groups: [(signature: [String], roles: [String], pids: [Int32], steps: [Step])] = []
+    var groups: [(signature: [String], roles: [String], pids: [Int32], steps: [Step], killedBy: String?)] = []
     let calls = trace.callsByPID
     for participant in trace.participants {
       let steps = Schematic.steps(of: calls[participant.pid] ?? [], text: text)
@@ -60,7 +62,7 @@ public struct Schematic: Sendable, Equatable {
           groups[i].steps[k].cut = groups[i].steps[k].cut ?? steps[k].cut
         }
       } else {
-        groups.append((signature, [participant.name], [participant.pid], steps))
+        groups.append((signature, [participant.name], [participant.pid], steps, participant.killedBy))
       }
     }
     // Servers (they bind or listen and receive) on the left, as on the page.
@@ -75,7 +77,7 @@ public struct Schematic: Sendable, Equatable {
       }
       return Column(
         title: text.columnTitle(role: group.roles[0], processes: group.roles.count), roles: group.roles,
-        pids: group.pids, steps: group.steps, loop: loop)
+        pids: group.pids, steps: group.steps, loop: loop, killedBy: group.killedBy)
     }
   }
 
@@ -216,6 +218,18 @@ public struct Schematic: Sendable, Equatable {
         }
         g.edge(previous, id, edge)
         previous = id
+      }
+      if let signal = column.killedBy {
+        // How the column's processes ended: killed after their last step, as a teacher would
+        // say it under the column.
+        g.node(
+          "c\(c)killed",
+          [
+            "shape": "plaintext", "style": "", "label": .text("✕ " + text.killed(signal)),
+            "fontcolor": "#cc0000",
+            "fontsize": .plain("13"),
+          ])
+        g.edge(previous, "c\(c)killed", ["style": "dashed", "color": "#cc0000", "arrowhead": "none"])
       }
     }
     for r in rows where r.count > 1 { g.statements.append(.sameRank(r)) }

@@ -214,6 +214,23 @@ struct ProcessEndMarkTests {
     #expect(try y("lane_pair_foot") == -26, "the parent's lifeline runs to the bottom")
   }
 
+  @Test(
+    "the schematic ends a killed process's column with the signal, apart from the processes that ended by themselves"
+  )
+  func killedColumn() throws {
+    var trace = try demoTrace()
+    trace.events.removeAll { $0.role == "client#1" && $0.call == .close }
+    for i in trace.header.processes.indices where trace.header.processes[i].role == "client#1" {
+      trace.header.processes[i].ending = .killed
+      trace.header.processes[i].signal = "SIGINT"
+    }
+    let schematic = Schematic(trace: trace, language: .ru)
+    #expect(schematic.columns.map(\.killedBy) == [nil, "SIGINT", nil])
+    let dot = schematic.graph(language: .ru).text
+    #expect(dot.contains("c1killed [shape=\"plaintext\", style=\"\", label=\"✕ убит: SIGINT\""))
+    #expect(!dot.contains("c2killed"))
+  }
+
   @Test("a process whose log was cut for an unknown reason ends its lifeline there, without a guess")
   func cut() throws {
     let trace = Shapes.socketpairFork(childRole: "pair/1", childEnding: .cut)
