@@ -192,10 +192,12 @@ enum ProcessEndings {
     let startBoot = ticks * (1_000_000_000 / hz)
     // The start time counts time suspended (CLOCK_BOOTTIME); subtract what has been suspended so
     // far to compare it with the log's CLOCK_MONOTONIC.
+    // (The monotonic clock is read first: read after, it could be the later of two equal clocks.)
+    let monotonic = ProcessExit.now()
     var boot = timespec()
     clock_gettime(CLOCK_BOOTTIME, &boot)
-    let suspended =
-      (UInt64(boot.tv_sec) * 1_000_000_000 + UInt64(boot.tv_nsec)) &- ProcessExit.now()
+    let bootNow = UInt64(boot.tv_sec) * 1_000_000_000 + UInt64(boot.tv_nsec)
+    let suspended = bootNow > monotonic ? bootNow - monotonic : 0
     let tick = 1_000_000_000 / hz
     return startBoot &- min(suspended, startBoot) <= logStart + tick
   }
