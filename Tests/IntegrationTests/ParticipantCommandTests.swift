@@ -75,6 +75,31 @@ struct ParticipantCommandTests {
     }
   }
 
+  @Test(
+    "the page's two clients recorded by one record command (a shell running both): the run conforms",
+    .enabled(if: pythonOrCI, "needs python3"))
+  func twoClientsOneCommand() throws {
+    try withTemporaryDirectory { dir throws in
+      let server = try RunningProcess(
+        sockscopeBinary,
+        ["record", "--out", "run", "--role", "server", "--", "python3", "-u", pythonScripts + "/server.py"],
+        in: dir)
+      #expect(server.waitUntil { server.stdout.contains("Слушаем...") })
+      let client = pythonScripts + "/client.py"
+      let clients = try sockscope(
+        [
+          "record", "--out", "run", "--role", "client", "--", "sh", "-c",
+          "printf 'Лев\\nТолстой\\n' | python3 -u \(client) && printf 'Лев\\nDONE\\n' | python3 -u \(client)",
+        ], in: dir)
+      #expect(clients.status == 0, "\(clients.stderr)")
+      #expect(server.finish().status == 0)
+      let trace = try readTrace(dir + "/run/trace.jsonl")
+      #expect(trace.participants.count == 3, "\(trace.participants.map(\.name))")
+      let compare = try sockscope(["compare", "run"], in: dir)
+      #expect(compare.status == 0, "\(compare.stdout)\(compare.stderr)")
+    }
+  }
+
   @Test("socketpair + fork: parent and child are two participants in every view", .enabled(if: pythonOrCI))
   func socketpairFork() throws {
     let script = """
