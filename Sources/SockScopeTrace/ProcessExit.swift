@@ -112,12 +112,20 @@ public struct ProcessExit: Sendable, Equatable {
     }
   }
 
-  /// Every readable record among `names` (file names in `directory`).
+  /// Every readable record among `names` (file names in `directory`). Only small regular files
+  /// are read, never through a link, and never a FIFO or device that could block the merge.
   static func read(directory: String, names: [String]) -> [ProcessExit] {
     names.filter { $0.hasSuffix("." + fileExtension) }.compactMap { name in
       let path = (directory as NSString).appendingPathComponent(name)
-      guard let bytes = try? FileIO.readAll(path), bytes.count < 4096 else { return nil }
-      return parse(bytes)
+      let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+      guard fd >= 0 else { return nil }
+      defer { close(fd) }
+      var st = stat()
+      guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_size < 4096 else { return nil }
+      var bytes = [UInt8](repeating: 0, count: 4096)
+      let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+      guard n > 0 else { return nil }
+      return parse(Array(bytes[..<n]))
     }
   }
 }

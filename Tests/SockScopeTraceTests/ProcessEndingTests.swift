@@ -91,6 +91,9 @@ struct ProcessEndingTests {
     #expect(throws: TraceFileError.self) { try link.write(into: dir) }
     #expect(try String(contentsOfFile: target, encoding: .utf8) == "keep")
     #expect(ProcessExit.parse(Array("{\"pid\":1}".utf8)) == nil)
+    // A FIFO or a link named like a record is never read (a FIFO would block the merge).
+    #expect(mkfifo(dir + "/79-10.exit", 0o600) == 0)
+    #expect(ProcessExit.read(directory: dir, names: ["79-10.exit", "78-10.exit"]).isEmpty)
   }
 
   @Test("this very process is running; a log opened before it started belongs to another process")
