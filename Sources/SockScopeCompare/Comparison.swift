@@ -65,10 +65,17 @@ public struct ComparisonOptions: Sendable {
   /// process of the role, in the order the processes first made a socket call (the run's second
   /// client is held to the reference's second client).
   public var loopCounts: [String: [Int]]
+  /// The steps each process of a role must make (comparing two runs), by role, in the same order
+  /// as `loopCounts`; a process beyond the list is held to the last. Empty: the schematic's role.
+  public var processRoles: [String: [DocumentedSchematic.Role]]
 
-  public init(extraStepsAreDifferences: Bool = false, loopCounts: [String: [Int]] = [:]) {
+  public init(
+    extraStepsAreDifferences: Bool = false, loopCounts: [String: [Int]] = [:],
+    processRoles: [String: [DocumentedSchematic.Role]] = [:]
+  ) {
     self.extraStepsAreDifferences = extraStepsAreDifferences
     self.loopCounts = loopCounts
+    self.processRoles = processRoles
   }
 }
 
@@ -118,7 +125,7 @@ public enum Comparer {
       let calls = callsByPID[participant.pid] ?? []
       guard let first = calls.first else { continue }
       noteEnding(participant, calls, finding: finding)
-      guard let expected = schematic.roles.first(where: { participant.plays($0.name) }) else {
+      guard let documented = schematic.roles.first(where: { participant.plays($0.name) }) else {
         finding(
           .extraRole, role: role, step: "", event: first,
           "\(Self.withPID(participant)) is not a role of the schematic, which has \(names.joined(separator: " and "))"
@@ -127,8 +134,10 @@ public enum Comparer {
         continue
       }
       // Which process of its role this is: 0 for the first client, 1 for the second...
-      let position = rank[expected.name, default: 0]
-      rank[expected.name] = position + 1
+      let position = rank[documented.name, default: 0]
+      rank[documented.name] = position + 1
+      let own = options.processRoles[documented.name] ?? []
+      let expected = own.isEmpty ? documented : own[min(position, own.count - 1)]
       let socketPath = schematic.socketPath
       let observed = tokens(calls, expected: expected)
       let wanted = expected.elements

@@ -10,9 +10,12 @@ extension Comparer {
     var roles: [DocumentedSchematic.Role] = []
     var counts: [String: [Int]] = [:]
     var exit: (role: String, word: String)?
+    // Every column becomes a role; the first column of a role stands for it in the schematic, and
+    // each process is held to its own column's steps (a killed client is not the reference for a
+    // client that closed its socket).
+    var roleOfPID: [Int32: DocumentedSchematic.Role] = [:]
     for column in schematic.columns {
       let name = kind(of: column.roles[0])
-      guard !roles.contains(where: { $0.name == name }) else { continue }
       var elements: [DocumentedSchematic.Element] = []
       for (i, step) in column.steps.enumerated() {
         let event = step.events.first.flatMap { index in trace.events.first { $0.index == index } }
@@ -30,15 +33,19 @@ extension Comparer {
           elements.append(.step(s))
         }
       }
-      roles.append(DocumentedSchematic.Role(name: name, titles: [], elements: elements, line: 0))
+      let role = DocumentedSchematic.Role(name: name, titles: [], elements: elements, line: 0)
+      for pid in column.pids { roleOfPID[pid] = role }
+      if !roles.contains(where: { $0.name == name }) { roles.append(role) }
     }
+    var processRoles: [String: [DocumentedSchematic.Role]] = [:]
     // Each process's own repetitions of its role's loop, in the order the processes appear, counted
     // as the comparison will count the other run's.
     let calls = trace.callsByPID
     for participant in trace.participants {
       let name = kind(of: participant.role)
-      guard let role = roles.first(where: { $0.name == name }),
-        role.elements.contains(where: { if case .loop = $0 { true } else { false } })
+      guard let role = roleOfPID[participant.pid] else { continue }
+      processRoles[name, default: []].append(role)
+      guard role.elements.contains(where: { if case .loop = $0 { true } else { false } })
       else { continue }
       let observed = tokens(calls[participant.pid] ?? [], expected: role)
       let count = observed.lazy.compactMap { token -> Int? in
@@ -59,7 +66,10 @@ extension Comparer {
       }
     }
     let reference = DocumentedSchematic(title: "the reference run", roles: roles, arrows: arrows, exit: exit)
-    return (reference, ComparisonOptions(extraStepsAreDifferences: true, loopCounts: counts))
+    return (
+      reference,
+      ComparisonOptions(extraStepsAreDifferences: true, loopCounts: counts, processRoles: processRoles)
+    )
   }
 
   /// The key arguments of a call, as a schematic step writes them.

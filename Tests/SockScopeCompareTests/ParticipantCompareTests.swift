@@ -94,6 +94,22 @@ struct ParticipantCompareTests {
     for word in ["killed", "abrupt", "cut short", "crashed"] { #expect(!report.contains(word), "\(word)") }
   }
 
+  @Test("a reference whose clients did different things is the same as itself; each client held to its own")
+  func diffDifferentClients() throws {
+    // The first client was killed before closing; the second closed.
+    let a = try demoTrace().without { $0.role == "client#1" && $0.call == .close }
+      .ending("client#1", .killed, signal: "SIGKILL")
+    let (reference, options) = Comparer.reference(from: a)
+    let same = Comparer.compare(a, with: reference, reference: "A", options: options)
+    #expect(same.conforms, "\(same.findings.map(\.message))")
+    // A run whose second client never closed differs there, and only there.
+    let b = try demoTrace().without { $0.role == "client#2" && $0.call == .close }
+    let d = Comparer.compare(b, with: reference, reference: "A", options: options)
+    let differences = d.findings.filter { $0.severity == .difference }
+    #expect(differences.map(\.role) == ["client#1", "client#2"], "\(differences.map(\.message))")
+    #expect(differences.map(\.kind) == [.extraStep, .missingStep])
+  }
+
   @Test("diff holds each process to the reference's process in the same place")
   func diffPerProcess() throws {
     // A reference whose first client sent once and second twice.
