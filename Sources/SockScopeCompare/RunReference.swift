@@ -6,7 +6,7 @@ extension Comparer {
   /// loops become loops (whose repetition counts the other run must match), its linked sends
   /// become arrows, and the datagram that ended a receiving loop becomes the exit condition.
   public static func reference(from trace: Trace) -> (DocumentedSchematic, ComparisonOptions) {
-    let schematic = Schematic(trace: trace, language: .en)
+    let schematic = Schematic(trace: trace, language: .en, maximumSteps: nil)
     var roles: [DocumentedSchematic.Role] = []
     var counts: [String: [Int]] = [:]
     var exit: (role: String, word: String)?

@@ -60,6 +60,12 @@ struct DiagramText {
       : "… \(n) more events not drawn (a long trace; see docs/diagrams.md) …"
   }
 
+  func omittedSteps(_ n: Int) -> String {
+    language == .ru
+      ? "… ещё шагов: \(n), не показаны (их вызовы не сворачиваются в цикл) …"
+      : "… \(n) more steps not drawn (their calls do not fold into one loop) …"
+  }
+
   var missingTitle: String { language == .ru ? "Нет в запуске" : "Missing from the run" }
 
   /// The key to a compared figure's marks, as an HTML label.

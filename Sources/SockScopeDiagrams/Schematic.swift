@@ -21,7 +21,15 @@ public struct Schematic: Sendable, Equatable {
     public var events: [Int]
     /// How the step relates to a documented schematic, after `marked(_:missing:)`.
     public var mark: StepMark? = nil
+    /// For the box that stands for the middle of a very long column: how many steps it leaves out
+    /// (their events are in `events`). 0 for a real step.
+    public var omitted = 0
   }
+
+  /// The most boxes a column draws; a longer one (calls that alternate, such as a stream echo's
+  /// recv/send, never fold) is drawn as its beginning and end around a box that says how many
+  /// steps were left out.
+  public static let maximumSteps = 40
 
   /// The steps of one process, or of processes of one role that made the very same steps (each
   /// process's calls folded on their own, then the processes' counts added up).
@@ -42,7 +50,9 @@ public struct Schematic: Sendable, Equatable {
 
   /// Folds `trace` into columns and steps: a column per process, one column for processes of one
   /// role whose steps are the same (never one process's calls appended to another's).
-  public init(trace: Trace, language: DiagramLanguage) {
+  ///
+  /// `maximumSteps`: the most boxes a column keeps (nil: all of them, as a reference run needs).
+  public init(trace: Trace, language: DiagramLanguage, maximumSteps: Int? = Schematic.maximumSteps) {
     let text = DiagramText(language: language)
     var groups: [(signature: [String], roles: [String], pids: [Int32], steps: [Step], killedBy: String?)] = []
     let calls = trace.callsByPID
@@ -72,12 +82,21 @@ public struct Schematic: Sendable, Equatable {
       return (sa, a.offset) < (sb, b.offset)
     }.map(\.element)
     columns = ordered.map { group in
-      let loop = group.steps.firstIndex {
-        ($0.call.sendsData || $0.call.receivesData) && $0.count > group.roles.count
+      var steps = group.steps
+      if let maximumSteps, steps.count > maximumSteps {
+        let keep = max(maximumSteps / 2, 1)
+        let middle = steps[keep..<(steps.count - keep)]
+        let gap = Step(
+          call: middle.first?.call ?? .send, text: text.omittedSteps(middle.count), count: 1, data: [],
+          failure: nil, cut: nil, events: middle.flatMap(\.events), omitted: middle.count)
+        steps = Array(steps.prefix(keep)) + [gap] + Array(steps.suffix(keep))
+      }
+      let loop = steps.firstIndex {
+        ($0.call.sendsData || $0.call.receivesData) && $0.count > group.roles.count && $0.omitted == 0
       }
       return Column(
         title: text.columnTitle(role: group.roles[0], processes: group.roles.count), roles: group.roles,
-        pids: group.pids, steps: group.steps, loop: loop, killedBy: group.killedBy)
+        pids: group.pids, steps: steps, loop: loop, killedBy: group.killedBy)
     }
   }
 
@@ -190,6 +209,10 @@ public struct Schematic: Sendable, Equatable {
           attributes["color"] = "#cc0000"
           attributes["penwidth"] = .plain("2")
         }
+        if step.omitted > 0 {
+          attributes["style"] = "rounded,dashed"
+          attributes["color"] = "#999999"
+        }
         switch step.mark {
         case .conforming:
           attributes["color"] = "#2e7d32"
@@ -275,6 +298,7 @@ public struct Schematic: Sendable, Equatable {
   }
 
   private func label(_ step: Step, text: DiagramText, perProcess processes: Int) -> String {
+    if step.omitted > 0 { return "<i>" + DOTValue.escapeHTML(step.text) + "</i>" }
     var lines = [
       "<b><font color=\"#dd0000\" point-size=\"14\">\(DOTValue.escapeHTML(DiagramText.title(step.call)))</font></b>"
     ]

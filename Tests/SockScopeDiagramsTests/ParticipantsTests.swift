@@ -175,6 +175,42 @@ struct ParticipantViewTests {
     #expect(!topology.contains("datagram"))
   }
 
+  @Test(
+    "a column whose calls never fold (one process sending to itself 5 000 times) draws its ends and says what it left out"
+  )
+  func longColumn() throws {
+    var events: [TraceEvent] = []
+    for i in 0..<5_000 {
+      let text = Array("m\(i)".utf8)
+      events.append(
+        TraceEvent(
+          index: 2 * i, time: UInt64(10 * i), pid: 7, seq: UInt64(2 * i), role: "self", call: .send, fd: 3,
+          ret: Int64(text.count), socket: SocketIdentity(inode: 1, peer: 2),
+          data: Payload(length: UInt64(text.count), bytes: text), flow: i + 1))
+      events.append(
+        TraceEvent(
+          index: 2 * i + 1, time: UInt64(10 * i + 5), pid: 7, seq: UInt64(2 * i + 1), role: "self",
+          call: .recv,
+          fd: 4, args: ["len": .int(64)], ret: Int64(text.count), socket: SocketIdentity(inode: 2, peer: 1),
+          data: Payload(length: UInt64(text.count), bytes: text, datagramLength: UInt64(text.count)),
+          flows: [i + 1]))
+    }
+    let trace = Trace(header: TraceHeader(t0: 0), events: events)
+    let schematic = Schematic(trace: trace, language: .en)
+    let column = try #require(schematic.columns.first)
+    #expect(column.steps.count == Schematic.maximumSteps + 1)
+    let gap = column.steps[Schematic.maximumSteps / 2]
+    #expect(gap.omitted == 10_000 - Schematic.maximumSteps)
+    #expect(gap.events.count == gap.omitted, "the left-out events are still the box's, for compare's marks")
+    #expect(column.loop == nil)
+    let dot = schematic.graph(language: .en).text
+    #expect(dot.contains("9960 more steps not drawn"))
+    let svg = try Diagrams.render(
+      trace, view: .schematic, format: .svg, options: DiagramOptions(language: .en))
+    #expect(String(decoding: svg, as: UTF8.self).contains("more steps not drawn"))
+    #expect(Schematic(trace: trace, language: .en, maximumSteps: nil).columns[0].steps.count == 10_000)
+  }
+
   @Test("a trace of one call draws in all three views")
   func oneCall() throws {
     var trace = Shapes.oneProcess()
