@@ -14,6 +14,10 @@ public struct Finding: Sendable, Equatable {
     case exitCondition = "exit condition"
     case missingRole = "missing role"
     case extraRole = "extra role"
+    /// A process a signal killed (the trace's header says which).
+    case killed = "killed"
+    /// A process still running when the trace was merged: its later steps are not in the trace.
+    case stillRunning = "still running"
   }
 
   /// A difference means the run does not conform; a note is worth knowing but does not.
@@ -23,7 +27,7 @@ public struct Finding: Sendable, Equatable {
 
   public var kind: Kind
   public var severity: Severity
-  /// The trace role (or the schematic role, for a missing role).
+  /// The process, by its participant name (or the schematic role, for a missing role).
   public var role: String
   /// The step concerned, as the schematic or the program writes it.
   public var step: String
@@ -40,12 +44,13 @@ public struct Comparison: Sendable {
   /// Which schematic or run the trace was compared with.
   public var reference: String
   public var findings: [Finding]
-  /// Each trace role and what it did, in the schematic's words: "socket, bind, recv ×4, close".
+  /// Each process and what it did, in the schematic's words: "socket, bind, recv ×4, close".
   public var summaries: [(role: String, pid: Int32, steps: String)]
   /// How each event of the trace relates to the schematic.
   public var marks: [Int: StepMark]
-  /// Steps the schematic has and the run lacks: the role, the step, and the event it belongs before.
-  public var missing: [(role: String, step: String, before: Int?)]
+  /// Steps the schematic has and a process lacks: the process, the step, and the event it belongs
+  /// before.
+  public var missing: [(pid: Int32, step: String, before: Int?)]
 
   /// Whether the run conforms: no finding is a difference.
   public var conforms: Bool { !findings.contains { $0.severity == .difference } }
@@ -56,21 +61,28 @@ public struct ComparisonOptions: Sendable {
   /// Extra steps are notes (checking a run against a figure: the figure may leave steps out), or
   /// differences (comparing two runs).
   public var extraStepsAreDifferences: Bool
-  /// Loop repetitions per process that the run must match (comparing two runs), by role.
-  public var loopCounts: [String: Int]
+  /// Loop repetitions that the run must match (comparing two runs), by role: one count per
+  /// process of the role, in the order the processes first made a socket call (the run's second
+  /// client is held to the reference's second client).
+  public var loopCounts: [String: [Int]]
+  /// The steps each process of a role must make (comparing two runs), by role, in the same order
+  /// as `loopCounts`; a process beyond the list is held to the last. Empty: the schematic's role.
+  public var processRoles: [String: [DocumentedSchematic.Role]]
 
-  public init(extraStepsAreDifferences: Bool = false, loopCounts: [String: Int] = [:]) {
+  public init(
+    extraStepsAreDifferences: Bool = false, loopCounts: [String: [Int]] = [:],
+    processRoles: [String: [DocumentedSchematic.Role]] = [:]
+  ) {
     self.extraStepsAreDifferences = extraStepsAreDifferences
     self.loopCounts = loopCounts
+    self.processRoles = processRoles
   }
 }
 
 /// Checks runs against schematics.
 public enum Comparer {
   /// The role a trace role plays in a schematic: `client#2` plays `client`.
-  public static func kind(of role: String) -> String {
-    role.split(separator: "#").first.map(String.init) ?? role
-  }
+  public static func kind(of role: String) -> String { Participant.kind(of: role) }
 
   /// The call family of an observed call: sendto and write are sends, accept4 an accept.
   public static func family(_ call: SocketCall) -> String {
@@ -103,17 +115,29 @@ public enum Comparer {
     }
 
     let names = schematic.roles.map(\.name)
-    for role in trace.roles {
-      let calls = trace.events.filter { $0.role == role && $0.call != .output }
+    let participants = trace.participants
+    let callsByPID = trace.callsByPID
+    // Each process on its own, keyed by pid: processes of one role are each checked against the
+    // role's column, never as one run of calls.
+    var rank: [String: Int] = [:]
+    for participant in participants {
+      let role = participant.name
+      let calls = callsByPID[participant.pid] ?? []
       guard let first = calls.first else { continue }
-      guard let expected = schematic.roles.first(where: { $0.name == kind(of: role) }) else {
+      noteEnding(participant, calls, finding: finding)
+      guard let documented = schematic.roles.first(where: { participant.plays($0.name) }) else {
         finding(
           .extraRole, role: role, step: "", event: first,
-          "\(role) (pid \(first.pid)) is not a role of the schematic, which has \(names.joined(separator: " and "))"
+          "\(Self.withPID(participant)) is not a role of the schematic, which has \(names.joined(separator: " and "))"
         )
         for e in calls { result.marks[e.index] = .extra }
         continue
       }
+      // Which process of its role this is: 0 for the first client, 1 for the second...
+      let position = rank[documented.name, default: 0]
+      rank[documented.name] = position + 1
+      let own = options.processRoles[documented.name] ?? []
+      let expected = own.isEmpty ? documented : own[min(position, own.count - 1)]
       let socketPath = schematic.socketPath
       let observed = tokens(calls, expected: expected)
       let wanted = expected.elements
@@ -141,8 +165,10 @@ public enum Comparer {
       for w in wanted.indices where !matchedWanted.contains(w) {
         let step = describe(wanted[w])
         let next = pairs.first { $0.0 > w }.flatMap { observed[$0.1].events.first }
-        finding(.missingStep, role: role, step: step, event: next, "\(role) never made the step \(step)")
-        result.missing.append((role, step, next?.index))
+        finding(
+          .missingStep, role: role, step: step, event: next,
+          "\(role) never made the step \(step)\(Self.because(participant))")
+        result.missing.append((participant.pid, step, next?.index))
       }
       // A call the schematic has for this role, made where it does not have it: out of order.
       let documentedCalls = Set(expected.allSteps.map(\.call))
@@ -178,7 +204,10 @@ public enum Comparer {
             finding(.wrongArgument, role: role, step: step.text, event: e, mismatch)
           }
         case (.loop(let loop), .loop(let count)):
-          if let expectedCount = options.loopCounts[kind(of: role)], expectedCount != count {
+          if let counts = options.loopCounts[expected.name], counts.indices.contains(position),
+            counts[position] != count
+          {
+            let expectedCount = counts[position]
             finding(
               .loopCount, role: role, step: describe(.loop(loop)), event: observed[o].events.first,
               "the loop ran \(count) time\(count == 1 ? "" : "s"); the reference ran it \(expectedCount)")
@@ -192,54 +221,98 @@ public enum Comparer {
           "\(e.call.rawValue) failed: \(e.failure?.name ?? ""): \(e.failure?.message ?? "")")
         result.marks[e.index] = .failed
       }
-      result.summaries.append((role, first.pid, observed.map(\.summary).joined(separator: ", ")))
+      // The report adds the pid to the name: a name that holds it already is given as the role.
+      let listed = participant.name == Self.withPID(participant) ? participant.role : participant.name
+      result.summaries.append((listed, first.pid, observed.map(\.summary).joined(separator: ", ")))
     }
-    for name in names where !trace.roles.contains(where: { kind(of: $0) == name }) {
+    for name in names where !participants.contains(where: { $0.plays(name) }) {
       finding(
         .missingRole, role: name, step: "", event: nil,
         "the schematic's role \(name) never appeared in the run")
     }
-    checkArrows(trace, schematic, finding: finding)
-    checkExit(trace, schematic, finding: finding)
+    checkArrows(trace, schematic, participants, finding: finding)
+    checkExit(trace, schematic, participants, callsByPID, finding: finding)
     result.findings.sort { ($0.time ?? .infinity, $0.role) < ($1.time ?? .infinity, $1.role) }
     return result
   }
 
+  /// A call as a reader recognises it: `send(«Лев»)`, `connect("./echo.socket")`, `close()`.
+  static func callText(_ e: TraceEvent) -> String {
+    if e.call.sendsData || e.call.receivesData, let text = e.data?.text {
+      let short = text.count > 24 ? text.prefix(23) + "…" : Substring(text)
+      return "\(e.call.rawValue)(«\(String(short).terminalSafe)»)"
+    }
+    let path = (e.addressPath ?? e.args["path"]?.stringValue).map { "\"\($0.terminalSafe)\"" } ?? ""
+    return "\(e.call.rawValue)(\(path))"
+  }
+
+  /// `server (pid 7)`; a name that holds its pid already (two processes of one role) as it is.
+  static func withPID(_ p: Participant) -> String {
+    p.name.hasSuffix("(pid \(p.pid))") ? p.name : "\(p.name) (pid \(p.pid))"
+  }
+
+  /// Why a process may lack a step: it was killed, or was still running when the trace was merged.
+  static func because(_ p: Participant) -> String {
+    if let signal = p.killedBy { return " (it was killed by \(signal) before)" }
+    if p.process?.ending == .running { return " (it was still running when the trace was merged)" }
+    return ""
+  }
+
+  /// A process that did not end by itself is said, at its last step.
+  static func noteEnding(
+    _ p: Participant, _ calls: [TraceEvent],
+    finding: (Finding.Kind, Finding.Severity, String, String, TraceEvent?, String) -> Void
+  ) {
+    guard let last = calls.last else { return }
+    let step = callText(last)
+    if let signal = p.killedBy {
+      finding(.killed, .note, p.name, step, last, "\(p.name) was killed by \(signal) after \(step)")
+    } else if p.process?.ending == .running {
+      finding(
+        .stillRunning, .note, p.name, step, last,
+        "\(p.name) was still running when the trace was merged: what it did after \(step) is not in the trace"
+      )
+    }
+  }
+
   /// Every send along an arrow must be received at its other end.
   static func checkArrows(
-    _ trace: Trace, _ schematic: DocumentedSchematic,
+    _ trace: Trace, _ schematic: DocumentedSchematic, _ participants: [Participant],
     finding: (Finding.Kind, Finding.Severity, String, String, TraceEvent?, String) -> Void
   ) {
     let received = Set(trace.events.flatMap(\.flows))
+    let byPID = Dictionary(participants.map { ($0.pid, $0) }, uniquingKeysWith: { a, _ in a })
     for arrow in schematic.arrows {
-      for e in trace.events
-      where kind(of: e.role) == arrow.fromRole && family(e.call) == arrow.fromCall && e.succeeded {
-        guard let flow = e.flow, !received.contains(flow) else { continue }
+      for e in trace.events where family(e.call) == arrow.fromCall && e.succeeded {
+        guard let sender = byPID[e.pid], sender.plays(arrow.fromRole), let flow = e.flow,
+          !received.contains(flow)
+        else { continue }
         let what = e.data?.text.map { "«\($0)»" } ?? "\(e.data?.length ?? 0) bytes"
         finding(
-          .unreceivedDatagram, .difference, e.role, e.call.rawValue, e,
-          "the datagram \(what) sent by \(e.role) was never received by \(arrow.toRole)")
+          .unreceivedDatagram, .difference, sender.name, e.call.rawValue, e,
+          "the datagram \(what) sent by \(sender.name) was never received by \(arrow.toRole)")
       }
     }
   }
 
   /// The role's loop must end on the exit datagram, and only then.
   static func checkExit(
-    _ trace: Trace, _ schematic: DocumentedSchematic,
+    _ trace: Trace, _ schematic: DocumentedSchematic, _ participants: [Participant],
+    _ callsByPID: [Int32: [TraceEvent]],
     finding: (Finding.Kind, Finding.Severity, String, String, TraceEvent?, String) -> Void
   ) {
     guard let exit = schematic.exit else { return }
     let word = Array(exit.word.utf8)
-    for role in trace.roles where kind(of: role) == exit.role {
-      let receives = trace.events.filter { $0.role == role && family($0.call) == "recv" && $0.succeeded }
+    for participant in participants where participant.plays(exit.role) {
+      let role = participant.name
+      let receives = (callsByPID[participant.pid] ?? []).filter { family($0.call) == "recv" && $0.succeeded }
       guard
         let stop = receives.firstIndex(where: {
           $0.data?.bytes == word && $0.data?.length == UInt64(word.count)
         })
       else {
         let ended =
-          trace.header.processes.first { $0.role == role }?.ending == .cut
-          ? " (the process was cut short)" : ""
+          participant.process?.ending == .cut ? " (its log was cut short)" : Self.because(participant)
         finding(
           .exitCondition, .difference, role, "recv", receives.last,
           "\(role) never received \"\(exit.word)\", the datagram that ends its loop\(ended)")

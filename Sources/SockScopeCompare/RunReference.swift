@@ -6,13 +6,16 @@ extension Comparer {
   /// loops become loops (whose repetition counts the other run must match), its linked sends
   /// become arrows, and the datagram that ended a receiving loop becomes the exit condition.
   public static func reference(from trace: Trace) -> (DocumentedSchematic, ComparisonOptions) {
-    let schematic = Schematic(trace: trace, language: .en)
+    let schematic = Schematic(trace: trace, language: .en, maximumSteps: nil)
     var roles: [DocumentedSchematic.Role] = []
-    var counts: [String: Int] = [:]
+    var counts: [String: [Int]] = [:]
     var exit: (role: String, word: String)?
+    // Every column becomes a role; the first column of a role stands for it in the schematic, and
+    // each process is held to its own column's steps (a killed client is not the reference for a
+    // client that closed its socket).
+    var roleOfPID: [Int32: DocumentedSchematic.Role] = [:]
     for column in schematic.columns {
       let name = kind(of: column.roles[0])
-      guard !roles.contains(where: { $0.name == name }) else { continue }
       var elements: [DocumentedSchematic.Element] = []
       for (i, step) in column.steps.enumerated() {
         let event = step.events.first.flatMap { index in trace.events.first { $0.index == index } }
@@ -20,7 +23,6 @@ extension Comparer {
           call: family(step.call), arguments: event.map(arguments) ?? [], line: 0)
         if i == column.loop {
           elements.append(.loop(DocumentedSchematic.Loop(body: [s], until: nil, line: 0)))
-          counts[name] = step.count / column.roles.count
           if s.call == "recv",
             let last = step.events.last.flatMap({ i in trace.events.first { $0.index == i } }),
             let word = last.data?.text
@@ -31,7 +33,25 @@ extension Comparer {
           elements.append(.step(s))
         }
       }
-      roles.append(DocumentedSchematic.Role(name: name, titles: [], elements: elements, line: 0))
+      let role = DocumentedSchematic.Role(name: name, titles: [], elements: elements, line: 0)
+      for pid in column.pids { roleOfPID[pid] = role }
+      if !roles.contains(where: { $0.name == name }) { roles.append(role) }
+    }
+    var processRoles: [String: [DocumentedSchematic.Role]] = [:]
+    // Each process's own repetitions of its role's loop, in the order the processes appear, counted
+    // as the comparison will count the other run's.
+    let calls = trace.callsByPID
+    for participant in trace.participants {
+      let name = kind(of: participant.role)
+      guard let role = roleOfPID[participant.pid] else { continue }
+      processRoles[name, default: []].append(role)
+      guard role.elements.contains(where: { if case .loop = $0 { true } else { false } })
+      else { continue }
+      let observed = tokens(calls[participant.pid] ?? [], expected: role)
+      let count = observed.lazy.compactMap { token -> Int? in
+        if case .loop(let n) = token.kind { n } else { nil }
+      }.first
+      counts[name, default: []].append(count ?? 0)
     }
     var arrows: [DocumentedSchematic.Arrow] = []
     let sends = Dictionary(
@@ -46,7 +66,10 @@ extension Comparer {
       }
     }
     let reference = DocumentedSchematic(title: "the reference run", roles: roles, arrows: arrows, exit: exit)
-    return (reference, ComparisonOptions(extraStepsAreDifferences: true, loopCounts: counts))
+    return (
+      reference,
+      ComparisonOptions(extraStepsAreDifferences: true, loopCounts: counts, processRoles: processRoles)
+    )
   }
 
   /// The key arguments of a call, as a schematic step writes them.

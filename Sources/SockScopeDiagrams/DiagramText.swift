@@ -9,9 +9,10 @@ public enum DiagramLanguage: String, Sendable, CaseIterable {
 struct DiagramText {
   let language: DiagramLanguage
 
-  /// «Сервер», «Клиент», or the role as given.
+  /// «Сервер», «Клиент ×2», «Клиент #1», or the role as given: a column that stands for several
+  /// processes says how many; one that stands for one process keeps what tells it apart.
   func columnTitle(role: String, processes: Int) -> String {
-    let kind = role.split(separator: "#").first.map(String.init) ?? role
+    let kind = Participant.kind(of: role)
     let title: String
     switch (kind, language) {
     case ("server", .ru): title = "Сервер"
@@ -20,8 +21,21 @@ struct DiagramText {
     case ("client", .en): title = "Client"
     default: title = kind
     }
-    return processes > 1 ? "\(title) ×\(processes)" : title
+    if processes > 1 { return "\(title) ×\(processes)" }
+    let suffix = role.dropFirst(kind.count)
+    return title + (suffix.hasPrefix("#") ? " " + suffix : String(suffix))
   }
+
+  /// The mark at a killed process's last step: «убит: SIGKILL».
+  func killed(_ signal: String) -> String { language == .ru ? "убит: \(signal)" : "killed: \(signal)" }
+
+  /// The mark at the end of a process whose log was never closed, for a reason nobody saw.
+  var logCut: String {
+    language == .ru ? "завершился, не закрыв журнал" : "ended without closing its log"
+  }
+
+  /// The mark at the end of a process still running when the trace was merged.
+  var stillRunning: String { language == .ru ? "ещё работал при слиянии" : "still running when merged" }
 
   func loop(times: Int) -> String {
     switch language {
@@ -44,6 +58,12 @@ struct DiagramText {
     language == .ru
       ? "… ещё \(n) событий не показаны (трасса длинная; см. docs/diagrams.md) …"
       : "… \(n) more events not drawn (a long trace; see docs/diagrams.md) …"
+  }
+
+  func omittedSteps(_ n: Int) -> String {
+    language == .ru
+      ? "… ещё шагов: \(n), не показаны (их вызовы не сворачиваются в цикл) …"
+      : "… \(n) more steps not drawn (their calls do not fold into one loop) …"
   }
 
   var missingTitle: String { language == .ru ? "Нет в запуске" : "Missing from the run" }

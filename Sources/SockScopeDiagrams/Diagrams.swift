@@ -42,17 +42,15 @@ public struct DiagramOptions: Sendable {
 
 /// Why a trace cannot be drawn.
 public enum DiagramError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// The trace holds no socket call: nothing to draw.
   case emptyTrace
-  case singleProcess(pid: Int32, role: String)
   case graphviz(String)
 
   public var description: String {
     switch self {
     case .emptyTrace:
-      "the trace holds no socket calls, so there is nothing to draw; record a run first (sockscope demo)"
-    case .singleProcess(let pid, let role):
-      "the trace has one process only (pid \(pid), \(role)); these views show processes talking to each other: "
-        + "record the other side too (e.g. sockscope server --trace DIR and sockscope client --trace DIR)"
+      "the trace holds no socket calls, so there is nothing to draw; record a program that uses sockets "
+        + "(sockscope demo, or sockscope record --out DIR -- PROGRAM) and draw that trace"
     case .graphviz(let message): message
     }
   }
@@ -66,11 +64,7 @@ public enum Diagrams {
   ) throws(DiagramError)
     -> (DOTGraph, GraphvizEngine)
   {
-    let calls = trace.events.filter { $0.call != .output }
-    guard let first = calls.first else { throw .emptyTrace }
-    guard calls.contains(where: { $0.pid != first.pid }) else {
-      throw .singleProcess(pid: first.pid, role: first.role)
-    }
+    guard trace.events.contains(where: { $0.call != .output }) else { throw .emptyTrace }
     switch view {
     case .schematic:
       return (Schematic(trace: trace, language: options.language).graph(language: options.language), .dot)

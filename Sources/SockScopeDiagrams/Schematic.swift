@@ -21,30 +21,50 @@ public struct Schematic: Sendable, Equatable {
     public var events: [Int]
     /// How the step relates to a documented schematic, after `marked(_:missing:)`.
     public var mark: StepMark? = nil
+    /// For the box that stands for the middle of a very long column: how many steps it leaves out
+    /// (their events are in `events`). 0 for a real step.
+    public var omitted = 0
   }
 
-  /// The steps of the processes that ran the same program.
+  /// The most boxes a column draws; a longer one (calls that alternate, such as a stream echo's
+  /// recv/send, never fold) is drawn as its beginning and end around a box that says how many
+  /// steps were left out.
+  public static let maximumSteps = 40
+
+  /// The steps of one process, or of processes of one role that made the very same steps (each
+  /// process's calls folded on their own, then the processes' counts added up).
   public struct Column: Sendable, Equatable {
     public var title: String
+    /// The names of the column's processes (`client#1`, `client#2`), as `Participant.name`.
     public var roles: [String]
+    /// The column's processes.
+    public var pids: [Int32]
     public var steps: [Step]
     /// The step repeated in a loop, if any.
     public var loop: Int?
+    /// The signal that killed the column's processes after their last step, if one did.
+    public var killedBy: String? = nil
   }
 
   public var columns: [Column]
 
-  /// Folds `trace` into columns and steps.
-  public init(trace: Trace, language: DiagramLanguage) {
+  /// Folds `trace` into columns and steps: a column per process, one column for processes of one
+  /// role whose steps are the same (never one process's calls appended to another's).
+  ///
+  /// `maximumSteps`: the most boxes a column keeps (nil: all of them, as a reference run needs).
+  public init(trace: Trace, language: DiagramLanguage, maximumSteps: Int? = Schematic.maximumSteps) {
     let text = DiagramText(language: language)
-    var groups: [(signature: [String], roles: [String], steps: [Step])] = []
-    for role in trace.roles {
-      let steps = Schematic.steps(
-        of: trace.events.filter { $0.role == role && $0.call != .output }, text: text)
+    var groups: [(signature: [String], roles: [String], pids: [Int32], steps: [Step], killedBy: String?)] = []
+    let calls = trace.callsByPID
+    for participant in trace.participants {
+      let steps = Schematic.steps(of: calls[participant.pid] ?? [], text: text)
       guard !steps.isEmpty else { continue }
-      let signature = steps.map { "\($0.text)|\($0.failure?.name ?? "")" }
+      let signature =
+        [Participant.kind(of: participant.role), participant.killedBy ?? ""]
+        + steps.map { "\($0.text)|\($0.failure?.name ?? "")" }
       if let i = groups.firstIndex(where: { $0.signature == signature }) {
-        groups[i].roles.append(role)
+        groups[i].roles.append(participant.name)
+        groups[i].pids.append(participant.pid)
         for k in groups[i].steps.indices {
           groups[i].steps[k].count += steps[k].count
           groups[i].steps[k].data += steps[k].data
@@ -52,7 +72,7 @@ public struct Schematic: Sendable, Equatable {
           groups[i].steps[k].cut = groups[i].steps[k].cut ?? steps[k].cut
         }
       } else {
-        groups.append((signature, [role], steps))
+        groups.append((signature, [participant.name], [participant.pid], steps, participant.killedBy))
       }
     }
     // Servers (they bind or listen and receive) on the left, as on the page.
@@ -62,12 +82,21 @@ public struct Schematic: Sendable, Equatable {
       return (sa, a.offset) < (sb, b.offset)
     }.map(\.element)
     columns = ordered.map { group in
-      let loop = group.steps.firstIndex {
-        ($0.call.sendsData || $0.call.receivesData) && $0.count > group.roles.count
+      var steps = group.steps
+      if let maximumSteps, steps.count > maximumSteps {
+        let keep = max(maximumSteps / 2, 1)
+        let middle = steps[keep..<(steps.count - keep)]
+        let gap = Step(
+          call: middle.first?.call ?? .send, text: text.omittedSteps(middle.count), count: 1, data: [],
+          failure: nil, cut: nil, events: middle.flatMap(\.events), omitted: middle.count)
+        steps = Array(steps.prefix(keep)) + [gap] + Array(steps.suffix(keep))
+      }
+      let loop = steps.firstIndex {
+        ($0.call.sendsData || $0.call.receivesData) && $0.count > group.roles.count && $0.omitted == 0
       }
       return Column(
         title: text.columnTitle(role: group.roles[0], processes: group.roles.count), roles: group.roles,
-        steps: group.steps, loop: loop)
+        pids: group.pids, steps: steps, loop: loop, killedBy: group.killedBy)
     }
   }
 
@@ -104,7 +133,7 @@ public struct Schematic: Sendable, Equatable {
   /// The schematic with each step marked as a comparison found it, and the steps the run lacks
   /// inserted where the documented schematic has them.
   public func marked(
-    _ marks: [Int: StepMark], missing: [(role: String, step: String, before: Int?)]
+    _ marks: [Int: StepMark], missing: [(pid: Int32, step: String, before: Int?)]
   ) -> Schematic {
     var copy = self
     let severity: [StepMark: Int] = [.conforming: 0, .extra: 1, .failed: 2, .missing: 3]
@@ -115,7 +144,7 @@ public struct Schematic: Sendable, Equatable {
       }
     }
     for gap in missing {
-      guard let c = copy.columns.firstIndex(where: { $0.roles.contains(gap.role) }) else { continue }
+      guard let c = copy.columns.firstIndex(where: { $0.pids.contains(gap.pid) }) else { continue }
       // Drawn once per column, however many of its processes lack it.
       guard !copy.columns[c].steps.contains(where: { $0.mark == .missing && $0.text == gap.step }) else {
         continue
@@ -180,6 +209,10 @@ public struct Schematic: Sendable, Equatable {
           attributes["color"] = "#cc0000"
           attributes["penwidth"] = .plain("2")
         }
+        if step.omitted > 0 {
+          attributes["style"] = "rounded,dashed"
+          attributes["color"] = "#999999"
+        }
         switch step.mark {
         case .conforming:
           attributes["color"] = "#2e7d32"
@@ -208,6 +241,18 @@ public struct Schematic: Sendable, Equatable {
         }
         g.edge(previous, id, edge)
         previous = id
+      }
+      if let signal = column.killedBy {
+        // How the column's processes ended: killed after their last step, as a teacher would
+        // say it under the column.
+        g.node(
+          "c\(c)killed",
+          [
+            "shape": "plaintext", "style": "", "label": .text("✕ " + text.killed(signal)),
+            "fontcolor": "#cc0000",
+            "fontsize": .plain("13"),
+          ])
+        g.edge(previous, "c\(c)killed", ["style": "dashed", "color": "#cc0000", "arrowhead": "none"])
       }
     }
     for r in rows where r.count > 1 { g.statements.append(.sameRank(r)) }
@@ -253,6 +298,7 @@ public struct Schematic: Sendable, Equatable {
   }
 
   private func label(_ step: Step, text: DiagramText, perProcess processes: Int) -> String {
+    if step.omitted > 0 { return "<i>" + DOTValue.escapeHTML(step.text) + "</i>" }
     var lines = [
       "<b><font color=\"#dd0000\" point-size=\"14\">\(DOTValue.escapeHTML(DiagramText.title(step.call)))</font></b>"
     ]

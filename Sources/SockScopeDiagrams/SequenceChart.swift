@@ -26,14 +26,22 @@ struct SequenceChart {
       calls = Array(calls.prefix(keep) + calls.suffix(keep))
     }
 
-    // Lanes: processes that bind or listen first (servers, as on the page), then the kernel, then the rest.
-    let roles = trace.roles
-    let servers = roles.filter { role in
-      trace.events.contains { $0.role == role && ($0.call == .bind || $0.call == .listen) }
+    // Lanes, one per process (keyed by pid: processes may share a role): processes that bind or
+    // listen first (servers, as on the page), then the kernel, then the rest.
+    let participants = trace.participants
+    let binding = Set(trace.events.filter { $0.call == .bind || $0.call == .listen }.map(\.pid))
+    // The kernel's lane shows socket files: left out when no call names one (a socketpair).
+    let namesFiles = calls.contains { e in
+      [.bind, .connect, .unlink].contains(e.call) && (e.addressPath ?? e.args["path"]?.stringValue) != nil
     }
-    let lanes = servers + ["\u{0}kernel"] + roles.filter { !servers.contains($0) }
+    let lanes: [Int32?] =
+      participants.filter { binding.contains($0.pid) }.map(\.pid) + (namesFiles ? [nil] : [])
+      + participants.filter { !binding.contains($0.pid) }.map(\.pid)
     let laneX = Dictionary(
-      uniqueKeysWithValues: lanes.enumerated().map { ($1, 80 + Double($0) * Self.laneGap) })
+      uniqueKeysWithValues: lanes.enumerated().compactMap { n, pid in
+        pid.map { ($0, 80 + Double(n) * Self.laneGap) }
+      })
+    let kernelX = lanes.firstIndex(of: nil).map { 80 + Double($0) * Self.laneGap }
     let t0 = trace.header.t0
 
     // Vertical positions (y grows upwards in Graphviz: rows count down from the top). On a time
@@ -74,15 +82,43 @@ struct SequenceChart {
       edgeDefaults: ["fontname": "DejaVu Sans", "fontsize": .plain("10"), "arrowsize": .plain("0.7")])
     func pos(_ x: Double, _ y: Double) -> DOTValue { .text("\(Self.number(x)),\(Self.number(y))!") }
 
-    let pids = Dictionary(trace.events.map { ($0.role, $0.pid) }, uniquingKeysWith: { a, _ in a })
+    // The lane's title says the pid on its second line: a name that holds it already is shortened
+    // to the role.
+    let names = Dictionary(
+      participants.map { p in (p.pid, p.name.hasSuffix(" (pid \(p.pid))") ? p.role : p.name) },
+      uniquingKeysWith: { a, _ in a })
+    let participantsByPID = Dictionary(participants.map { ($0.pid, $0) }, uniquingKeysWith: { a, _ in a })
+    // Node names from the process's name (what the DOT reader sees), by pid where two would clash.
+    var laneIDs: [Int32: String] = [:]
+    for p in participants {
+      let id = Self.laneID(p.name)
+      laneIDs[p.pid] =
+        laneIDs.values.contains(id) || id == Self.laneID("\u{0}kernel") ? "lane_pid\(p.pid)" : id
+    }
+    // How a process that did not end normally ended, marked just below its last call: a killed
+    // process's lifeline stops there, under a red cross and the signal.
+    var endMarks: [Int32: (y: Double, label: String, killed: Bool)] = [:]
+    let lastCall = Dictionary(
+      trace.events.filter { $0.call != .output }.map { ($0.pid, $0.index) }, uniquingKeysWith: { max($0, $1) }
+    )
+    for p in participants {
+      guard let last = lastCall[p.pid], let ly = y[last] else { continue }
+      if let signal = p.killedBy {
+        endMarks[p.pid] = (ly - Self.rowHeight * 0.8, text.killed(signal), true)
+      } else if p.process?.ending == .running {
+        endMarks[p.pid] = (ly - Self.rowHeight * 0.8, text.stillRunning, false)
+      } else if p.process?.ending == .cut {
+        endMarks[p.pid] = (ly - Self.rowHeight * 0.8, text.logCut, false)
+      }
+    }
+
     for lane in lanes {
-      guard let x = laneX[lane] else { continue }
-      let isKernel = lane == "\u{0}kernel"
+      guard let x = lane.flatMap({ laneX[$0] }) ?? kernelX else { continue }
+      let isKernel = lane == nil
       let title =
-        isKernel
-        ? (options.language == .ru ? "ядро: файлы сокетов" : "kernel: socket files")
-        : "\(lane)\npid \(pids[lane] ?? 0)"
-      let id = Self.laneID(lane)
+        lane.map { "\(names[$0] ?? "")\npid \($0)" }
+        ?? (options.language == .ru ? "ядро: файлы сокетов" : "kernel: socket files")
+      let id = lane.map { laneIDs[$0] ?? "lane_\($0)" } ?? Self.laneID("\u{0}kernel")
       g.node(
         id + "_head",
         [
@@ -90,12 +126,34 @@ struct SequenceChart {
           "fillcolor": isKernel ? "#f4f4f4" : "#dde8f6", "label": .text(title), "pos": pos(x, headerY),
           "fontsize": .plain("12"),
         ])
-      g.node(id + "_foot", ["shape": "point", "width": .plain("0.01"), "pos": pos(x, bottomY)])
+      let end = lane.flatMap { endMarks[$0] }
+      // A process that ended (killed, or its log cut) has no lifeline below its end; a running one goes on.
+      let ended =
+        lane.map { endMarks[$0] != nil && participantsByPID[$0]?.process?.ending != .running } ?? false
+      let footY = ended ? end?.y ?? bottomY : bottomY
+      g.node(id + "_foot", ["shape": "point", "width": .plain("0.01"), "pos": pos(x, footY)])
       g.edge(id + "_head", id + "_foot", ["style": "dashed", "color": "#999999", "arrowhead": "none"])
+      if let end {
+        let color = end.killed ? "#cc0000" : "#777777"
+        if end.killed {
+          g.node(
+            id + "_killed",
+            [
+              "shape": "plaintext", "label": "✕", "fontcolor": .text(color), "fontsize": .plain("16"),
+              "pos": pos(x, end.y),
+            ])
+        }
+        g.node(
+          id + "_end",
+          [
+            "shape": "plaintext", "label": .text(end.label), "fontcolor": .text(color),
+            "pos": pos(x + 12 + Self.width(of: end.label) / 2, end.y),
+          ])
+      }
     }
 
     for e in calls {
-      guard let x = laneX[e.role], let ey = y[e.index] else { continue }
+      guard let x = laneX[e.pid], let ey = y[e.index] else { continue }
       let point = "e\(e.index)"
       if options.timeAxis, let sy = startY[e.index], sy - ey > 3 {
         // A call that took visible time is a bar from its start to its end.
@@ -121,7 +179,7 @@ struct SequenceChart {
           "shape": "plaintext", "label": .text(label), "fontcolor": .text(color),
           "pos": pos(x + 8 + Self.width(of: label) / 2, ey + 8),
         ])
-      if [.bind, .connect, .unlink].contains(e.call), let kx = laneX["\u{0}kernel"],
+      if [.bind, .connect, .unlink].contains(e.call), let kx = kernelX,
         let path = e.addressPath ?? e.args["path"]?.stringValue
       {
         let kernelPoint = point + "_file"
@@ -146,12 +204,30 @@ struct SequenceChart {
       trace.events.compactMap { e in e.flow.map { ($0, e) } }, uniquingKeysWith: { a, _ in a })
     for recv in calls where !recv.flows.isEmpty {
       for flow in recv.flows {
-        guard let send = sendByFlow[flow], shown.contains(send.index), let sx = laneX[send.role],
+        guard let send = sendByFlow[flow], shown.contains(send.index), let sx = laneX[send.pid],
           let sy = y[send.index],
-          let rx = laneX[recv.role], let ry = y[recv.index]
+          let rx = laneX[recv.pid], let ry = y[recv.index]
         else { continue }
-        g.edge("e\(send.index)", "e\(recv.index)", ["color": "#2f6fbf", "penwidth": .plain("1.4")])
         let note = "\(text.preview(send.data)) \(text.bytes(send.data?.length ?? 0))"
+        let style: DOTAttributes = ["color": "#2f6fbf", "penwidth": .plain("1.4")]
+        guard sx != rx else {
+          // A process that talks to itself: the message leaves its lifeline to the left and comes
+          // back, as a self-message is drawn (the labels are on the right).
+          let bend = "m\(flow)_\(recv.index)_bend"
+          g.node(bend, ["shape": "point", "width": .plain("0.01"), "pos": pos(sx - 40, (sy + ry) / 2)])
+          var toBend = style
+          toBend["arrowhead"] = "none"
+          g.edge("e\(send.index)", bend, toBend)
+          g.edge(bend, "e\(recv.index)", style)
+          g.node(
+            "m\(flow)_\(recv.index)",
+            [
+              "shape": "plaintext", "label": .text(note), "fontcolor": "#2f6fbf",
+              "pos": pos(sx - 46 - Self.width(of: note) / 2, (sy + ry) / 2),
+            ])
+          continue
+        }
+        g.edge("e\(send.index)", "e\(recv.index)", style)
         g.node(
           "m\(flow)_\(recv.index)",
           [

@@ -34,6 +34,21 @@ struct Topology {
         sockets[ino] = ""
       }
       if let fd = e.fd { descriptors["\(e.pid):\(fd):\(ino)"] = (e.pid, fd, ino) }
+      // The other end of a socketpair, and the socket accept made: the same type, their own nodes.
+      if e.call == .socketpair, let peer = e.socket?.peer {
+        sockets[peer] = sockets[ino]
+        if let fds = e.args["fds"]?.arrayValue, fds.count == 2, let second = fds[1].intValue,
+          let fd = Int32(exactly: second)
+        {
+          descriptors["\(e.pid):\(fd):\(peer)"] = (e.pid, fd, peer)
+        }
+      }
+      if e.call == .accept || e.call == .accept4, let new = e.args["new_sock"]?.objectValue?["ino"]?.intValue,
+        new > 0
+      {
+        sockets[UInt64(new)] = sockets[ino]
+        descriptors["\(e.pid):\(e.ret):\(new)"] = (e.pid, Int32(truncatingIfNeeded: e.ret), UInt64(new))
+      }
       if e.call == .bind || e.call == .connect, let path = e.addressPath {
         let key = e.address?["ino"]?.intValue.map { "ino\($0)" } ?? path
         files[key] = (path, e.address?["ino"]?.intValue)
@@ -72,8 +87,10 @@ struct Topology {
     let sends = Dictionary(
       trace.events.compactMap { e in e.flow.map { ($0, e) } }, uniquingKeysWith: { a, _ in a })
     var traffic: [UInt64: [UInt64: (count: Int, bytes: UInt64)]] = [:]
+    var datagramSockets = Set<UInt64>()
     for recv in trace.events where !recv.flows.isEmpty {
       guard let to = recv.socket?.inode else { continue }
+      if recv.data?.datagramLength != nil { datagramSockets.insert(to) }
       for flow in recv.flows {
         guard let send = sends[flow], let from = send.socket?.inode else { continue }
         let old = traffic[to, default: [:]][from] ?? (0, 0)
@@ -82,6 +99,9 @@ struct Topology {
     }
     for (to, senders) in traffic.sorted(by: { $0.key < $1.key }) {
       let queue = "q\(to)"
+      // Datagrams only where the socket is known to take them; otherwise (a stream, or a socket
+      // of unknown type) what is known is bytes and sends.
+      let stream = !(sockets[to]?.hasPrefix("SOCK_DGRAM") == true || datagramSockets.contains(to))
       g.node(
         queue,
         [
@@ -93,17 +113,28 @@ struct Topology {
       for (from, t) in senders.sorted(by: { $0.key < $1.key }) {
         g.edge(
           "s\(from)", queue,
-          ["label": .text(Self.counts(t.count, t.bytes, text: text, ru: ru)), "color": "#2f6fbf"])
+          [
+            "label": .text(Self.counts(t.count, t.bytes, stream: stream, text: text, ru: ru)),
+            "color": "#2f6fbf",
+          ])
         total = (total.count + t.count, total.bytes + t.bytes)
       }
       g.edge(
         queue, "s\(to)",
-        ["label": .text(Self.counts(total.count, total.bytes, text: text, ru: ru)), "color": "#2f6fbf"])
+        [
+          "label": .text(Self.counts(total.count, total.bytes, stream: stream, text: text, ru: ru)),
+          "color": "#2f6fbf",
+        ])
     }
     graph = g
   }
 
-  static func counts(_ n: Int, _ bytes: UInt64, text: DiagramText, ru: Bool) -> String {
-    ru ? "\(n) датагр., \(text.bytes(bytes))" : "\(n) datagram\(n == 1 ? "" : "s"), \(text.bytes(bytes))"
+  static func counts(_ n: Int, _ bytes: UInt64, stream: Bool = false, text: DiagramText, ru: Bool) -> String {
+    if stream {
+      return ru
+        ? "\(text.bytes(bytes)), отправок: \(n)" : "\(text.bytes(bytes)) in \(n) send\(n == 1 ? "" : "s")"
+    }
+    return ru
+      ? "\(n) датагр., \(text.bytes(bytes))" : "\(n) datagram\(n == 1 ? "" : "s"), \(text.bytes(bytes))"
   }
 }

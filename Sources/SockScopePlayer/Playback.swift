@@ -191,8 +191,8 @@ public struct Playback: Sendable {
     return Snapshot(
       step: index + 1, total: steps.count, elapsed: Double(e.endTime &- trace.header.t0) / 1e9,
       role: name(e.pid), pid: e.pid, call: words.callText(e), failed: e.failure != nil,
-      sentence: words.sentence(e, playback: self), travel: travel(e, words: words), panes: panes,
-      queues: queuesAfter[index])
+      sentence: endingNote(e) + words.sentence(e, playback: self), travel: travel(e, words: words),
+      panes: panes, queues: queuesAfter[index])
   }
 
   /// The process that uses `close`'s socket at a later step (so a descriptor still refers to

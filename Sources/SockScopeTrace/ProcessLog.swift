@@ -85,9 +85,7 @@ public struct ProcessLog: Sendable {
     }
     let closed = header.state == SOCKSCOPE_LOG_CLOSED.rawValue
     if !closed {
-      problems.append(
-        "pid \(pid) (\(role)): its log was never closed, so the process ended abruptly (killed or crashed); "
-          + "the \(events.count) events it recorded up to then are kept, the call in flight is not")
+      problems.append(cutNote(pid: pid, role: role, events: events.count))
     }
     if header.dropped > 0 {
       problems.append(
@@ -99,6 +97,12 @@ public struct ProcessLog: Sendable {
     return ProcessLog(
       path: path, process: process, startMonotonic: header.start_mono_ns, startRealtime: header.start_real_ns,
       captureLimit: Int(header.capture_limit), events: events, problems: problems)
+  }
+
+  /// The note on a process whose log was never closed, when nothing else is known of its end.
+  static func cutNote(pid: Int32, role: String, events: Int) -> String {
+    "pid \(pid) (\(role)): its log was never closed, so the process ended abruptly (killed or crashed); "
+      + "the \(events) events it recorded up to then are kept, the call in flight is not"
   }
 
   private static func cString<T>(_ tuple: T) -> String {

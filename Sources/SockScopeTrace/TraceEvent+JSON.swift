@@ -152,6 +152,8 @@ extension TraceHeader {
         po["events"] = .int(Int64(p.events))
         po["ended"] = .string(p.ending.rawValue)
         if p.dropped > 0 { po["dropped"] = .int(Int64(clamping: p.dropped)) }
+        if let signal = p.signal { po["signal"] = .string(signal) }
+        if let status = p.exitStatus { po["exit_status"] = .int(Int64(status)) }
         return .object(po)
       })
     if !problems.isEmpty { o["problems"] = .array(problems.map { .string($0) }) }
@@ -322,13 +324,18 @@ struct LineDecoder {
     let endedText = string(required(o, "ended", in: path + "."), path + ".ended")
     let ending = endedText.flatMap(ProcessEnding.init(rawValue:))
     if let endedText, ending == nil {
-      problem(path + ".ended", "expected \"closed\" or \"cut\", found \"\(endedText)\"")
+      problem(
+        path + ".ended",
+        "expected \"closed\", \"exited\", \"killed\", \"running\" or \"cut\", found \"\(endedText)\"")
     }
     let dropped = int(o["dropped"], path + ".dropped", minimum: 0)
+    let signal = string(o["signal"], path + ".signal")
+    let exitStatus = int(o["exit_status"], path + ".exit_status", minimum: 0)
     guard let pid, let role, let events, let ending else { return nil }
     return TracedProcess(
       pid: Int32(truncatingIfNeeded: pid), ppid: Int32(truncatingIfNeeded: ppid ?? 0), role: role,
-      executable: exe ?? "", events: Int(events), ending: ending, dropped: UInt64(dropped ?? 0))
+      executable: exe ?? "", events: Int(events), ending: ending, dropped: UInt64(dropped ?? 0),
+      signal: signal, exitStatus: exitStatus.map { Int(clamping: $0) })
   }
 
   // MARK: Event

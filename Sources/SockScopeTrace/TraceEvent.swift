@@ -174,12 +174,21 @@ public struct TraceEvent: Sendable, Equatable {
   }
 }
 
-/// How a traced process's log ended.
+/// How a traced process ended, as far as the trace knows.
 public enum ProcessEnding: String, Sendable, Equatable {
   /// The process closed its log: every event it made is in the trace.
   case closed
-  /// The log was never closed (the process was killed or crashed): the events recorded before
-  /// that are in the trace, the call in flight at that moment is not.
+  /// The process exited (its launcher saw the exit status) without closing its log, as `_exit`
+  /// does: every event recorded before that is in the trace.
+  case exited
+  /// A signal killed the process (its launcher saw which): the events recorded before that are
+  /// in the trace, the call in flight at that moment is not.
+  case killed
+  /// The process was still running when the trace was merged: its later events are not in it.
+  case running
+  /// The log was never closed and the cause is unknown (killed or crashed, with no launcher of
+  /// SockScope's to see it): the events recorded before that are in the trace, the call in flight
+  /// at that moment is not.
   case cut
 }
 
@@ -193,10 +202,14 @@ public struct TracedProcess: Sendable, Equatable {
   public var ending: ProcessEnding
   /// Events lost because no disk space could be reserved for them.
   public var dropped: UInt64
+  /// The signal that killed the process (`SIGKILL`), when `ending` is `killed`.
+  public var signal: String?
+  /// The exit status its launcher saw, when the process exited.
+  public var exitStatus: Int?
 
   public init(
     pid: Int32, ppid: Int32 = 0, role: String, executable: String = "", events: Int = 0,
-    ending: ProcessEnding = .closed, dropped: UInt64 = 0
+    ending: ProcessEnding = .closed, dropped: UInt64 = 0, signal: String? = nil, exitStatus: Int? = nil
   ) {
     self.pid = pid
     self.ppid = ppid
@@ -205,6 +218,8 @@ public struct TracedProcess: Sendable, Equatable {
     self.events = events
     self.ending = ending
     self.dropped = dropped
+    self.signal = signal
+    self.exitStatus = exitStatus
   }
 }
 

@@ -36,6 +36,8 @@ public enum TraceMerger {
       case nil: break
       }
     }
+    ProcessEndings.resolve(
+      &logs, exits: ProcessExit.read(directory: directory, names: names), isAlive: ProcessEndings.isRunning)
     return Result(trace: merge(logs: logs, problems: problems), logFiles: logFiles)
   }
 

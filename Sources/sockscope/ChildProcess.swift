@@ -1,4 +1,5 @@
 import Glibc
+import SockScopeTrace
 
 /// A child process started with `posix_spawn`, its standard output and error read through one pipe
 /// and, optionally, its standard input written through another.
@@ -12,6 +13,10 @@ final class ChildProcess {
   /// Printed text not yet ended by a newline.
   private(set) var pendingLine: [UInt8] = []
   private(set) var exitStatus: Int32?
+  /// Where to record how the child ended (its trace's log directory), for the merge to say.
+  var exitRecords: String?
+  /// CLOCK_MONOTONIC just before the child was started.
+  private let spawned = ProcessExit.now()
 
   /// Starts `executable` with `arguments` in the current directory, with `environment` (default:
   /// this process's).
@@ -123,6 +128,7 @@ final class ChildProcess {
     // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import as macros.
     let signal = status & 0x7F
     exitStatus = signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+    if let exitRecords { ProcessLauncher.recordExit(pid, spawned: spawned, status: status, in: exitRecords) }
     return true
   }
 

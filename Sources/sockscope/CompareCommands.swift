@@ -64,11 +64,22 @@ struct CompareCommand: ParsableCommand {
         throw CommandFailure("\(error)", exitCode: 2)
       }
       let run = try TraceInput.read(trace)
+      try requireSocketCalls(run, path: trace)
       let comparison = Comparer.compare(run, with: documented, reference: name)
       if let render { try drawMarked(run, comparison, to: render, language: language) }
       FileOutput.standardOutput.write(comparison.report(format, trace: trace))
       if !comparison.conforms { throw ExitCode(1) }
     }
+  }
+}
+
+/// Refuses a trace without a socket call: there is no run to check (bad input, exit status 2).
+func requireSocketCalls(_ trace: Trace, path: String) throws(CommandFailure) {
+  guard trace.events.contains(where: { $0.call != .output }) else {
+    throw CommandFailure(
+      "\(path): the trace holds no socket calls, so there is no run to check; record a program that uses "
+        + "sockets (sockscope demo, or sockscope record --out DIR -- PROGRAM) and compare that trace",
+      exitCode: 2)
   }
 }
 
@@ -122,6 +133,8 @@ struct DiffCommand: ParsableCommand {
     try reportingFailures(outputFailureStatus: 2) {
       let a = try TraceInput.read(reference)
       let b = try TraceInput.read(candidate)
+      try requireSocketCalls(a, path: reference)
+      try requireSocketCalls(b, path: candidate)
       let (schematic, options) = Comparer.reference(from: a)
       let comparison = Comparer.compare(
         b, with: schematic, reference: "the run \(reference)", options: options)

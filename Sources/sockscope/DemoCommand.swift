@@ -103,7 +103,7 @@ struct DemoRunner {
     }
     console.write("Recording the documented run into \(outDirectory)\n\n")
 
-    let server = try start(["server"], role: "server", takesInput: false)
+    let server = try launch(["server"], role: "server", takesInput: false)
     var everyone = [server]
     defer {
       for child in everyone where !child.reap() {
@@ -115,7 +115,7 @@ struct DemoRunner {
       server.text.contains(messages.listening)
     }
 
-    let client1 = try start(["client"], role: "client#1", takesInput: true)
+    let client1 = try launch(["client"], role: "client#1", takesInput: true)
     everyone.append(client1)
     var serverShown: [String: Int] = [:]
     try converse(
@@ -130,7 +130,7 @@ struct DemoRunner {
       if press == 5 { try pump(everyone, "client#1 to stop after Ctrl-C") { client1.reap() } }
     }
 
-    let client2 = try start(["client"], role: "client#2", takesInput: true)
+    let client2 = try launch(["client"], role: "client#2", takesInput: true)
     everyone.append(client2)
     try converse(
       client2, words: ["Лев", "DONE"], server: server, serverShown: &serverShown, everyone: everyone)
@@ -165,6 +165,13 @@ struct DemoRunner {
           && (word == EchoMessages.doneWord || client.pendingLine == Array(prompt.utf8))
       }
     }
+  }
+
+  /// Starts a process of the run, which records how it ended next to its log when it is reaped.
+  func launch(_ arguments: [String], role: String, takesInput: Bool) throws(CommandFailure) -> ChildProcess {
+    let child = try start(arguments, role: role, takesInput: takesInput)
+    child.exitRecords = logDirectory
+    return child
   }
 
   func start(_ arguments: [String], role: String, takesInput: Bool) throws(CommandFailure) -> ChildProcess {

@@ -58,7 +58,8 @@ struct RecordCommand: ParsableCommand {
       let environment = Interposer.environment(
         library: library, logs: URL(fileURLWithPath: logs).standardizedFileURL.path,
         role: role ?? Interposer.defaultRole(command), capture: capture)
-      let status = try ProcessLauncher.run(program, arguments: command, environment: environment)
+      let status = try ProcessLauncher.run(
+        program, arguments: command, environment: environment, exitRecords: logs)
       let merged: TraceMerger.Result
       do {
         merged = try TraceMerger.merge(directory: logs)
@@ -206,7 +207,7 @@ enum ELF {
 /// Runs a program in the foreground, with a clean signal state, and returns its exit status.
 enum ProcessLauncher {
   static func run(
-    _ program: String, arguments: [String], environment: [String: String]
+    _ program: String, arguments: [String], environment: [String: String], exitRecords: String? = nil
   ) throws(CommandFailure)
     -> Int32
   {
@@ -221,13 +222,25 @@ enum ProcessLauncher {
     // Ctrl-C reaches the program from the terminal; record waits for it to finish, then merges.
     signal(SIGINT, SIG_IGN)
     var pid: pid_t = 0
+    let spawned = ProcessExit.now()
     let error = posix_spawn(&pid, program, nil, &attributes, argv, envp)
     guard error == 0 else {
       throw CommandFailure("cannot run \(program): \(String(cString: strerror(error)))", exitCode: 126)
     }
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    if let exitRecords { recordExit(pid, spawned: spawned, status: status, in: exitRecords) }
     let signal = status & 0x7F
     return signal == 0 ? (status >> 8) & 0xFF : 128 + signal
+  }
+
+  /// Records how the child `pid` ended next to its log, so the merge can say it was killed and by
+  /// which signal. A failure is said, not fatal: the trace then says only that the log was cut.
+  static func recordExit(_ pid: pid_t, spawned: UInt64, status: Int32, in directory: String) {
+    do {
+      try ProcessExit(pid: pid, spawned: spawned, waitStatus: status).write(into: directory)
+    } catch {
+      FileOutput.standardError.write("sockscope: warning: \(error)\n")
+    }
   }
 }

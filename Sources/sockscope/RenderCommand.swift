@@ -66,14 +66,18 @@ struct RenderCommand: ParsableCommand {
 
   func run() throws {
     try reportingFailures {
-      let trace = try TraceInput.read(self.trace)
+      let run = try TraceInput.read(trace)
       let options = DiagramOptions(
         language: language, timestamps: timestamps, timeAxis: timeAxis, maximumCalls: maxCalls)
       let bytes: [UInt8]
       do {
-        bytes = try Diagrams.render(trace, view: view, format: resolvedFormat, options: options)
+        bytes = try Diagrams.render(run, view: view, format: resolvedFormat, options: options)
+      } catch DiagramError.emptyTrace {
+        throw CommandFailure("\(trace): \(DiagramError.emptyTrace)", exitCode: 2)
       } catch {
-        throw CommandFailure("cannot draw \(trace): \(error)")
+        throw CommandFailure(
+          "\(trace): cannot draw the \(view.rawValue) view: \(error); try another --format, or --format dot "
+            + "to see what was to be laid out")
       }
       guard let output else {
         try FileOutput.standardOutput.requireNotAnInput()

@@ -184,7 +184,7 @@ struct DiffTests {
     let trace = try demoTrace()
     let (reference, options) = Comparer.reference(from: trace)
     #expect(reference.roles.map(\.name) == ["server", "client"])
-    #expect(options.loopCounts == ["server": 4, "client": 2])
+    #expect(options.loopCounts == ["server": [4], "client": [2, 2]])
     #expect(reference.exit?.word == "DONE")
     let c = Comparer.compare(trace, with: reference, reference: "A", options: options)
     #expect(c.conforms, "\(c.findings)")

@@ -119,19 +119,24 @@ struct SchematicTests {
 
 @Suite("Drawing bad or large input")
 struct DiagramInputTests {
-  @Test("an empty trace and a one-process trace are clear errors")
-  func badTraces() throws {
+  @Test("a trace without a socket call is a clear error that says what to do")
+  func emptyTrace() throws {
     let empty = Trace(header: TraceHeader(t0: 0), events: [])
+    for view in DiagramView.allCases {
+      #expect(throws: DiagramError.emptyTrace) {
+        try Diagrams.graph(of: empty, view: view, options: DiagramOptions())
+      }
+    }
+    let printedOnly = Trace(
+      header: TraceHeader(t0: 0),
+      events: [
+        TraceEvent(
+          time: 1, pid: 1, role: "app", call: .output, data: Payload(length: 3, bytes: Array("hi\n".utf8)))
+      ])
     #expect(throws: DiagramError.emptyTrace) {
-      try Diagrams.graph(of: empty, view: .schematic, options: DiagramOptions())
+      try Diagrams.graph(of: printedOnly, view: .sequence, options: DiagramOptions())
     }
-    let demo = try demoTrace()
-    let one = Trace(header: demo.header, events: demo.events.filter { $0.role == "server" })
-    #expect(throws: DiagramError.self) {
-      try Diagrams.graph(of: one, view: .sequence, options: DiagramOptions())
-    }
-    #expect(
-      DiagramError.singleProcess(pid: 1, role: "server").description.contains("record the other side too"))
+    #expect(DiagramError.emptyTrace.description.contains("sockscope record --out DIR -- PROGRAM"))
   }
 
   @Test("a 100 000-event trace draws as its beginning and end, and the figure says what was left out")
