@@ -89,9 +89,14 @@ public struct ProcessLog: Sendable {
         "pid \(pid) (\(role)): its log was never closed, so the process ended abruptly (killed or crashed); "
           + "the \(events.count) events it recorded up to then are kept, the call in flight is not")
     }
+    if header.role_length > 0 {
+      problems.append(
+        "pid \(pid) (\(role)): its role was \(header.role_length) bytes; a log keeps at most "
+          + "\(SOCKSCOPE_ROLE_MAX) bytes of a role, so it was cut after the last whole character that fit")
+    }
     if header.dropped > 0 {
       problems.append(
-        "pid \(pid) (\(role)): \(header.dropped) events were lost: no disk space could be reserved")
+        "pid \(pid) (\(role)): \(header.dropped) events were lost: \(dropReason(header.dropped_errno))")
     }
     let process = TracedProcess(
       pid: pid, ppid: header.ppid, role: role, executable: cString(header.exe), events: events.count,
@@ -99,6 +104,13 @@ public struct ProcessLog: Sendable {
     return ProcessLog(
       path: path, process: process, startMonotonic: header.start_mono_ns, startRealtime: header.start_real_ns,
       captureLimit: Int(header.capture_limit), events: events, problems: problems)
+  }
+
+  /// Why events could not be stored, from the errno the writer noted (0 in logs from before it did).
+  static func dropReason(_ err: Int32) -> String {
+    if err == 0 || err == ENOSPC { return "no disk space could be reserved" }
+    let failure = ArgumentNames.failure(errno: err)
+    return "the log could not be grown (\(failure.name): \(failure.message))"
   }
 
   private static func cString<T>(_ tuple: T) -> String {
