@@ -109,6 +109,10 @@ public struct ProcessLog: Sendable {
   /// Why events could not be stored, from the errno the writer noted (0 in logs from before it did).
   static func dropReason(_ err: Int32) -> String {
     if err == 0 || err == ENOSPC { return "no disk space could be reserved" }
+    // The writer's own code for "the path no longer names the log" (it grows the file by path).
+    if err == ESTALE {
+      return "the log could not be grown: its file was moved, removed or replaced while the process ran"
+    }
     let failure = ArgumentNames.failure(errno: err)
     return "the log could not be grown (\(failure.name): \(failure.message))"
   }

@@ -255,6 +255,42 @@ let staleDescriptorC = #"""
   }
   """#
 
+extension DescriptorAbuseTests {
+  @Test(
+    "a program that moves its own log away runs on; the events that no longer fit are counted and explained",
+    .enabled(if: canRun("python3"), "needs python3"))
+  func logMovedAway() throws {
+    let script = """
+      import glob, os, socket
+      a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+      a.send(b"first")
+      b.recv(10)
+      (log,) = glob.glob(os.path.join(os.environ["SOCKSCOPE_TRACE_DIR"], f"{os.getpid()}-*.sslog"))
+      os.rename(log, log[:-6] + "-moved.sslog")
+      for _ in range(5000):
+          a.send(b"x" * 200)
+          b.recv(200)
+      print("done")
+      """
+    try withTemporaryDirectory { dir throws in
+      try script.write(toFile: dir + "/moved.py", atomically: true, encoding: .utf8)
+      let result = try sockscope(["record", "--out", "t", "--", "python3", "moved.py"], in: dir)
+      #expect(result.status == 0, "\(result.stderr)")
+      #expect(result.stdout.hasSuffix("done\n"))
+      let trace = try TraceFile.read(path: dir + "/t/trace.jsonl").trace
+      #expect(
+        trace.header.problems.contains {
+          $0.contains("events were lost: the log could not be grown: its file was moved, removed or replaced")
+        }, "\(trace.header.problems)")
+      let process = try #require(trace.header.processes.first)
+      #expect(process.dropped > 0 && process.ending == .closed)
+      let sends = trace.events.filter { $0.call == .send }
+      #expect(sends.first?.data?.text == "first")
+      #expect(UInt64(sends.count) + process.dropped >= 5001, "every send is kept or counted")
+    }
+  }
+}
+
 @Suite("A reused descriptor is never recorded as the socket it once was", .serialized)
 struct StaleDescriptorTests {
   /// Everything recording left behind (the merged trace and the raw logs), as bytes.

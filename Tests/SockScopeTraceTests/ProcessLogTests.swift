@@ -210,7 +210,21 @@ struct ProcessLogHeaderTests {
     }
     #expect(
       try decode(moved).problems == [
-        "pid 42 (server): 1 events were lost: the log could not be grown (ESTALE: Stale file handle)"
+        "pid 42 (server): 1 events were lost: the log could not be grown: its file was moved, removed or "
+          + "replaced while the process ran"
+      ])
+  }
+
+  @Test("any other reason is named with its errno")
+  func otherDropReason() throws {
+    var log = LogImage()
+    withHeader(&log) {
+      $0.dropped = 2
+      $0.dropped_errno = EACCES
+    }
+    #expect(
+      try decode(log).problems == [
+        "pid 42 (server): 2 events were lost: the log could not be grown (EACCES: Permission denied)"
       ])
   }
 
