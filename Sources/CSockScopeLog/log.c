@@ -31,6 +31,7 @@
 static struct {
   pthread_mutex_t lock;
   int open; /* read without the lock by sockscope_log_is_open: accessed atomically */
+  int pid;   /* the process that opened the log: only it may close it */
   dev_t dev; /* identity of the log file, checked before each change made through its path */
   ino_t ino;
   uint8_t *base;
@@ -201,6 +202,7 @@ static int open_locked(void) {
   }
   g_log.used = SOCKSCOPE_LOG_HEADER_SIZE;
   g_log.seq = 0;
+  g_log.pid = pid;
 
   sockscope_log_header *h = header();
   memcpy(h->magic, SOCKSCOPE_LOG_MAGIC, 8);
@@ -329,7 +331,9 @@ int sockscope_log_append(sockscope_record *rec, const void *addr, uint32_t addr_
 
 void sockscope_log_close(void) {
   pthread_mutex_lock(&g_log.lock);
-  if (g_log.base != NULL) {
+  // A vfork child (posix_spawn, Python's subprocess) shares its parent's memory until it execs; when
+  // the exec fails it leaves through _exit, which must not close the parent's log.
+  if (g_log.base != NULL && getpid() == g_log.pid) {
     __atomic_store_n(&header()->state, SOCKSCOPE_LOG_CLOSED, __ATOMIC_RELEASE);
     munmap(g_log.base, g_log.capacity);
     g_log.base = NULL;

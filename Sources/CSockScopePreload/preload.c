@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,7 +167,8 @@ enum trust { CONFIRM_ALL, TRUST_NOT_SOCKET };
 // never recorded as a socket's data, and a new socket on an old number is never given the old
 // one's identity. With TRUST_NOT_SOCKET (read and write, which are mostly file I/O), an entry
 // saying "not an AF_UNIX socket" is believed without the fstat; the hooks on dup, dup2, dup3,
-// close, close_range, closefrom, fclose and SCM_RIGHTS keep such entries from going stale.
+// fcntl (F_DUPFD), close, close_range, closefrom, fclose and SCM_RIGHTS keep such entries from
+// going stale.
 static sockscope_fd_info describe(int fd, enum trust trust) {
   sockscope_fd_info *slot = sockscope_fd_slot(fd);
   int cached = slot != NULL && (slot->ino != 0 || slot->type == -1);
@@ -697,10 +699,40 @@ int unlink(const char *path) {
 
 // A descriptor made or closed by these calls is no longer what the cache says. (describe confirms
 // every socket entry anyway; forgetting here keeps "not a socket" entries true for read and write.)
+// errno is left as the real call set it: forgetting touches only the cache.
 int dup(int old) {
   REAL(dup);
   int ret = real_dup(old);
   if (ret >= 0) sockscope_fd_forget(ret);
+  return ret;
+}
+
+// fcntl is variadic: its third argument is read as a pointer-sized word and passed on, as glibc's
+// own fcntl does, which carries an int or a pointer alike.
+static int forward_fcntl(const char *name, int fd, int cmd, va_list ap) {
+  static int (*real_fcntl_p)(int, int, ...);
+  static int (*real_fcntl64_p)(int, int, ...);
+  int (**slot)(int, int, ...) = name[5] == 0 ? &real_fcntl_p : &real_fcntl64_p;
+  if (!*slot) *slot = (int (*)(int, int, ...))dlsym(RTLD_NEXT, name);
+  void *arg = va_arg(ap, void *);
+  int ret = (*slot)(fd, cmd, arg);
+  if (ret >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)) sockscope_fd_forget(ret);
+  return ret;
+}
+
+int fcntl(int fd, int cmd, ...) {
+  va_list ap;
+  va_start(ap, cmd);
+  int ret = forward_fcntl("fcntl", fd, cmd, ap);
+  va_end(ap);
+  return ret;
+}
+
+int fcntl64(int fd, int cmd, ...) {
+  va_list ap;
+  va_start(ap, cmd);
+  int ret = forward_fcntl("fcntl64", fd, cmd, ap);
+  va_end(ap);
   return ret;
 }
 

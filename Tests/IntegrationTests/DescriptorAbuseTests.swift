@@ -225,6 +225,16 @@ let staleDescriptorC = #"""
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, pair) != 0) return 2;
     if (write(pair[0], "hello", 5) != 5 || read(pair[1], buf, sizeof buf) != 5) return 2;
     if (send(pair[0], "again", 5, 0) != 5 || recv(pair[1], buf, sizeof buf, 0) != 5) return 2;
+    if (strcmp(mode, "dup") == 0 || strcmp(mode, "fcntl-dupfd") == 0) {
+      // A file's number, known as "not a socket", closed unseen and reused by a copy of a socket.
+      int f = open("secret.txt", O_RDONLY);
+      if (read(f, buf, 1) != 1) return 2;
+      syscall(SYS_close, f);
+      int d = strcmp(mode, "dup") == 0 ? dup(pair[0]) : fcntl(pair[0], F_DUPFD, f);
+      if (d != f) return 3;
+      if (write(d, "through-copy", 12) != 12 || read(pair[1], buf, sizeof buf) != 12) return 2;
+      return 0;
+    }
     if (strcmp(mode, "fclose") == 0) {
       FILE *f = fdopen(pair[1], "r+");
       if (f == NULL) return 2;
@@ -291,6 +301,37 @@ extension DescriptorAbuseTests {
   }
 }
 
+extension DescriptorAbuseTests {
+  @Test(
+    "a spawn that fails (a vfork child leaving through _exit) does not end its parent's recording",
+    .enabled(if: canRun("python3"), "needs python3"))
+  func failedSpawnKeepsRecording() throws {
+    let script = """
+      import socket, subprocess
+      a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+      a.send(b"before")
+      b.recv(10)
+      try:
+          subprocess.run(["/nonexistent/program"])
+      except OSError as e:
+          print("spawn failed", e.errno)
+      a.send(b"after")
+      b.recv(10)
+      """
+    try withTemporaryDirectory { dir throws in
+      try script.write(toFile: dir + "/spawn.py", atomically: true, encoding: .utf8)
+      let result = try sockscope(["record", "--out", "t", "--", "python3", "spawn.py"], in: dir)
+      #expect(result.status == 0, "\(result.stderr)")
+      #expect(result.stdout == "spawn failed 2\n")
+      let trace = try readTrace(dir + "/t/trace.jsonl")
+      #expect(
+        trace.events.filter { $0.call == .send || $0.call == .recv }.compactMap { $0.data?.text } == [
+          "before", "before", "after", "after",
+        ])
+    }
+  }
+}
+
 @Suite("A reused descriptor is never recorded as the socket it once was", .serialized)
 struct StaleDescriptorTests {
   /// Everything recording left behind (the merged trace and the raw logs), as bytes.
@@ -350,6 +391,26 @@ struct StaleDescriptorTests {
       let sends = trace.events.filter { $0.data?.text == "datagram" }
       #expect(sends.map(\.call) == [.write, .send])
       #expect(sends.allSatisfy { $0.socket?.inode == inode }, "\(sends.map(\.socket))")
+    }
+  }
+
+  @Test(
+    "a copy of a socket (dup, fcntl F_DUPFD) on a number that was a file's is recorded as the socket",
+    .enabled(if: canRun("gcc"), "needs gcc"),
+    arguments: ["dup", "fcntl-dupfd"])
+  func socketCopyOnFileNumber(mode: String) throws {
+    let gcc = try #require(which("gcc"), "gcc is installed by make test")
+    try withTemporaryDirectory { dir throws in
+      try staleDescriptorC.write(toFile: dir + "/stale.c", atomically: true, encoding: .utf8)
+      try #require(try run(gcc, ["-o", "stale", "stale.c"], in: dir).status == 0)
+      try "PASSWORD=hunter2\n".write(toFile: dir + "/secret.txt", atomically: true, encoding: .utf8)
+      let result = try sockscope(["record", "--out", "t", "--", "./stale", mode], in: dir)
+      #expect(result.status == 0, "\(result.stderr)")
+      let trace = try readTrace(dir + "/t/trace.jsonl")
+      let copied = trace.events.filter { $0.data?.text == "through-copy" }
+      #expect(copied.map(\.call) == [.write, .read], "\(mode): the write on the copy and its read")
+      #expect(copied.first?.socket?.inode == trace.events.first { $0.call == .socketpair }?.socket?.inode)
+      #expect(!contains(try everythingRecorded(dir), "hunter2"))
     }
   }
 
