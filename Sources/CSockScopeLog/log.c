@@ -82,6 +82,16 @@ size_t sockscope_utf8_prefix(const char *text, size_t limit) {
   return n;
 }
 
+size_t sockscope_utf8_complete(const char *text, size_t length) {
+  // Find the last character's lead byte (at most 3 continuation bytes back) and its length.
+  size_t lead = length;
+  while (lead > 0 && length - lead < 4 && ((unsigned char)text[lead - 1] & 0xC0) == 0x80) lead--;
+  if (lead == 0) return length;
+  unsigned char first = (unsigned char)text[lead - 1];
+  size_t need = first < 0x80 ? 1 : first >= 0xF0 ? 4 : first >= 0xE0 ? 3 : first >= 0xC0 ? 2 : 1;
+  return length - (lead - 1) < need ? lead - 1 : length;
+}
+
 // Stores `role` in the header's field, cut at a character boundary when it does not fit, and
 // notes its full length so that the reader can say it was cut.
 static void store_role(char *dst, uint32_t *full_length, const char *role) {

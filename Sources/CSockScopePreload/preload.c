@@ -143,7 +143,11 @@ __attribute__((constructor)) static void sockscope_preload_start(void) {
   if (role == NULL || role[0] == 0) {
     FILE *f = fopen("/proc/self/comm", "r");
     if (f != NULL) {
-      if (fgets(name, sizeof name, f) != NULL) name[strcspn(name, "\n")] = 0;
+      if (fgets(name, sizeof name, f) != NULL) {
+        // The kernel keeps 15 bytes of the name, which can end inside a character: drop that part.
+        size_t n = strcspn(name, "\n");
+        name[sockscope_utf8_complete(name, n)] = 0;
+      }
       fclose(f);
     }
     role = name;

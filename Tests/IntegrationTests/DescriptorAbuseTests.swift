@@ -445,6 +445,10 @@ struct StaleDescriptorTests {
   }
 }
 
+/// The interposer built next to `sockscope`.
+let preloadLibrary =
+  URL(fileURLWithPath: sockscopeBinary).deletingLastPathComponent().path + "/libSockScopePreload.so"
+
 @Suite("Roles and destinations under record")
 struct RecordedRoleAndDestinationTests {
   @Test("--role longer than 63 bytes is refused by record, server and client before anything starts")
@@ -472,11 +476,9 @@ struct RecordedRoleAndDestinationTests {
   func longEnvironmentRoleCut() throws {
     let python = try #require(which("python3"), "python3 is installed by make test")
     try withTemporaryDirectory { dir throws in
-      let library =
-        URL(fileURLWithPath: sockscopeBinary).deletingLastPathComponent().path + "/libSockScopePreload.so"
       try FileManager.default.createDirectory(atPath: dir + "/t", withIntermediateDirectories: true)
       var environment = ProcessInfo.processInfo.environment
-      environment["LD_PRELOAD"] = library
+      environment["LD_PRELOAD"] = preloadLibrary
       environment["SOCKSCOPE_TRACE_DIR"] = dir + "/t"
       environment["SOCKSCOPE_ROLE"] = "x" + String(repeating: "ж", count: 40)  // 81 bytes; 63 cuts a letter
       let r = try run(
@@ -490,6 +492,30 @@ struct RecordedRoleAndDestinationTests {
         "\(merged.stdout)")
       let trace = try TraceFile.read(path: dir + "/t/trace.jsonl").trace
       #expect(trace.header.processes.map(\.role) == ["x" + String(repeating: "ж", count: 31)])
+    }
+  }
+
+  @Test(
+    "a program whose name the kernel cut inside a letter gets a role of whole letters",
+    .enabled(if: canRun("gcc"), "needs gcc"))
+  func programNameCutInsideALetter() throws {
+    let gcc = try #require(which("gcc"), "gcc is installed by make test")
+    try withTemporaryDirectory { dir throws in
+      try
+        "#include <sys/socket.h>\n#include <unistd.h>\nint main(void) { close(socket(AF_UNIX, SOCK_DGRAM, 0)); }\n"
+        .write(toFile: dir + "/p.c", atomically: true, encoding: .utf8)
+      try #require(try run(gcc, ["-o", "программа", "p.c"], in: dir).status == 0)
+      try FileManager.default.createDirectory(atPath: dir + "/t", withIntermediateDirectories: true)
+      var environment = ProcessInfo.processInfo.environment
+      environment["LD_PRELOAD"] = preloadLibrary
+      environment["SOCKSCOPE_TRACE_DIR"] = dir + "/t"
+      environment["SOCKSCOPE_ROLE"] = nil
+      let r = try run(dir + "/программа", [], in: dir, environment: environment)
+      #expect(r.status == 0, "\(r.stderr)")
+      #expect(try sockscope(["merge", "t"], in: dir).status == 0)
+      let trace = try readTrace(dir + "/t/trace.jsonl")
+      // /proc/self/comm holds 15 bytes: "програм" and the first byte of "м".
+      #expect(trace.header.processes.map(\.role) == ["програм"])
     }
   }
 

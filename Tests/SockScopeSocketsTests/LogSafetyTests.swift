@@ -103,4 +103,20 @@ extension SocketLayerTests {
     #expect(prefix("😀😀", 7) == 4)
     #expect(prefix("😀", 3) == 0)
   }
+
+  @Test("a character cut short at the end of a name is dropped, a whole one kept")
+  func utf8Complete() {
+    func complete(_ bytes: [UInt8]) -> Int {
+      bytes.withUnsafeBufferPointer { p in
+        p.withMemoryRebound(to: CChar.self) { sockscope_utf8_complete($0.baseAddress, $0.count) }
+      }
+    }
+    let name = Array("программа".utf8)
+    #expect(complete(Array(name.prefix(15))) == 14, "the kernel's 15 bytes end inside м")
+    #expect(complete(Array(name.prefix(14))) == 14)
+    #expect(complete(Array("abc".utf8)) == 3)
+    #expect(complete(Array("a😀".utf8).dropLast()) == 1)
+    #expect(complete(Array("a😀".utf8)) == 5)
+    #expect(complete([]) == 0)
+  }
 }

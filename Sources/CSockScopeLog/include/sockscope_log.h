@@ -131,6 +131,10 @@ void sockscope_log_set_role(const char *role);
 /// does not end inside a UTF-8 character.
 size_t sockscope_utf8_prefix(const char *text, size_t limit);
 
+/// `length` less a UTF-8 character cut short at the end of `text[0..<length]` (the kernel cuts a
+/// program's name to 15 bytes without regard to characters), so that what is kept is whole.
+size_t sockscope_utf8_complete(const char *text, size_t length);
+
 /// Payload bytes kept per event (0 when no log is open).
 uint32_t sockscope_log_capture_limit(void);
 
