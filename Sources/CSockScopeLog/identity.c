@@ -32,6 +32,12 @@ uint64_t sockscope_path_inode(const char *path) {
   return (uint64_t)st.st_ino;
 }
 
+uint64_t sockscope_socket_path_inode(const char *path) {
+  struct stat st;
+  if (path == NULL || path[0] == 0 || stat(path, &st) != 0) return 0;
+  return (uint64_t)st.st_ino;
+}
+
 uint64_t sockscope_unix_peer_inode(uint64_t ino) {
   if (ino == 0 || ino > UINT32_MAX) return 0;
   int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
@@ -94,4 +100,11 @@ sockscope_fd_info *sockscope_fd_slot(int fd) {
 void sockscope_fd_forget(int fd) {
   sockscope_fd_info *slot = sockscope_fd_slot(fd);
   if (slot != NULL) memset(slot, 0, sizeof *slot);
+}
+
+void sockscope_fd_forget_range(unsigned int first, unsigned int last) {
+  if (first >= FD_CACHE_SIZE) return;
+  if (last >= FD_CACHE_SIZE) last = FD_CACHE_SIZE - 1;
+  if (last < first) return;
+  memset(&g_fds[first], 0, (size_t)(last - first + 1) * sizeof g_fds[0]);
 }

@@ -17,13 +17,23 @@
 // Growth policy: start small (most runs are a few hundred events), double up to 64 MiB steps.
 #define INITIAL_CAPACITY (1u << 20)
 #define MAX_GROWTH_STEP (64u << 20)
-// Where the log's descriptor is moved: below the usual 1024 soft limit, above what programs use.
-#define HIGH_DESCRIPTOR 767
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
+#endif
+
+// The log keeps no descriptor while the program runs. A descriptor is a number in the program's
+// table: a program that dup2s onto it, closes every descriptor (close_range, closefrom, a loop)
+// and reopens files, or changes its flags with fcntl would have had its own file truncated or
+// overwritten by the log's writes, or the log cut (issue 15). The shared mapping keeps the file
+// alive by itself; growing and trimming reach the file by its absolute path, after checking that
+// the path still names the same file (device and inode).
 static struct {
   pthread_mutex_t lock;
   int open; /* read without the lock by sockscope_log_is_open: accessed atomically */
-  int fd;
+  int pid;   /* the process that opened the log: only it may close it */
+  dev_t dev; /* identity of the log file, checked before each change made through its path */
+  ino_t ino;
   uint8_t *base;
   size_t capacity;
   size_t used;
@@ -31,8 +41,8 @@ static struct {
   uint32_t capture_limit;
   char dir[4096];
   char path[4200];
-  char role[64];
-} g_log = {.lock = PTHREAD_MUTEX_INITIALIZER, .fd = -1};
+  char role[4096]; /* as given; the header holds what fits */
+} g_log = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static pthread_once_t g_register_once = PTHREAD_ONCE_INIT;
 static __thread int32_t t_cached_tid;
@@ -63,6 +73,36 @@ static void copy_string(char *dst, size_t cap, const char *src) {
   memset(dst + n, 0, cap - n);
 }
 
+size_t sockscope_utf8_prefix(const char *text, size_t limit) {
+  size_t n = strnlen(text, limit + 1);
+  if (n <= limit) return n;
+  n = limit;
+  // Step back over continuation bytes (10xxxxxx) to the start of the character that was cut.
+  while (n > 0 && ((unsigned char)text[n] & 0xC0) == 0x80) n--;
+  return n;
+}
+
+size_t sockscope_utf8_complete(const char *text, size_t length) {
+  // Find the last character's lead byte (at most 3 continuation bytes back) and its length.
+  size_t lead = length;
+  while (lead > 0 && length - lead < 4 && ((unsigned char)text[lead - 1] & 0xC0) == 0x80) lead--;
+  if (lead == 0) return length;
+  unsigned char first = (unsigned char)text[lead - 1];
+  size_t need = first < 0x80 ? 1 : first >= 0xF0 ? 4 : first >= 0xE0 ? 3 : first >= 0xC0 ? 2 : 1;
+  return length - (lead - 1) < need ? lead - 1 : length;
+}
+
+// Stores `role` in the header's field, cut at a character boundary when it does not fit, and
+// notes its full length so that the reader can say it was cut.
+static void store_role(char *dst, uint32_t *full_length, const char *role) {
+  if (role == NULL) role = "";
+  size_t full = strlen(role);
+  size_t n = sockscope_utf8_prefix(role, SOCKSCOPE_ROLE_MAX);
+  memcpy(dst, role, n);
+  memset(dst + n, 0, SOCKSCOPE_ROLE_MAX + 1 - n);
+  *full_length = n < full ? (uint32_t)(full > UINT32_MAX ? UINT32_MAX : full) : 0;
+}
+
 static void at_fork_prepare(void) { pthread_mutex_lock(&g_log.lock); }
 static void at_fork_parent(void) { pthread_mutex_unlock(&g_log.lock); }
 static void at_fork_child(void) {
@@ -77,12 +117,13 @@ static void register_handlers(void) {
   pthread_atfork(at_fork_prepare, at_fork_parent, at_fork_child);
 }
 
-// Writes zeros over [offset, offset + length) of the log. A page of a mapped file costs far less
-// at its first store when the page cache already holds it: on ext4 a store into space that
-// posix_fallocate left "unwritten" faulted once per 4 KiB page and converted the extent, and that
-// was most of recording's cost (13 400 page faults for 200 000 datagrams; now 2 600, and the
-// traced pair went from 0.78 to 0.85 of the untraced one's speed). Blocks stay reserved, so a full
-// disk is still an error here, never a SIGBUS at the store.
+// Whether `path` still names the log file (not a file put in its place, nor a link to one).
+static int path_is_log(void) {
+  struct stat st;
+  return lstat(g_log.path, &st) == 0 && S_ISREG(st.st_mode) && st.st_dev == g_log.dev && st.st_ino == g_log.ino;
+}
+
+// Writes zeros over [offset, offset + length) of the file open as `fd` (the fallback below).
 static int zero_fill(int fd, size_t offset, size_t length) {
   static const uint8_t zeros[65536];
   while (length > 0) {
@@ -98,43 +139,80 @@ static int zero_fill(int fd, size_t offset, size_t length) {
   return 0;
 }
 
+// Reserves the file's blocks behind [offset, offset + length) of the mapping, so that a store there
+// can never raise SIGBUS on a full disk. MADV_POPULATE_WRITE takes each page's write fault now,
+// where the file system reserves its block (ext4's delayed allocation) or fails; a failure is an
+// error here (EFAULT: "a SIGBUS would have been raised"), never a signal later. It also puts every
+// page in the page cache up front, so a store into a fresh page costs no fault on the hot path
+// (on ext4 those faults were most of recording's cost; see docs/performance.md). Kernels before
+// 5.14 lack it: there the blocks are reserved with posix_fallocate and zero-filled with pwrite
+// through a descriptor held only for those calls.
+static int reserve(size_t offset, size_t length) {
+  if (madvise(g_log.base + offset, length, MADV_POPULATE_WRITE) == 0) return 0;
+  if (errno == EFAULT) return -ENOSPC;
+  if (errno != EINVAL) return -errno;
+  int fd = open(g_log.path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return -errno;
+  struct stat st;
+  int err = fstat(fd, &st) != 0 ? errno : (st.st_dev != g_log.dev || st.st_ino != g_log.ino) ? ESTALE : 0;
+  if (err == 0) err = posix_fallocate(fd, (off_t)offset, (off_t)length);
+  if (err == 0) err = -zero_fill(fd, offset, length);
+  close(fd);
+  return -err;
+}
+
+// Makes the log's absolute path from `g_log.dir`, so that a program that changes directory still
+// finds it. Returns 0 or -errno.
+static int make_path(int pid, uint64_t start) {
+  char cwd[4096];
+  const char *prefix = "";
+  const char *slash = "";
+  if (g_log.dir[0] != '/') {
+    if (getcwd(cwd, sizeof cwd) == NULL) return -errno;
+    prefix = cwd;
+    slash = "/";
+  }
+  int n = snprintf(g_log.path, sizeof g_log.path, "%s%s%s/%d-%llu.sslog", prefix, slash, g_log.dir, pid,
+                   (unsigned long long)start);
+  if (n < 0 || (size_t)n >= sizeof g_log.path) return -ENAMETOOLONG;
+  return 0;
+}
+
 // Called with the lock held and no log open.
 static int open_locked(void) {
   int pid = getpid();
   uint64_t start = sockscope_now_ns();
-  int n = snprintf(g_log.path, sizeof g_log.path, "%s/%d-%llu.sslog", g_log.dir, pid,
-                   (unsigned long long)start);
-  if (n < 0 || (size_t)n >= sizeof g_log.path) return -ENAMETOOLONG;
+  int err = make_path(pid, start);
+  if (err != 0) return err;
 
-  int fd = open(g_log.path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  // The descriptor lives only until the file is mapped: a few calls, inside the first socket call.
+  int fd = open(g_log.path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) return -errno;
-  // Park the log's descriptor high, so the traced program's own descriptors get the numbers they
-  // would get untraced (a socket is fd 3 in both).
-  int high = fcntl(fd, F_DUPFD_CLOEXEC, HIGH_DESCRIPTOR);
-  if (high >= 0) {
-    close(fd);
-    fd = high;
-  }
-  // Reserve real blocks now: a write into an unreserved page of a full filesystem raises SIGBUS.
-  int err = posix_fallocate(fd, 0, INITIAL_CAPACITY);
-  if (err == 0) err = -zero_fill(fd, 0, INITIAL_CAPACITY);
-  if (err != 0) {
-    close(fd);
-    unlink(g_log.path);
-    return -err;
-  }
-  void *base = mmap(NULL, INITIAL_CAPACITY, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  if (base == MAP_FAILED) {
+  struct stat st;
+  void *base = MAP_FAILED;
+  if (fstat(fd, &st) != 0 || ftruncate(fd, INITIAL_CAPACITY) != 0) {
     err = errno;
-    close(fd);
+  } else {
+    base = mmap(NULL, INITIAL_CAPACITY, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    err = base == MAP_FAILED ? errno : 0;
+  }
+  close(fd);
+  if (err == 0) {
+    g_log.dev = st.st_dev;
+    g_log.ino = st.st_ino;
+    g_log.base = base;
+    g_log.capacity = INITIAL_CAPACITY;
+    err = -reserve(0, INITIAL_CAPACITY);
+  }
+  if (err != 0) {
+    if (base != MAP_FAILED) munmap(base, INITIAL_CAPACITY);
+    g_log.base = NULL;
     unlink(g_log.path);
     return -err;
   }
-  g_log.fd = fd;
-  g_log.base = base;
-  g_log.capacity = INITIAL_CAPACITY;
   g_log.used = SOCKSCOPE_LOG_HEADER_SIZE;
   g_log.seq = 0;
+  g_log.pid = pid;
 
   sockscope_log_header *h = header();
   memcpy(h->magic, SOCKSCOPE_LOG_MAGIC, 8);
@@ -146,7 +224,7 @@ static int open_locked(void) {
   h->start_real_ns = realtime_ns();
   h->capture_limit = g_log.capture_limit;
   h->dropped = 0;
-  copy_string(h->role, sizeof h->role, g_log.role);
+  store_role(h->role, &h->role_length, g_log.role);
   ssize_t len = readlink("/proc/self/exe", h->exe, sizeof h->exe - 1);
   h->exe[len > 0 ? len : 0] = 0;
   __atomic_store_n(&h->state, SOCKSCOPE_LOG_OPEN, __ATOMIC_RELEASE);
@@ -176,9 +254,7 @@ int sockscope_log_reopen_after_fork(void) {
   // The lock is not taken: this runs in the child's atfork handler, where it is already free and
   // no other thread exists.
   if (g_log.base != NULL) munmap(g_log.base, g_log.capacity);
-  if (g_log.fd >= 0) close(g_log.fd);
   g_log.base = NULL;
-  g_log.fd = -1;
   __atomic_store_n(&g_log.open, 0, __ATOMIC_RELEASE);
   return open_locked();
 }
@@ -194,24 +270,33 @@ const char *sockscope_log_path(void) { return sockscope_log_is_open() ? g_log.pa
 void sockscope_log_set_role(const char *role) {
   pthread_mutex_lock(&g_log.lock);
   copy_string(g_log.role, sizeof g_log.role, role);
-  if (g_log.base != NULL) copy_string(header()->role, sizeof header()->role, role);
+  if (g_log.base != NULL) store_role(header()->role, &header()->role_length, g_log.role);
   pthread_mutex_unlock(&g_log.lock);
 }
 
-// Called with the lock held. Makes room for `need` more bytes.
+// Called with the lock held. Makes room for `need` more bytes: the file grows through its path
+// (checked to be still the log), the mapping follows it, and the new pages are reserved.
 static int grow_locked(size_t need) {
   size_t step = g_log.capacity < MAX_GROWTH_STEP ? g_log.capacity : MAX_GROWTH_STEP;
   if (step < need) step = (need + 4095) & ~(size_t)4095;
-  size_t new_capacity = g_log.capacity + step;
-  int err = posix_fallocate(g_log.fd, (off_t)g_log.capacity, (off_t)step);
-  if (err != 0) return -err;
-  err = zero_fill(g_log.fd, g_log.capacity, step);
-  if (err != 0) return err;
-  void *base = mremap(g_log.base, g_log.capacity, new_capacity, MREMAP_MAYMOVE);
-  if (base == MAP_FAILED) return -errno;
-  g_log.base = base;
-  g_log.capacity = new_capacity;
-  return 0;
+  size_t old_capacity = g_log.capacity;
+  size_t new_capacity = old_capacity + step;
+  if (!path_is_log()) return -ESTALE;
+  if (truncate(g_log.path, (off_t)new_capacity) != 0) return -errno;
+  void *base = mremap(g_log.base, old_capacity, new_capacity, MREMAP_MAYMOVE);
+  int err = base == MAP_FAILED ? -errno : 0;
+  if (err == 0) {
+    g_log.base = base;
+    g_log.capacity = new_capacity;
+    err = reserve(old_capacity, step);
+    if (err == 0) return 0;
+    // Give the space back: nothing may ever be stored where no block is reserved.
+    base = mremap(g_log.base, new_capacity, old_capacity, 0);
+    if (base != MAP_FAILED) g_log.base = base;
+    g_log.capacity = old_capacity;
+  }
+  if (path_is_log()) (void)truncate(g_log.path, (off_t)old_capacity);
+  return err;
 }
 
 int sockscope_log_append(sockscope_record *rec, const void *addr, uint32_t addr_len, const void *data,
@@ -231,7 +316,8 @@ int sockscope_log_append(sockscope_record *rec, const void *addr, uint32_t addr_
   if (g_log.used + size > g_log.capacity) {
     int err = grow_locked(g_log.used + size - g_log.capacity);
     if (err != 0) {
-      header()->dropped += 1;
+      sockscope_log_header *h = header();
+      if (h->dropped++ == 0) h->dropped_errno = -err;
       pthread_mutex_unlock(&g_log.lock);
       return err;
     }
@@ -255,15 +341,16 @@ int sockscope_log_append(sockscope_record *rec, const void *addr, uint32_t addr_
 
 void sockscope_log_close(void) {
   pthread_mutex_lock(&g_log.lock);
-  if (g_log.base != NULL) {
+  // A vfork child (posix_spawn, Python's subprocess) shares its parent's memory until it execs; when
+  // the exec fails it leaves through _exit, which must not close the parent's log.
+  if (g_log.base != NULL && getpid() == g_log.pid) {
     __atomic_store_n(&header()->state, SOCKSCOPE_LOG_CLOSED, __ATOMIC_RELEASE);
     munmap(g_log.base, g_log.capacity);
-    // Drop the reserved but unused tail so the file's size is its content.
-    if (ftruncate(g_log.fd, (off_t)g_log.used) != 0) { /* the reader stops at zeros anyway */
-    }
-    close(g_log.fd);
     g_log.base = NULL;
-    g_log.fd = -1;
+    // Drop the reserved but unused tail so the file's size is its content (the reader stops at
+    // zeros anyway, so a log moved away meanwhile is still whole).
+    if (path_is_log() && truncate(g_log.path, (off_t)g_log.used) != 0) {
+    }
     __atomic_store_n(&g_log.open, 0, __ATOMIC_RELEASE);
   }
   pthread_mutex_unlock(&g_log.lock);

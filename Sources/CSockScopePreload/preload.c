@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +39,7 @@ int sockscope_preload_active(void) { return sockscope_log_is_open(); }
 // never use a socket nor print (a shell wrapper such as pyenv's python3 shim) leave no log.
 static struct {
   char dir[4096];
-  char role[64];
+  char role[4096]; /* whole: the writer cuts it to fit the log's header and notes that it did */
   uint32_t limit;
   int pending; /* configured, not opened yet */
 } g_config;
@@ -142,7 +143,11 @@ __attribute__((constructor)) static void sockscope_preload_start(void) {
   if (role == NULL || role[0] == 0) {
     FILE *f = fopen("/proc/self/comm", "r");
     if (f != NULL) {
-      if (fgets(name, sizeof name, f) != NULL) name[strcspn(name, "\n")] = 0;
+      if (fgets(name, sizeof name, f) != NULL) {
+        // The kernel keeps 15 bytes of the name, which can end inside a character: drop that part.
+        size_t n = strcspn(name, "\n");
+        name[sockscope_utf8_complete(name, n)] = 0;
+      }
       fclose(f);
     }
     role = name;
@@ -155,16 +160,30 @@ __attribute__((constructor)) static void sockscope_preload_start(void) {
   t_busy = 0;
 }
 
-// What is known of a descriptor: looked up once (fstat), then cached; `type` -1 means "not an
-// AF_UNIX socket", so later reads and writes on files cost nothing.
-static sockscope_fd_info describe(int fd) {
+// How far a cached "not an AF_UNIX socket" is believed without asking the kernel again.
+enum trust { CONFIRM_ALL, TRUST_NOT_SOCKET };
+
+// What is known of a descriptor. The cache keeps what costs several system calls to learn (the
+// family, the type, the peer), but a number can come to name something else without any call this
+// interposer sees: a socket closed inside libc (fclose of an fdopen'ed socket), by close_range or
+// closefrom, or by a raw system call, and the number reused by open. So every use confirms the
+// cached entry with one fstat: the inode must still be the one cached. A file's contents are
+// never recorded as a socket's data, and a new socket on an old number is never given the old
+// one's identity. With TRUST_NOT_SOCKET (read and write, which are mostly file I/O), an entry
+// saying "not an AF_UNIX socket" is believed without the fstat; the hooks on dup, dup2, dup3,
+// fcntl (F_DUPFD), close, close_range, closefrom, fclose and SCM_RIGHTS keep such entries from
+// going stale.
+static sockscope_fd_info describe(int fd, enum trust trust) {
   sockscope_fd_info *slot = sockscope_fd_slot(fd);
-  if (slot != NULL && (slot->ino != 0 || slot->type == -1)) return *slot;
+  int cached = slot != NULL && (slot->ino != 0 || slot->type == -1);
+  if (cached && trust == TRUST_NOT_SOCKET && slot->type == -1) return *slot;
+  uint64_t ino = sockscope_socket_inode(fd);
+  if (cached && slot->ino == ino) return *slot;
   // The lookups below make socket calls of their own (the peer query): they must pass through.
   int was_busy = t_busy;
   t_busy = 1;
   sockscope_fd_info info = {0};
-  info.ino = sockscope_socket_inode(fd);
+  info.ino = ino; /* kept for any socket, so that the next use can confirm it */
   if (info.ino == 0) {
     info.type = -1;
   } else {
@@ -172,7 +191,6 @@ static sockscope_fd_info describe(int fd) {
     socklen_t len = sizeof ss;
     info.domain = getsockname(fd, (struct sockaddr *)&ss, &len) == 0 ? ss.ss_family : 0;
     if (info.domain != AF_UNIX) {
-      info.ino = 0;
       info.type = -1;
     } else {
       info.type = sockscope_socket_type(fd);
@@ -184,7 +202,11 @@ static sockscope_fd_info describe(int fd) {
   return info;
 }
 
-static int is_unix_socket(int fd) { return describe(fd).type > 0; }
+// Whether `fd` is an AF_UNIX socket now; fills `info`.
+static int unix_socket(int fd, sockscope_fd_info *info, enum trust trust) {
+  *info = describe(fd, trust);
+  return info->type > 0;
+}
 
 static void start(sockscope_record *r, enum sockscope_call call, int fd) {
   memset(r, 0, sizeof *r);
@@ -283,7 +305,7 @@ static int name_call(enum sockscope_call call, int fd, const struct sockaddr *ad
   start(&r, call, fd);
   int ret = real(fd, addr, len);
   int err = errno;
-  sockscope_fd_info info = describe(fd);
+  sockscope_fd_info info = describe(fd, CONFIRM_ALL);
   if (ret == 0 && call == SOCKSCOPE_CALL_CONNECT) {
     info.peer = sockscope_unix_peer_inode(info.ino);
     if (sockscope_fd_slot(fd)) *sockscope_fd_slot(fd) = info;
@@ -295,7 +317,7 @@ static int name_call(enum sockscope_call call, int fd, const struct sockaddr *ad
     char copy[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
     memcpy(copy, path, path_len);
     copy[path_len] = 0;
-    r.path_ino = sockscope_path_inode(copy);
+    r.path_ino = sockscope_socket_path_inode(copy);
   }
   commit(&r, ret, err, path, path_len, NULL, 0);
   t_busy = 0;
@@ -315,13 +337,14 @@ int connect(int fd, const struct sockaddr *addr, socklen_t len) {
 
 int listen(int fd, int backlog) {
   REAL(listen);
-  if (!recording() || !is_unix_socket(fd) || !ensure_log()) return real_listen(fd, backlog);
+  sockscope_fd_info info;
+  if (!recording() || !unix_socket(fd, &info, CONFIRM_ALL) || !ensure_log()) return real_listen(fd, backlog);
   t_busy = 1;
   sockscope_record r;
   start(&r, SOCKSCOPE_CALL_LISTEN, fd);
   int ret = real_listen(fd, backlog);
   int err = errno;
-  identify(&r, describe(fd));
+  identify(&r, info);
   r.a0 = backlog;
   commit(&r, ret, err, NULL, 0, NULL, 0);
   t_busy = 0;
@@ -329,12 +352,11 @@ int listen(int fd, int backlog) {
   return ret;
 }
 
-static int accept_call(enum sockscope_call call, int fd, struct sockaddr *addr, socklen_t *len, int flags,
-                       int ret, int err, uint64_t t0) {
+static int accept_call(enum sockscope_call call, int fd, sockscope_fd_info listener, struct sockaddr *addr,
+                       socklen_t *len, int flags, int ret, int err, uint64_t t0) {
   sockscope_record r;
   start(&r, call, fd);
   r.t_ns = t0;
-  sockscope_fd_info listener = describe(fd);
   identify(&r, listener);
   r.a0 = flags;
   const char *path = NULL;
@@ -354,12 +376,13 @@ static int accept_call(enum sockscope_call call, int fd, struct sockaddr *addr, 
 
 int accept(int fd, struct sockaddr *addr, socklen_t *len) {
   REAL(accept);
-  if (!recording() || !is_unix_socket(fd) || !ensure_log()) return real_accept(fd, addr, len);
+  sockscope_fd_info info;
+  if (!recording() || !unix_socket(fd, &info, CONFIRM_ALL) || !ensure_log()) return real_accept(fd, addr, len);
   uint64_t t0 = sockscope_now_ns();
   int ret = real_accept(fd, addr, len);
   int err = errno;
   t_busy = 1;
-  accept_call(SOCKSCOPE_CALL_ACCEPT, fd, addr, len, 0, ret, err, t0);
+  accept_call(SOCKSCOPE_CALL_ACCEPT, fd, info, addr, len, 0, ret, err, t0);
   t_busy = 0;
   errno = err;
   return ret;
@@ -367,41 +390,56 @@ int accept(int fd, struct sockaddr *addr, socklen_t *len) {
 
 int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
   REAL(accept4);
-  if (!recording() || !is_unix_socket(fd) || !ensure_log()) return real_accept4(fd, addr, len, flags);
+  sockscope_fd_info info;
+  if (!recording() || !unix_socket(fd, &info, CONFIRM_ALL) || !ensure_log())
+    return real_accept4(fd, addr, len, flags);
   uint64_t t0 = sockscope_now_ns();
   int ret = real_accept4(fd, addr, len, flags);
   int err = errno;
   t_busy = 1;
-  accept_call(SOCKSCOPE_CALL_ACCEPT4, fd, addr, len, flags, ret, err, t0);
+  accept_call(SOCKSCOPE_CALL_ACCEPT4, fd, info, addr, len, flags, ret, err, t0);
   t_busy = 0;
   errno = err;
   return ret;
 }
 
+// The inode of the socket file a successful send to `path` reached (0 for an abstract name), so
+// that the merge can find the bound socket by the file, not by the path's spelling.
+static uint64_t destination_inode(const char *path, uint32_t path_len, ssize_t ret) {
+  if (ret < 0 || path_len == 0 || path[0] == 0) return 0;
+  char copy[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+  memcpy(copy, path, path_len);
+  copy[path_len] = 0;
+  return sockscope_socket_path_inode(copy);
+}
+
 // send, sendto and write on a socket.
-static void record_send(enum sockscope_call call, int fd, const void *buf, size_t len, int flags,
-                        const struct sockaddr *addr, socklen_t addr_len, ssize_t ret, int err, uint64_t t0) {
+static void record_send(enum sockscope_call call, int fd, sockscope_fd_info info, const void *buf, size_t len,
+                        int flags, const struct sockaddr *addr, socklen_t addr_len, ssize_t ret, int err,
+                        uint64_t t0) {
   sockscope_record r;
   start(&r, call, fd);
   r.t_ns = t0;
-  identify(&r, describe(fd));
+  identify(&r, info);
   r.a0 = (int64_t)len;
   r.a1 = flags;
   const char *path = NULL;
   uint32_t path_len = unix_path(addr, addr_len, &path);
   if (path_len) r.a3 = AF_UNIX;
+  r.path_ino = destination_inode(path, path_len, ret);
   r.full_len = ret > 0 ? (uint64_t)ret : 0;
   commit(&r, ret, err, path, path_len, buf, ret > 0 ? (size_t)ret : 0);
 }
 
 ssize_t send(int fd, const void *buf, size_t len, int flags) {
   REAL(send);
-  if (!recording() || !is_unix_socket(fd) || !ensure_log()) return real_send(fd, buf, len, flags);
+  sockscope_fd_info info;
+  if (!recording() || !unix_socket(fd, &info, CONFIRM_ALL) || !ensure_log()) return real_send(fd, buf, len, flags);
   uint64_t t0 = sockscope_now_ns();
   ssize_t ret = real_send(fd, buf, len, flags);
   int err = errno;
   t_busy = 1;
-  record_send(SOCKSCOPE_CALL_SEND, fd, buf, len, flags, NULL, 0, ret, err, t0);
+  record_send(SOCKSCOPE_CALL_SEND, fd, info, buf, len, flags, NULL, 0, ret, err, t0);
   t_busy = 0;
   errno = err;
   return ret;
@@ -409,12 +447,14 @@ ssize_t send(int fd, const void *buf, size_t len, int flags) {
 
 ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *addr, socklen_t addr_len) {
   REAL(sendto);
-  if (!recording() || !is_unix_socket(fd) || !ensure_log()) return real_sendto(fd, buf, len, flags, addr, addr_len);
+  sockscope_fd_info info;
+  if (!recording() || !unix_socket(fd, &info, CONFIRM_ALL) || !ensure_log())
+    return real_sendto(fd, buf, len, flags, addr, addr_len);
   uint64_t t0 = sockscope_now_ns();
   ssize_t ret = real_sendto(fd, buf, len, flags, addr, addr_len);
   int err = errno;
   t_busy = 1;
-  record_send(SOCKSCOPE_CALL_SENDTO, fd, buf, len, flags, addr, addr_len, ret, err, t0);
+  record_send(SOCKSCOPE_CALL_SENDTO, fd, info, buf, len, flags, addr, addr_len, ret, err, t0);
   t_busy = 0;
   errno = err;
   return ret;
@@ -435,7 +475,8 @@ static size_t gather(const struct msghdr *msg, char *out, size_t cap, size_t lim
 
 ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
   REAL(sendmsg);
-  if (!recording() || !is_unix_socket(fd) || !ensure_log()) return real_sendmsg(fd, msg, flags);
+  sockscope_fd_info info;
+  if (!recording() || !unix_socket(fd, &info, CONFIRM_ALL) || !ensure_log()) return real_sendmsg(fd, msg, flags);
   uint64_t t0 = sockscope_now_ns();
   ssize_t ret = real_sendmsg(fd, msg, flags);
   int err = errno;
@@ -443,7 +484,7 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
   sockscope_record r;
   start(&r, SOCKSCOPE_CALL_SENDMSG, fd);
   r.t_ns = t0;
-  identify(&r, describe(fd));
+  identify(&r, info);
   size_t total = 0;
   for (size_t i = 0; i < (size_t)msg->msg_iovlen; i++) total += msg->msg_iov[i].iov_len;
   r.a0 = (int64_t)total;
@@ -455,6 +496,7 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
   size_t n = ret > 0 ? gather(msg, data, sizeof data, (size_t)ret) : 0;
   const char *path = NULL;
   uint32_t path_len = unix_path(msg->msg_name, msg->msg_namelen, &path);
+  r.path_ino = destination_inode(path, path_len, ret);
   commit(&r, ret, err, path, path_len, data, n);
   t_busy = 0;
   errno = err;
@@ -463,9 +505,9 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags) {
 
 // recv, recvfrom and read on a socket. On a datagram socket MSG_TRUNC is added so the kernel says
 // the datagram's real size; the program gets min(size, its buffer), as without the flag.
-static ssize_t receive(enum sockscope_call call, int fd, void *buf, size_t len, int flags, struct sockaddr *addr,
-                       socklen_t *addr_len, ssize_t (*real)(int, void *, size_t, int, struct sockaddr *, socklen_t *)) {
-  sockscope_fd_info info = describe(fd);
+static ssize_t receive(enum sockscope_call call, int fd, sockscope_fd_info info, void *buf, size_t len, int flags,
+                       struct sockaddr *addr, socklen_t *addr_len,
+                       ssize_t (*real)(int, void *, size_t, int, struct sockaddr *, socklen_t *)) {
   int datagram = info.type == SOCK_DGRAM || info.type == SOCK_SEQPACKET;
   int asks_length = datagram && !(flags & MSG_TRUNC) && call != SOCKSCOPE_CALL_READ;
   sockscope_record r;
@@ -500,28 +542,47 @@ static ssize_t read_adapter(int fd, void *buf, size_t len, int flags, struct soc
 
 ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr, socklen_t *addr_len) {
   if (!real_recvfrom_p) real_recvfrom_p = (__typeof__(real_recvfrom_p))dlsym(RTLD_NEXT, "recvfrom");
-  if (!recording() || !is_unix_socket(fd) || !ensure_log()) return real_recvfrom_p(fd, buf, len, flags, addr, addr_len);
-  return receive(SOCKSCOPE_CALL_RECVFROM, fd, buf, len, flags, addr, addr_len, recvfrom_adapter);
+  sockscope_fd_info info;
+  if (!recording() || !unix_socket(fd, &info, CONFIRM_ALL) || !ensure_log())
+    return real_recvfrom_p(fd, buf, len, flags, addr, addr_len);
+  return receive(SOCKSCOPE_CALL_RECVFROM, fd, info, buf, len, flags, addr, addr_len, recvfrom_adapter);
 }
 
 ssize_t recv(int fd, void *buf, size_t len, int flags) {
   if (!real_recvfrom_p) real_recvfrom_p = (__typeof__(real_recvfrom_p))dlsym(RTLD_NEXT, "recvfrom");
   REAL(recv);
-  if (!recording() || !is_unix_socket(fd) || !ensure_log()) return real_recv(fd, buf, len, flags);
-  return receive(SOCKSCOPE_CALL_RECV, fd, buf, len, flags, NULL, NULL, recvfrom_adapter);
+  sockscope_fd_info info;
+  if (!recording() || !unix_socket(fd, &info, CONFIRM_ALL) || !ensure_log()) return real_recv(fd, buf, len, flags);
+  return receive(SOCKSCOPE_CALL_RECV, fd, info, buf, len, flags, NULL, NULL, recvfrom_adapter);
 }
 
 ssize_t read(int fd, void *buf, size_t len) {
   if (!real_read_p) real_read_p = (__typeof__(real_read_p))dlsym(RTLD_NEXT, "read");
   if (!recording()) return real_read_p(fd, buf, len);
-  if (!is_unix_socket(fd) || !ensure_log()) return real_read_p(fd, buf, len);
-  return receive(SOCKSCOPE_CALL_READ, fd, buf, len, 0, NULL, NULL, read_adapter);
+  sockscope_fd_info info;
+  if (!unix_socket(fd, &info, TRUST_NOT_SOCKET) || !ensure_log()) return real_read_p(fd, buf, len);
+  return receive(SOCKSCOPE_CALL_READ, fd, info, buf, len, 0, NULL, NULL, read_adapter);
+}
+
+// Descriptors received with SCM_RIGHTS take numbers this interposer did not see being freed.
+static void forget_passed_descriptors(const struct msghdr *msg) {
+  if (msg->msg_control == NULL || msg->msg_controllen < sizeof(struct cmsghdr)) return;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    const unsigned char *data = CMSG_DATA(c);
+    for (size_t i = 0; i < count; i++) {
+      int passed;
+      memcpy(&passed, data + i * sizeof(int), sizeof passed);
+      sockscope_fd_forget(passed);
+    }
+  }
 }
 
 ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
   REAL(recvmsg);
-  if (!recording() || !is_unix_socket(fd) || !ensure_log()) return real_recvmsg(fd, msg, flags);
-  sockscope_fd_info info = describe(fd);
+  sockscope_fd_info info;
+  if (!recording() || !unix_socket(fd, &info, CONFIRM_ALL) || !ensure_log()) return real_recvmsg(fd, msg, flags);
   int datagram = info.type == SOCK_DGRAM || info.type == SOCK_SEQPACKET;
   int asks_length = datagram && !(flags & MSG_TRUNC);
   size_t total = 0;
@@ -532,6 +593,7 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
   int err = errno;
   ssize_t ret = (asks_length && n > (ssize_t)total) ? (ssize_t)total : n;
   t_busy = 1;
+  if (n >= 0) forget_passed_descriptors(msg);
   identify(&r, info);
   r.a0 = (int64_t)total;
   r.a1 = flags;
@@ -560,14 +622,15 @@ ssize_t write(int fd, const void *buf, size_t len) {
     return ret;
   }
   if (!recording()) return real_write(fd, buf, len);
-  int socket = is_unix_socket(fd) && ensure_log();
+  sockscope_fd_info info;
+  int socket = unix_socket(fd, &info, TRUST_NOT_SOCKET) && ensure_log();
   if (!socket && !sockscope_log_is_open()) return real_write(fd, buf, len);
   t_busy = 1;
   uint64_t t0 = sockscope_now_ns();
   ssize_t ret = real_write(fd, buf, len);
   int err = errno;
   if (socket) {
-    record_send(SOCKSCOPE_CALL_WRITE, fd, buf, len, 0, NULL, 0, ret, err, t0);
+    record_send(SOCKSCOPE_CALL_WRITE, fd, info, buf, len, 0, NULL, 0, ret, err, t0);
   } else if ((fd == 1 || fd == 2) && ret > 0) {
     // What the program printed, so a player can show its console.
     sockscope_record r;
@@ -583,13 +646,14 @@ ssize_t write(int fd, const void *buf, size_t len) {
 
 int shutdown(int fd, int how) {
   REAL(shutdown);
-  if (!recording() || !is_unix_socket(fd) || !ensure_log()) return real_shutdown(fd, how);
+  sockscope_fd_info info;
+  if (!recording() || !unix_socket(fd, &info, CONFIRM_ALL) || !ensure_log()) return real_shutdown(fd, how);
   t_busy = 1;
   sockscope_record r;
   start(&r, SOCKSCOPE_CALL_SHUTDOWN, fd);
   int ret = real_shutdown(fd, how);
   int err = errno;
-  identify(&r, describe(fd));
+  identify(&r, info);
   r.a0 = how;
   commit(&r, ret, err, NULL, 0, NULL, 0);
   t_busy = 0;
@@ -603,7 +667,7 @@ int close(int fd) {
     sockscope_fd_forget(fd);
     return real_close(fd);
   }
-  sockscope_fd_info info = describe(fd);
+  sockscope_fd_info info = describe(fd, CONFIRM_ALL);
   int relevant = info.type > 0 && ensure_log();
   t_busy = 1;
   sockscope_fd_forget(fd);
@@ -637,7 +701,66 @@ int unlink(const char *path) {
   return ret;
 }
 
-// A descriptor reused by dup2/dup3 is no longer what the cache says.
+// A descriptor made or closed by these calls is no longer what the cache says. (describe confirms
+// every socket entry anyway; forgetting here keeps "not a socket" entries true for read and write.)
+// errno is left as the real call set it: forgetting touches only the cache.
+int dup(int old) {
+  REAL(dup);
+  int ret = real_dup(old);
+  if (ret >= 0) sockscope_fd_forget(ret);
+  return ret;
+}
+
+// fcntl is variadic: its third argument is read as a pointer-sized word and passed on, as glibc's
+// own fcntl does, which carries an int or a pointer alike.
+static int forward_fcntl(const char *name, int fd, int cmd, va_list ap) {
+  static int (*real_fcntl_p)(int, int, ...);
+  static int (*real_fcntl64_p)(int, int, ...);
+  int (**slot)(int, int, ...) = name[5] == 0 ? &real_fcntl_p : &real_fcntl64_p;
+  if (!*slot) *slot = (int (*)(int, int, ...))dlsym(RTLD_NEXT, name);
+  void *arg = va_arg(ap, void *);
+  int ret = (*slot)(fd, cmd, arg);
+  if (ret >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)) sockscope_fd_forget(ret);
+  return ret;
+}
+
+int fcntl(int fd, int cmd, ...) {
+  va_list ap;
+  va_start(ap, cmd);
+  int ret = forward_fcntl("fcntl", fd, cmd, ap);
+  va_end(ap);
+  return ret;
+}
+
+int fcntl64(int fd, int cmd, ...) {
+  va_list ap;
+  va_start(ap, cmd);
+  int ret = forward_fcntl("fcntl64", fd, cmd, ap);
+  va_end(ap);
+  return ret;
+}
+
+int close_range(unsigned int first, unsigned int last, int flags) {
+  REAL(close_range);
+  int ret = real_close_range(first, last, flags);
+  if (ret == 0 && !(flags & CLOSE_RANGE_CLOEXEC)) sockscope_fd_forget_range(first, last);
+  return ret;
+}
+
+void closefrom(int lowest) {
+  REAL(closefrom);
+  real_closefrom(lowest);
+  if (lowest >= 0) sockscope_fd_forget_range((unsigned)lowest, ~0u);
+}
+
+int fclose(FILE *stream) {
+  REAL(fclose);
+  int fd = stream != NULL ? fileno(stream) : -1;
+  int ret = real_fclose(stream);
+  if (fd >= 0) sockscope_fd_forget(fd);
+  return ret;
+}
+
 int dup2(int old, int new) {
   REAL(dup2);
   int ret = real_dup2(old, new);

@@ -28,7 +28,8 @@ public enum Recorder {
   }
 
   /// Starts recording into `directory` (created if missing) under `role`, keeping the first
-  /// `captureLimit` bytes of each payload.
+  /// `captureLimit` bytes of each payload. A role longer than `maximumRoleLength` bytes is cut as
+  /// `setRole` cuts it; check it first with `roleProblem` to refuse it instead.
   public static func start(directory: String, role: String, captureLimit: Int = 256) throws(RecorderError) {
     try prepareDirectory(directory)
     let limit = UInt32(clamping: max(0, captureLimit))
@@ -61,8 +62,23 @@ public enum Recorder {
   /// The path of this process's log, while recording.
   public static var logPath: String? { sockscope_log_path().map { String(cString: $0) } }
 
-  /// Changes this process's role (such as `client#2`).
+  /// Changes this process's role (such as `client#2`). A role longer than `maximumRoleLength`
+  /// bytes is cut after the last whole character that fits, and the trace's problems say so.
   public static func setRole(_ role: String) { sockscope_log_set_role(role) }
+
+  /// The longest role a log keeps, in bytes of UTF-8 (63: 63 Latin letters, 31 Cyrillic ones).
+  public static let maximumRoleLength = Int(SOCKSCOPE_ROLE_MAX)
+
+  /// Why `role` cannot be a role (it is longer than `maximumRoleLength` bytes), or nil when it can.
+  /// Commands check `--role` with this before starting anything, so a long role is refused rather
+  /// than cut.
+  public static func roleProblem(_ role: String, option: String = "--role") -> String? {
+    let length = role.utf8.count
+    guard length > maximumRoleLength else { return nil }
+    return
+      "\(option) is \(length) bytes of UTF-8; a role holds at most \(maximumRoleLength) bytes "
+      + "(\(maximumRoleLength) Latin letters or \(maximumRoleLength / 2) Cyrillic ones): choose a shorter name"
+  }
 
   /// Closes the log: marks it complete and trims it. Later calls are not recorded.
   public static func finish() { sockscope_log_close() }

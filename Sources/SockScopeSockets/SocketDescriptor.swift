@@ -254,6 +254,7 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
         r.record.a3 = Int64(AF_UNIX)
         r.record.full_len = UInt64(max(sent, 0))
         r.address = address.sunPathBytes
+        r.record.path_ino = destinationInode(address, sent: sent)
         r.append(data: UnsafeRawBufferPointer(rebasing: bytes.prefix(max(sent, 0))))
       }
     }
@@ -285,6 +286,7 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
           r.record.a2 = Int64(iov.count)
           r.record.full_len = UInt64(max(sent, 0))
           r.address = address?.sunPathBytes ?? []
+          if let address { r.record.path_ino = destinationInode(address, sent: sent) }
           let gathered = SocketDescriptor.gather(
             buffers, limit: min(max(sent, 0), Int(sockscope_log_capture_limit())))
           gathered.withUnsafeBytes { r.append(data: $0) }
@@ -502,7 +504,15 @@ private func describe(_ address: UnixAddress, length: socklen_t, into r: inout C
   r.address = address.sunPathBytes
   r.record.a0 = Int64(length)
   r.record.a1 = Int64(AF_UNIX)
-  if r.record.ret == 0, let path = address.path { r.record.path_ino = sockscope_path_inode(path) }
+  if r.record.ret == 0, let path = address.path { r.record.path_ino = sockscope_socket_path_inode(path) }
+}
+
+/// The inode of the socket file a successful send to `address` reached (stat follows symbolic
+/// links, as the kernel does), so that the merge can find the bound socket by the file rather than
+/// by the path's spelling. 0 for abstract names and failed sends.
+private func destinationInode(_ address: UnixAddress, sent: Int) -> UInt64 {
+  guard sent >= 0, let path = address.path else { return 0 }
+  return sockscope_socket_path_inode(path)
 }
 
 /// Runs one system call, retrying on EINTR when asked, and records each attempt while recording.

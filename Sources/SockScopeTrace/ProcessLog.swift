@@ -87,9 +87,14 @@ public struct ProcessLog: Sendable {
     if !closed {
       problems.append(cutNote(pid: pid, role: role, events: events.count))
     }
+    if header.role_length > 0 {
+      problems.append(
+        "pid \(pid) (\(role)): its role was \(header.role_length) bytes; a log keeps at most "
+          + "\(SOCKSCOPE_ROLE_MAX) bytes of a role, so it was cut after the last whole character that fit")
+    }
     if header.dropped > 0 {
       problems.append(
-        "pid \(pid) (\(role)): \(header.dropped) events were lost: no disk space could be reserved")
+        "pid \(pid) (\(role)): \(header.dropped) events were lost: \(dropReason(header.dropped_errno))")
     }
     let process = TracedProcess(
       pid: pid, ppid: header.ppid, role: role, executable: cString(header.exe), events: events.count,
@@ -103,6 +108,17 @@ public struct ProcessLog: Sendable {
   static func cutNote(pid: Int32, role: String, events: Int) -> String {
     "pid \(pid) (\(role)): its log was never closed, so the process ended abruptly (killed or crashed); "
       + "the \(events) events it recorded up to then are kept, the call in flight is not"
+  }
+
+  /// Why events could not be stored, from the errno the writer noted (0 in logs from before it did).
+  static func dropReason(_ err: Int32) -> String {
+    if err == 0 || err == ENOSPC { return "no disk space could be reserved" }
+    // The writer's own code for "the path no longer names the log" (it grows the file by path).
+    if err == ESTALE {
+      return "the log could not be grown: its file was moved, removed or replaced while the process ran"
+    }
+    let failure = ArgumentNames.failure(errno: err)
+    return "the log could not be grown (\(failure.name): \(failure.message))"
   }
 
   private static func cString<T>(_ tuple: T) -> String {

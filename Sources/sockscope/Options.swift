@@ -29,6 +29,7 @@ struct RecordingOptions: ParsableArguments {
     guard capture >= 0, capture <= 65536 else {
       throw ValidationError("--capture must be between 0 and 65536 bytes; got \(capture)")
     }
+    if let role, let problem = Recorder.roleProblem(role) { throw ValidationError(problem) }
   }
 
   /// Starts recording when `--trace` was given.

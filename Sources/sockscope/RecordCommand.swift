@@ -46,6 +46,7 @@ struct RecordCommand: ParsableCommand {
     guard !command.isEmpty else {
       throw ValidationError("name the program to run after --, e.g. sockscope record -- python3 server.py")
     }
+    if let role, let problem = Recorder.roleProblem(role) { throw ValidationError(problem) }
   }
 
   func run() throws {

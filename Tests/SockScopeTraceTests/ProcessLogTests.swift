@@ -1,4 +1,5 @@
 import CSockScopeLog
+import Glibc
 import Testing
 
 @testable import SockScopeTrace
@@ -167,6 +168,88 @@ struct ProcessLogTests {
   }
 }
 
+@Suite("Per-process logs: roles, losses and destinations")
+struct ProcessLogHeaderTests {
+  func decode(_ log: LogImage) throws -> ProcessLog { try ProcessLog.decode(log.bytes, path: "x.sslog") }
+
+  func withHeader(_ log: inout LogImage, _ change: (inout sockscope_log_header) -> Void) {
+    var header = log.bytes.withUnsafeBytes { $0.loadUnaligned(as: sockscope_log_header.self) }
+    change(&header)
+    withUnsafeBytes(of: header) { raw in
+      for (i, b) in raw.enumerated() { log.bytes[i] = b }
+    }
+  }
+
+  @Test("a role the writer cut is reported with its full length")
+  func cutRole() throws {
+    var log = LogImage(role: "client#" + String(repeating: "ж", count: 28))
+    withHeader(&log) { $0.role_length = 90 }
+    let decoded = try decode(log)
+    #expect(decoded.process.role == "client#" + String(repeating: "ж", count: 28))
+    #expect(
+      decoded.problems == [
+        "pid 42 (client#\(String(repeating: "ж", count: 28))): its role was 90 bytes; a log keeps at most 63 "
+          + "bytes of a role, so it was cut after the last whole character that fit"
+      ])
+    #expect(try decode(LogImage()).problems.isEmpty, "a role that fit is not reported")
+  }
+
+  @Test("lost events are reported with the reason the writer noted")
+  func dropReasons() throws {
+    var full = LogImage()
+    withHeader(&full) {
+      $0.dropped = 3
+      $0.dropped_errno = ENOSPC
+    }
+    #expect(
+      try decode(full).problems == ["pid 42 (server): 3 events were lost: no disk space could be reserved"])
+    var moved = LogImage()
+    withHeader(&moved) {
+      $0.dropped = 1
+      $0.dropped_errno = ESTALE
+    }
+    #expect(
+      try decode(moved).problems == [
+        "pid 42 (server): 1 events were lost: the log could not be grown: its file was moved, removed or "
+          + "replaced while the process ran"
+      ])
+  }
+
+  @Test("any other reason is named with its errno")
+  func otherDropReason() throws {
+    var log = LogImage()
+    withHeader(&log) {
+      $0.dropped = 2
+      $0.dropped_errno = EACCES
+    }
+    #expect(
+      try decode(log).problems == [
+        "pid 42 (server): 2 events were lost: the log could not be grown (EACCES: Permission denied)"
+      ])
+  }
+
+  @Test("sendto and sendmsg carry the inode of the socket file they reached in their address")
+  func sendToInode() throws {
+    var log = LogImage()
+    log.append(SOCKSCOPE_CALL_SENDTO, ret: 3, at: 10, address: "../s/echo.socket", data: "Лев") {
+      $0.a0 = 6
+      $0.a3 = 1
+      $0.path_ino = 4242
+    }
+    log.append(SOCKSCOPE_CALL_SENDMSG, ret: 3, at: 20, address: "./echo.socket", data: "abc") {
+      $0.a0 = 3
+      $0.path_ino = 4243
+    }
+    log.append(SOCKSCOPE_CALL_SENDTO, ret: 3, at: 30, address: "\0abstract", data: "abc") {
+      $0.a3 = 1
+    }
+    let events = try decode(log).events
+    #expect(events[0].address == ["path": .string("../s/echo.socket"), "ino": .int(4242)])
+    #expect(events[1].address == ["path": .string("./echo.socket"), "ino": .int(4243)])
+    #expect(events[2].address == ["abstract": .string("abstract")])
+  }
+}
+
 @Suite("The documented log layout")
 struct LogLayoutTests {
   @Test("header and record offsets are the ones docs/trace-format.md gives")
@@ -183,6 +266,8 @@ struct LogLayoutTests {
     #expect(MemoryLayout<sockscope_log_header>.offset(of: \.state) == 44)
     #expect(MemoryLayout<sockscope_log_header>.offset(of: \.role) == 56)
     #expect(MemoryLayout<sockscope_log_header>.offset(of: \.exe) == 120)
+    #expect(MemoryLayout<sockscope_log_header>.offset(of: \.role_length) == 632)
+    #expect(MemoryLayout<sockscope_log_header>.offset(of: \.dropped_errno) == 636)
     #expect(MemoryLayout<sockscope_log_header>.size <= Int(SOCKSCOPE_LOG_HEADER_SIZE))
   }
 }

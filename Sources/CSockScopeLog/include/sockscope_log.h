@@ -7,13 +7,15 @@
 // SOCKSCOPE_RECORD_MAGIC: the writer fills the body first and stores the magic last with release
 // ordering, so a reader of a file whose writer was killed sees whole records and then zeros.
 //
-// The file is shared memory (MAP_SHARED) whose blocks are reserved with posix_fallocate before use:
+// The file is shared memory (MAP_SHARED) whose blocks are reserved (MADV_POPULATE_WRITE) before use:
 // appending is a memcpy, with no system call per event, and a full disk is noticed when space is
-// reserved, never as SIGBUS while writing.
+// reserved, never as SIGBUS while writing. No descriptor is kept open: the mapping keeps the file
+// alive, and growing reaches it by path, so nothing a program does with its descriptors can reach it.
 //
 // docs/trace-format.md describes this layout for readers; the Swift reader is
 // Sources/SockScopeTrace/ProcessLog.swift. Keep all three in step and bump SOCKSCOPE_LOG_VERSION on
-// any change of layout.
+// any change of layout, except a header field added in the reserved space whose 0 means "absent"
+// (older logs have zeros there, older readers never look).
 #ifndef SOCKSCOPE_LOG_H
 #define SOCKSCOPE_LOG_H
 
@@ -29,6 +31,8 @@ extern "C" {
 #define SOCKSCOPE_LOG_HEADER_SIZE 1024u
 #define SOCKSCOPE_RECORD_MAGIC 0x56455353u /* "SSEV" little-endian */
 #define SOCKSCOPE_DEFAULT_CAPTURE 256u
+/// The longest role a log stores, in bytes of UTF-8 (without the terminating NUL).
+#define SOCKSCOPE_ROLE_MAX 63u
 
 /// Lifecycle of a log file, in `sockscope_log_header.state`.
 enum sockscope_log_state {
@@ -74,8 +78,11 @@ typedef struct sockscope_log_header {
   uint32_t capture_limit; /* payload bytes kept per event */
   uint32_t state;         /* enum sockscope_log_state */
   uint64_t dropped;       /* events not written because no space could be reserved */
-  char role[64];          /* NUL-terminated; may change while the process runs */
+  char role[SOCKSCOPE_ROLE_MAX + 1]; /* NUL-terminated UTF-8, cut at a character boundary to fit;
+                                       may change while the process runs */
   char exe[512];          /* NUL-terminated program path or name */
+  uint32_t role_length;   /* the role's full length in bytes when it was cut to fit `role`, else 0 */
+  int32_t dropped_errno;  /* why the first of the `dropped` events could not be stored (errno) */
 } sockscope_log_header;
 
 /// Bits of `sockscope_record.flags`.
@@ -102,7 +109,8 @@ typedef struct sockscope_record {
   int64_t a0, a1, a2, a3;
   uint64_t sock_ino; /* sockfs inode of `fd` (0 when unknown) */
   uint64_t peer_ino; /* sockfs inode of the connected peer (0 when none or unknown) */
-  uint64_t path_ino; /* inode of the file at the address's path (bind, connect, unlink) */
+  uint64_t path_ino; /* inode of the file at the address's path (bind, connect, sendto, sendmsg,
+                        unlink) */
   uint64_t full_len; /* full length of the data the call moved; for recv: the datagram's real size */
   uint32_t addr_len; /* bytes of sun_path that follow (abstract names start with NUL) */
   uint32_t data_len; /* captured payload bytes that follow the address */
@@ -115,8 +123,17 @@ int sockscope_log_open(const char *dir, const char *role, uint32_t capture_limit
 /// Whether a log is open in this process (cheap; safe from any thread).
 int sockscope_log_is_open(void);
 
-/// Changes the role stored in the header.
+/// Changes the role stored in the header (cut at a character boundary to SOCKSCOPE_ROLE_MAX bytes,
+/// with its full length noted in `role_length`).
 void sockscope_log_set_role(const char *role);
+
+/// The length of the longest prefix of the NUL-terminated `text` that is at most `limit` bytes and
+/// does not end inside a UTF-8 character.
+size_t sockscope_utf8_prefix(const char *text, size_t limit);
+
+/// `length` less a UTF-8 character cut short at the end of `text[0..<length]` (the kernel cuts a
+/// program's name to 15 bytes without regard to characters), so that what is kept is whole.
+size_t sockscope_utf8_complete(const char *text, size_t length);
 
 /// Payload bytes kept per event (0 when no log is open).
 uint32_t sockscope_log_capture_limit(void);
@@ -153,8 +170,13 @@ int sockscope_socket_type(int fd);
 /// through NETLINK_SOCK_DIAG (as `ss -x` and `strace -yy` do). 0 when it has none or on error.
 uint64_t sockscope_unix_peer_inode(uint64_t ino);
 
-/// The inode of the file at `path` (lstat), or 0.
+/// The inode of the file at `path` itself (lstat: a symbolic link is not followed), or 0. For
+/// unlink, which removes the name, not what it points to.
 uint64_t sockscope_path_inode(const char *path);
+
+/// The inode of the socket file a connect or sendto to `path` reaches (stat: symbolic links are
+/// followed, as the kernel's unix_find_bsd follows them), or 0.
+uint64_t sockscope_socket_path_inode(const char *path);
 
 struct sockaddr;
 /// accept4(2), which Glibc declares only under _GNU_SOURCE.
@@ -176,6 +198,9 @@ sockscope_fd_info *sockscope_fd_slot(int fd);
 
 /// Forgets what is cached for `fd` (after close).
 void sockscope_fd_forget(int fd);
+
+/// Forgets what is cached for descriptors `first` to `last` inclusive (after close_range).
+void sockscope_fd_forget_range(unsigned int first, unsigned int last);
 
 #ifdef __cplusplus
 }
