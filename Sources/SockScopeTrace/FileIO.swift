@@ -392,7 +392,11 @@ public enum LogCleanup {
     let names = try FileIO.entries(ofDescriptor: dirfd, path: directory)
     var leftAlone: [String] = []
     let magic = Array("SSCOPLOG".utf8)
-    for name in names.sorted() where name.hasSuffix("." + ProcessLog.fileExtension) {
+    // Logs, and the exit records launchers write beside them (ProcessExit): each only when it is a
+    // regular file of this user that reads as one, checked on the very file that is removed.
+    let logSuffix = "." + ProcessLog.fileExtension
+    let exitSuffix = "." + ProcessExit.fileExtension
+    for name in names.sorted() where name.hasSuffix(logSuffix) || name.hasSuffix(exitSuffix) {
       var st = stat()
       guard fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
       guard (st.st_mode & S_IFMT) == S_IFREG, st.st_uid == geteuid() else {
@@ -404,12 +408,16 @@ public enum LogCleanup {
         leftAlone.append(name)
         continue
       }
-      var head = [UInt8](repeating: 0, count: magic.count)
+      var head = [UInt8](repeating: 0, count: 4096)
       let n = read(fd, &head, head.count)
       var opened = stat()
       let same = fstat(fd, &opened) == 0 && FileIO.Identity(opened) == FileIO.Identity(st)
       close(fd)
-      guard n == magic.count, head == magic, same else {
+      let isOurs =
+        name.hasSuffix(logSuffix)
+        ? n >= magic.count && Array(head[..<magic.count]) == magic
+        : n > 0 && n < head.count && ProcessExit.parse(Array(head[..<n])) != nil
+      guard isOurs, same else {
         leftAlone.append(name)
         continue
       }

@@ -122,6 +122,8 @@ public struct ProcessExit: Sendable, Equatable {
       defer { close(fd) }
       var st = stat()
       guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_size < 4096 else { return nil }
+      // An input of the merge like the logs: no output of the same command may replace it.
+      FileIO.inputs.withLock { _ = $0.insert(FileIO.Identity(st)) }
       var bytes = [UInt8](repeating: 0, count: 4096)
       let n = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
       guard n > 0 else { return nil }

@@ -126,7 +126,11 @@ struct SafetyTests {
       #expect(try sockscope(["demo", "--out", "out"], in: dir, seconds: 60).status == 0)
       let again = try sockscope(["demo", "--out", "out"], in: dir, seconds: 60)
       #expect(again.status == 0, "\(again.stderr)")
-      #expect(try fm.contentsOfDirectory(atPath: dir + "/out/logs").count == 3)
+      let logs = try fm.contentsOfDirectory(atPath: dir + "/out/logs")
+      #expect(logs.filter { $0.hasSuffix(".sslog") }.count == 3, "\(logs)")
+      #expect(
+        logs.filter { $0.hasSuffix(".exit") }.count <= 3,
+        "exit records of earlier runs are removed too: \(logs)")
     }
   }
 
@@ -142,18 +146,21 @@ struct SafetyTests {
       link(dir + "/t.jsonl", dir + "/hard.jsonl")
       try "1 socket(AF_UNIX, SOCK_DGRAM, 0) = 3\n".write(
         toFile: dir + "/run.log", atomically: false, encoding: .utf8)
-      let log = try #require(try fm.contentsOfDirectory(atPath: dir + "/run/logs").first)
-      let cases: [(input: String, arguments: [String])] = [
-        ("t.jsonl", ["render", "t.jsonl", "-o", "t.jsonl"]),
-        ("t.jsonl", ["render", "t.jsonl", "-o", "./t.jsonl"]),
-        ("t.jsonl", ["render", "t.jsonl", "-o", "hard.jsonl"]),
-        ("t.jsonl", ["render", "./t.jsonl", "-o", dir + "/t.jsonl"]),
-        ("t.jsonl", ["play", "t.jsonl", "--cast", "t.jsonl"]),
-        ("t.svg", ["compare", "t.svg", "--render", "t.svg"]),
-        ("run.log", ["import", "strace", "run.log", "-o", "run.log"]),
-        ("run/logs/\(log)", ["merge", "run/logs", "-o", "run/logs/\(log)"]),
-        ("run/trace.jsonl", ["render", "run", "-o", "run/trace.jsonl"]),
-      ]
+      let log = try #require(
+        try fm.contentsOfDirectory(atPath: dir + "/run/logs").first { $0.hasSuffix(".sslog") })
+      let exitRecord = try fm.contentsOfDirectory(atPath: dir + "/run/logs").first { $0.hasSuffix(".exit") }
+      let cases: [(input: String, arguments: [String])] =
+        [
+          ("t.jsonl", ["render", "t.jsonl", "-o", "t.jsonl"]),
+          ("t.jsonl", ["render", "t.jsonl", "-o", "./t.jsonl"]),
+          ("t.jsonl", ["render", "t.jsonl", "-o", "hard.jsonl"]),
+          ("t.jsonl", ["render", "./t.jsonl", "-o", dir + "/t.jsonl"]),
+          ("t.jsonl", ["play", "t.jsonl", "--cast", "t.jsonl"]),
+          ("t.svg", ["compare", "t.svg", "--render", "t.svg"]),
+          ("run.log", ["import", "strace", "run.log", "-o", "run.log"]),
+          ("run/logs/\(log)", ["merge", "run/logs", "-o", "run/logs/\(log)"]),
+          ("run/trace.jsonl", ["render", "run", "-o", "run/trace.jsonl"]),
+        ] + (exitRecord.map { [("run/logs/\($0)", ["merge", "run/logs", "-o", "run/logs/\($0)"])] } ?? [])
       for (input, arguments) in cases {
         let before = bytes(dir + "/" + input)
         let r = try sockscope(arguments, in: dir)
