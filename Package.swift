@@ -39,7 +39,10 @@ let package = Package(
     .target(
       name: "SockScopeResources", path: "Resources",
       exclude: ["README.md"],
-      resources: [.embedInCode("trace.schema.json"), .embedInCode("schematics/datagram-echo.schematic")],
+      resources: [
+        .embedInCode("trace.schema.json"), .embedInCode("schematics/datagram-echo.schematic"),
+        .embedInCode("web/stepper.css"), .embedInCode("web/stepper.js"),
+      ],
       swiftSettings: swiftSettings),
     // The trace model: events, the JSON Lines format, validation, reading logs, merging, linking.
     .target(
@@ -66,7 +69,10 @@ let package = Package(
       name: "SockScopeCompare", dependencies: ["SockScopeTrace", "SockScopeDiagrams", "SockScopeResources"],
       swiftSettings: swiftSettings),
     // Formats other tools read: Mermaid, PlantUML, Chrome trace JSON (Perfetto), pcapng.
-    .target(name: "SockScopeExport", dependencies: ["SockScopeTrace"], swiftSettings: swiftSettings),
+    .target(
+      name: "SockScopeExport",
+      dependencies: ["SockScopeTrace", "SockScopePlayer", "SockScopeDiagrams", "SockScopeResources"],
+      swiftSettings: swiftSettings),
     .target(
       name: "EchoPair", dependencies: ["SockScopeSockets"],
       swiftSettings: swiftSettings),
@@ -121,6 +127,8 @@ let package = Package(
       swiftSettings: swiftSettings),
     .testTarget(
       name: "IntegrationTests", dependencies: ["SockScopeTrace", "SockScopeSockets", "sockscope"],
+      // Driven by the browser tests with Debian's python3 and selenium.
+      exclude: ["browser_check.py"],
       swiftSettings: swiftSettings),
   ]
 )

@@ -12,4 +12,10 @@ public enum EmbeddedResources {
   public static var datagramEchoSchematic: String {
     String(decoding: PackageResources.datagram_echo_schematic, as: UTF8.self)
   }
+
+  /// The web step-through's style sheet (`Resources/web/stepper.css`), inlined by `export html`.
+  public static var stepperCSS: String { String(decoding: PackageResources.stepper_css, as: UTF8.self) }
+
+  /// The web step-through's script (`Resources/web/stepper.js`), inlined by `export html`.
+  public static var stepperJS: String { String(decoding: PackageResources.stepper_js, as: UTF8.self) }
 }

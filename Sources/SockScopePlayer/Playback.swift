@@ -76,6 +76,8 @@ public struct Snapshot: Sendable, Equatable {
   public var panes: [PaneView]
   /// The sockets with data waiting in their receive queue after this step.
   public var queues: [QueueView]
+  /// The step's event: its `index` in the trace (what figures and exports name it by).
+  public var event: Int
 
   /// The call line, payload uncut.
   public var callLine: String { call.plain }
@@ -192,7 +194,7 @@ public struct Playback: Sendable {
       step: index + 1, total: steps.count, elapsed: Double(e.endTime &- trace.header.t0) / 1e9,
       role: name(e.pid), pid: e.pid, call: words.callText(e), failed: e.failure != nil,
       sentence: endingNote(e) + words.sentence(e, playback: self), travel: travel(e, words: words),
-      panes: panes, queues: queuesAfter[index])
+      panes: panes, queues: queuesAfter[index], event: e.index)
   }
 
   /// The process that uses `close`'s socket at a later step (so a descriptor still refers to
