@@ -61,9 +61,9 @@ public struct Playback: Sendable {
   public init?(trace: Trace, language: PlayerLanguage) {
     self.trace = trace
     self.language = language
-    steps = trace.events.filter { $0.call != .output }.sorted {
-      ($0.endTime, $0.index) < ($1.endTime, $1.index)
-    }
+    // The trace's own order is the causal one (docs/trace-format.md): a receive never comes
+    // before its send.
+    steps = trace.events.filter { $0.call != .output }
     guard !steps.isEmpty else { return nil }
     // Servers (they bind or listen) on the left, as in the page's animation; everyone else right.
     var left = Set(trace.events.filter { $0.call == .bind || $0.call == .listen }.map(\.role))

@@ -148,6 +148,7 @@ extension TraceHeader {
         po["pid"] = .int(Int64(p.pid))
         po["ppid"] = .int(Int64(p.ppid))
         po["role"] = .string(p.role)
+        if let asked = p.requestedRole { po["requested_role"] = .string(asked) }
         po["exe"] = .string(p.executable)
         po["events"] = .int(Int64(p.events))
         po["ended"] = .string(p.ending.rawValue)
@@ -318,6 +319,7 @@ struct LineDecoder {
     let ppid = int(o["ppid"], path + ".ppid")
     let role = string(required(o, "role", in: path + "."), path + ".role")
     let exe = string(o["exe"], path + ".exe")
+    let asked = string(o["requested_role"], path + ".requested_role")
     let events = int(required(o, "events", in: path + "."), path + ".events", minimum: 0)
     let endedText = string(required(o, "ended", in: path + "."), path + ".ended")
     let ending = endedText.flatMap(ProcessEnding.init(rawValue:))
@@ -328,7 +330,8 @@ struct LineDecoder {
     guard let pid, let role, let events, let ending else { return nil }
     return TracedProcess(
       pid: Int32(truncatingIfNeeded: pid), ppid: Int32(truncatingIfNeeded: ppid ?? 0), role: role,
-      executable: exe ?? "", events: Int(events), ending: ending, dropped: UInt64(dropped ?? 0))
+      executable: exe ?? "", events: Int(events), ending: ending, dropped: UInt64(dropped ?? 0),
+      requestedRole: asked)
   }
 
   // MARK: Event

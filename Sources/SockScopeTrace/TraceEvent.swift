@@ -187,7 +187,11 @@ public enum ProcessEnding: String, Sendable, Equatable {
 public struct TracedProcess: Sendable, Equatable {
   public var pid: Int32
   public var ppid: Int32
+  /// The participant's name: its role, numbered when several processes asked for the same one
+  /// (`client#2`), or its parent's name and a number for a forked child (`server/1`).
   public var role: String
+  /// The role the process asked for, when its name differs from it (`client` for `client#2`).
+  public var requestedRole: String?
   public var executable: String
   public var events: Int
   public var ending: ProcessEnding
@@ -196,11 +200,12 @@ public struct TracedProcess: Sendable, Equatable {
 
   public init(
     pid: Int32, ppid: Int32 = 0, role: String, executable: String = "", events: Int = 0,
-    ending: ProcessEnding = .closed, dropped: UInt64 = 0
+    ending: ProcessEnding = .closed, dropped: UInt64 = 0, requestedRole: String? = nil
   ) {
     self.pid = pid
     self.ppid = ppid
     self.role = role
+    self.requestedRole = requestedRole
     self.executable = executable
     self.events = events
     self.ending = ending

@@ -59,12 +59,12 @@ struct ValidateCommand: ParsableCommand {
       let result: TraceReadResult
       do { result = try TraceFile.read(path: trace) } catch { throw CommandFailure("\(error)", exitCode: 2) }
       let out = FileOutput.standardOutput
-      for problem in result.problems { out.write("\(problem)\n") }
+      for problem in result.problems + result.orderProblems { out.write("\(problem)\n") }
       for note in result.trace.header.problems { out.write("note: \(note)\n") }
-      if result.isValid {
+      if result.isValid && result.orderProblems.isEmpty {
         out.write("valid: \(TraceSummary(result.trace).line)\n")
       } else {
-        let n = result.problems.count
+        let n = result.problems.count + result.orderProblems.count
         throw CommandFailure(
           "\(trace) is not a valid trace: \(n) problem\(n == 1 ? "" : "s") (listed above); "
             + "\(result.trace.events.count) valid events were read")
