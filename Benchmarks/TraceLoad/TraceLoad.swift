@@ -3,6 +3,9 @@
 // Run one mode per process, so each peak belongs to its mode.
 // Usage: trace-load merge DIR    prints: events merge_seconds write_seconds peak_kb
 //        trace-load parse FILE   prints: events parse_seconds peak_kb
+//        trace-load order FILE   prints: events order_seconds check_seconds: putting the file's events,
+//                                in start-time order, in causal order (what a merge does), and checking
+//                                an order (what every read does)
 import Foundation
 import Glibc
 import SockScopeTrace
@@ -12,7 +15,8 @@ struct TraceLoad {
   static func main() throws {
     let arguments = CommandLine.arguments.dropFirst()
     guard arguments.count == 2, let mode = arguments.first, let path = arguments.last else {
-      FileHandle.standardError.write(Data("usage: trace-load merge DIR | trace-load parse FILE\n".utf8))
+      FileHandle.standardError.write(
+        Data("usage: trace-load merge DIR | trace-load parse FILE | trace-load order FILE\n".utf8))
       exit(2)
     }
     switch mode {
@@ -36,6 +40,19 @@ struct TraceLoad {
         exit(1)
       }
       print(result.trace.events.count, seconds(parsing), peakKilobytes())
+    case "order":
+      var events = try TraceFile.read(path: path).trace.events
+      events.sort { ($0.time, $0.pid, $0.seq) < ($1.time, $1.pid, $1.seq) }
+      let start = now()
+      let (positions, _) = CausalOrder.order(events)
+      let ordering = now() - start
+      let checkStart = now()
+      let violations = CausalOrder.violations(events).count
+      let checking = now() - checkStart
+      guard positions.count == events.count else { exit(1) }
+      let note = "trace-load: \(violations) steps out of causal order by start time\n"
+      FileHandle.standardError.write(Data(note.utf8))
+      print(events.count, seconds(ordering), seconds(checking))
     default:
       FileHandle.standardError.write(Data("trace-load: unknown mode \(mode)\n".utf8))
       exit(2)

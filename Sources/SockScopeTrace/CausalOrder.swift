@@ -44,10 +44,21 @@ public enum CausalOrder {
       fill[from] += 1
     }
 
+    // Small keys, read once: comparing events themselves would copy (retain and release) them.
+    let keys = events.indices.map { i in
+      StepKey(
+        end: events[i].endTime, start: events[i].time, pid: events[i].pid, tid: events[i].tid,
+        seq: events[i].seq)
+    }
     func precedes(_ a: Int, _ b: Int) -> Bool {
-      let x = events[a]
-      let y = events[b]
-      return (x.endTime, x.time, x.pid, x.tid, x.seq, a) < (y.endTime, y.time, y.pid, y.tid, y.seq, b)
+      let x = keys[a]
+      let y = keys[b]
+      if x.end != y.end { return x.end < y.end }
+      if x.start != y.start { return x.start < y.start }
+      if x.pid != y.pid { return x.pid < y.pid }
+      if x.tid != y.tid { return x.tid < y.tid }
+      if x.seq != y.seq { return x.seq < y.seq }
+      return a < b
     }
     // The ready threads: those whose next step waits for nothing, kept as a heap on that step.
     var heap = ThreadHeap()
@@ -117,10 +128,15 @@ public enum CausalOrder {
     for i in events.indices where events[i].call == .connect && events[i].failure == nil {
       if let ino = events[i].socket?.inode { connectAt[ino] = i }
     }
+    var cached: (key: Int64, seq: UInt64, position: Int)?
     for i in events.indices {
       guard found.count < limit else { break }
-      let key = Graph.threadKey(events[i])
-      if let last = lastSeq[key], last.seq >= events[i].seq {
+      let key = Int64(events[i].pid) << 32 | Int64(UInt32(bitPattern: events[i].tid))
+      // Runs of one thread's steps are common: its last step is kept at hand.
+      if let c = cached, c.key != key { lastSeq[c.key] = (c.seq, c.position) }
+      let previous = cached?.key == key ? cached.map { (seq: $0.seq, position: $0.position) } : lastSeq[key]
+      cached = (key, events[i].seq, i)
+      if let last = previous, last.seq >= events[i].seq {
         found.append(
           Violation(
             position: i, field: "seq",
@@ -128,7 +144,6 @@ public enum CausalOrder {
               "seq \(events[i].seq) comes after seq \(last.seq) of the same thread (index \(last.position)): "
               + "a thread's calls must stay in the order it made them"))
       }
-      lastSeq[key] = (events[i].seq, i)
       for f in events[i].flows {
         if let s = sendAt[f], s > i {
           found.append(
@@ -138,7 +153,9 @@ public enum CausalOrder {
           )
         }
       }
-      if let peer = Graph.acceptedPeer(events[i]), let c = connectAt[peer], c > i {
+      if events[i].call == .accept || events[i].call == .accept4, let peer = Graph.acceptedPeer(events[i]),
+        let c = connectAt[peer], c > i
+      {
         found.append(
           Violation(
             position: i, field: "args.new_sock",
@@ -148,16 +165,21 @@ public enum CausalOrder {
     return Array(found.prefix(limit))
   }
 
+  /// What breaks ties between steps the edges leave free.
+  struct StepKey {
+    var end: UInt64
+    var start: UInt64
+    var pid: Int32
+    var tid: Int32
+    var seq: UInt64
+  }
+
   /// The edges of the order: each event's thread and the cross-thread edges.
   struct Graph {
     /// Each thread's event positions in program order.
     var threads: [[Int]] = []
     var threadOf: [Int]
     var edges: [(Int, Int)] = []
-
-    static func threadKey(_ e: TraceEvent) -> Int64 {
-      Int64(e.pid) << 32 | Int64(UInt32(bitPattern: e.tid))
-    }
 
     /// For a successful accept: the inode of the connecting socket it returned a connection from.
     static func acceptedPeer(_ e: TraceEvent) -> UInt64? {
@@ -175,7 +197,7 @@ public enum CausalOrder {
       var sendAt = FlowPositions(capacity: events.count)
       var connectAt: [UInt64: Int] = [:]
       for i in events.indices {
-        let key = Self.threadKey(events[i])
+        let key = Int64(events[i].pid) << 32 | Int64(UInt32(bitPattern: events[i].tid))
         let t: Int
         if key == lastKey {
           t = lastThread
@@ -196,7 +218,12 @@ public enum CausalOrder {
         }
       }
       for t in threads.indices {
-        let inOrder = zip(threads[t], threads[t].dropFirst()).allSatisfy { events[$0].seq < events[$1].seq }
+        var inOrder = true
+        for k in threads[t].indices.dropFirst()
+        where events[threads[t][k - 1]].seq >= events[threads[t][k]].seq {
+          inOrder = false
+          break
+        }
         if !inOrder {
           threads[t].sort { (events[$0].seq, events[$0].time, $0) < (events[$1].seq, events[$1].time, $1) }
         }
@@ -205,7 +232,11 @@ public enum CausalOrder {
         for f in events[i].flows {
           if let s = sendAt[f], s != i { edges.append((s, i)) }
         }
-        if let peer = Self.acceptedPeer(events[i]), let c = connectAt[peer], c != i { edges.append((c, i)) }
+        if events[i].call == .accept || events[i].call == .accept4, let peer = Self.acceptedPeer(events[i]),
+          let c = connectAt[peer], c != i
+        {
+          edges.append((c, i))
+        }
       }
     }
   }

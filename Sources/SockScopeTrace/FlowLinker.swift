@@ -2,17 +2,25 @@ import Foundation
 
 /// Links each receive to the send (or, on a stream, the sends) whose data it returned.
 ///
-/// A send's destination is the socket at its address (sendto) or its connected peer. A datagram
-/// socket's queue is first in, first out, so the datagrams of one sending socket arrive in the
-/// order it sent them; across senders the order is unknown, because a sender can be preempted
-/// between queueing its datagram and reading the clock, and blocked senders wake in any order.
-/// Each receive is therefore matched to the oldest unmatched send of one of the sending sockets,
-/// preferring the one whose length and captured bytes agree, then the one that returned first.
-/// Stream data is matched by byte offsets.
+/// A send's destination is the socket bound at its address (sendto, sendmsg: found by the socket
+/// file's inode, `addr.ino`, else by the path as written) or its connected peer. A datagram
+/// socket's queue is first in, first out, so the datagrams one thread sends arrive in the order
+/// it sent them, whatever socket it used; across threads (several threads or forked processes
+/// sharing one socket, a passed descriptor) the order is unknown, because a sender can be
+/// preempted between queueing its datagram and reading the clock, and blocked senders wake in any
+/// order. Each receive is therefore matched to the oldest unmatched send of one of the sending
+/// threads, preferring the one whose length and captured bytes agree, then the one that returned
+/// first. When several threads receive on one socket, a receive may also take a later send of a
+/// thread whose content agrees (another receiver may hold the earlier one). Stream data is matched
+/// by byte offsets.
+///
+/// When the trace cannot decide (identical content from two senders whose calls overlapped in
+/// time), the receive lists every send it may have got in `flowCandidates`, and a note says so.
 enum FlowLinker {
   static func link(_ events: inout [TraceEvent]) -> [String] {
     completePeers(&events)
     var boundSockets: [String: [(time: UInt64, inode: UInt64)]] = [:]
+    var boundFiles: [Int64: [(time: UInt64, inode: UInt64)]] = [:]
     var streamSockets = Set<UInt64>()
     // Fields are read in place (events[i].x) rather than through a copy of each event: a copy
     // retains and releases every payload, which showed in merges of a million events.
@@ -21,6 +29,9 @@ enum FlowLinker {
       case .bind:
         if let path = events[i].addressPath, let ino = events[i].socket?.inode {
           boundSockets[path, default: []].append((events[i].time, ino))
+          if let file = events[i].address?["ino"]?.intValue, file > 0 {
+            boundFiles[file, default: []].append((events[i].time, ino))
+          }
         }
       case .socket, .socketpair:
         if events[i].args["type"]?.stringValue?.hasPrefix("SOCK_STREAM") == true {
@@ -48,9 +59,14 @@ enum FlowLinker {
         events[i].flow = nextFlow
         nextFlow += 1
         var destination = events[i].socket?.peer
-        if call != .send && call != .write, let path = events[i].addressPath, let binds = boundSockets[path] {
+        if call != .send && call != .write {
+          // The file's inode names the socket wherever the path was written from; the path
+          // string is the fallback (older traces, strace imports).
+          let binds =
+            events[i].address?["ino"]?.intValue.flatMap { boundFiles[$0] }
+            ?? events[i].addressPath.flatMap { boundSockets[$0] }
           let time = events[i].time
-          destination = binds.last { $0.time <= time }?.inode ?? destination
+          destination = binds?.last { $0.time <= time }?.inode ?? destination
         }
         if let destination { sendsTo[destination, default: []].append(i) }
       } else if call.receivesData, let ino = events[i].socket?.inode,
@@ -63,10 +79,19 @@ enum FlowLinker {
     var notes: [String] = []
     for (inode, receives) in receivesOn.sorted(by: { $0.key < $1.key }) {
       let sends = sendsTo[inode] ?? []
-      let unmatched =
-        streamSockets.contains(inode)
-        ? linkStream(&events, sends: sends, receives: receives)
-        : linkDatagrams(&events, sends: sends, receives: receives)
+      var unmatched = 0
+      if streamSockets.contains(inode) {
+        unmatched = linkStream(&events, sends: sends, receives: receives)
+      } else {
+        let linked = linkDatagrams(&events, sends: sends, receives: receives)
+        unmatched = linked.unmatched
+        if linked.ambiguous > 0 {
+          notes.append(
+            "socket \(inode): \(linked.ambiguous) of \(receives.count) receives could have got any of two or more "
+              + "identical datagrams sent at the same time by different threads; each lists them in flow_candidates "
+              + "and is linked to the one that returned first")
+        }
+      }
       if unmatched > 0 && !sends.isEmpty {
         notes.append(
           "socket \(inode): \(unmatched) of \(receives.count) receives match no recorded send (was every sender traced?)"
@@ -98,10 +123,14 @@ enum FlowLinker {
     }
   }
 
-  /// Returns the number of receives left unmatched.
-  static func linkDatagrams(_ events: inout [TraceEvent], sends: [Int], receives: [Int]) -> Int {
-    // One queue of unmatched sends per sending socket, in the order they were made. A send whose
-    // socket is unknown (an strace log without inodes) is keyed by its process and descriptor.
+  /// Links datagram receives; returns how many were left unmatched and how many could not be
+  /// told apart from another send.
+  static func linkDatagrams(
+    _ events: inout [TraceEvent], sends: [Int], receives: [Int]
+  ) -> (
+    unmatched: Int, ambiguous: Int
+  ) {
+    // One queue of unmatched sends per sending thread, in the order it made them.
     var queueOf: [SenderKey: Int] = [:]
     var queues: [[Int]] = []
     for s in sends.sorted(by: { (events[$0].time, events[$0].seq) < (events[$1].time, events[$1].seq) }) {
@@ -113,51 +142,84 @@ enum FlowLinker {
         queues.append([s])
       }
     }
+    var taken = queues.map { [Bool](repeating: false, count: $0.count) }
     var heads = [Int](repeating: 0, count: queues.count)
+    // With one receiving thread, receives take each sender's datagrams strictly in order; with
+    // several, one may take a later datagram while another receiver still holds the earlier one.
+    let receivers = Set(receives.map { SenderKey(events[$0]) })
+    let window = receivers.count > 1 ? 16 : 1
+    var contested: [Int: [Int]] = [:]
     var unmatched = 0
+    var ambiguous = 0
     for r in receives.sorted(by: { events[$0].endTime < events[$1].endTime }) {
       let received = events[r].data
       let receiveEnd = events[r].endTime
-      var best: (queue: Int, matches: Bool, end: UInt64)?
+      var candidates: [(queue: Int, slot: Int, matches: Bool)] = []
       for q in queues.indices where heads[q] < queues[q].count {
-        let s = queues[q][heads[q]]
-        guard events[s].time <= receiveEnd else { continue }
-        let candidate = (
-          queue: q, matches: sameDatagram(sent: events[s].data, received: received), end: events[s].endTime
-        )
-        if let b = best,
-          (b.matches && !candidate.matches) || (b.matches == candidate.matches && b.end <= candidate.end)
-        {
-          continue
+        var k = heads[q]
+        var looked = 0
+        while k < queues[q].count && looked < window {
+          if taken[q][k] {
+            k += 1
+            continue
+          }
+          let s = queues[q][k]
+          guard events[s].time <= receiveEnd else { break }
+          let matches = sameDatagram(sent: events[s].data, received: received)
+          if looked == 0 || matches { candidates.append((q, k, matches)) }
+          if matches { break }
+          looked += 1
+          k += 1
         }
-        best = candidate
       }
-      guard let pick = best else {
+      func isBetter(
+        _ a: (queue: Int, slot: Int, matches: Bool), than b: (queue: Int, slot: Int, matches: Bool)
+      )
+        -> Bool
+      {
+        if a.matches != b.matches { return a.matches }
+        return events[queues[a.queue][a.slot]].endTime < events[queues[b.queue][b.slot]].endTime
+      }
+      guard var pick = candidates.first else {
         unmatched += 1
         continue
       }
-      if let flow = events[queues[pick.queue][heads[pick.queue]]].flow { events[r].flows = [flow] }
-      heads[pick.queue] += 1
+      for c in candidates.dropFirst() where isBetter(c, than: pick) { pick = c }
+      let chosen = queues[pick.queue][pick.slot]
+      // Identical content from another thread whose send overlapped this one: either could have
+      // been queued first, so the trace cannot tell which one this receive got.
+      let rivals = candidates.filter { c in
+        let s = queues[c.queue][c.slot]
+        return c.queue != pick.queue && c.matches && pick.matches && events[s].time <= events[chosen].endTime
+          && events[chosen].time <= events[s].endTime
+      }.map { queues[$0.queue][$0.slot] }
+      if let flow = events[chosen].flow { events[r].flows = [flow] }
+      if !rivals.isEmpty {
+        let all = ([chosen] + rivals).sorted()
+        events[r].flowCandidates = all.compactMap { events[$0].flow }
+        for s in rivals { contested[s] = all }
+        ambiguous += 1
+      } else if let all = contested[chosen] {
+        events[r].flowCandidates = all.compactMap { events[$0].flow }
+        ambiguous += 1
+      }
+      taken[pick.queue][pick.slot] = true
+      while heads[pick.queue] < queues[pick.queue].count && taken[pick.queue][heads[pick.queue]] {
+        heads[pick.queue] += 1
+      }
     }
-    return unmatched
+    return (unmatched, ambiguous)
   }
 
-  /// Who sent a datagram: its socket, or when that is unknown its process and descriptor.
+  /// Who sent a datagram: its thread. A thread's sends are made one after another, so they reach
+  /// one receiving socket in the order it made them, whichever socket it sent them from.
   struct SenderKey: Hashable {
-    var inode: UInt64?
     var pid: Int32
-    var fd: Int32?
+    var tid: Int32
 
-    init(_ send: TraceEvent) {
-      if let inode = send.socket?.inode, inode != 0 {
-        self.inode = inode
-        pid = 0
-        fd = nil
-      } else {
-        inode = nil
-        pid = send.pid
-        fd = send.fd
-      }
+    init(_ event: TraceEvent) {
+      pid = event.pid
+      tid = event.tid
     }
   }
 

@@ -80,6 +80,15 @@ extension TraceEvent {
       }
       w.bytes.append(UInt8(ascii: "]"))
     }
+    if !flowCandidates.isEmpty {
+      w.raw(#","flow_candidates":"#)
+      w.bytes.append(UInt8(ascii: "["))
+      for (n, f) in flowCandidates.enumerated() {
+        if n > 0 { w.bytes.append(UInt8(ascii: ",")) }
+        w.int(Int64(f))
+      }
+      w.bytes.append(UInt8(ascii: "]"))
+    }
     w.bytes.append(UInt8(ascii: "}"))
   }
 }
@@ -377,12 +386,24 @@ struct LineDecoder {
         problem("flows", "expected an array, found \(list.typeName)")
       }
     }
+    var candidates: [Int] = []
+    if let list = o["flow_candidates"] {
+      if let items = list.arrayValue {
+        for (n, item) in items.enumerated() {
+          if let f = int(item, "flow_candidates[\(n)]", minimum: 1) { candidates.append(Int(f)) }
+        }
+      } else {
+        problem("flow_candidates", "expected an array, found \(list.typeName)")
+      }
+    }
     guard problems.isEmpty, let index, let time, let duration, let pid, let tid, let seq, let role, let call,
       let args, let ret
     else { return nil }
-    return TraceEvent(
+    var event = TraceEvent(
       read: (index, time, duration, pid, tid, seq), role: role, call: call, fd: fd, args: args, ret: ret,
       errno: errnoName, error: message, socket: socket, data: data, flow: flow, flows: flows)
+    event.flowCandidates = candidates
+    return event
   }
 
   static func isErrnoName(_ s: String) -> Bool {

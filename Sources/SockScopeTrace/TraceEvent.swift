@@ -132,6 +132,9 @@ public struct TraceEvent: Sendable, Equatable {
   public var flow: Int?
   /// On a receive: the flow ids of the sends whose data it returned.
   public var flows: [Int]
+  /// On a datagram receive the trace cannot attribute for sure (identical datagrams sent at the
+  /// same time by different threads): every send it may have got, the linked one among them.
+  public var flowCandidates: [Int] = []
 
   public init(
     index: Int = 0, time: UInt64, duration: UInt64 = 0, pid: Int32, tid: Int32? = nil, seq: UInt64 = 0,

@@ -113,6 +113,9 @@ public enum TraceMerger {
     }
     for i in events.indices where !events[i].flows.isEmpty {
       events[i].flows = events[i].flows.compactMap { renumbered[$0] }
+      if !events[i].flowCandidates.isEmpty {
+        events[i].flowCandidates = events[i].flowCandidates.compactMap { renumbered[$0] }.sorted()
+      }
     }
   }
 
