@@ -7,9 +7,10 @@ struct MergeCommand: ParsableCommand {
     commandName: "merge",
     abstract: "Join a trace directory's per-process logs into one timeline, trace.jsonl.",
     discussion: """
-      Orders every event of every process by time (CLOCK_MONOTONIC), links each receive to the send \
-      that produced its data (the flow id), and lists in the header what was wrong: logs cut by a \
-      killed process, damaged records, data no traced sender accounts for.
+      Links each receive to the send that produced its data (the flow id), orders every event of \
+      every process cause before effect (docs/trace-format.md), names each process as its own \
+      participant (client#1, client#2, server/1 for a forked child), and lists in the header what \
+      was wrong: logs cut by a killed process, damaged records, data no traced sender accounts for.
 
       Example:  sockscope merge run/            writes run/trace.jsonl
       """)
