@@ -196,7 +196,9 @@ public enum TraceFile {
     var listed = found.prefix(orderProblemLimit).map { v in
       TraceProblem(
         file: file, line: v.position < lines.count ? lines[v.position] : 0, field: v.field,
-        message: v.message + " (events must be in causal order; the trace was put in it when read)")
+        message: v.message
+          + " (events must be in causal order; sockscope reads the trace in that order anyway, and "
+          + "`sockscope merge DIR` writes it in order from the run's logs)")
     }
     if found.count > orderProblemLimit {
       listed.append(
