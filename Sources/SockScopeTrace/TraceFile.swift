@@ -181,8 +181,12 @@ public enum TraceFile {
       header
       ?? TraceHeader(t0: events.first?.time ?? 0, problems: ["the header line was missing or invalid"])
     let orderProblems = putInCausalOrder(&events, lines: eventLineNumbers, file: file)
-    return TraceReadResult(
-      trace: Trace(header: resolvedHeader, events: events), problems: problems, orderProblems: orderProblems)
+    var trace = Trace(header: resolvedHeader, events: events)
+    // A trace written before every process had its own name may list one role for several.
+    if Set(trace.header.processes.map(\.role)).count < trace.header.processes.count {
+      ParticipantNames.assign(&trace.header.processes, events: &trace.events)
+    }
+    return TraceReadResult(trace: trace, problems: problems, orderProblems: orderProblems)
   }
 
   /// The most order problems listed for one file: an old file can have one per blocking receive.

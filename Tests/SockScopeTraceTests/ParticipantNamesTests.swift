@@ -84,6 +84,22 @@ struct ParticipantNamesTests {
     #expect(names == [5: "client#1", 6: "client#2", 7: "client#2/1"])
   }
 
+  @Test("a trace written when one role could name several processes is read with a name for each")
+  func olderTrace() {
+    let events = [
+      TraceEvent(index: 0, time: 100, pid: 31, seq: 0, role: "client", call: .socket),
+      TraceEvent(index: 1, time: 200, pid: 32, seq: 0, role: "client", call: .socket),
+    ]
+    let trace = Trace(
+      header: TraceHeader(
+        t0: 100, processes: [TracedProcess(pid: 31, role: "client"), TracedProcess(pid: 32, role: "client")]),
+      events: events)
+    let read = TraceFile.parse(TraceFile.encodedBytes(trace), file: "old")
+    #expect(read.problems.isEmpty)
+    #expect(read.trace.roles == ["client#1", "client#2"])
+    #expect(read.trace.header.processes.map(\.role) == ["client#1", "client#2"])
+  }
+
   @Test("an strace import given one name for two processes makes two participants")
   func straceSameName() {
     let log = """
