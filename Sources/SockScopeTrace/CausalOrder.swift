@@ -9,7 +9,7 @@
 /// Among the steps these edges leave free, the one that returned first comes first (then the one
 /// that started first, then pid, thread and `seq`), so the order is deterministic. A timestamp
 /// alone cannot give this order: a blocking `recv` can return before the `send` that woke it has
-/// returned (the sender is preempted after queueing the data), and clocks are read after calls.
+/// returned (the sender is preempted after queueing the data and before it reads the clock).
 ///
 /// Edges come from links, and a wrong link could close a cycle; then the step that returned first
 /// among those in the cycle is placed anyway and the cycle is counted, never looped on.
@@ -28,7 +28,7 @@ public enum CausalOrder {
     let count = events.count
     guard count > 1 else { return (Array(0..<count), 0) }
     let graph = Graph(events)
-    var threads = graph.threads
+    let threads = graph.threads
     // Dependents as compressed rows: dependents of i are edgeTargets[edgeStart[i]..<edgeStart[i+1]].
     var indegree = [Int32](repeating: 0, count: count)
     var edgeStart = [Int32](repeating: 0, count: count + 1)
@@ -101,7 +101,6 @@ public enum CausalOrder {
         heap.push(t, events: threads, next: next, precedes: precedes)
       }
     }
-    threads.removeAll()
     return (positions, broken)
   }
 

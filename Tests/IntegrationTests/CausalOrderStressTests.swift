@@ -78,13 +78,11 @@ struct CausalOrderStressTests {
   func checkFrames(run: Int, trace: Trace, sends: [Int: TraceEvent], in path: String, dir: String) throws {
     let play = try sockscope(["play", path, "--frames", "--lang", "en"], in: dir)
     try #require(play.status == 0, "run \(run): \(play.stderr)")
-    // Each frame's call line: " ▶ ROLE  CALL(...".
+    // Each frame's call line: "▶ ROLE  CALL(..." (the pane titles start with a box corner).
     let steps = play.stdout.split(separator: "\n").compactMap { line -> (role: String, call: String)? in
-      guard line.hasPrefix(" ▶ ") else { return nil }
-      let rest = line.dropFirst(3)
-      guard let gap = rest.range(of: "  ") else { return nil }
-      let call = rest[gap.upperBound...].prefix { $0 != "(" }
-      return (String(rest[..<gap.lowerBound]), String(call))
+      let words = line.split(separator: " ", omittingEmptySubsequences: true)
+      guard words.count >= 3, words[0] == "▶", words[2].contains("(") else { return nil }
+      return (String(words[1]), String(words[2].prefix { $0 != "(" }))
     }
     let calls = trace.events.filter { $0.call != .output }
     try #require(steps.count == calls.count, "run \(run): \(steps.count) frames for \(calls.count) calls")
