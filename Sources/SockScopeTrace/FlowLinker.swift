@@ -19,7 +19,7 @@ import Foundation
 enum FlowLinker {
   static func link(_ events: inout [TraceEvent]) -> [String] {
     completePeers(&events)
-    var boundSockets: [String: [(time: UInt64, inode: UInt64)]] = [:]
+    var boundSockets: [Substring: [(time: UInt64, inode: UInt64)]] = [:]
     var boundFiles: [Int64: [(time: UInt64, inode: UInt64)]] = [:]
     var streamSockets = Set<UInt64>()
     // Fields are read in place (events[i].x) rather than through a copy of each event: a copy
@@ -28,7 +28,7 @@ enum FlowLinker {
       switch events[i].call {
       case .bind:
         if let path = events[i].addressPath, let ino = events[i].socket?.inode {
-          boundSockets[path, default: []].append((events[i].time, ino))
+          boundSockets[samePlace(path), default: []].append((events[i].time, ino))
           if let file = events[i].address?["ino"]?.intValue, file > 0 {
             boundFiles[file, default: []].append((events[i].time, ino))
           }
@@ -64,7 +64,7 @@ enum FlowLinker {
           // string is the fallback (older traces, strace imports).
           let binds =
             events[i].address?["ino"]?.intValue.flatMap { boundFiles[$0] }
-            ?? events[i].addressPath.flatMap { boundSockets[$0] }
+            ?? events[i].addressPath.flatMap { boundSockets[samePlace($0)] }
           let time = events[i].time
           destination = binds?.last { $0.time <= time }?.inode ?? destination
         }
@@ -99,6 +99,14 @@ enum FlowLinker {
       }
     }
     return notes
+  }
+
+  /// A path as a key for the socket bound there, without a leading `./` (`./echo.socket` and
+  /// `echo.socket` name one file from one directory). Other spellings need the file's inode.
+  static func samePlace(_ path: String) -> Substring {
+    var p = Substring(path)
+    while p.hasPrefix("./") { p = p.dropFirst(2) }
+    return p
   }
 
   /// Fills in the peer of stream sockets connected before their connection was accepted: at

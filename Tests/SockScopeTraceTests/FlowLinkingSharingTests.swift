@@ -94,6 +94,21 @@ struct FlowLinkingSharingTests {
     #expect(links.map(\.sent) == [["hi"]])
   }
 
+  @Test("without the file's inode (older traces, strace), ./echo.socket and echo.socket are one path")
+  func sendToSamePathSpelledTwoWays() {
+    var run = RunBuilder()
+    run.events.append(
+      TraceEvent(
+        time: 10, pid: 1, role: "server", call: .bind, fd: 3,
+        args: ["addr": .object(["path": .string("./echo.socket")])], socket: SocketIdentity(inode: 100)))
+    run.send(pid: 11, from: 11, to: nil, "hi", at: 100)
+    run.events[run.events.count - 1].call = .sendto
+    run.events[run.events.count - 1].args["addr"] = .object(["path": .string("echo.socket")])
+    run.receive(on: 100, "hi", at: 50, took: 100)
+    let (_, links) = run.link()
+    #expect(links.map(\.sent) == [["hi"]])
+  }
+
   @Test(
     "identical datagrams sent at the same time by two processes: the receive lists both, and a note says so")
   func undecidable() throws {
