@@ -103,7 +103,7 @@ public struct Payload: Sendable, Equatable {
 
 /// One recorded call of one process.
 public struct TraceEvent: Sendable, Equatable {
-  /// Position in the merged timeline, from 0.
+  /// Position in the merged timeline, from 0: the step, in causal order.
   public var index: Int
   /// CLOCK_MONOTONIC at call start, in nanoseconds (comparable across processes of one machine).
   public var time: UInt64
@@ -113,7 +113,7 @@ public struct TraceEvent: Sendable, Equatable {
   public var tid: Int32
   /// Position among the events of its process, from 0.
   public var seq: UInt64
-  /// The process's role, such as `server` or `client#1`.
+  /// The process's participant name, such as `server`, `client#1` or `server/1` (as in the header).
   public var role: String
   public var call: SocketCall
   /// The descriptor the call acted on.
@@ -244,7 +244,7 @@ public struct TraceHeader: Sendable, Equatable {
   }
 }
 
-/// A merged timeline: a header and events ordered by time.
+/// A merged timeline: a header and events in causal order (`CausalOrder`).
 public struct Trace: Sendable, Equatable {
   public var header: TraceHeader
   public var events: [TraceEvent]

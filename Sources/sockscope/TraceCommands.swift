@@ -94,7 +94,8 @@ struct TraceSummary {
       trace.header.processes.isEmpty ? Set(trace.events.map(\.pid)).count : trace.header.processes.count
     let calls = trace.events.count { $0.call != .output }
     let linked = trace.events.count { !$0.flows.isEmpty }
-    let seconds = Double((trace.events.last?.time ?? trace.header.t0) &- trace.header.t0) / 1e9
+    // The last step in causal order need not be the last to start.
+    let seconds = Double((trace.events.map(\.time).max() ?? trace.header.t0) &- trace.header.t0) / 1e9
     line =
       "\(calls) socket calls from \(processes) process\(processes == 1 ? "" : "es") "
       + "(roles: \(trace.roles.joined(separator: ", "))), \(linked) receives linked to their sends, "
