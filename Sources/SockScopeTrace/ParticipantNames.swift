@@ -34,7 +34,9 @@ enum ParticipantNames {
       else { continue }
       parentSlot[n] = p
     }
-    let byFirstStep = processes.indices.sorted {
+    // A process that ran another program (exec) after its first socket calls has a log per
+    // program, both with its pid: one participant, named from its first entry.
+    let byFirstStep = processes.indices.filter { slot[processes[$0].pid] == $0 }.sorted {
       (firstStep[processes[$0].pid] ?? .max, processes[$0].pid) < (
         firstStep[processes[$1].pid] ?? .max, processes[$1].pid
       )
@@ -74,7 +76,7 @@ enum ParticipantNames {
 
     var nameOfPID: [Int32: String] = [:]
     for n in processes.indices {
-      let given = names[n] ?? asked[n]
+      let given = slot[processes[n].pid].flatMap { names[$0] } ?? asked[n]
       processes[n].requestedRole = given == asked[n] ? nil : asked[n]
       processes[n].role = given
       nameOfPID[processes[n].pid] = given

@@ -14,7 +14,8 @@ struct ParticipantNamesTests {
         time: UInt64(100 * (byPID ? Int(p.pid) : n + 1)), pid: p.pid, role: p.role, call: .socket, fd: 3)
     }
     let trace = TraceMerger.merge(events: events, processes: processes)
-    return (Dictionary(uniqueKeysWithValues: trace.header.processes.map { ($0.pid, $0.role) }), trace)
+    let names = Dictionary(trace.header.processes.map { ($0.pid, $0.role) }, uniquingKeysWith: { a, _ in a })
+    return (names, trace)
   }
 
   @Test("one role asked for by two processes gives two participants, numbered by their first step")
@@ -55,6 +56,16 @@ struct ParticipantNamesTests {
     ])
     #expect(names == [10: "server", 12: "server/1", 11: "server/2", 13: "server/1/1", 14: "logger"])
     #expect(trace.header.processes.first { $0.pid == 13 }?.ppid == 12)
+  }
+
+  @Test("a process with a log per program it ran (exec) is one participant")
+  func execKeepsTheName() {
+    let (names, trace) = Self.merge([
+      TracedProcess(pid: 40, role: "client"), TracedProcess(pid: 40, role: "client"),
+      TracedProcess(pid: 41, role: "client"),
+    ])
+    #expect(names == [40: "client#1", 41: "client#2"])
+    #expect(trace.header.processes.map(\.role) == ["client#1", "client#1", "client#2"])
   }
 
   @Test("children of a parent that made no socket call are numbered as independent processes")
