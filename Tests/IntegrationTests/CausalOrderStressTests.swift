@@ -3,7 +3,8 @@ import Glibc
 import SockScopeTrace
 import Testing
 
-/// Two busy loops that keep the machine's cores occupied while they live; always stopped.
+/// Busy loops that keep the machine's cores occupied while they live; always stopped, and each
+/// also stops by itself once the test process is gone (killed before it could stop them).
 final class BusyLoops {
   private var pids: [pid_t] = []
 
@@ -11,7 +12,7 @@ final class BusyLoops {
     for _ in 0..<count {
       var pid: pid_t = 0
       let argv: [UnsafeMutablePointer<CChar>?] = [
-        strdup("/bin/sh"), strdup("-c"), strdup("while :; do :; done"), nil,
+        strdup("/bin/sh"), strdup("-c"), strdup("while kill -0 $PPID 2>/dev/null; do :; done"), nil,
       ]
       defer { for p in argv { free(p) } }
       let status = posix_spawn(&pid, "/bin/sh", nil, nil, argv, environ)
