@@ -14,9 +14,9 @@ struct SequenceChart {
 
   init(trace: Trace, options: DiagramOptions) {
     let text = DiagramText(language: options.language)
+    // Rows follow the trace's causal order (docs/trace-format.md): a send's row is above the row
+    // of every receive that got its data, so no arrow points up.
     var calls = trace.events.filter { $0.call != .output }
-    // Ordered by when each call returned: a receive that waited is drawn where its data arrived.
-    calls.sort { ($0.endTime, $0.index) < ($1.endTime, $1.index) }
     var folded = 0
     var foldAfter: Int?
     if calls.count > options.maximumCalls {
@@ -48,13 +48,16 @@ struct SequenceChart {
     // axis, height follows elapsed time, but consecutive calls are never closer than a row: long
     // waits stay long, bursts spread out so their labels stay readable. Every position is
     // interpolated on the same piecewise-linear map, so bars and slanted arrows agree with it.
+    // On a time axis each call sits where it returned, in time order (a receive that returned
+    // before its send did is above it there); its message arrow is placed by time, below.
     var y: [Int: Double] = [:]
     var startY: [Int: Double] = [:]
     let minimumGap = Self.rowHeight * 0.85
     let duration = Double(max((calls.map(\.endTime).max() ?? t0) &- t0, 1))
     let scale = Double(calls.count) * Self.rowHeight * 1.5 / duration
     var marks: [(time: UInt64, depth: Double)] = []
-    for (row, e) in calls.enumerated() {
+    let placed = options.timeAxis ? calls.sorted { ($0.endTime, $0.index) < ($1.endTime, $1.index) } : calls
+    for (row, e) in placed.enumerated() {
       if options.timeAxis {
         let depth =
           marks.last.map { $0.depth + max(minimumGap, Double(e.endTime &- $0.time) * scale) } ?? 0
@@ -65,9 +68,23 @@ struct SequenceChart {
       }
     }
     let height = max((marks.last?.depth ?? 0) + Self.rowHeight, 300)
-    for (e, mark) in zip(calls, marks) {
+    for (e, mark) in zip(placed, marks) {
       y[e.index] = height - mark.depth
       if options.timeAxis { startY[e.index] = height - Self.depth(at: e.time, marks: marks, scale: scale) }
+    }
+    /// Where a message arrow between `send` and `recv` starts and ends. In rows: at the two calls
+    /// (the send's row is above). On a time axis: within the time both calls were in progress,
+    /// from when the later one started to when the earlier one returned; when the send returned
+    /// before the receive started, from the send's return to the receive's start (the data waited
+    /// in the queue). Never upwards, even if clocks or links disagree.
+    func messageY(_ send: TraceEvent, _ recv: TraceEvent) -> (from: Double, to: Double)? {
+      guard let sy = y[send.index], let ry = y[recv.index] else { return nil }
+      guard options.timeAxis else { return (sy, min(sy, ry)) }
+      let from = max(send.time, recv.time)
+      let to = min(send.endTime, recv.endTime)
+      let a = height - Self.depth(at: min(from, to), marks: marks, scale: scale)
+      let b = height - Self.depth(at: max(from, to), marks: marks, scale: scale)
+      return (a, min(a, b))
     }
     let headerY = height + Self.top
     let bottomY = -Self.rowHeight
@@ -205,9 +222,18 @@ struct SequenceChart {
     for recv in calls where !recv.flows.isEmpty {
       for flow in recv.flows {
         guard let send = sendByFlow[flow], shown.contains(send.index), let sx = laneX[send.pid],
-          let sy = y[send.index],
-          let rx = laneX[recv.pid], let ry = y[recv.index]
+          let rx = laneX[recv.pid], let (sy, ry) = messageY(send, recv)
         else { continue }
+        var from = "e\(send.index)"
+        var to = "e\(recv.index)"
+        if options.timeAxis {
+          // Ends of their own, inside the two calls' bars, where the data moved.
+          from = "m\(flow)_\(recv.index)_from"
+          to = "m\(flow)_\(recv.index)_to"
+          for (id, x, at) in [(from, sx, sy), (to, rx, ry)] {
+            g.node(id, ["shape": "point", "width": .plain("0.01"), "label": "", "pos": pos(x, at)])
+          }
+        }
         let note = "\(text.preview(send.data)) \(text.bytes(send.data?.length ?? 0))"
         let style: DOTAttributes = ["color": "#2f6fbf", "penwidth": .plain("1.4")]
         guard sx != rx else {
@@ -217,8 +243,8 @@ struct SequenceChart {
           g.node(bend, ["shape": "point", "width": .plain("0.01"), "pos": pos(sx - 40, (sy + ry) / 2)])
           var toBend = style
           toBend["arrowhead"] = "none"
-          g.edge("e\(send.index)", bend, toBend)
-          g.edge(bend, "e\(recv.index)", style)
+          g.edge(from, bend, toBend)
+          g.edge(bend, to, style)
           g.node(
             "m\(flow)_\(recv.index)",
             [
@@ -227,7 +253,7 @@ struct SequenceChart {
             ])
           continue
         }
-        g.edge("e\(send.index)", "e\(recv.index)", style)
+        g.edge(from, to, style)
         g.node(
           "m\(flow)_\(recv.index)",
           [

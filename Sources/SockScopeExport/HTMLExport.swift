@@ -46,18 +46,23 @@ enum HTMLExport {
           "say": .object(["ru": .string(a.sentence), "en": .string(b.sentence)]), "queues": .array(queues),
         ]))
     }
-    // Console output shows from the step of the last call before it in the trace's order.
+    // Console output shows from the first step after it in the trace's order, as in the terminal
+    // player; what was printed after the last call shows at the last step.
     var outputs: [JSONValue] = []
-    var lastStep = 0
-    for e in trace.events {
-      if let k = stepOfEvent[e.index] { lastStep = k }
-      guard e.call == .output, let data = e.data else { continue }
-      outputs.append(
-        .object([
-          "pid": .int(Int64(e.pid)), "step": .int(Int64(lastStep)),
-          "text": .string(String(decoding: data.bytes, as: UTF8.self).terminalSafeKeepingLines),
-        ]))
+    var pending: [TraceEvent] = []
+    func flush(at step: Int) {
+      for e in pending {
+        let text = String(decoding: e.data?.bytes ?? [], as: UTF8.self).terminalSafeKeepingLines
+        outputs.append(
+          .object(["pid": .int(Int64(e.pid)), "step": .int(Int64(step)), "text": .string(text)]))
+      }
+      pending.removeAll()
     }
+    for e in trace.events {
+      if e.call == .output, e.data != nil { pending.append(e) }
+      if let k = stepOfEvent[e.index] { flush(at: k) }
+    }
+    flush(at: max(ru.count - 1, 0))
     var charts: JSONObject = [:]
     for (key, lang) in [("ru", DiagramLanguage.ru), ("en", DiagramLanguage.en)] {
       let options = DiagramOptions(language: lang)

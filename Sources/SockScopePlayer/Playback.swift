@@ -108,9 +108,9 @@ public struct Playback: Sendable {
   public init?(trace: Trace, language: PlayerLanguage) {
     self.trace = trace
     self.language = language
-    steps = trace.events.filter { $0.call != .output }.sorted {
-      ($0.endTime, $0.index) < ($1.endTime, $1.index)
-    }
+    // The trace's own order is the causal one (docs/trace-format.md): a receive never comes
+    // before its send.
+    steps = trace.events.filter { $0.call != .output }
     guard !steps.isEmpty else { return nil }
     // One pane per process (a pid), so two clients with one role, or a forked child, are apart.
     var order: [Int32] = []
@@ -132,7 +132,8 @@ public struct Playback: Sendable {
     paneOfPID = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
     var outputs: [Int32: [TraceEvent]] = [:]
     for e in trace.events where e.call == .output { outputs[e.pid, default: []].append(e) }
-    self.outputs = outputs.mapValues { $0.sorted { ($0.time, $0.index) < ($1.time, $1.index) } }
+    // In the trace's (causal) order: what a process printed before a call shows at that call.
+    self.outputs = outputs.mapValues { $0.sorted { $0.index < $1.index } }
     sendsByFlow = Dictionary(
       trace.events.compactMap { e in e.flow.map { ($0, e) } }, uniquingKeysWith: { a, _ in a })
     var receives: [Int: TraceEvent] = [:]
@@ -183,7 +184,7 @@ public struct Playback: Sendable {
     let words = PlayerText(language: language)
     // The last step shows everything printed, also after the last socket call (the server's
     // «Выполнено»): the run ends there.
-    let until = index == steps.count - 1 ? UInt64.max : e.endTime
+    let until = index == steps.count - 1 ? Int.max : e.index
     let panes = processes.map { p in
       PaneView(
         pid: p.pid, title: "\(p.role) \(p.pid)",
@@ -210,15 +211,15 @@ public struct Playback: Sendable {
     paneOfPID[pid].map { processes[$0].name } ?? String(pid)
   }
 
-  /// The last `lines` lines printed by `outputs` up to `time`, tabs expanded and escaped. Only as
-  /// much output as fills the pane is read, so a step costs the same at the start and at the end
-  /// of a long trace.
-  func console(_ outputs: [TraceEvent], until time: UInt64, lines: Int) -> [String] {
+  /// The last `lines` lines printed by `outputs` before the event at `step` in the trace's order,
+  /// tabs expanded and escaped. Only as much output as fills the pane is read, so a step costs the
+  /// same at the start and at the end of a long trace.
+  func console(_ outputs: [TraceEvent], until step: Int, lines: Int) -> [String] {
     var low = 0
     var high = outputs.count
     while low < high {
       let mid = (low + high) / 2
-      if outputs[mid].time <= time { low = mid + 1 } else { high = mid }
+      if outputs[mid].index < step { low = mid + 1 } else { high = mid }
     }
     var pieces: [String] = []
     var newlines = 0

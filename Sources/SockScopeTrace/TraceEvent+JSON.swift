@@ -80,6 +80,15 @@ extension TraceEvent {
       }
       w.bytes.append(UInt8(ascii: "]"))
     }
+    if !flowCandidates.isEmpty {
+      w.raw(#","flow_candidates":"#)
+      w.bytes.append(UInt8(ascii: "["))
+      for (n, f) in flowCandidates.enumerated() {
+        if n > 0 { w.bytes.append(UInt8(ascii: ",")) }
+        w.int(Int64(f))
+      }
+      w.bytes.append(UInt8(ascii: "]"))
+    }
     w.bytes.append(UInt8(ascii: "}"))
   }
 }
@@ -148,6 +157,7 @@ extension TraceHeader {
         po["pid"] = .int(Int64(p.pid))
         po["ppid"] = .int(Int64(p.ppid))
         po["role"] = .string(p.role)
+        if let asked = p.requestedRole { po["requested_role"] = .string(asked) }
         po["exe"] = .string(p.executable)
         po["events"] = .int(Int64(p.events))
         po["ended"] = .string(p.ending.rawValue)
@@ -320,6 +330,7 @@ struct LineDecoder {
     let ppid = int(o["ppid"], path + ".ppid")
     let role = string(required(o, "role", in: path + "."), path + ".role")
     let exe = string(o["exe"], path + ".exe")
+    let asked = string(o["requested_role"], path + ".requested_role")
     let events = int(required(o, "events", in: path + "."), path + ".events", minimum: 0)
     let endedText = string(required(o, "ended", in: path + "."), path + ".ended")
     let ending = endedText.flatMap(ProcessEnding.init(rawValue:))
@@ -335,7 +346,7 @@ struct LineDecoder {
     return TracedProcess(
       pid: Int32(truncatingIfNeeded: pid), ppid: Int32(truncatingIfNeeded: ppid ?? 0), role: role,
       executable: exe ?? "", events: Int(events), ending: ending, dropped: UInt64(dropped ?? 0),
-      signal: signal, exitStatus: exitStatus.map { Int(clamping: $0) })
+      signal: signal, exitStatus: exitStatus.map { Int(clamping: $0) }, requestedRole: asked)
   }
 
   // MARK: Event
@@ -381,12 +392,24 @@ struct LineDecoder {
         problem("flows", "expected an array, found \(list.typeName)")
       }
     }
+    var candidates: [Int] = []
+    if let list = o["flow_candidates"] {
+      if let items = list.arrayValue {
+        for (n, item) in items.enumerated() {
+          if let f = int(item, "flow_candidates[\(n)]", minimum: 1) { candidates.append(Int(f)) }
+        }
+      } else {
+        problem("flow_candidates", "expected an array, found \(list.typeName)")
+      }
+    }
     guard problems.isEmpty, let index, let time, let duration, let pid, let tid, let seq, let role, let call,
       let args, let ret
     else { return nil }
-    return TraceEvent(
+    var event = TraceEvent(
       read: (index, time, duration, pid, tid, seq), role: role, call: call, fd: fd, args: args, ret: ret,
       errno: errnoName, error: message, socket: socket, data: data, flow: flow, flows: flows)
+    event.flowCandidates = candidates
+    return event
   }
 
   static func isErrnoName(_ s: String) -> Bool {

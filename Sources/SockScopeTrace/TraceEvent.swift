@@ -103,7 +103,7 @@ public struct Payload: Sendable, Equatable {
 
 /// One recorded call of one process.
 public struct TraceEvent: Sendable, Equatable {
-  /// Position in the merged timeline, from 0.
+  /// Position in the merged timeline, from 0: the step, in causal order.
   public var index: Int
   /// CLOCK_MONOTONIC at call start, in nanoseconds (comparable across processes of one machine).
   public var time: UInt64
@@ -113,7 +113,7 @@ public struct TraceEvent: Sendable, Equatable {
   public var tid: Int32
   /// Position among the events of its process, from 0.
   public var seq: UInt64
-  /// The process's role, such as `server` or `client#1`.
+  /// The process's participant name, such as `server`, `client#1` or `server/1` (as in the header).
   public var role: String
   public var call: SocketCall
   /// The descriptor the call acted on.
@@ -132,6 +132,9 @@ public struct TraceEvent: Sendable, Equatable {
   public var flow: Int?
   /// On a receive: the flow ids of the sends whose data it returned.
   public var flows: [Int]
+  /// On a datagram receive the trace cannot attribute for sure (identical datagrams sent at the
+  /// same time by different threads): every send it may have got, the linked one among them.
+  public var flowCandidates: [Int] = []
 
   public init(
     index: Int = 0, time: UInt64, duration: UInt64 = 0, pid: Int32, tid: Int32? = nil, seq: UInt64 = 0,
@@ -196,7 +199,11 @@ public enum ProcessEnding: String, Sendable, Equatable {
 public struct TracedProcess: Sendable, Equatable {
   public var pid: Int32
   public var ppid: Int32
+  /// The participant's name: its role, numbered when several processes asked for the same one
+  /// (`client#2`), or its parent's name and a number for a forked child (`server/1`).
   public var role: String
+  /// The role the process asked for, when its name differs from it (`client` for `client#2`).
+  public var requestedRole: String?
   public var executable: String
   public var events: Int
   public var ending: ProcessEnding
@@ -209,11 +216,13 @@ public struct TracedProcess: Sendable, Equatable {
 
   public init(
     pid: Int32, ppid: Int32 = 0, role: String, executable: String = "", events: Int = 0,
-    ending: ProcessEnding = .closed, dropped: UInt64 = 0, signal: String? = nil, exitStatus: Int? = nil
+    ending: ProcessEnding = .closed, dropped: UInt64 = 0, signal: String? = nil, exitStatus: Int? = nil,
+    requestedRole: String? = nil
   ) {
     self.pid = pid
     self.ppid = ppid
     self.role = role
+    self.requestedRole = requestedRole
     self.executable = executable
     self.events = events
     self.ending = ending
@@ -251,7 +260,7 @@ public struct TraceHeader: Sendable, Equatable {
   }
 }
 
-/// A merged timeline: a header and events ordered by time.
+/// A merged timeline: a header and events in causal order (`CausalOrder`).
 public struct Trace: Sendable, Equatable {
   public var header: TraceHeader
   public var events: [TraceEvent]

@@ -7,9 +7,19 @@ public struct TraceReadResult: Sendable {
   /// a problem says so: valid events are never thrown away because of a bad neighbour.
   public var trace: Trace
   public var problems: [TraceProblem]
+  /// Where the file's events break the causal order (docs/trace-format.md, "The order of
+  /// events"): a file written before the order was defined lists a blocking receive before its
+  /// send. `trace` is already put in causal order, so views can use it; `validate` reports these.
+  public var orderProblems: [TraceProblem] = []
 
   /// Whether the file is a valid trace.
   public var isValid: Bool { problems.isEmpty }
+
+  public init(trace: Trace, problems: [TraceProblem], orderProblems: [TraceProblem] = []) {
+    self.trace = trace
+    self.problems = problems
+    self.orderProblems = orderProblems
+  }
 }
 
 /// An error that stops a trace from being read at all (the file cannot be opened).
@@ -138,7 +148,8 @@ public enum TraceFile {
     var header: TraceHeader?
     var sendFlows = IDSet()
     var receiveFlowRefs: [(line: Int, flow: Int)] = []
-    var lastTime: UInt64 = 0
+    var eventLineNumbers: [Int] = []
+    eventLineNumbers.reserveCapacity(events.count)
     var firstLine = 1
     var k = 0
     for piece in pieceResults {
@@ -159,12 +170,7 @@ public enum TraceFile {
         if problems.isEmpty && events[k].index != k {
           report(lineNumber, "index", "expected \(k) (events are numbered from 0 in file order)")
         }
-        let time = events[k].time
-        if time < lastTime {
-          report(
-            lineNumber, "t_ns", "goes back in time (\(time) < \(lastTime)): events must be ordered by t_ns")
-        }
-        lastTime = max(lastTime, time)
+        eventLineNumbers.append(lineNumber)
         let call = events[k].call
         if let flow = events[k].flow {
           if !call.sendsData {
@@ -188,7 +194,38 @@ public enum TraceFile {
     let resolvedHeader =
       header
       ?? TraceHeader(t0: events.first?.time ?? 0, problems: ["the header line was missing or invalid"])
-    return TraceReadResult(trace: Trace(header: resolvedHeader, events: events), problems: problems)
+    let orderProblems = putInCausalOrder(&events, lines: eventLineNumbers, file: file)
+    var trace = Trace(header: resolvedHeader, events: events)
+    // A trace written before every process had its own name may list one role for several.
+    if Set(trace.header.processes.map(\.role)).count < trace.header.processes.count {
+      ParticipantNames.assign(&trace.header.processes, events: &trace.events)
+    }
+    return TraceReadResult(trace: trace, problems: problems, orderProblems: orderProblems)
+  }
+
+  /// The most order problems listed for one file: an old file can have one per blocking receive.
+  static let orderProblemLimit = 20
+
+  /// Checks that `events` are in causal order; when they are not, puts them in it and returns
+  /// where the file broke it (at most `orderProblemLimit`, then a count of the rest).
+  static func putInCausalOrder(_ events: inout [TraceEvent], lines: [Int], file: String) -> [TraceProblem] {
+    let found = CausalOrder.violations(events)
+    guard !found.isEmpty else { return [] }
+    var listed = found.prefix(orderProblemLimit).map { v in
+      TraceProblem(
+        file: file, line: v.position < lines.count ? lines[v.position] : 0, field: v.field,
+        message: v.message
+          + " (events must be in causal order; sockscope reads the trace in that order anyway, and "
+          + "`sockscope merge DIR` writes it in order from the run's logs)")
+    }
+    if found.count > orderProblemLimit {
+      listed.append(
+        TraceProblem(
+          file: file, line: 0, field: nil,
+          message: "and \(found.count - orderProblemLimit) more steps out of causal order"))
+    }
+    CausalOrder.apply(&events)
+    return listed
   }
 
   /// The number of lines in `range`, a last line without a newline included.

@@ -15,8 +15,8 @@ struct RenderCommand: ParsableCommand {
       Views:
         schematic   a column per program, a box per call, the repeated part folded into a loop, the \
       send→recv arrow (the page's figure, from a real run)
-        sequence    a lifeline per process and one for the kernel's socket files; every call in the order \
-      it returned; each datagram from its send to its receive. --time-axis: the vertical axis is real time
+        sequence    a lifeline per process and one for the kernel's socket files; every call in causal order \
+      (a send above its receive); each datagram from its send to its receive. --time-axis: the vertical axis is real time
         topology    processes, descriptors, sockets, the socket file, the kernel queue, with counts
 
       Layout and rendering run in process (libgraphviz). --format dot prints the DOT that is laid out.

@@ -7,9 +7,10 @@ struct MergeCommand: ParsableCommand {
     commandName: "merge",
     abstract: "Join a trace directory's per-process logs into one timeline, trace.jsonl.",
     discussion: """
-      Orders every event of every process by time (CLOCK_MONOTONIC), links each receive to the send \
-      that produced its data (the flow id), and lists in the header what was wrong: logs cut by a \
-      killed process, damaged records, data no traced sender accounts for.
+      Links each receive to the send that produced its data (the flow id), orders every event of \
+      every process cause before effect (docs/trace-format.md), names each process as its own \
+      participant (client#1, client#2, server/1 for a forked child), and lists in the header what \
+      was wrong: logs cut by a killed process, damaged records, data no traced sender accounts for.
 
       The logs are read from DIR/logs, where `demo --out`, `record --out` and `server`/`client \
       --trace` write them (or, for a directory recorded by an older version, from DIR itself).
@@ -70,13 +71,16 @@ struct ValidateCommand: ParsableCommand {
       let result: TraceReadResult
       do { result = try TraceFile.read(path: trace) } catch { throw CommandFailure("\(error)", exitCode: 2) }
       let out = FileOutput.standardOutput
-      for problem in result.problems { out.write("\(String(describing: problem).terminalSafe)\n") }
+      for problem in result.problems + result.orderProblems {
+        out.write("\(String(describing: problem).terminalSafe)\n")
+      }
       for note in result.trace.header.problems { out.write("note: \(note.terminalSafe)\n") }
-      if result.isValid {
+      if result.isValid && result.orderProblems.isEmpty {
         out.write("valid: \(TraceSummary(result.trace).line)\n")
       } else {
+        let n = result.problems.count + result.orderProblems.count
         throw CommandFailure(
-          "\(trace) is not a valid trace: \(TraceInput.problemCount(result.problems.count)) (listed above); "
+          "\(trace) is not a valid trace: \(TraceInput.problemCount(n)) (listed above); "
             + "\(counted(result.trace.events.count, "valid event")) \(result.trace.events.count == 1 ? "was" : "were") read"
         )
       }
@@ -104,7 +108,8 @@ struct TraceSummary {
       trace.header.processes.isEmpty ? Set(trace.events.map(\.pid)).count : trace.header.processes.count
     let calls = trace.events.count { $0.call != .output }
     let linked = trace.events.count { !$0.flows.isEmpty }
-    let seconds = Double((trace.events.last?.time ?? trace.header.t0) &- trace.header.t0) / 1e9
+    // The last step in causal order need not be the last to start.
+    let seconds = Double((trace.events.map(\.time).max() ?? trace.header.t0) &- trace.header.t0) / 1e9
     line =
       "\(calls) socket calls from \(processes) process\(processes == 1 ? "" : "es") "
       + "(roles: \(trace.roles.map(\.terminalSafe).joined(separator: ", "))), \(linked) receives linked to their sends, "

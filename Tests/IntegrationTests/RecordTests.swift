@@ -110,7 +110,7 @@ struct RecordTests {
     }
   }
 
-  @Test("a forked child is recorded in a log of its own, with the parent's role")
+  @Test("a forked child is recorded in a log of its own, named after its parent")
   func followsFork() throws {
     try withTemporaryDirectory { dir throws in
       let r = try sockscope(
@@ -122,7 +122,9 @@ struct RecordTests {
       #expect(r.status == 0, "\(r.stderr)")
       let trace = try readTrace(dir + "/t/trace.jsonl")
       #expect(trace.header.processes.count == 2)
-      #expect(trace.header.processes.allSatisfy { $0.role == "pair" && $0.ending == .closed })
+      #expect(trace.header.processes.map(\.role).sorted() == ["pair", "pair/1"])
+      #expect(
+        trace.header.processes.allSatisfy { ($0.requestedRole ?? $0.role) == "pair" && $0.ending == .closed })
       let sends = trace.events.filter { $0.call == .send }
       let receives = trace.events.filter { $0.call == .recv }
       #expect(sends.count == 20 && receives.count == 20)

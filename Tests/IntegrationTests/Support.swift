@@ -144,6 +144,7 @@ func which(_ name: String) -> String? {
 func readTrace(_ path: String) throws -> Trace {
   let result = try TraceFile.read(path: path)
   #expect(result.problems.isEmpty, "\(result.problems)")
+  #expect(result.orderProblems.isEmpty, "written out of causal order: \(result.orderProblems)")
   return result.trace
 }
 

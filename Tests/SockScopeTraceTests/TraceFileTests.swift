@@ -89,14 +89,36 @@ struct TraceFileTests {
     #expect(future.problems.first?.message.contains("update sockscope") == true)
   }
 
-  @Test("events out of time order or misnumbered are reported")
+  @Test("events out of a thread's order or misnumbered are reported, and put back in order when read")
   func ordering() throws {
     var lines = try String(decoding: Fixture.bytes("demo-trace.jsonl"), as: UTF8.self).split(separator: "\n")
       .map(String.init)
-    lines.swapAt(5, 6)
+    // Lines 8 and 9: the first client's socket and connect.
+    lines.swapAt(7, 8)
     let result = TraceFile.parse(Array(lines.joined(separator: "\n").utf8), file: "o")
-    #expect(result.problems.contains { $0.field == "index" && $0.line == 6 })
-    #expect(result.problems.contains { $0.field == "t_ns" && $0.line == 7 })
+    #expect(result.problems.contains { $0.field == "index" && $0.line == 8 })
+    #expect(result.orderProblems.contains { $0.field == "seq" && $0.line == 9 })
+    let calls = result.trace.events.filter { $0.pid == 4897 }.map(\.call)
+    #expect(Array(calls.prefix(3)) == [.output, .socket, .connect])
+    #expect(result.trace.events.map(\.index) == Array(result.trace.events.indices))
+  }
+
+  @Test("a trace written in start-time order (before the causal order) is read in causal order")
+  func olderTraceIsPutInCausalOrder() throws {
+    // The fixture was written when events were ordered by t_ns: the server's blocking recv
+    // (line 6) comes before the client's send of «Лев» (line 16).
+    let result = TraceFile.parse(try Fixture.bytes("demo-trace.jsonl"), file: "old")
+    #expect(result.isValid)
+    #expect(result.orderProblems.first?.line == 6)
+    #expect(result.orderProblems.first?.field == "flows")
+    let events = result.trace.events
+    let sendAt = Dictionary(events.compactMap { e in e.flow.map { ($0, e.index) } }, uniquingKeysWith: min)
+    for e in events { for f in e.flows { #expect(try #require(sendAt[f]) < e.index) } }
+    #expect(CausalOrder.violations(events).isEmpty)
+    // What is in order already stays as it is.
+    let again = TraceFile.parse(TraceFile.encodedBytes(result.trace), file: "new")
+    #expect(again.orderProblems.isEmpty)
+    #expect(again.trace.events == events)
   }
 
   @Test("random damage to a trace never crashes the reader and never loses an undamaged line")

@@ -1,0 +1,302 @@
+/// The order of a trace's steps: cause before effect, defined once for every view.
+///
+/// The order is a topological order of a graph whose edges are what the kernel guarantees:
+/// - **program order**: a thread's calls, in the order it made them (`seq`);
+/// - **data**: a send before every receive that returned its data (the receive's `flows`), which
+///   also covers a descriptor passed with `SCM_RIGHTS`: it travels in the message;
+/// - **connection**: a stream `connect` before the `accept` that returned its connection.
+///
+/// Among the steps these edges leave free, the one that returned first comes first (then the one
+/// that started first, then pid, thread and `seq`), so the order is deterministic. A timestamp
+/// alone cannot give this order: a blocking `recv` can return before the `send` that woke it has
+/// returned (the sender is preempted after queueing the data and before it reads the clock).
+///
+/// Edges come from links, and a wrong link could close a cycle; then the step that returned first
+/// among those in the cycle is placed anyway and the cycle is counted, never looped on.
+public enum CausalOrder {
+  /// A step that breaks the order in place, and why.
+  public struct Violation: Sendable, Equatable {
+    /// Position of the step that comes too early.
+    public var position: Int
+    /// Which field shows it (`seq`, `flows` or `args.new_sock`).
+    public var field: String
+    public var message: String
+  }
+
+  /// The positions of `events` in causal order, and how many cycles had to be broken.
+  public static func order(_ events: [TraceEvent]) -> (positions: [Int], brokenCycles: Int) {
+    let count = events.count
+    guard count > 1 else { return (Array(0..<count), 0) }
+    let graph = Graph(events)
+    let threads = graph.threads
+    // Dependents as compressed rows: dependents of i are edgeTargets[edgeStart[i]..<edgeStart[i+1]].
+    var indegree = [Int32](repeating: 0, count: count)
+    var edgeStart = [Int32](repeating: 0, count: count + 1)
+    for (from, to) in graph.edges {
+      edgeStart[from + 1] += 1
+      indegree[to] += 1
+    }
+    for i in 0..<count { edgeStart[i + 1] += edgeStart[i] }
+    var fill = edgeStart
+    var edgeTargets = [Int32](repeating: 0, count: graph.edges.count)
+    for (from, to) in graph.edges {
+      edgeTargets[Int(fill[from])] = Int32(to)
+      fill[from] += 1
+    }
+
+    // Small keys, read once: comparing events themselves would copy (retain and release) them.
+    let keys = events.indices.map { i in
+      StepKey(
+        end: events[i].endTime, start: events[i].time, pid: events[i].pid, tid: events[i].tid,
+        seq: events[i].seq)
+    }
+    func precedes(_ a: Int, _ b: Int) -> Bool {
+      let x = keys[a]
+      let y = keys[b]
+      if x.end != y.end { return x.end < y.end }
+      if x.start != y.start { return x.start < y.start }
+      if x.pid != y.pid { return x.pid < y.pid }
+      if x.tid != y.tid { return x.tid < y.tid }
+      if x.seq != y.seq { return x.seq < y.seq }
+      return a < b
+    }
+    // The ready threads: those whose next step waits for nothing, kept as a heap on that step.
+    var heap = ThreadHeap()
+    var next = [Int](repeating: 0, count: threads.count)
+    for t in threads.indices where indegree[threads[t][0]] == 0 {
+      heap.push(t, events: threads, next: next, precedes: precedes)
+    }
+    var positions: [Int] = []
+    positions.reserveCapacity(count)
+    var broken = 0
+    while positions.count < count {
+      let t: Int
+      if let ready = heap.pop(events: threads, next: next, precedes: precedes) {
+        t = ready
+      } else {
+        // A cycle (a wrong link): place the earliest waiting step anyway.
+        var pick: Int?
+        for u in threads.indices where next[u] < threads[u].count {
+          if let p = pick, !precedes(threads[u][next[u]], threads[p][next[p]]) { continue }
+          pick = u
+        }
+        guard let forced = pick else { break }
+        broken += 1
+        indegree[threads[forced][next[forced]]] = 0
+        t = forced
+      }
+      let e = threads[t][next[t]]
+      positions.append(e)
+      next[t] += 1
+      for k in Int(edgeStart[e])..<Int(edgeStart[e + 1]) {
+        let d = Int(edgeTargets[k])
+        indegree[d] -= 1
+        let u = graph.threadOf[d]
+        // The step's own thread is handled below, once.
+        if indegree[d] == 0 && u != t && next[u] < threads[u].count && threads[u][next[u]] == d {
+          heap.push(u, events: threads, next: next, precedes: precedes)
+        }
+      }
+      if next[t] < threads[t].count && indegree[threads[t][next[t]]] == 0 {
+        heap.push(t, events: threads, next: next, precedes: precedes)
+      }
+    }
+    return (positions, broken)
+  }
+
+  /// Puts `events` in causal order and numbers them (`index`) in that order; returns the number of
+  /// cycles broken (0 unless links contradict each other).
+  @discardableResult
+  public static func apply(_ events: inout [TraceEvent]) -> Int {
+    let (positions, broken) = order(events)
+    var ordered: [TraceEvent] = []
+    ordered.reserveCapacity(events.count)
+    for p in positions { ordered.append(events[p]) }
+    events = ordered
+    for i in events.indices { events[i].index = i }
+    return broken
+  }
+
+  /// Where `events`, in the order given, break the causal order (at most `limit` of them).
+  public static func violations(_ events: [TraceEvent], limit: Int = .max) -> [Violation] {
+    var found: [Violation] = []
+    var lastSeq: [Int64: (seq: UInt64, position: Int)] = [:]
+    var sendAt = FlowPositions(capacity: events.count)
+    for i in events.indices { if let f = events[i].flow { sendAt[f] = i } }
+    var connectAt: [UInt64: Int] = [:]
+    for i in events.indices where events[i].call == .connect && events[i].failure == nil {
+      if let ino = events[i].socket?.inode { connectAt[ino] = i }
+    }
+    var cached: (key: Int64, seq: UInt64, position: Int)?
+    for i in events.indices {
+      guard found.count < limit else { break }
+      let key = Int64(events[i].pid) << 32 | Int64(UInt32(bitPattern: events[i].tid))
+      // Runs of one thread's steps are common: its last step is kept at hand.
+      if let c = cached, c.key != key { lastSeq[c.key] = (c.seq, c.position) }
+      let previous = cached?.key == key ? cached.map { (seq: $0.seq, position: $0.position) } : lastSeq[key]
+      cached = (key, events[i].seq, i)
+      if let last = previous, last.seq >= events[i].seq {
+        found.append(
+          Violation(
+            position: i, field: "seq",
+            message:
+              "seq \(events[i].seq) comes after seq \(last.seq) of the same thread (index \(last.position)): "
+              + "a thread's calls must stay in the order it made them"))
+      }
+      for f in events[i].flows {
+        if let s = sendAt[f], s > i {
+          found.append(
+            Violation(
+              position: i, field: "flows",
+              message: "receives flow \(f) before its send (index \(s)): a send must come before its receive")
+          )
+        }
+      }
+      if events[i].call == .accept || events[i].call == .accept4, let peer = Graph.acceptedPeer(events[i]),
+        let c = connectAt[peer], c > i
+      {
+        found.append(
+          Violation(
+            position: i, field: "args.new_sock",
+            message: "accepts the connection of the connect at index \(c), which comes later"))
+      }
+    }
+    return Array(found.prefix(limit))
+  }
+
+  /// What breaks ties between steps the edges leave free.
+  struct StepKey {
+    var end: UInt64
+    var start: UInt64
+    var pid: Int32
+    var tid: Int32
+    var seq: UInt64
+  }
+
+  /// The edges of the order: each event's thread and the cross-thread edges.
+  struct Graph {
+    /// Each thread's event positions in program order.
+    var threads: [[Int]] = []
+    var threadOf: [Int]
+    var edges: [(Int, Int)] = []
+
+    /// For a successful accept: the inode of the connecting socket it returned a connection from.
+    static func acceptedPeer(_ e: TraceEvent) -> UInt64? {
+      guard e.call == .accept || e.call == .accept4, e.failure == nil,
+        let peer = e.args["new_sock"]?.objectValue?["peer"]?.intValue, peer > 0
+      else { return nil }
+      return UInt64(peer)
+    }
+
+    init(_ events: [TraceEvent]) {
+      threadOf = [Int](repeating: 0, count: events.count)
+      var threadIndex: [Int64: Int] = [:]
+      var lastKey: Int64?
+      var lastThread = 0
+      var sendAt = FlowPositions(capacity: events.count)
+      var connectAt: [UInt64: Int] = [:]
+      for i in events.indices {
+        let key = Int64(events[i].pid) << 32 | Int64(UInt32(bitPattern: events[i].tid))
+        let t: Int
+        if key == lastKey {
+          t = lastThread
+        } else if let known = threadIndex[key] {
+          t = known
+        } else {
+          t = threads.count
+          threadIndex[key] = t
+          threads.append([])
+        }
+        lastKey = key
+        lastThread = t
+        threads[t].append(i)
+        threadOf[i] = t
+        if let f = events[i].flow { sendAt[f] = i }
+        if events[i].call == .connect && events[i].failure == nil, let ino = events[i].socket?.inode {
+          connectAt[ino] = i
+        }
+      }
+      for t in threads.indices {
+        var inOrder = true
+        for k in threads[t].indices.dropFirst()
+        where events[threads[t][k - 1]].seq >= events[threads[t][k]].seq {
+          inOrder = false
+          break
+        }
+        if !inOrder {
+          threads[t].sort { (events[$0].seq, events[$0].time, $0) < (events[$1].seq, events[$1].time, $1) }
+        }
+      }
+      for i in events.indices {
+        for f in events[i].flows {
+          if let s = sendAt[f], s != i { edges.append((s, i)) }
+        }
+        if events[i].call == .accept || events[i].call == .accept4, let peer = Self.acceptedPeer(events[i]),
+          let c = connectAt[peer], c != i
+        {
+          edges.append((c, i))
+        }
+      }
+    }
+  }
+
+  /// Flow id → position, in an array while ids are dense (they are numbered from 1).
+  struct FlowPositions {
+    private var dense: [Int32]
+    private var sparse: [Int: Int] = [:]
+
+    init(capacity: Int) { dense = [Int32](repeating: -1, count: capacity + 1) }
+
+    subscript(flow: Int) -> Int? {
+      get {
+        if flow >= 0 && flow < dense.count { return dense[flow] < 0 ? nil : Int(dense[flow]) }
+        return sparse[flow]
+      }
+      set {
+        if flow >= 0 && flow < dense.count && newValue.map({ $0 <= Int(Int32.max) }) ?? true {
+          dense[flow] = newValue.map { Int32($0) } ?? -1
+        } else {
+          sparse[flow] = newValue
+        }
+      }
+    }
+  }
+
+  /// A binary heap of thread numbers, ordered by each thread's next step.
+  struct ThreadHeap {
+    private var items: [Int] = []
+
+    mutating func push(_ t: Int, events threads: [[Int]], next: [Int], precedes: (Int, Int) -> Bool) {
+      items.append(t)
+      var k = items.count - 1
+      while k > 0 {
+        let parent = (k - 1) / 2
+        guard precedes(threads[items[k]][next[items[k]]], threads[items[parent]][next[items[parent]]]) else {
+          break
+        }
+        items.swapAt(k, parent)
+        k = parent
+      }
+    }
+
+    mutating func pop(events threads: [[Int]], next: [Int], precedes: (Int, Int) -> Bool) -> Int? {
+      guard let top = items.first else { return nil }
+      let last = items.removeLast()
+      guard !items.isEmpty else { return top }
+      items[0] = last
+      var k = 0
+      while true {
+        let l = 2 * k + 1
+        let r = l + 1
+        var best = k
+        func head(_ n: Int) -> Int { threads[items[n]][next[items[n]]] }
+        if l < items.count && precedes(head(l), head(best)) { best = l }
+        if r < items.count && precedes(head(r), head(best)) { best = r }
+        guard best != k else { break }
+        items.swapAt(k, best)
+        k = best
+      }
+      return top
+    }
+  }
+}
