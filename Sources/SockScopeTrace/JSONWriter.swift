@@ -40,8 +40,9 @@ public struct JSONWriter: Sendable {
     bytes.append(UInt8(ascii: "}"))
   }
 
-  /// Whether any of the 8 bytes in `word` is a control character, DEL, a quote, a backslash or
-  /// 0xE2 (which starts U+2028 and U+2029); false means all 8 can be copied as they are.
+  /// Whether any of the 8 bytes in `word` is a control character, DEL, a quote, a backslash,
+  /// 0xC2 (which starts the C1 controls U+0080–U+009F) or 0xE2 (which starts U+2028 and U+2029);
+  /// false means all 8 can be copied as they are.
   @inline(__always)
   static func mayNeedEscape(_ word: UInt64) -> Bool {
     let ones: UInt64 = 0x0101_0101_0101_0101
@@ -50,7 +51,7 @@ public struct JSONWriter: Sendable {
     let below20 = (word &- ones &* 0x20) & ~word & highs
     return
       (below20 | hasZero(word ^ (ones &* 0x22)) | hasZero(word ^ (ones &* 0x5C))
-      | hasZero(word ^ (ones &* 0x7F))
+      | hasZero(word ^ (ones &* 0x7F)) | hasZero(word ^ (ones &* 0xC2))
       | hasZero(word ^ (ones &* 0xE2))) != 0
   }
 
@@ -84,9 +85,10 @@ public struct JSONWriter: Sendable {
     }
   }
 
-  /// Appends a string in quotes. Control characters, quotes, backslashes, DEL and the line and
-  /// paragraph separators U+2028 and U+2029 are escaped, so a line never breaks inside a
-  /// string; other text stays UTF-8.
+  /// Appends a string in quotes. Control characters (C0, DEL and C1), quotes, backslashes and the
+  /// line and paragraph separators U+2028 and U+2029 are escaped, so a line never breaks inside a
+  /// string, not even for Python's `str.splitlines()` (which also splits at U+0085); other text
+  /// stays UTF-8.
   public mutating func string(_ s: String) {
     var s = s
     s.withUTF8 { string(utf8: $0) }
@@ -118,6 +120,8 @@ public struct JSONWriter: Sendable {
       case 0x0D: escape = "\\r"
       case 0x09: escape = "\\t"
       case 0x00..<0x20, 0x7F: escape = nil
+      case 0xC2 where i + 1 < text.count && text[i + 1] < 0xA0:
+        escape = nil
       case 0xE2
       where i + 2 < text.count && text[i + 1] == 0x80 && (text[i + 2] == 0xA8 || text[i + 2] == 0xA9):
         escape = nil
@@ -133,13 +137,15 @@ public struct JSONWriter: Sendable {
         raw(text[i + 2] == 0xA8 ? "\\u2028" : "\\u2029")
         i += 3
       } else {
+        // A C0 control or DEL is the byte itself; a C1 control is 0xC2 and the code point.
+        let code = c == 0xC2 ? text[i + 1] : c
         raw("\\u00")
         let hex: StaticString = "0123456789abcdef"
         hex.withUTF8Buffer { digits in
-          bytes.append(digits[Int(c >> 4)])
-          bytes.append(digits[Int(c & 0xF)])
+          bytes.append(digits[Int(code >> 4)])
+          bytes.append(digits[Int(code & 0xF)])
         }
-        i += 1
+        i += c == 0xC2 ? 2 : 1
       }
       clean = i
     }
