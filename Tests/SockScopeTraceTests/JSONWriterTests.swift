@@ -183,3 +183,32 @@ struct JSONWriterTests {
     }
   }
 }
+
+@Suite("Payloads that are not UTF-8")
+struct NonUTF8PayloadTests {
+  @Test(
+    "surrogates, overlong forms, values past U+10FFFF and cut characters are kept as hex and read back byte for byte"
+  )
+  func invalidSequencesAreHex() throws {
+    let invalid: [[UInt8]] = [
+      [0xED, 0xA0, 0x80], [0xED, 0xBF, 0xBF], [0xC0, 0x80], [0xC1, 0xBF], [0xE0, 0x80, 0x80],
+      [0xF0, 0x80, 0x80, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xF5, 0x80, 0x80, 0x80], [0x80], [0xD0],
+      [0xE2, 0x80],
+    ]
+    let valid: [[UInt8]] = [
+      [0xED, 0x9F, 0xBF], [0xEE, 0x80, 0x80], [0xF4, 0x8F, 0xBF, 0xBF], [0xD0, 0xAF],
+    ]
+    var events: [TraceEvent] = []
+    for (k, sequence) in (invalid + valid).enumerated() {
+      let bytes = Array("a".utf8) + sequence + Array("b".utf8)
+      let payload = Payload(length: UInt64(bytes.count), bytes: bytes)
+      #expect(payload.isText == valid.contains(sequence), "\(sequence.map { String($0, radix: 16) })")
+      events.append(
+        TraceEvent(index: k, time: UInt64(k), pid: 1, role: "r", call: .output, fd: 1, ret: 3, data: payload))
+    }
+    let read = TraceFile.parse(
+      TraceFile.encodedBytes(Trace(header: TraceHeader(t0: 0), events: events)), file: "t")
+    #expect(read.problems.isEmpty, "\(read.problems)")
+    #expect(read.trace.events.map(\.data) == events.map(\.data))
+  }
+}
