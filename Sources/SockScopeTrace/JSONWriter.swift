@@ -120,7 +120,7 @@ public struct JSONWriter: Sendable {
       case 0x0D: escape = "\\r"
       case 0x09: escape = "\\t"
       case 0x00..<0x20, 0x7F: escape = nil
-      case 0xC2 where i + 1 < text.count && text[i + 1] < 0xA0:
+      case 0xC2 where i + 1 < text.count && (0x80..<0xA0).contains(text[i + 1]):
         escape = nil
       case 0xE2
       where i + 2 < text.count && text[i + 1] == 0x80 && (text[i + 2] == 0xA8 || text[i + 2] == 0xA9):
