@@ -8,7 +8,7 @@ BIN = $(RELEASE_BIN_DIR)/sockscope
 PREFIX ?= /usr/local
 FORMAT_PATHS = Package.swift Sources Tests Resources examples Benchmarks Fuzz
 
-.PHONY: all deps build demo demo-python test release-check lint format install uninstall bench fuzz clean
+.PHONY: all deps build demo demo-python test release-check lint format install uninstall bench fuzz mutate coverage clean
 
 all: build
 
@@ -78,7 +78,7 @@ uninstall:
 	  "$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/sockscope.fish"
 
 clean:
-	rm -rf .build .build-fuzz sockscope-out
+	rm -rf .build .build-fuzz .build-mutate .build-cov sockscope-out
 
 ## Benchmarks (not tests): throughput ratios, recording cost, trace loading; writes docs/performance.md.
 bench: deps
@@ -87,3 +87,12 @@ bench: deps
 ## Fuzzing (not a test): each fuzz target for FUZZ_RUNS inputs (default 1 000 000); docs/fuzzing.md.
 fuzz: deps
 	scripts/fuzz
+
+## Mutation testing (not a test): applies each deliberate bug in scripts/mutations.json to a copy
+## of HEAD, runs its focused tests and reports caught / missed (docs/architecture.md).
+mutate: deps
+	scripts/mutate
+
+## Line coverage per module, Swift and C (the interposer included); writes .build-cov/coverage.md.
+coverage: deps
+	scripts/coverage

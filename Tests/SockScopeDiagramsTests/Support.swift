@@ -18,11 +18,18 @@ func demoTrace() throws -> Trace {
 }
 
 /// Compares `text` with the golden file `name`; with SOCKSCOPE_RECORD_GOLDEN=1 in the environment
-/// the golden file is rewritten instead (then review the diff before committing it).
+/// the golden file is rewritten instead and the test fails, so a re-recording run never passes:
+/// review the diff, run again without the variable, and give the reason in the commit.
 func expectGolden(_ text: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
   let path = goldenDirectory + "/" + name
   if ProcessInfo.processInfo.environment["SOCKSCOPE_RECORD_GOLDEN"] == "1" {
+    let old = try? String(contentsOfFile: path, encoding: .utf8)
     try text.write(toFile: path, atomically: true, encoding: .utf8)
+    Issue.record(
+      """
+      re-recorded \(name) (\(old == text ? "unchanged" : "changed")): review the diff, run the tests \
+      again without SOCKSCOPE_RECORD_GOLDEN, and give the reason for the change in the commit
+      """, sourceLocation: sourceLocation)
     return
   }
   let golden = try String(contentsOfFile: path, encoding: .utf8)
