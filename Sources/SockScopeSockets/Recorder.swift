@@ -8,6 +8,10 @@ public struct RecorderError: Error, Sendable, CustomStringConvertible {
   public var directory: String
   public var errno: Errno
 
+  /// Whether recording was refused rather than failed: the directory is a symbolic link, which
+  /// sockscope never writes through.
+  public var isRefusal: Bool { errno.rawValue == ELOOP }
+
   public var description: String {
     let fix =
       TraceFileError.fix(forErrno: errno.rawValue) ?? "check that the path names a directory you can write to"
@@ -51,8 +55,11 @@ public enum Recorder {
       if mkdir(prefix, 0o755) != 0 && Glibc.errno != EEXIST { return Errno(rawValue: Glibc.errno) }
       prefix += "/"
     }
+    // The directory the logs go in is never a link: a link planted there would send them (and the
+    // files created in it) somewhere else. Directories above it are the user's to arrange.
     var st = stat()
-    guard stat(path, &st) == 0 else { return Errno(rawValue: Glibc.errno) }
+    guard lstat(path, &st) == 0 else { return Errno(rawValue: Glibc.errno) }
+    if (st.st_mode & S_IFMT) == S_IFLNK { return Errno(rawValue: ELOOP) }
     return (st.st_mode & S_IFMT) == S_IFDIR ? nil : Errno(rawValue: ENOTDIR)
   }
 

@@ -289,7 +289,7 @@ struct LineDecoder {
     if let version, version > Int64(TraceHeader.currentVersion) {
       problem(
         "version",
-        "this trace is format version \(version); this sockscope reads version \(TraceHeader.currentVersion): update sockscope"
+        "this trace is format version \(version); this sockscope reads versions 1 to \(TraceHeader.currentVersion): update sockscope"
       )
     }
     if let clock = string(required(o, "clock"), "clock"), clock != "CLOCK_MONOTONIC" {

@@ -235,7 +235,9 @@ public struct TracedProcess: Sendable, Equatable {
 /// The first line of a trace.
 public struct TraceHeader: Sendable, Equatable {
   /// The format's major version; readers accept only the versions they know.
-  public static let currentVersion = 1
+  /// Version 2 lists events in causal order; version 1 listed them by start time (t_ns) and is
+  /// still read (put in causal order when read).
+  public static let currentVersion = 2
 
   public var version: Int
   /// CLOCK_MONOTONIC at the first event (or when recording started).

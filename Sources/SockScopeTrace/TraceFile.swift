@@ -39,6 +39,9 @@ public struct TraceFileError: Error, Sendable, CustomStringConvertible {
     switch errno {
     case EACCES, EPERM, EROFS: "choose a directory you can write to"
     case ENOSPC, EDQUOT: "free some space or choose another directory"
+    case ELOOP:
+      "it is a symbolic link, and sockscope never writes through a link it did not make: remove the "
+        + "link or choose another directory"
     default: nil
     }
   }
@@ -194,8 +197,15 @@ public enum TraceFile {
     let resolvedHeader =
       header
       ?? TraceHeader(t0: events.first?.time ?? 0, problems: ["the header line was missing or invalid"])
-    let orderProblems = putInCausalOrder(&events, lines: eventLineNumbers, file: file)
+    // Version 1 traces list events by start time: that is their rule. They are read in causal
+    // order all the same, so every view shows cause before effect.
+    let orderProblems =
+      resolvedHeader.version < 2
+      ? startTimeOrderProblems(&events, lines: eventLineNumbers, file: file)
+      : putInCausalOrder(&events, lines: eventLineNumbers, file: file)
     var trace = Trace(header: resolvedHeader, events: events)
+    // Whatever version the file was, the events are now in causal order: version 2.
+    trace.header.version = TraceHeader.currentVersion
     // A trace written before every process had its own name may list one role for several.
     if Set(trace.header.processes.map(\.role)).count < trace.header.processes.count {
       ParticipantNames.assign(&trace.header.processes, events: &trace.events)
@@ -205,6 +215,29 @@ public enum TraceFile {
 
   /// The most order problems listed for one file: an old file can have one per blocking receive.
   static let orderProblemLimit = 20
+
+  /// Checks a version 1 trace's rule (t_ns never decreases), then puts its events in causal order.
+  static func startTimeOrderProblems(
+    _ events: inout [TraceEvent], lines: [Int], file: String
+  )
+    -> [TraceProblem]
+  {
+    var listed: [TraceProblem] = []
+    for k in events.indices.dropFirst() where events[k].time < events[k - 1].time {
+      if listed.count == orderProblemLimit {
+        listed.append(
+          TraceProblem(file: file, line: 0, field: nil, message: "and more events whose t_ns decreases"))
+        break
+      }
+      listed.append(
+        TraceProblem(
+          file: file, line: k < lines.count ? lines[k] : 0, field: "t_ns",
+          message: "t_ns \(events[k].time) is before the previous event's \(events[k - 1].time): a version 1 "
+            + "trace lists events by start time"))
+    }
+    if !CausalOrder.violations(events).isEmpty { CausalOrder.apply(&events) }
+    return listed
+  }
 
   /// Checks that `events` are in causal order; when they are not, puts them in it and returns
   /// where the file broke it (at most `orderProblemLimit`, then a count of the rest).

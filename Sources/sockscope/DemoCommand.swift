@@ -292,7 +292,9 @@ struct DemoRunner {
   }
 
   func prepareDirectories() throws(CommandFailure) {
-    do { try Recorder.prepareDirectory(logDirectory) } catch { throw CommandFailure("\(error) (--out)") }
+    do { try Recorder.prepareDirectory(logDirectory) } catch {
+      throw CommandFailure("\(error) (--out)", exitCode: error.isRefusal ? 2 : 1)
+    }
     // Logs of an earlier run would be merged into this one: its own are removed, nothing else.
     let leftAlone: [String]
     do {

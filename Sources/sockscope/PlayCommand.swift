@@ -89,7 +89,8 @@ struct PlayCommand: ParsableCommand {
     let trace = try TraceInput.read(path)
     guard let playback = Playback(trace: trace, language: language) else {
       throw CommandFailure(
-        "\(path) holds no socket calls, so there is nothing to play; record a run first (sockscope demo)")
+        "\(path) holds no socket calls, so there is nothing to play; record a run first (sockscope demo)",
+        exitCode: 2)
     }
     return playback
   }

@@ -55,7 +55,9 @@ struct RecordCommand: ParsableCommand {
       let program = try ProgramCheck.resolve(command[0])
       try ProgramCheck.requireDynamic(program, name: command[0])
       let logs = TraceDirectory.logsPath(in: out)
-      do { try Recorder.prepareDirectory(logs) } catch { throw CommandFailure("\(error) (--out)") }
+      do throws(RecorderError) { try Recorder.prepareDirectory(logs) } catch {
+        throw CommandFailure("\(error) (--out)", exitCode: error.isRefusal ? 2 : 1)
+      }
       let environment = Interposer.environment(
         library: library, logs: URL(fileURLWithPath: logs).standardizedFileURL.path,
         role: role ?? Interposer.defaultRole(command), capture: capture)

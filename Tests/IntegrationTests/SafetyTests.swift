@@ -103,7 +103,8 @@ struct SafetyTests {
       symlink("../precious", dir + "/out/logs")
       let linked = try sockscope(["demo", "--out", "out"], in: dir)
       #expect(linked.status == 2)
-      #expect(linked.stderr.contains("out/logs: is a symbolic link"), "\(linked.stderr)")
+      #expect(linked.stderr.contains("out/logs\""), "\(linked.stderr)")
+      #expect(linked.stderr.contains("is a symbolic link"), "\(linked.stderr)")
       #expect(bytes(dir + "/precious/a.sslog") == Data("keep".utf8))
       #expect(fm.fileExists(atPath: dir + "/precious/sub.sslog"))
 
@@ -131,6 +132,27 @@ struct SafetyTests {
       #expect(
         logs.filter { $0.hasSuffix(".exit") }.count <= 3,
         "exit records of earlier runs are removed too: \(logs)")
+    }
+  }
+
+  @Test("server --trace and record --out never write logs through a logs/ that is a link")
+  func recordersRefuseLinkedLogs() throws {
+    try withTemporaryDirectory { dir throws in
+      let fm = FileManager.default
+      try fm.createDirectory(atPath: dir + "/elsewhere", withIntermediateDirectories: true)
+      for out in ["rec", "srv"] {
+        try fm.createDirectory(atPath: dir + "/" + out, withIntermediateDirectories: true)
+        symlink("../elsewhere", dir + "/\(out)/logs")
+      }
+      let record = try sockscope(["record", "--out", "rec", "--", "/bin/true"], in: dir)
+      #expect(record.status != 0)
+      #expect(record.stderr.contains("symbolic link"), "\(record.stderr)")
+      let server = try sockscope(["server", "--trace", "srv", "--socket", "s.sock"], in: dir, seconds: 10)
+      #expect(server.status != 0)
+      #expect(server.stderr.contains("symbolic link"), "\(server.stderr)")
+      #expect(
+        try fm.contentsOfDirectory(atPath: dir + "/elsewhere").isEmpty,
+        "nothing was written through the links")
     }
   }
 

@@ -93,7 +93,9 @@ struct TraceFileTests {
   func ordering() throws {
     var lines = try String(decoding: Fixture.bytes("demo-trace.jsonl"), as: UTF8.self).split(separator: "\n")
       .map(String.init)
-    // Lines 8 and 9: the first client's socket and connect.
+    // As a version 2 trace, whose rule is the causal order. Lines 8 and 9: the first client's
+    // socket and connect.
+    lines[0] = lines[0].replacingOccurrences(of: "\"version\":1", with: "\"version\":2")
     lines.swapAt(7, 8)
     let result = TraceFile.parse(Array(lines.joined(separator: "\n").utf8), file: "o")
     #expect(result.problems.contains { $0.field == "index" && $0.line == 8 })
@@ -103,20 +105,29 @@ struct TraceFileTests {
     #expect(result.trace.events.map(\.index) == Array(result.trace.events.indices))
   }
 
-  @Test("a trace written in start-time order (before the causal order) is read in causal order")
+  @Test("a version 1 trace (start-time order) is valid and read in causal order; as version 2 it is not")
   func olderTraceIsPutInCausalOrder() throws {
-    // The fixture was written when events were ordered by t_ns: the server's blocking recv
-    // (line 6) comes before the client's send of «Лев» (line 16).
-    let result = TraceFile.parse(try Fixture.bytes("demo-trace.jsonl"), file: "old")
+    // The fixture was written when events were ordered by t_ns (format version 1): the server's
+    // blocking recv (line 6) comes before the client's send of «Лев» (line 16).
+    let old = try Fixture.bytes("demo-trace.jsonl")
+    let result = TraceFile.parse(old, file: "old")
     #expect(result.isValid)
-    #expect(result.orderProblems.first?.line == 6)
-    #expect(result.orderProblems.first?.field == "flows")
+    #expect(result.orderProblems.isEmpty, "start-time order is version 1's rule")
+    #expect(result.trace.header.version == TraceHeader.currentVersion, "in memory it is in causal order")
+    let relabelled = String(decoding: old, as: UTF8.self).replacingOccurrences(
+      of: "\"version\":1", with: "\"version\":2")
+    let asVersion2 = TraceFile.parse(Array(relabelled.utf8), file: "v2")
+    #expect(asVersion2.orderProblems.first?.line == 6)
+    #expect(asVersion2.orderProblems.first?.field == "flows")
+    #expect(asVersion2.trace.events == result.trace.events)
     let events = result.trace.events
     let sendAt = Dictionary(events.compactMap { e in e.flow.map { ($0, e.index) } }, uniquingKeysWith: min)
     for e in events { for f in e.flows { #expect(try #require(sendAt[f]) < e.index) } }
     #expect(CausalOrder.violations(events).isEmpty)
-    // What is in order already stays as it is.
-    let again = TraceFile.parse(TraceFile.encodedBytes(result.trace), file: "new")
+    // What is in order already stays as it is; it is written as version 2.
+    let rewritten = TraceFile.encodedBytes(result.trace)
+    #expect(String(decoding: rewritten.prefix(60), as: UTF8.self).contains("\"version\":2"))
+    let again = TraceFile.parse(rewritten, file: "new")
     #expect(again.orderProblems.isEmpty)
     #expect(again.trace.events == events)
   }
