@@ -13,6 +13,35 @@ extension StraceImport {
   /// Why a call's line, though shaped like strace's, cannot be read.
   struct UnreadableCall: Error {
     var message: String
+    /// The call names its descriptor without `-yy`'s annotation (`3`, not `3<UNIX:[14394]>`).
+    var unannotated = false
+  }
+
+  /// Calls made only on sockets: a plain number for their descriptor means strace ran without `-yy`.
+  static let socketOnlyCalls: Set<String> = [
+    "bind", "connect", "listen", "accept", "accept4", "sendto", "sendmsg", "recvfrom", "recvmsg", "shutdown",
+  ]
+
+  /// Calls on a descriptor, named by their first argument.
+  static let descriptorCalls = socketOnlyCalls.union(["close", "read", "write"])
+
+  /// Checks the descriptor of a call that is not on an AF_UNIX socket: one strace annotated as
+  /// something else (`3</etc/passwd>`, `3<TCP:[…]>`) is passed over; a line without one is damaged.
+  static func checkOtherDescriptor(
+    _ text: Substring?, of c: Call, failure: CallFailure?
+  ) throws(UnreadableCall) {
+    guard let text, !text.isEmpty else {
+      throw UnreadableCall(message: "\(c.name): no descriptor where strace writes one; left out")
+    }
+    if let open = text.firstIndex(of: "<"), Int32(text[..<open]) != nil, text.hasSuffix(">") { return }
+    guard Int32(text) != nil else {
+      throw UnreadableCall(message: "\(c.name): cannot read its descriptor \"\(text.prefix(40))\"; left out")
+    }
+    // strace cannot annotate a descriptor that is not open (EBADF); on any other, -yy was missing.
+    if socketOnlyCalls.contains(c.name), failure?.name != "EBADF" {
+      throw UnreadableCall(
+        message: "\(c.name) on descriptor \(text) without -yy's annotation", unannotated: true)
+    }
   }
 
   /// One call as an event, or nil when it is not about an AF_UNIX socket.
@@ -30,6 +59,9 @@ extension StraceImport {
       failure = CallFailure(name: name, message: String(message))
     }
     let target = args.first.flatMap { descriptor($0) }
+    if target == nil, descriptorCalls.contains(c.name) {
+      try checkOtherDescriptor(args.first, of: c, failure: failure)
+    }
     var e = TraceEvent(
       time: c.start, duration: c.end &- c.start, pid: c.pid, role: "", call: .close, fd: target?.fd, ret: ret,
       failure: failure, socket: target.map { SocketIdentity(inode: $0.inode, peer: $0.peer) })

@@ -35,6 +35,31 @@ extension StraceImport {
     return ((h * 60 + m) * 60 + sec) * 1_000_000_000 + frac
   }
 
+  /// A result without `-T`'s duration at its end (`6 <0.000123>`, `-1 ENOENT (…) <0.000011>`),
+  /// and the duration in nanoseconds; strace's `<unavailable>` (a call that never returned) is
+  /// removed too, with no duration.
+  static func takingDuration(_ result: String) -> (String, UInt64?) {
+    let text = Substring(result).trimmingSpaces
+    guard text.hasSuffix(">"), let open = text.range(of: " <", options: .backwards) else {
+      return (result, nil)
+    }
+    let inside = text[open.upperBound..<text.index(before: text.endIndex)]
+    let rest = String(text[..<open.lowerBound].trimmingSpaces)
+    if inside == "unavailable" { return (rest, nil) }
+    guard let duration = seconds(inside) else { return (result, nil) }
+    return (rest, duration)
+  }
+
+  /// `4.113649` (seconds, as `-T` writes them) in nanoseconds.
+  static func seconds(_ s: Substring) -> UInt64? {
+    let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+    // Bounded, or a damaged line's huge number would overflow the arithmetic below.
+    guard parts.count == 2, parts[0].count <= 9, parts[1].count <= 9, let whole = UInt64(parts[0]),
+      !parts[1].isEmpty, parts[1].allSatisfy(\.isASCII), let fraction = UInt64(parts[1])
+    else { return nil }
+    return whole * 1_000_000_000 + fraction * UInt64(pow10(9 - parts[1].count))
+  }
+
   static func pow10(_ n: Int) -> Int { (0..<n).reduce(1) { r, _ in r * 10 } }
 }
 
@@ -178,6 +203,11 @@ extension Substring {
     while s.last == " " || s.last == "\t" || s.last == "\r" { s = s.dropLast() }
     return s
   }
+}
+
+extension Character {
+  /// Whether the character ends a line: `"\n"` or `"\r\n"` (one Character in Swift).
+  var isLineEnd: Bool { self == "\n" || self == "\r\n" }
 }
 
 extension String {

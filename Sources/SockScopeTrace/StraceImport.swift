@@ -1,6 +1,6 @@
 import Foundation
 
-/// Converts the output of `strace -f -tt -yy -s N` into a trace, for programs that cannot be
+/// Converts the output of `strace -f -tt -T -yy -s N` into a trace, for programs that cannot be
 /// recorded with LD_PRELOAD (statically linked, Go) or runs recorded elsewhere.
 ///
 /// Reads the three shapes strace writes: one file with `[pid N]` prefixes (on standard error),
@@ -21,6 +21,9 @@ public enum StraceImport {
     public var otherUnlinks: Int = 0
     /// Calls strace wrote without `-tt`'s time of day: ordered by line number, with no duration.
     public var untimedCalls: Int = 0
+    /// Per-process files (`-ff`) written without `-T`: their calls' durations are upper bounds,
+    /// the time until the same thread's next call.
+    public var filesWithoutDurations: [String] = []
   }
 
   /// One input file: its name, its text, and the pid when the name says it (`log.1234`).
@@ -40,6 +43,7 @@ public enum StraceImport {
     var pid: Int32
     var name: String
     var arguments: String
+    /// The result as strace wrote it, without `-T`'s `<0.000123>`.
     var result: String
     var start: UInt64
     var end: UInt64
@@ -47,106 +51,42 @@ public enum StraceImport {
     var line: Int
     /// Whether strace wrote the time of day (`-tt`); without it, `start` and `end` count lines.
     var timed: Bool
+    /// Whether `end` came from `-T`'s duration, the only exact one strace writes.
+    var measured = false
   }
 
   /// Imports `inputs`; `roles` names processes by pid, overriding the guess.
   public static func read(_ inputs: [Input], roles: [Int32: String] = [:]) -> Result {
     var calls: [Call] = []
     var problems: [TraceProblem] = []
+    var estimatedFiles: [String] = []
     for input in inputs {
-      var pending: [Int32: (name: String, arguments: String, start: UInt64, line: Int)] = [:]
-      for (n, raw) in input.text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-        let number = n + 1
-        var line = Substring(raw)
-        if line.allSatisfy({ $0 == " " }) { continue }
-        var pid = input.pid ?? 0
-        if line.hasPrefix("[pid ") {
-          let close = line.firstIndex(of: "]") ?? line.endIndex
-          pid = Int32(line[line.index(line.startIndex, offsetBy: 5)..<close].trimmingSpaces) ?? 0
-          line = line[line.index(after: min(close, line.index(before: line.endIndex)))...].trimmingSpaces
-        } else if let space = line.firstIndex(of: " "), let value = Int32(line[..<space]),
-          !line[space...].trimmingSpaces.isEmpty
-        {
-          // A call's name never starts with a digit, and a time has `:` or `.`: a bare number is the pid.
-          pid = value
-          line = line[space...].trimmingSpaces
+      var (found, trouble) = self.calls(in: input)
+      problems += trouble
+      if let pid = input.pid, found.allSatisfy({ $0.pid == pid && $0.timed }) {
+        if found.allSatisfy({ !$0.measured }) {
+          if !found.isEmpty { estimatedFiles.append(input.name) }
+          boundingByNextCall(&found, slack: nil)
+        } else {
+          boundingByNextCall(&found, slack: straceDecodingSlack)
         }
-        var time: UInt64 = UInt64(number) * 1000
-        let space = line.firstIndex(of: " ")
-        let clock = space.flatMap { timeOfDay(line[..<$0]) }
-        if let space, let clock {
-          time = clock
-          line = line[space...].trimmingSpaces
-        }
-        if line.hasPrefix("---") || line.hasPrefix("+++") { continue }  // signals and exits
-        if line.hasPrefix("<... ") {
-          let nameStart = line.index(line.startIndex, offsetBy: 5)
-          // Searched from the name on: in `<... resumed>` the marker starts before any name would.
-          guard let resumed = line.range(of: " resumed>"), resumed.lowerBound >= nameStart else {
-            problems.append(
-              TraceProblem(file: input.name, line: number, message: "a resumed call strace did not name"))
-            continue
-          }
-          let name = String(line[nameStart..<resumed.lowerBound])
-          guard let start = pending.removeValue(forKey: pid), start.name == name else {
-            problems.append(
-              TraceProblem(
-                file: input.name, line: number,
-                message: "\(name) resumed, but no unfinished \(name) of pid \(pid) came before it"))
-            continue
-          }
-          let rest = String(line[resumed.upperBound...])
-          guard let split = splitResult(start.arguments + rest) else {
-            problems.append(
-              TraceProblem(file: input.name, line: number, message: "cannot read the end of \(name)"))
-            continue
-          }
-          calls.append(
-            Call(
-              pid: pid, name: name, arguments: split.0, result: split.1, start: start.start, end: time,
-              file: input.name, line: start.line, timed: clock != nil))
-          continue
-        }
-        guard let paren = line.firstIndex(of: "("),
-          line[..<paren].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }),
-          paren > line.startIndex
-        else {
-          problems.append(
-            TraceProblem(
-              file: input.name, line: number, message: "not a line strace writes: \(line.prefix(60))"))
-          continue
-        }
-        let name = String(line[..<paren])
-        let body = String(line[line.index(after: paren)...])
-        if body.hasSuffix("<unfinished ...>") {
-          pending[pid] = (name, String(body.dropLast("<unfinished ...>".count)).trimmingSpaces, time, number)
-          continue
-        }
-        guard let split = splitResult(body) else {
-          problems.append(
-            TraceProblem(file: input.name, line: number, message: "\(name): no result (a line cut short?)"))
-          continue
-        }
-        calls.append(
-          Call(
-            pid: pid, name: name, arguments: split.0, result: split.1, start: time, end: time,
-            file: input.name, line: number, timed: clock != nil))
       }
-      for (pid, call) in pending {
-        problems.append(
-          TraceProblem(
-            file: input.name, line: call.line,
-            message: "\(call.name) of pid \(pid) never finished (the log ends first)"))
-      }
+      calls += found
     }
     calls.sort { ($0.start, $0.pid) < ($1.start, $1.pid) }
     var events: [TraceEvent] = []
+    var unannotated: [String: (count: Int, line: Int)] = [:]
     for call in calls {
       let made: TraceEvent?
       do {
         made = try event(call)
       } catch {
-        problems.append(TraceProblem(file: call.file, line: call.line, message: error.message))
+        if error.unannotated {
+          let seen = unannotated[call.file] ?? (0, call.line)
+          unannotated[call.file] = (seen.count + 1, min(seen.line, call.line))
+        } else {
+          problems.append(TraceProblem(file: call.file, line: call.line, message: error.message))
+        }
         continue
       }
       guard let event = made else { continue }
@@ -158,6 +98,16 @@ public enum StraceImport {
         continue
       }
       events.append(event)
+    }
+    // strace without -yy writes every descriptor as a bare number: one problem per file, not per line.
+    for (file, seen) in unannotated.sorted(by: { $0.key < $1.key }) {
+      problems.append(
+        TraceProblem(
+          file: file, line: seen.line,
+          message:
+            "\(seen.count) socket call\(seen.count == 1 ? "" : "s") from here on name\(seen.count == 1 ? "s" : "") "
+            + "a bare descriptor number (3, not 3<UNIX:[14394]>), so which socket cannot be known; "
+            + "left out: record with strace -yy"))
     }
     let (kept, nameService) = leavingOutNameServiceSockets(events)
     let (socketFileUnlinks, otherUnlinks) = leavingOutUnlinksOfOtherFiles(kept)
@@ -175,10 +125,152 @@ public enum StraceImport {
         pid: pid, role: named[pid] ?? "pid \(pid)", executable: "",
         events: events.count { $0.pid == pid })
     }
-    let trace = TraceMerger.merge(events: events, processes: processes)
+    // Said in the trace itself, which outlives the import's notes.
+    let estimated =
+      estimatedFiles.isEmpty
+      ? []
+      : [
+        "imported from strace -ff without -T: each call's dur_ns is the time until its process's next "
+          + "traced call, an upper bound"
+      ]
+    let trace = TraceMerger.merge(events: events, processes: processes, problems: estimated)
     return Result(
       trace: trace, problems: problems, nameServiceSockets: nameService, otherUnlinks: otherUnlinks,
-      untimedCalls: calls.count { !$0.timed })
+      untimedCalls: calls.count { !$0.timed }, filesWithoutDurations: estimatedFiles)
+  }
+
+  /// The calls in one input file, in line order (a split call at its start), and the lines that
+  /// could not be read.
+  static func calls(in input: Input) -> ([Call], [TraceProblem]) {
+    var calls: [Call] = []
+    var problems: [TraceProblem] = []
+    var pending: [Int32: (name: String, arguments: String, start: UInt64, line: Int)] = [:]
+    // Lines end in "\n" or "\r\n": Swift reads "\r\n" as one Character, never equal to "\n".
+    var text = Substring(input.text)
+    if text.first == "\u{FEFF}" { text = text.dropFirst() }  // a byte order mark an editor added
+    for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isLineEnd).enumerated() {
+      let number = n + 1
+      var line = Substring(raw)
+      if line.allSatisfy({ $0 == " " }) { continue }
+      var pid = input.pid ?? 0
+      if line.hasPrefix("[pid ") {
+        let close = line.firstIndex(of: "]") ?? line.endIndex
+        pid = Int32(line[line.index(line.startIndex, offsetBy: 5)..<close].trimmingSpaces) ?? 0
+        line = line[line.index(after: min(close, line.index(before: line.endIndex)))...].trimmingSpaces
+      } else if let space = line.firstIndex(of: " "), let value = Int32(line[..<space]),
+        !line[space...].trimmingSpaces.isEmpty
+      {
+        // A call's name never starts with a digit, and a time has `:` or `.`: a bare number is the pid.
+        pid = value
+        line = line[space...].trimmingSpaces
+      }
+      var time: UInt64 = UInt64(number) * 1000
+      let space = line.firstIndex(of: " ")
+      let clock = space.flatMap { timeOfDay(line[..<$0]) }
+      if let space, let clock {
+        time = clock
+        line = line[space...].trimmingSpaces
+      }
+      if line.hasPrefix("---") || line.hasPrefix("+++") { continue }  // signals and exits
+      if line.hasPrefix("<... ") {
+        let nameStart = line.index(line.startIndex, offsetBy: 5)
+        // Searched from the name on: in `<... resumed>` the marker starts before any name would.
+        guard let resumed = line.range(of: " resumed>"), resumed.lowerBound >= nameStart else {
+          problems.append(
+            TraceProblem(file: input.name, line: number, message: "a resumed call strace did not name"))
+          continue
+        }
+        let name = String(line[nameStart..<resumed.lowerBound])
+        guard let start = pending.removeValue(forKey: pid), start.name == name else {
+          problems.append(
+            TraceProblem(
+              file: input.name, line: number,
+              message: "\(name) resumed, but no unfinished \(name) of pid \(pid) came before it"))
+          continue
+        }
+        let rest = String(line[resumed.upperBound...])
+        guard let split = splitResult(start.arguments + rest) else {
+          problems.append(
+            TraceProblem(file: input.name, line: number, message: "cannot read the end of \(name)"))
+          continue
+        }
+        calls.append(
+          call(
+            pid, name, split, start: start.start, end: time, at: (input.name, start.line), timed: clock != nil
+          ))
+        continue
+      }
+      guard let paren = line.firstIndex(of: "("),
+        line[..<paren].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }),
+        paren > line.startIndex
+      else {
+        problems.append(
+          TraceProblem(
+            file: input.name, line: number, message: "not a line strace writes: \(line.prefix(60))"))
+        continue
+      }
+      let name = String(line[..<paren])
+      let body = String(line[line.index(after: paren)...])
+      if body.hasSuffix("<unfinished ...>") {
+        pending[pid] = (name, String(body.dropLast("<unfinished ...>".count)).trimmingSpaces, time, number)
+        continue
+      }
+      guard let split = splitResult(body) else {
+        problems.append(
+          TraceProblem(file: input.name, line: number, message: "\(name): no result (a line cut short?)"))
+        continue
+      }
+      calls.append(
+        call(pid, name, split, start: time, end: time, at: (input.name, number), timed: clock != nil))
+    }
+    for (pid, call) in pending {
+      problems.append(
+        TraceProblem(
+          file: input.name, line: call.line,
+          message: "\(call.name) of pid \(pid) never finished (the log ends first)"))
+    }
+    return (calls, problems)
+  }
+
+  /// How much later than `-T` says a call may have returned: strace times a line when it starts
+  /// writing it, and `-T` from after it decoded the arguments (with `-yy`, a socket lookup).
+  static let straceDecodingSlack: UInt64 = 1_000_000
+
+  /// Ends of calls in one thread's own file (`strace -ff`), which strace writes whole, at the
+  /// call's start, as no other process's line splits it. A call returned before its thread's next
+  /// call started. Without `-T` (`slack` nil), that is all there is to know, and every call ends
+  /// there. With `-T`, a call that waits for another process (a receive, an accept) ends at its
+  /// measured end plus up to `slack`, never past the next call: strace's clock for the line
+  /// starts before its clock for `-T`, and a receive measured to end before the send that woke it
+  /// could not be linked to it.
+  static func boundingByNextCall(_ calls: inout [Call], slack: UInt64?) {
+    let waiting: Set<String> = ["recvfrom", "recvmsg", "recv", "read", "accept", "accept4"]
+    for k in calls.indices.dropLast() {
+      let next = calls[k + 1].start
+      if let slack {
+        guard waiting.contains(calls[k].name), calls[k].measured, next > calls[k].end else { continue }
+        calls[k].end = min(next, calls[k].end &+ slack)
+      } else {
+        calls[k].end = max(calls[k].start, next)
+      }
+    }
+  }
+
+  /// A call whose result may end in `-T`'s duration (`= 6 <0.000123>`): its end is then the start
+  /// plus that duration, exact, instead of `end`, the time strace wrote its last line.
+  static func call(
+    _ pid: Int32, _ name: String, _ split: (arguments: String, result: String), start: UInt64, end: UInt64,
+    at place: (file: String, line: Int), timed: Bool
+  ) -> Call {
+    let (result, duration) = takingDuration(split.result)
+    // Without `-tt`, times count lines, and a duration in seconds cannot be added to them.
+    let measured =
+      timed ? duration.flatMap { d in start.addingReportingOverflow(d).overflow ? nil : start + d } : nil
+    // A resumed line is written after the call returned: its time is a bound that -T can miss.
+    return Call(
+      pid: pid, name: name, arguments: split.arguments, result: result, start: start,
+      end: measured.map { max($0, end) } ?? end,
+      file: place.file, line: place.line, timed: timed, measured: measured != nil)
   }
 
   /// The events without unlinks of files that no socket call in them names, and how many those were.
