@@ -122,16 +122,17 @@ public struct Playback: Sendable {
     while i >= 0 && newlines <= lines {
       let text = outputs[i].data?.text ?? ""
       pieces.append(text)
-      newlines += text.reduce(0) { $1 == "\n" ? $0 + 1 : $0 }
+      newlines += text.reduce(0) { $1.isLineEnd ? $0 + 1 : $0 }
       // A header where another process's output begins, so a shared pane stays readable.
       if multipleRoles, i == 0 || outputs[i - 1].role != outputs[i].role {
         let header = "── \(outputs[i].role) (pid \(outputs[i].pid)) ──\n"
-        pieces.append(i == 0 || (outputs[i - 1].data?.text ?? "").hasSuffix("\n") ? header : "\n" + header)
+        pieces.append(
+          i == 0 || (outputs[i - 1].data?.text ?? "").last?.isLineEnd == true ? header : "\n" + header)
         newlines += 1
       }
       i -= 1
     }
-    var all = pieces.reversed().joined().split(separator: "\n", omittingEmptySubsequences: false).map(
+    var all = pieces.reversed().joined().splittingLines().map(
       String.init)
     if all.last == "" { all.removeLast() }
     return Array(all.suffix(lines))

@@ -171,6 +171,6 @@ struct PlayerText {
 
 extension String {
   var replacingNewlines: String {
-    split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "⏎")
+    splittingLines().joined(separator: "⏎")
   }
 }

@@ -205,11 +205,6 @@ extension Substring {
   }
 }
 
-extension Character {
-  /// Whether the character ends a line: `"\n"` or `"\r\n"` (one Character in Swift).
-  var isLineEnd: Bool { self == "\n" || self == "\r\n" }
-}
-
 extension String {
   var trimmingSpaces: String { String(Substring(self).trimmingSpaces) }
 }

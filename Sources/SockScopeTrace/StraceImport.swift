@@ -148,7 +148,7 @@ public enum StraceImport {
     // Lines end in "\n" or "\r\n": Swift reads "\r\n" as one Character, never equal to "\n".
     var text = Substring(input.text)
     if text.first == "\u{FEFF}" { text = text.dropFirst() }  // a byte order mark an editor added
-    for (n, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isLineEnd).enumerated() {
+    for (n, raw) in text.splittingLines().enumerated() {
       let number = n + 1
       var line = Substring(raw)
       if line.allSatisfy({ $0 == " " }) { continue }
