@@ -125,6 +125,7 @@ public enum TraceFile {
     var sendFlows = IDSet()
     var receiveFlowRefs: [(line: Int, flow: Int)] = []
     var lastTime: UInt64 = 0
+    var processes = ProcessTally()
     var firstLine = 1
     var k = 0
     for piece in pieceResults {
@@ -162,6 +163,7 @@ public enum TraceFile {
           if !call.receivesData { report(lineNumber, "flows", "only a receive carries \"flows\"") }
           for f in events[k].flows { receiveFlowRefs.append((lineNumber, f)) }
         }
+        processes.add(pid: events[k].pid, seq: events[k].seq, line: lineNumber)
         events[k].index = k
         k += 1
       }
@@ -170,6 +172,12 @@ public enum TraceFile {
     }
     for ref in receiveFlowRefs where !sendFlows.contains(ref.flow) {
       report(ref.line, "flows", "flow id \(ref.flow) matches no send in this trace")
+    }
+    if let header {
+      let unreadable = lineTotal - events.count - 1
+      for p in processes.problems(against: header, unreadable: unreadable) {
+        report(p.line, p.field, p.message)
+      }
     }
     let resolvedHeader =
       header
