@@ -23,7 +23,11 @@ struct MergeCommand: ParsableCommand {
   func run() throws {
     try reportingFailures {
       let merged: TraceMerger.Result
-      do { merged = try TraceMerger.merge(directory: directory) } catch { throw CommandFailure("\(error)") }
+      do {
+        merged = try TraceMerger.merge(directory: directory)
+      } catch {
+        throw CommandFailure("\(error)", exitCode: 2)
+      }
       let path = output ?? (directory as NSString).appendingPathComponent(TraceFile.fileName)
       do {
         try TraceFile.write(merged.trace, to: path)
