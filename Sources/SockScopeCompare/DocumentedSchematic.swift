@@ -100,7 +100,8 @@ public struct DocumentedSchematic: Sendable, Equatable {
 
     // Lines end in "\n" or "\r\n" (a file saved on Windows): Swift reads "\r\n" as one Character,
     // never equal to "\n". A byte order mark an editor added is not part of the first word.
-    let body = text.first == "\u{FEFF}" ? text.dropFirst() : Substring(text)
+    let body =
+      text.unicodeScalars.first == "\u{FEFF}" ? Substring(text.unicodeScalars.dropFirst()) : Substring(text)
     for (n, raw) in body.splittingLines().enumerated() {
       let number = n + 1
       let words: [String]

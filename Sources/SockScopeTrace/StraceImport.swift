@@ -147,7 +147,8 @@ public enum StraceImport {
     var pending: [Int32: (name: String, arguments: String, start: UInt64, line: Int)] = [:]
     // Lines end in "\n" or "\r\n": Swift reads "\r\n" as one Character, never equal to "\n".
     var text = Substring(input.text)
-    if text.first == "\u{FEFF}" { text = text.dropFirst() }  // a byte order mark an editor added
+    // A byte order mark an editor added (a scalar: it can join a combining mark after it).
+    if text.unicodeScalars.first == "\u{FEFF}" { text = Substring(text.unicodeScalars.dropFirst()) }
     for (n, raw) in text.splittingLines().enumerated() {
       let number = n + 1
       var line = Substring(raw)
