@@ -73,7 +73,8 @@ public enum StraceImport {
       }
       calls += found
     }
-    calls.sort { ($0.start, $0.pid) < ($1.start, $1.pid) }
+    // A total order, so the order the files are named in never changes the trace.
+    calls.sort { ($0.start, $0.pid, $0.file, $0.line) < ($1.start, $1.pid, $1.file, $1.line) }
     var events: [TraceEvent] = []
     var unannotated: [String: (count: Int, line: Int)] = [:]
     for call in calls {
