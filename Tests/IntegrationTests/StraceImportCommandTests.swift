@@ -63,13 +63,18 @@ struct StraceImportCommandTests {
       server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
       server.bind("s.sock")
       server.listen(1)
+      # The client stays until strace has shown the accept: strace names the accepted socket's peer
+      # when accept4 returns, and a peer already closed has no inode to show (seen under load).
+      accepted, go = os.pipe()
       if os.fork() == 0:
           client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
           client.connect("s.sock")
           client.sendall("Лев".encode())
+          os.read(accepted, 1)
           client.close()
           os._exit(0)
       conn, _ = server.accept()
+      os.write(go, b"x")
       while conn.recv(1024):
           pass
       conn.close()
