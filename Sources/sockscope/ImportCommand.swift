@@ -24,7 +24,10 @@ struct StraceImportCommand: ParsableCommand {
       is server, the ones that connect are client#1, client#2...; --role PID=NAME sets them. Sockets \
       glibc opens by itself to ask nscd for a user or host name (a Python without HOME does) are left \
       out and counted: the program did not make them; so are unlinks of files that are not socket \
-      files in the trace. Without -tt, calls are ordered by line.
+      files in the trace. Without -tt, calls are ordered by line. With -ff, record with -T: strace \
+      writes each call whole, at its start, so only -T tells when a receive returned (without it, a \
+      call ends at its process's next call, and a note says so). A log without -yy is reported once \
+      per file; an empty log, or one without AF_UNIX socket calls, is an error (exit status 2).
 
       Examples:
         sockscope import strace run.log -o run/trace.jsonl
