@@ -100,7 +100,8 @@ let package = Package(
       swiftSettings: swiftSettings),
     // Fuzz/: the libFuzzer targets of `make fuzz` (scripts/fuzz); built normally, a replayer.
     .executableTarget(
-      name: "sockscope-fuzz", dependencies: ["SockScopeTrace", "CLibFuzzer"], path: "Fuzz/SockScopeFuzz",
+      name: "sockscope-fuzz", dependencies: ["SockScopeTrace", "SockScopeCompare", "CLibFuzzer"],
+      path: "Fuzz/SockScopeFuzz",
       swiftSettings: swiftSettings),
     .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
     .testTarget(

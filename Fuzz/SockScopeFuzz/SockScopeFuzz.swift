@@ -1,22 +1,29 @@
 // The fuzz targets of `make fuzz` (scripts/fuzz), in one binary; SOCKSCOPE_FUZZ_TARGET picks one:
 //   trace-reader   trace.jsonl reading (fast and thorough line readers, pieces, round trip)
 //   strace-import  the strace log importer
+//   strace-multi-file  the strace importer reading one file per process (strace -ff)
+//   schematic      the documented-schematic reader (compare's schematics)
 //   process-log    the per-process binary log reader
 // Built with -sanitize=fuzzer,address -DFUZZING, libFuzzer drives it. Built normally, it replays
 // files: `sockscope-fuzz TARGET FILE...` runs the checks on each, as a crash report is replayed.
 import Foundation
+@_spi(Fuzzing) import SockScopeCompare
 @_spi(Fuzzing) import SockScopeTrace
 
 enum Target: String, CaseIterable {
   case traceReader = "trace-reader"
   case straceImport = "strace-import"
   case processLog = "process-log"
+  case straceMultiFile = "strace-multi-file"
+  case schematic = "schematic"
 
   func check(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
     switch self {
     case .traceReader: FuzzChecks.traceReader(bytes)
     case .straceImport: FuzzChecks.straceImport(bytes)
     case .processLog: FuzzChecks.processLog(bytes)
+    case .straceMultiFile: FuzzChecks.straceImportFiles(bytes)
+    case .schematic: SchematicFuzzChecks.schematic(bytes)
     }
   }
 }

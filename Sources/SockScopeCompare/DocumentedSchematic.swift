@@ -1,4 +1,5 @@
 import SockScopeResources
+import SockScopeTrace
 
 /// A schematic as documented on a course page, as data: the roles, each role's steps, the loop
 /// and when it ends, and the arrows between roles. Read from the format in
@@ -97,7 +98,11 @@ public struct DocumentedSchematic: Sendable, Equatable {
       SchematicError(file: file, line: line, message: message)
     }
 
-    for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+    // Lines end in "\n" or "\r\n" (a file saved on Windows): Swift reads "\r\n" as one Character,
+    // never equal to "\n". A byte order mark an editor added is not part of the first word.
+    let body =
+      text.unicodeScalars.first == "\u{FEFF}" ? Substring(text.unicodeScalars.dropFirst()) : Substring(text)
+    for (n, raw) in body.splittingLines().enumerated() {
       let number = n + 1
       let words: [String]
       do { words = try tokens(String(raw)) } catch { throw fail(number, error.message) }

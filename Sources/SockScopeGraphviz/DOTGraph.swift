@@ -16,17 +16,21 @@ public enum DOTValue: Sendable, Equatable, ExpressibleByStringLiteral {
         ? String(Int64(value)) : String((value * 100).rounded() / 100))
   }
 
-  /// Text escaped for use inside an HTML-like label.
+  /// Text escaped for use inside an HTML-like label. Graphviz expands `\N`, `\G`, `\E`, `\T`, `\H`
+  /// in HTML labels too (after reading entities, so `&#92;N` is expanded as well): a backslash is
+  /// doubled, which dot shows as one. A newline (`\n` or `\r\n`) becomes `<br/>`.
   public static func escapeHTML(_ text: String) -> String {
     var out = ""
-    for c in text {
+    for c in text.unicodeScalars {
       switch c {
       case "&": out += "&amp;"
       case "<": out += "&lt;"
       case ">": out += "&gt;"
       case "\"": out += "&quot;"
+      case "\\": out += "\\\\"
       case "\n": out += "<br/>"
-      default: out.append(c)
+      case "\r": break
+      default: out.unicodeScalars.append(c)
       }
     }
     return out
@@ -41,7 +45,8 @@ public enum DOTValue: Sendable, Equatable, ExpressibleByStringLiteral {
   }
 
   /// `s` in double quotes. A backslash is doubled so it shows as itself, not as one of DOT's label
-  /// escapes (`\l`, `\N`...); a newline becomes `\n`.
+  /// escapes (`\N`, `\G`, `\E`, `\T`, `\H`, `\L`, `\l`, `\r`, `\n`); a newline becomes `\n`. Every
+  /// quoted attribute and identifier the views emit goes through here.
   static func quoted(_ s: String) -> String {
     var out = "\""
     for c in s.unicodeScalars {

@@ -96,5 +96,5 @@ extension String {
 }
 
 extension Set where Element == Character {
-  fileprivate static let whitespacesAndNewlines: Set<Character> = [" ", "\n", "\t", "\r"]
+  fileprivate static let whitespacesAndNewlines: Set<Character> = [" ", "\n", "\t", "\r", "\r\n"]
 }

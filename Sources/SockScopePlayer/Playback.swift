@@ -228,10 +228,10 @@ public struct Playback: Sendable {
       // Output that is not valid text is still shown: decoded leniently, then escaped.
       let text = outputs[i].data.map { String(decoding: $0.bytes, as: UTF8.self) } ?? ""
       pieces.append(text)
-      newlines += text.reduce(0) { $1 == "\n" ? $0 + 1 : $0 }
+      newlines += text.reduce(0) { $1.isLineEnd ? $0 + 1 : $0 }
       i -= 1
     }
-    var all = pieces.reversed().joined().split(separator: "\n", omittingEmptySubsequences: false)
+    var all = pieces.reversed().joined().splittingLines()
     if all.last == "" { all.removeLast() }
     return all.suffix(lines).map { Self.consoleLine(String($0)) }
   }

@@ -159,8 +159,24 @@ struct JSONParser {
     case UInt8(ascii: "f"): try expectWord("false"); return .bool(false)
     case UInt8(ascii: "n"): try expectWord("null"); return .null
     case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
-    default: throw fail("unexpected character '\(Unicode.Scalar(bytes[i]))'")
+    default: throw fail(unexpectedCharacter())
     }
+  }
+
+  /// What the byte at `i` starts, said so a reader can find it: a byte order mark by name, any
+  /// other character as itself (decoded as UTF-8, not byte by byte), escaped for the terminal.
+  func unexpectedCharacter() -> String {
+    let rest = bytes[i...]
+    if rest.starts(with: [0xEF, 0xBB, 0xBF]) {
+      return "a byte order mark (BOM, bytes EF BB BF), which JSON does not allow: save the file as UTF-8 "
+        + "without a BOM"
+    }
+    var decoder = UTF8()
+    var iterator = rest.prefix(4).makeIterator()
+    guard case .scalarValue(let scalar) = decoder.decode(&iterator) else {
+      return "unexpected byte 0x\(String(bytes[i], radix: 16, uppercase: true)) (not UTF-8)"
+    }
+    return "unexpected character '\(String(Character(scalar)).terminalSafe)'"
   }
 
   mutating func expectWord(_ word: String) throws(JSONSyntaxError) {

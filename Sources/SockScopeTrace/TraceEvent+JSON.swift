@@ -250,7 +250,18 @@ struct LineDecoder {
   mutating func int(_ v: JSONValue?, _ field: String, minimum: Int64? = nil) -> Int64? {
     guard let v else { return nil }
     guard let i = v.intValue else {
-      problem(field, "expected an integer, found \(v.typeName)")
+      if case .double(let d) = v {
+        // A whole number past 64-bit range is read as a double: say which rule it breaks.
+        if d.rounded(.towardZero) == d, d.magnitude >= 0x1p63 {
+          let shown = d.magnitude < 0x1p64 ? (d < 0 ? "-" : "") + String(UInt64(d.magnitude)) : "\(d)"
+          problem(
+            field, "\(shown) is out of range: a trace's integers lie between \(Int64.min) and \(Int64.max)")
+        } else {
+          problem(field, "expected an integer, found the number \(d)")
+        }
+      } else {
+        problem(field, "expected an integer, found \(v.typeName)")
+      }
       return nil
     }
     if let minimum, i < minimum {

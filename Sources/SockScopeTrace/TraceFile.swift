@@ -153,6 +153,7 @@ public enum TraceFile {
     var receiveFlowRefs: [(line: Int, flow: Int)] = []
     var eventLineNumbers: [Int] = []
     eventLineNumbers.reserveCapacity(events.count)
+    var processes = ProcessTally()
     var firstLine = 1
     var k = 0
     for piece in pieceResults {
@@ -185,6 +186,7 @@ public enum TraceFile {
           if !call.receivesData { report(lineNumber, "flows", "only a receive carries \"flows\"") }
           for f in events[k].flows { receiveFlowRefs.append((lineNumber, f)) }
         }
+        processes.add(pid: events[k].pid, seq: events[k].seq, line: lineNumber)
         events[k].index = k
         k += 1
       }
@@ -193,6 +195,12 @@ public enum TraceFile {
     }
     for ref in receiveFlowRefs where !sendFlows.contains(ref.flow) {
       report(ref.line, "flows", "flow id \(ref.flow) matches no send in this trace")
+    }
+    if let header {
+      let unreadable = lineTotal - events.count - 1
+      for p in processes.problems(against: header, unreadable: unreadable) {
+        report(p.line, p.field, p.message)
+      }
     }
     let resolvedHeader =
       header

@@ -37,6 +37,20 @@ public enum TraceMerger {
       case nil: break
       }
     }
+    guard !logs.isEmpty else {
+      // Not a trace with no events: nothing in the directory could be read.
+      let n = logFiles.count
+      let failures = results.withLock { $0 }.compactMap { result -> TraceFileError? in
+        guard case .failure(let error)? = result else { return nil }
+        return error
+      }
+      let denied = failures.contains { $0.errno == EACCES || $0.errno == EPERM }
+      throw TraceFileError(
+        path: directory,
+        message: "none of its \(n) per-process log\(n == 1 ? "" : "s") (*.sslog) could be read: "
+          + failures.prefix(3).map(\.description).joined(separator: "; ") + (n > 3 ? "; …" : "")
+          + (denied ? ". Check the files' permissions" : ". Record the run again (sockscope record or demo)"))
+    }
     ProcessEndings.resolve(
       &logs, exits: ProcessExit.read(directory: directory, names: names), isAlive: ProcessEndings.isRunning)
     return Result(trace: merge(logs: logs, problems: problems), logFiles: logFiles)

@@ -137,12 +137,12 @@ final class ChildProcess {
 
   /// How many printed lines equal `line` (a trailing unfinished line counts too).
   func count(linesEqualTo line: String) -> Int {
-    text.split(separator: "\n", omittingEmptySubsequences: false).filter { $0 == line }.count
+    text.splittingLines().filter { $0 == line }.count
   }
 
   /// How many printed lines start with `prefix`.
   func count(linesStartingWith prefix: String) -> Int {
-    text.split(separator: "\n", omittingEmptySubsequences: false).filter { $0.hasPrefix(prefix) }.count
+    text.splittingLines().filter { $0.hasPrefix(prefix) }.count
   }
 }
 

@@ -28,7 +28,9 @@ struct MergeCommand: ParsableCommand {
     try reportingFailures {
       var merged: TraceMerger.Result
       let logs = TraceDirectory.logsFolder(of: directory)
-      do { merged = try TraceMerger.merge(directory: logs) } catch { throw CommandFailure("\(error)") }
+      do { merged = try TraceMerger.merge(directory: logs) } catch {
+        throw CommandFailure("\(error)", exitCode: 2)
+      }
       let stray = TraceDirectory.strayLogs(in: directory)
       if stray > 0 {
         merged.trace.header.problems.append(

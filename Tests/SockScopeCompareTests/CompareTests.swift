@@ -227,6 +227,22 @@ struct SchematicFormatTests {
     #expect(s.socketPath == "./echo.socket")
   }
 
+  @Test("a schematic saved with Windows line ends (CRLF) or a byte order mark reads as the same schematic")
+  func windowsLineEnds() throws {
+    let text = try String(
+      contentsOfFile: repositoryRoot + "/examples/schematics/stream-echo.schematic", encoding: .utf8)
+    let plain = try DocumentedSchematic.parse(text, file: "s.schematic")
+    let crlf = text.replacingOccurrences(of: "\n", with: "\r\n")
+    #expect(crlf.count < text.utf8.count, "\\r\\n is one Character, as it is when read from a file")
+    #expect(try DocumentedSchematic.parse(crlf, file: "s.schematic") == plain)
+    #expect(try DocumentedSchematic.parse("\u{FEFF}" + crlf, file: "s.schematic") == plain)
+    #expect {
+      try DocumentedSchematic.parse("role s \"S\"\r\n  step recv\r\n  step fly\r\n", file: "f.schematic")
+    } throws: { error in
+      (error as? SchematicError)?.line == 3
+    }
+  }
+
   @Test("a stream variant is described without code changes, and a stream run conforms to it")
   func streamVariant() throws {
     let text = try String(

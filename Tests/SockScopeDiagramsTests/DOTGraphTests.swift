@@ -16,6 +16,8 @@ struct DOTGraphTests {
   func htmlEscaping() {
     #expect(DOTValue.escapeHTML(#"bind("./a&b") <x>"#) == "bind(&quot;./a&amp;b&quot;) &lt;x&gt;")
     #expect(DOTValue.escapeHTML("a\nb") == "a<br/>b")
+    #expect(DOTValue.escapeHTML("a\r\nb") == "a<br/>b", "a Windows line end is one line end")
+    #expect(DOTValue.escapeHTML(#"a\Nb\Gc"#) == #"a\\Nb\\Gc"#, "dot shows a doubled backslash as one")
   }
 
   @Test("identifiers are bare when plain, quoted when not, and keywords are always quoted")

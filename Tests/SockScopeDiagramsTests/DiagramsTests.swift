@@ -40,6 +40,41 @@ struct DiagramsTests {
   }
 
   @Test(
+    "backslashes in payloads and paths show as typed in every view, not as Graphviz's \\N, \\G, \\l escapes",
+    arguments: DiagramView.allCases)
+  func backslashesShowAsTyped(view: DiagramView) throws {
+    var trace = try demoTrace()
+    let payload = #"a\Nb\Gc\E\T\H\L\l\r\n"#
+    let path = #".\dir\N\G.sock"#
+    for i in trace.events.indices {
+      let e = trace.events[i]
+      if e.call.sendsData || e.call.receivesData, e.data != nil {
+        trace.events[i].data = Payload(
+          capturing: Array(payload.utf8), length: UInt64(payload.utf8.count), limit: 256)
+      }
+      if e.addressPath != nil, case .object(var addr) = e.args["addr"] {
+        addr["path"] = .string(path)
+        trace.events[i].args["addr"] = .object(addr)
+      }
+      if e.call == .unlink { trace.events[i].args["path"] = .string(path) }
+    }
+    let svg = try Diagrams.render(trace, view: view, format: .svg, options: DiagramOptions(language: .en))
+    let text = String(decoding: svg, as: UTF8.self)
+    // Graphviz would write the node's or graph's name in place of \N or \G, and drop \l.
+    let shown = #"a\Nb\Gc\E\T\H\L\l\r\n"#
+    switch view {
+    case .schematic, .sequence:
+      #expect(
+        text.contains(shown),
+        "the payload as typed: \(text.split(separator: "\n").filter { $0.contains("a\\") })")
+    case .topology:
+      break
+    }
+    #expect(text.contains(path), "the path as typed")
+    #expect(!text.contains("aG") && !text.contains("a" + "s0"), "no expansion")
+  }
+
+  @Test(
     "Graphviz's own command reads the same DOT: a second, independent reader",
     .enabled(if: which("dot") != nil, "the graphviz package is installed by make test"),
     arguments: DiagramView.allCases)

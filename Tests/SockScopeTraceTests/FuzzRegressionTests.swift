@@ -34,6 +34,9 @@ struct FuzzRegressionTests {
   @Test("strace logs: what the importer makes, validate accepts")
   func straceImport() throws { try Self.check("strace-import", FuzzChecks.straceImport) }
 
+  @Test("strace -ff logs, one file per process: validate accepts the import, whatever the files' order")
+  func straceImportFiles() throws { try Self.check("strace-multi-file", FuzzChecks.straceImportFiles) }
+
   @Test("binary process logs: damaged records are reported, never trusted")
   func processLog() throws { try Self.check("process-log", FuzzChecks.processLog) }
 }
