@@ -287,3 +287,23 @@ public struct Trace: Sendable, Equatable {
     events.filter { $0.role == role && $0.call != .output }
   }
 }
+
+extension Trace {
+  /// Makes the header's process list agree with the events, for traces assembled in memory (by a
+  /// tool or a test) rather than merged from logs: every pid with events is listed (added, with
+  /// its first event's role, when missing), and each entry's `events` is that pid's count, as
+  /// `validate` requires.
+  public mutating func countEventsPerProcess() {
+    var counts: [Int32: Int] = [:]
+    var firstRole: [(pid: Int32, role: String)] = []
+    for e in events {
+      if counts[e.pid] == nil { firstRole.append((e.pid, e.role)) }
+      counts[e.pid, default: 0] += 1
+    }
+    for (pid, role) in firstRole where !header.processes.contains(where: { $0.pid == pid }) {
+      header.processes.append(TracedProcess(pid: pid, role: role))
+    }
+    header.processes.sort { $0.pid < $1.pid }
+    for i in header.processes.indices { header.processes[i].events = counts[header.processes[i].pid] ?? 0 }
+  }
+}

@@ -57,7 +57,8 @@ struct StraceImportCommand: ParsableCommand {
   }
 
   func run() throws {
-    try reportingFailures {
+    // Named as the user typed it: `sockscope import strace`.
+    try reportingFailures(commandName: "import strace") {
       let inputs = try readInputs()
       var roles: [Int32: String] = [:]
       for r in role {
@@ -163,15 +164,5 @@ struct StraceImportCommand: ParsableCommand {
       guard name.hasPrefix(base), let pid = Int32(name.dropFirst(base.count)), pid > 0 else { return nil }
       return (pid, (directory as NSString).appendingPathComponent(name))
     }.sorted { $0.0 < $1.0 }.map(\.1)
-  }
-
-  /// Runs `body`, naming the command as the user typed it (`sockscope import strace`).
-  func reportingFailures(_ body: () throws -> Void) throws {
-    do {
-      try body()
-    } catch let failure as CommandFailure {
-      FileOutput.standardError.write("sockscope import strace: error: \(failure.description)\n")
-      throw ExitCode(failure.exitCode)
-    }
   }
 }

@@ -77,7 +77,10 @@ extension ParsableCommand {
   /// with its reason: a result cut short by a full disk must never look like success. Its exit
   /// status is `outputFailureStatus` (2 for the commands whose 1 is a verdict: validate, compare,
   /// diff).
-  func reportingFailures(outputFailureStatus: Int32 = 1, _ body: () throws -> Void) throws {
+  func reportingFailures(
+    commandName: String? = nil, outputFailureStatus: Int32 = 1, _ body: () throws -> Void
+  ) throws {
+    let name = commandName ?? Self._commandName
     var failure: CommandFailure?
     var exit: ExitCode?
     do {
@@ -92,7 +95,7 @@ extension ParsableCommand {
       // Lines taken from traces, logs and paths are escaped; the message's own newlines are kept.
       let text = failure.description.split(separator: "\n", omittingEmptySubsequences: false)
         .map { String($0).terminalSafe }.joined(separator: "\n")
-      errorOutput.write("sockscope \(Self._commandName): error: \(text)\n")
+      errorOutput.write("sockscope \(name): error: \(text)\n")
     }
     var status = failure?.exitCode ?? exit?.rawValue ?? 0
     if let code = FileOutput.standardOutput.failure {
@@ -100,7 +103,7 @@ extension ParsableCommand {
         code == FileOutput.isAnInput
         ? "it is an input of this command (the same file, by device and inode): redirect it elsewhere"
         : "\(String(cString: strerror(code))); the output is incomplete"
-      errorOutput.write("sockscope \(Self._commandName): error: cannot write to standard output: \(reason)\n")
+      errorOutput.write("sockscope \(name): error: cannot write to standard output: \(reason)\n")
       status = max(status, code == FileOutput.isAnInput ? 2 : outputFailureStatus)
     }
     if errorOutput.failure != nil { status = max(status, outputFailureStatus) }

@@ -138,9 +138,6 @@ struct AbuseOutcome: Equatable {
 }
 
 /// Whether the suite runs: with the tool present, or under CI, where a missing tool must fail.
-func canRun(_ tool: String) -> Bool {
-  which(tool) != nil || ProcessInfo.processInfo.environment["CI"] == "true"
-}
 
 @Suite("A recorded program's descriptors and files are its own", .serialized)
 struct DescriptorAbuseTests {
@@ -180,7 +177,7 @@ struct DescriptorAbuseTests {
 
   @Test(
     "a C program that dup2s, dup3s, fcntls, close_ranges, closefroms or closes every descriptor behaves as unrecorded",
-    .enabled(if: canRun("gcc"), "needs gcc"),
+    needs("gcc"),
     arguments: ["dup2", "dup3", "fcntl", "close_range", "closefrom", "close-all"])
   func cProgram(mode: String) throws {
     let gcc = try #require(which("gcc"), "gcc is installed by make test")
@@ -194,7 +191,7 @@ struct DescriptorAbuseTests {
 
   @Test(
     "a Python program that dup2s, fcntls, closeranges or closes every descriptor behaves as unrecorded",
-    .enabled(if: canRun("python3"), "needs python3"),
+    needs("python3"),
     arguments: ["dup2", "fcntl", "closerange", "close-all"])
   func pythonProgram(mode: String) throws {
     let python = try #require(which("python3"), "python3 is installed by make test")
@@ -269,7 +266,7 @@ let staleDescriptorC = #"""
 extension DescriptorAbuseTests {
   @Test(
     "a program that moves its own log away runs on; the events that no longer fit are counted and explained",
-    .enabled(if: canRun("python3"), "needs python3"))
+    needs("python3"))
   func logMovedAway() throws {
     let script = """
       import glob, os, socket
@@ -305,7 +302,7 @@ extension DescriptorAbuseTests {
 extension DescriptorAbuseTests {
   @Test(
     "a spawn that fails (a vfork child leaving through _exit) does not end its parent's recording",
-    .enabled(if: canRun("python3"), "needs python3"))
+    needs("python3"))
   func failedSpawnKeepsRecording() throws {
     let script = """
       import socket, subprocess
@@ -352,7 +349,7 @@ struct StaleDescriptorTests {
 
   @Test(
     "a file that reuses the number of a socket closed inside libc or by a raw syscall never reaches the trace",
-    .enabled(if: canRun("gcc"), "needs gcc"),
+    needs("gcc"),
     arguments: ["fclose", "close_range", "closefrom", "syscall"])
   func fileContentsNeverRecorded(mode: String) throws {
     let gcc = try #require(which("gcc"), "gcc is installed by make test")
@@ -379,7 +376,7 @@ struct StaleDescriptorTests {
 
   @Test(
     "a new socket on the number of one closed by a raw syscall is recorded with its own inode",
-    .enabled(if: canRun("gcc"), "needs gcc"))
+    needs("gcc"))
   func reusedNumberGetsNewIdentity() throws {
     let gcc = try #require(which("gcc"), "gcc is installed by make test")
     try withTemporaryDirectory { dir throws in
@@ -397,7 +394,7 @@ struct StaleDescriptorTests {
 
   @Test(
     "a copy of a socket (dup, fcntl F_DUPFD) on a number that was a file's is recorded as the socket",
-    .enabled(if: canRun("gcc"), "needs gcc"),
+    needs("gcc"),
     arguments: ["dup", "fcntl-dupfd"])
   func socketCopyOnFileNumber(mode: String) throws {
     let gcc = try #require(which("gcc"), "gcc is installed by make test")
@@ -417,7 +414,7 @@ struct StaleDescriptorTests {
 
   @Test(
     "Python: a file opened on the number of a socket closed with os.closerange is not recorded",
-    .enabled(if: canRun("python3"), "needs python3"))
+    needs("python3"))
   func pythonCloseRange() throws {
     let script = """
       import os, socket
@@ -473,7 +470,7 @@ struct RecordedRoleAndDestinationTests {
 
   @Test(
     "SOCKSCOPE_ROLE longer than 63 bytes is cut at a character boundary and the trace's problems say so",
-    .enabled(if: canRun("python3"), "needs python3"))
+    needs("python3"))
   func longEnvironmentRoleCut() throws {
     let python = try #require(which("python3"), "python3 is installed by make test")
     try withTemporaryDirectory { dir throws in
@@ -498,7 +495,7 @@ struct RecordedRoleAndDestinationTests {
 
   @Test(
     "a program whose name the kernel cut inside a letter gets a role of whole letters",
-    .enabled(if: canRun("gcc"), "needs gcc"))
+    needs("gcc"))
   func programNameCutInsideALetter() throws {
     let gcc = try #require(which("gcc"), "gcc is installed by make test")
     try withTemporaryDirectory { dir throws in
@@ -522,7 +519,7 @@ struct RecordedRoleAndDestinationTests {
 
   @Test(
     "sendto with a relative path after chdir, or through a symbolic link, records the bound file's inode",
-    .enabled(if: canRun("python3"), "needs python3"))
+    needs("python3"))
   func sendToInodeUnderRecord() throws {
     let script = """
       import os, socket

@@ -21,7 +21,9 @@ func writeHostileTrace(_ path: String) throws {
   for i in events.indices { events[i].index = i }
   let header = TraceHeader(
     t0: 10, processes: [TracedProcess(pid: 10, role: "server"), TracedProcess(pid: 20, role: "cli<i>ent")])
-  try TraceFile.write(Trace(header: header, events: events), to: path)
+  var trace = Trace(header: header, events: events)
+  trace.countEventsPerProcess()
+  try TraceFile.write(trace, to: path)
 }
 
 @Suite("sockscope export")

@@ -98,7 +98,9 @@ struct HTMLExportTests {
       for i in events.indices { events[i].index = i }
       let header = TraceHeader(
         t0: 10, processes: [TracedProcess(pid: 10, role: "server"), TracedProcess(pid: 20, role: role)])
-      try TraceFile.write(Trace(header: header, events: events), to: dir + "/t.jsonl")
+      var trace = Trace(header: header, events: events)
+      trace.countEventsPerProcess()
+      try TraceFile.write(trace, to: dir + "/t.jsonl")
       let export = try sockscope(["export", "html", "t.jsonl", "-o", "page.html"], in: dir)
       #expect(export.status == 0, "\(export.stderr)")
       let saw = try browse(dir + "/page.html", screenshot: dir + "/page.png", scenario: "hostile")

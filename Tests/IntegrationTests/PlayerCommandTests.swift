@@ -54,7 +54,7 @@ struct Tmux {
 struct PlayerCommandTests {
   @Test(
     "in a real terminal the keys move the step counter and the call, and q leaves a clean terminal",
-    .enabled(if: which("tmux") != nil, "tmux is installed by make test"))
+    needs("tmux"))
   func interactive() throws {
     let tmux = Tmux(tmux: try #require(which("tmux")))
     defer { tmux.stop() }
@@ -109,7 +109,7 @@ struct PlayerCommandTests {
 
   @Test(
     "SIGTERM restores the terminal too",
-    .enabled(if: which("tmux") != nil, "tmux is installed by make test"))
+    needs("tmux"))
   func terminated() throws {
     let tmux = Tmux(tmux: try #require(which("tmux")))
     defer { tmux.stop() }
@@ -133,7 +133,7 @@ struct PlayerCommandTests {
 
   @Test(
     "a terminal smaller than 80×24 gets a clear message, a non-zero exit and no drawing",
-    .enabled(if: which("tmux") != nil, "tmux is installed by make test"))
+    needs("tmux"))
   func tooSmall() throws {
     let tmux = Tmux(tmux: try #require(which("tmux")))
     defer { tmux.stop() }
@@ -149,7 +149,7 @@ struct PlayerCommandTests {
 
   @Test(
     "on a terminal the demo ends by playing its run; q ends it",
-    .enabled(if: which("tmux") != nil, "tmux is installed by make test"))
+    needs("tmux"))
   func demoPlays() throws {
     let tmux = Tmux(tmux: try #require(which("tmux")))
     defer { tmux.stop() }

@@ -17,7 +17,7 @@ func callFamilies(_ trace: Trace, _ role: String) -> [String] {
 let pythonScripts = repositoryRoot + "/examples/python"
 
 @Suite(
-  "Recording programs not written with SockScope", .enabled(if: which("python3") != nil, "needs python3"))
+  "Recording programs not written with SockScope", needs("python3"))
 struct RecordTests {
   @Test(
     "the page's Python scripts, recorded in the documented run, make the same calls per role as the Swift pair"

@@ -54,7 +54,7 @@ func recordedCalls(_ events: [TraceEvent]) -> [ObservedCall] {
 struct StraceCrossCheckTests {
   @Test(
     "the calls sockscope recorded per process are the calls strace saw: same calls, order, descriptors, results",
-    .enabled(if: which("strace") != nil, "strace is installed by make test (scripts/install-deps)"))
+    needs("strace"))
   func matchesStrace() throws {
     let strace = try #require(which("strace"))
     try withTemporaryDirectory { dir throws in

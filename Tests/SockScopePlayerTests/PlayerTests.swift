@@ -233,7 +233,10 @@ struct AsciicastTests {
 /// server receives them two steps later. Their consoles hold a tab and an escape sequence.
 func threeProcessPlayback(_ language: PlayerLanguage = .en) throws -> Playback {
   let lines = [
-    #"{"format":"sockscope-trace","version":1,"clock":"CLOCK_MONOTONIC","t0_ns":0,"processes":[]}"#,
+    #"{"format":"sockscope-trace","version":1,"clock":"CLOCK_MONOTONIC","t0_ns":0,"processes":["#
+      + #"{"pid":10,"ppid":1,"role":"server","exe":"/s","events":5,"ended":"closed"},"#
+      + #"{"pid":11,"ppid":1,"role":"client","exe":"/c","events":1,"ended":"closed"},"#
+      + #"{"pid":12,"ppid":1,"role":"client","exe":"/c","events":1,"ended":"closed"}]}"#,
     #"{"index":0,"t_ns":1000,"dur_ns":10,"pid":10,"tid":10,"seq":0,"role":"server","call":"socket","fd":3,"args":{"domain":"AF_UNIX","type":"SOCK_DGRAM","protocol":0},"ret":3,"sock":{"ino":100}}"#,
     #"{"index":1,"t_ns":2000,"dur_ns":10,"pid":10,"tid":10,"seq":1,"role":"server","call":"bind","fd":3,"args":{"addr":{"path":"./echo.socket"}},"ret":0,"sock":{"ino":100}}"#,
     #"{"index":2,"t_ns":2500,"dur_ns":0,"pid":10,"tid":10,"seq":2,"role":"server","call":"output","fd":1,"args":{"stream":"stdout"},"ret":12,"data":{"len":12,"captured":12,"hex":"6109621b5d303b70776e070a"}}"#,
@@ -257,7 +260,7 @@ struct StepContentTests {
     #expect(playback.snapshot(4, paneHeight: 10).callLine == "recv(3, 1024, 0) = 42 «Лев Николаевич Толстой»")
     let renderer = FrameRenderer(width: 80, height: 24, color: false, language: .en, title: "t")
     let frame = renderer.render(playback.snapshot(2, paneHeight: renderer.paneHeight))
-    #expect(frame.contains { $0.hasPrefix(" ▶ client 11  send(4, «Лев Николаевич Толстой», 42, 0) = 42") })
+    #expect(frame.contains { $0.hasPrefix(" ▶ client#1  send(4, «Лев Николаевич Толстой», 42, 0) = 42") })
   }
 
   @Test("a payload too long for the line is cut with an ellipsis, keeping the call's result")
@@ -271,17 +274,20 @@ struct StepContentTests {
     #expect(line.contains("…», 42, 0) = 42"), "\(line)")
   }
 
-  @Test("each process has its own pane, two clients with one role included, told apart by pid")
+  @Test("each process has its own pane, two clients with one role included, each with its own name")
   func panePerProcess() throws {
+    // The trace lists two processes with the role `client`: reading it names them client#1 and
+    // client#2 (participant names, docs/trace-format.md), and each has its own pane.
     let playback = try threeProcessPlayback()
     let s = playback.snapshot(3, paneHeight: 10)
-    #expect(s.panes.map(\.title) == ["server 10", "client 11", "client 12"])
+    #expect(s.panes.map(\.title) == ["server 10", "client#1 11", "client#2 12"])
     #expect(s.panes.map(\.acting) == [false, false, true])
-    #expect(s.role == "client 12")
-    #expect(s.travel?.from == "client 12" && s.travel?.to == "server")
+    #expect(s.role == "client#2")
+    #expect(s.travel?.from == "client#2" && s.travel?.to == "server")
     let frame = FrameRenderer(width: 80, height: 24, color: false, language: .en, title: "t").render(s)
     #expect(
-      frame[1].contains("server 10") && frame[1].contains("client 11") && frame[1].contains("▶ client 12"))
+      frame[1].contains("server 10") && frame[1].contains("client#1 11") && frame[1].contains("▶ client#2 12")
+    )
   }
 
   @Test("what waits in a receive queue follows the flow links: sent and not yet received")

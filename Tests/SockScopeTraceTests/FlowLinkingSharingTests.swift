@@ -127,7 +127,7 @@ struct FlowLinkingSharingTests {
     var trace = Trace(header: TraceHeader(t0: 0), events: run.events)
     for i in trace.events.indices { trace.events[i].seq = UInt64(i) }  // the builder leaves seq at 0
     CausalOrder.apply(&trace.events)
-    let read = TraceFile.parse(TraceFile.encodedBytes(trace), file: "t")
+    let read = TraceFile.parse(consistentBytes(trace), file: "t")
     #expect(read.problems.isEmpty && read.orderProblems.isEmpty)
     #expect(read.trace.events.filter { $0.call == .recv }.map(\.flowCandidates) == [flows, flows])
   }

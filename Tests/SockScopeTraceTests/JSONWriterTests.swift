@@ -120,13 +120,14 @@ struct JSONWriterTests {
       let text = randomString(&random) + "\u{2028}\u{85}"
       events.append(
         TraceEvent(
-          index: k, time: UInt64(1000 + k), pid: 7, role: "client \u{2029}" + randomString(&random),
+          index: k, time: UInt64(1000 + k), pid: 7, seq: UInt64(k),
+          role: "client \u{2029}" + randomString(&random),
           call: .output, fd: 1, ret: Int64(text.utf8.count),
           failure: k % 2 == 0 ? nil : CallFailure(name: "EIO", message: randomString(&random) + "\u{2028}"),
           data: Payload(length: UInt64(text.utf8.count), bytes: Array(text.utf8))))
     }
     let trace = Trace(header: TraceHeader(t0: 1000), events: events)
-    let bytes = TraceFile.encodedBytes(trace)
+    let bytes = consistentBytes(trace)
     let text = String(decoding: bytes, as: UTF8.self)
     #expect(text.unicodeScalars.filter { lineBreakers.contains($0) }.count == events.count + 1)
     let read = TraceFile.parse(bytes, file: "t.jsonl")
@@ -207,7 +208,7 @@ struct NonUTF8PayloadTests {
         TraceEvent(index: k, time: UInt64(k), pid: 1, role: "r", call: .output, fd: 1, ret: 3, data: payload))
     }
     let read = TraceFile.parse(
-      TraceFile.encodedBytes(Trace(header: TraceHeader(t0: 0), events: events)), file: "t")
+      consistentBytes(Trace(header: TraceHeader(t0: 0), events: events)), file: "t")
     #expect(read.problems.isEmpty, "\(read.problems)")
     #expect(read.trace.events.map(\.data) == events.map(\.data))
   }

@@ -31,7 +31,7 @@ struct ParticipantNamesTests {
     #expect(header.requestedRole == "client")
     #expect(trace.header.processes.first { $0.pid == 900 }?.requestedRole == nil)
     // The role asked for survives writing and reading.
-    let read = TraceFile.parse(TraceFile.encodedBytes(trace), file: "t")
+    let read = TraceFile.parse(consistentBytes(trace), file: "t")
     #expect(read.trace.header.processes.first { $0.pid == 901 }?.requestedRole == "client")
     #expect(read.problems.isEmpty)
   }
@@ -105,7 +105,7 @@ struct ParticipantNamesTests {
       header: TraceHeader(
         t0: 100, processes: [TracedProcess(pid: 31, role: "client"), TracedProcess(pid: 32, role: "client")]),
       events: events)
-    let read = TraceFile.parse(TraceFile.encodedBytes(trace), file: "old")
+    let read = TraceFile.parse(consistentBytes(trace), file: "old")
     #expect(read.problems.isEmpty)
     #expect(read.trace.roles == ["client#1", "client#2"])
     #expect(read.trace.header.processes.map(\.role) == ["client#1", "client#2"])
