@@ -1,11 +1,18 @@
 import Glibc
 import SockScopeSockets
+import Synchronization
 
 /// Where the echo pair prints. Every line is written straight to the descriptor (no buffering, so
 /// output interleaves correctly with other processes) and recorded as an `output` event while
 /// recording, so a player can show each process's console.
 public struct Console: Sendable {
   public init() {}
+
+  /// The errno of the first write that failed (a full disk, a closed pipe), if one did. The pair
+  /// goes on serving without output, as the page's programs would go on without a terminal, and
+  /// the command reports the failure with a non-zero exit status when it ends.
+  public static var failure: Int32? { firstFailure.withLock { $0 } }
+  private static let firstFailure = Mutex<Int32?>(nil)
 
   /// Prints `line` and a newline on standard output.
   public func print(_ line: String) { write(line + "\n", to: .standardOutput) }
@@ -28,7 +35,11 @@ public struct Console: Sendable {
     while !bytes.isEmpty {
       let n = bytes.withUnsafeBytes { Glibc.write(stream.rawValue, $0.baseAddress, $0.count) }
       if n < 0 && errno == EINTR { continue }
-      if n <= 0 { return }  // Nowhere to print (a closed pipe): the program goes on without output.
+      if n <= 0 {
+        let code = n < 0 ? errno : EIO
+        Self.firstFailure.withLock { $0 = $0 ?? code }
+        return
+      }
       bytes = bytes.dropFirst(n)
     }
   }

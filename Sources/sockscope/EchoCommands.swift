@@ -1,5 +1,6 @@
 import ArgumentParser
 import EchoPair
+import Glibc
 import SockScopeSockets
 
 struct ServerCommand: ParsableCommand {
@@ -28,6 +29,7 @@ struct ServerCommand: ParsableCommand {
       } catch {
         throw CommandFailure("\(error)")
       }
+      try Console.requireAllWritten()
     }
   }
 }
@@ -61,6 +63,17 @@ struct ClientCommand: ParsableCommand {
       } catch {
         throw CommandFailure("\(error)")
       }
+      try Console.requireAllWritten()
     }
+  }
+}
+
+extension Console {
+  /// A failed write of the pair's console is an error when the command ends, never dropped.
+  static func requireAllWritten() throws(CommandFailure) {
+    guard let code = Console.failure else { return }
+    throw CommandFailure(
+      "cannot write to standard output or error: \(String(cString: strerror(code))); what the program "
+        + "printed is incomplete (it went on without it)")
   }
 }

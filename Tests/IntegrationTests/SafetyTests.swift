@@ -242,6 +242,23 @@ struct SafetyTests {
 
   // MARK: Item 14: a trace from a pipe
 
+  @Test("the echo pair's server and client report a console they could not write to, exit 1")
+  func echoPairFullOutput() throws {
+    try withTemporaryDirectory { dir throws in
+      // The server prints to a full disk; the client to a full disk too. Both still do their job
+      // (the datagram is delivered, DONE stops the server), and both say their output was lost.
+      let r = try shell(
+        #""$B" server > /dev/full 2>server.err & "#
+          + #"for i in $(seq 300); do [ -S echo.socket ] && break; sleep 0.1; done; printf 'DONE\n' | "$B" client > /dev/full; "#
+          + #"c=$?; wait $!; s=$?; echo "client=$c server=$s""#, in: dir)
+      #expect(r.stdout.contains("client=1 server=1"), "\(r.stdout) \(r.stderr)")
+      #expect(r.stderr.contains("cannot write to standard output or error: No space left on device"))
+      let serverErr = try String(contentsOfFile: dir + "/server.err", encoding: .utf8)
+      #expect(serverErr.contains("cannot write to standard output or error"), "\(serverErr)")
+      #expect(!FileManager.default.fileExists(atPath: dir + "/echo.socket"), "the server still cleaned up")
+    }
+  }
+
   @Test("a trace read from a pipe is read whole, not reported as empty")
   func traceFromPipe() throws {
     try withTemporaryDirectory { dir throws in
