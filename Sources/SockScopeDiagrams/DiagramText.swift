@@ -69,12 +69,15 @@ struct DiagramText {
   var missingTitle: String { language == .ru ? "Нет в запуске" : "Missing from the run" }
 
   /// The key to a compared figure's marks, as an HTML label.
-  var legend: String {
-    language == .ru
-      ? "<font color=\"#2e7d32\">■</font> как на схеме   <font color=\"#777777\">┅</font> нет на схеме   "
-        + "<font color=\"#c62828\">┅</font> нет в запуске   <font color=\"#c62828\">■</font> ошибка"
-      : "<font color=\"#2e7d32\">■</font> as documented   <font color=\"#777777\">┅</font> not in the schematic   "
-        + "<font color=\"#c62828\">┅</font> missing from the run   <font color=\"#c62828\">■</font> failed"
+  func legend(_ palette: DiagramPalette) -> String {
+    let conforming = "<font color=\"\(palette.conforming)\">■</font>"
+    let extra = "<font color=\"\(palette.muted)\">┅</font>"
+    let missing = "<font color=\"\(palette.failure)\">┅</font>"
+    let failed = "<font color=\"\(palette.failure)\">\(palette.failedGlyph)</font>"
+    return language == .ru
+      ? "\(conforming) как на схеме   \(extra) нет на схеме   \(missing) нет в запуске   \(failed) ошибка"
+      : "\(conforming) as documented   \(extra) not in the schematic   \(missing) missing from the run   "
+        + "\(failed) failed"
   }
 
   private func russianTimes(_ n: Int) -> String {

@@ -29,10 +29,18 @@ public struct DiagramOptions: Sendable {
   /// Sequence view: the most calls drawn; a longer trace is drawn as its beginning and end, with
   /// the fold said on the figure.
   public var maximumCalls: Int
+  /// The colours: for a screen, a printer or a slide.
+  public var theme: DiagramTheme
+  /// PNG only: pixels per inch (Graphviz's default is 96); nil keeps the default.
+  public var dpi: Double?
 
   public init(
-    language: DiagramLanguage = .ru, timestamps: Bool = false, timeAxis: Bool = false, maximumCalls: Int = 400
+    language: DiagramLanguage = .ru, timestamps: Bool = false, timeAxis: Bool = false,
+    maximumCalls: Int = 400,
+    theme: DiagramTheme = .light, dpi: Double? = nil
   ) {
+    self.theme = theme
+    self.dpi = dpi
     self.language = language
     self.timestamps = timestamps
     self.timeAxis = timeAxis
@@ -67,11 +75,14 @@ public enum Diagrams {
     guard trace.events.contains(where: { $0.call != .output }) else { throw .emptyTrace }
     switch view {
     case .schematic:
-      return (Schematic(trace: trace, language: options.language).graph(language: options.language), .dot)
+      return (
+        Schematic(trace: trace, language: options.language).graph(
+          language: options.language, theme: options.theme), .dot
+      )
     case .sequence:
       return (SequenceChart(trace: trace, options: options).graph, .nop2)
     case .topology:
-      return (Topology(trace: trace, language: options.language).graph, .dot)
+      return (Topology(trace: trace, language: options.language, theme: options.theme).graph, .dot)
     }
   }
 
@@ -87,7 +98,8 @@ public enum Diagrams {
     let text = escapingControls(graph.text)
     guard let output = GraphvizFormat(rawValue: format.rawValue) else { return Array(text.utf8) }
     do {
-      return try Graphviz.render(text, engine: engine, format: output)
+      let bytes = try Graphviz.render(text, engine: engine, format: output)
+      return output == .svg ? withFontFallbacks(bytes) : bytes
     } catch {
       throw .graphviz(error.description)
     }
@@ -99,8 +111,18 @@ public enum Diagrams {
   )
     throws(DiagramError) -> [UInt8]
   {
-    let (graph, engine) = try graph(of: trace, view: view, options: options)
+    var (graph, engine) = try graph(of: trace, view: view, options: options)
+    if format == .png, let dpi = options.dpi { graph.attributes["dpi"] = .number(dpi) }
     return try render(graph, engine: engine, format: format)
+  }
+
+  /// The `font-family` Graphviz writes for the layout font, widened to a list of similar families
+  /// so that an SVG shown on a machine without DejaVu Sans still draws sans-serif text.
+  static func withFontFallbacks(_ svg: [UInt8]) -> [UInt8] {
+    let text = String(decoding: svg, as: UTF8.self)
+    let from = "font-family=\"\(DiagramFonts.layout)\""
+    guard text.contains(from) else { return svg }
+    return Array(text.replacing(from, with: "font-family=\"\(DiagramFonts.svgFamilies)\"").utf8)
   }
 
   /// `dot` with every control character inside a label written as `String.terminalSafe` writes it:

@@ -164,19 +164,23 @@ public struct Schematic: Sendable, Equatable {
   }
 
   /// The schematic as a dot graph.
-  public func graph(language: DiagramLanguage) -> DOTGraph {
+  public func graph(language: DiagramLanguage, theme: DiagramTheme = .light) -> DOTGraph {
     let text = DiagramText(language: language)
+    let palette = theme.palette
     var g = DOTGraph(
       name: "schematic",
       attributes: [
         "rankdir": "TB", "newrank": .plain("true"), "nodesep": .plain("0.9"), "ranksep": .plain("0.45"),
-        "fontname": "DejaVu Sans", "bgcolor": "white",
+        "fontname": .text(DiagramFonts.layout), "bgcolor": .text(palette.background),
+        "fontcolor": .text(palette.text),
       ],
       nodeDefaults: [
-        "shape": "box", "style": "rounded,filled", "fillcolor": "#eeeeee", "color": "#555555",
-        "fontname": "DejaVu Sans", "fontsize": .plain("12"), "width": .plain("3.1"), "margin": "0.15,0.08",
+        "shape": "box", "style": "rounded,filled", "fillcolor": .text(palette.boxFill),
+        "color": .text(palette.boxBorder), "fontcolor": .text(palette.text),
+        "fontname": .text(DiagramFonts.layout), "fontsize": .plain("12"), "width": .plain("3.1"),
+        "margin": "0.15,0.08",
       ],
-      edgeDefaults: ["arrowsize": .plain("0.8"), "color": "#222222"])
+      edgeDefaults: ["arrowsize": .plain("0.8"), "color": .text(palette.line)])
 
     // Rows: the steps before the loop, the loop, the steps after it, aligned across columns.
     let before = columns.map { $0.loop ?? $0.steps.count }
@@ -202,33 +206,33 @@ public struct Schematic: Sendable, Equatable {
         let id = "c\(c)s\(s)"
         // One group per column keeps its boxes on one vertical line.
         var attributes: DOTAttributes = [
-          "label": .html(label(step, text: text, perProcess: column.roles.count)),
+          "label": .html(label(step, text: text, perProcess: column.roles.count, palette: palette)),
           "group": .text("column\(c)"),
         ]
         if step.failure != nil {
-          attributes["color"] = "#cc0000"
+          attributes["color"] = .text(palette.failure)
           attributes["penwidth"] = .plain("2")
         }
         if step.omitted > 0 {
           attributes["style"] = "rounded,dashed"
-          attributes["color"] = "#999999"
+          attributes["color"] = .text(palette.faint)
         }
         switch step.mark {
         case .conforming:
-          attributes["color"] = "#2e7d32"
+          attributes["color"] = .text(palette.conforming)
           attributes["penwidth"] = .plain("2.5")
         case .extra:
           attributes["style"] = "rounded,filled,dashed"
-          attributes["color"] = "#777777"
+          attributes["color"] = .text(palette.muted)
           attributes["penwidth"] = .plain("2")
         case .missing:
           attributes["style"] = "rounded,filled,dashed"
-          attributes["fillcolor"] = "#fdecea"
-          attributes["color"] = "#c62828"
+          attributes["fillcolor"] = .text(palette.failureFill)
+          attributes["color"] = .text(palette.failure)
           attributes["penwidth"] = .plain("2.5")
         case .failed:
-          attributes["color"] = "#c62828"
-          attributes["penwidth"] = .plain("2.5")
+          attributes["color"] = .text(palette.failure)
+          attributes["penwidth"] = .plain(palette.failurePenWidth)
         case nil:
           break
         }
@@ -249,16 +253,18 @@ public struct Schematic: Sendable, Equatable {
           "c\(c)killed",
           [
             "shape": "plaintext", "style": "", "label": .text("✕ " + text.killed(signal)),
-            "fontcolor": "#cc0000",
+            "fontcolor": .text(palette.failure),
             "fontsize": .plain("13"),
           ])
-        g.edge(previous, "c\(c)killed", ["style": "dashed", "color": "#cc0000", "arrowhead": "none"])
+        g.edge(
+          previous, "c\(c)killed", ["style": "dashed", "color": .text(palette.failure), "arrowhead": "none"])
       }
     }
     for r in rows where r.count > 1 { g.statements.append(.sameRank(r)) }
     if columns.contains(where: { $0.steps.contains { $0.mark != nil } }) {
       g.node(
-        "legend", ["shape": "plaintext", "style": "", "label": .html(text.legend), "fontsize": .plain("11")])
+        "legend",
+        ["shape": "plaintext", "style": "", "label": .html(text.legend(palette)), "fontsize": .plain("11")])
       if let last = columns.indices.last {
         g.edge("c\(last)s\(columns[last].steps.count - 1)", "legend", ["style": "invis"])
       }
@@ -274,9 +280,10 @@ public struct Schematic: Sendable, Equatable {
           DOTSubgraph(
             name: "cluster_loop",
             attributes: [
-              "color": "#dd0000", "penwidth": .plain("2.5"), "style": "",
+              "color": .text(palette.accent), "penwidth": .plain("2.5"), "style": "",
               "label": .text(text.loop(times: times)),
-              "fontcolor": "#dd0000", "labeljust": "r", "fontsize": .plain("12"), "margin": .plain("14"),
+              "fontcolor": .text(palette.accent), "labeljust": "r", "fontsize": .plain("12"),
+              "margin": .plain("14"),
             ],
             statements: members.map { .node(id: $0, [:]) })))
       // The send→recv arrow: from each sending loop to each receiving one. Unlabelled: a labelled
@@ -288,7 +295,8 @@ public struct Schematic: Sendable, Equatable {
           g.edge(
             "c\(c)s\(l)", "c\(d)s\(m)",
             [
-              "color": "#6aa84f", "penwidth": .plain("5"), "arrowhead": "empty", "arrowsize": .plain("1.3"),
+              "color": .text(palette.sendArrow), "penwidth": .plain("5"), "arrowhead": "empty",
+              "arrowsize": .plain("1.3"),
               "constraint": .plain("false"),
             ])
         }
@@ -297,14 +305,18 @@ public struct Schematic: Sendable, Equatable {
     return g
   }
 
-  private func label(_ step: Step, text: DiagramText, perProcess processes: Int) -> String {
+  private func label(
+    _ step: Step, text: DiagramText, perProcess processes: Int, palette: DiagramPalette
+  )
+    -> String
+  {
     if step.omitted > 0 { return "<i>" + DOTValue.escapeHTML(step.text) + "</i>" }
     var lines = [
-      "<b><font color=\"#dd0000\" point-size=\"14\">\(DOTValue.escapeHTML(DiagramText.title(step.call)))</font></b>"
+      "<b><font color=\"\(palette.accent)\" point-size=\"14\">\(DOTValue.escapeHTML(DiagramText.title(step.call)))</font></b>"
     ]
     if step.mark == .missing {
       lines = [
-        "<b><font color=\"#c62828\" point-size=\"14\">" + DOTValue.escapeHTML(text.missingTitle)
+        "<b><font color=\"\(palette.failure)\" point-size=\"14\">" + DOTValue.escapeHTML(text.missingTitle)
           + "</font></b>"
       ]
     }
@@ -321,15 +333,15 @@ public struct Schematic: Sendable, Equatable {
     if !step.data.isEmpty {
       let shown = step.data.prefix(4).joined(separator: ", ") + (step.data.count > 4 ? ", …" : "")
       lines.append(
-        "<font point-size=\"11\" color=\"#333333\">" + (step.call.receivesData ? "→ " : "")
+        "<font point-size=\"11\" color=\"\(palette.dataText)\">" + (step.call.receivesData ? "→ " : "")
           + DOTValue.escapeHTML(shown) + "</font>")
     }
     if let cut = step.cut {
-      lines.append("<font point-size=\"11\" color=\"#cc6600\">" + DOTValue.escapeHTML(cut) + "</font>")
+      lines.append("<font point-size=\"11\" color=\"\(palette.cut)\">" + DOTValue.escapeHTML(cut) + "</font>")
     }
     if let failure = step.failure {
       lines.append(
-        "<font point-size=\"11\" color=\"#cc0000\">✗ "
+        "<font point-size=\"11\" color=\"\(palette.failure)\">✗ "
           + DOTValue.escapeHTML("\(failure.name): \(failure.message)")
           + "</font>")
     }

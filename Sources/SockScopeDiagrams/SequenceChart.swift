@@ -89,14 +89,22 @@ struct SequenceChart {
     let headerY = height + Self.top
     let bottomY = -Self.rowHeight
 
+    let palette = options.theme.palette
+    let font = DOTValue.text(DiagramFonts.layout)
     var g = DOTGraph(
       name: "sequence",
       attributes: [
-        "splines": "line", "outputorder": "edgesfirst", "fontname": "DejaVu Sans", "bgcolor": "white",
-        "pad": .plain("0.3"),
+        "splines": "line", "outputorder": "edgesfirst", "fontname": font,
+        "bgcolor": .text(palette.background),
+        "fontcolor": .text(palette.text), "pad": .plain("0.3"),
       ],
-      nodeDefaults: ["fontname": "DejaVu Sans", "fontsize": .plain("10")],
-      edgeDefaults: ["fontname": "DejaVu Sans", "fontsize": .plain("10"), "arrowsize": .plain("0.7")])
+      nodeDefaults: [
+        "fontname": font, "fontsize": .plain("10"), "color": .text(palette.text),
+        "fontcolor": .text(palette.text),
+      ],
+      edgeDefaults: [
+        "fontname": font, "fontsize": .plain("10"), "arrowsize": .plain("0.7"), "color": .text(palette.text),
+      ])
     func pos(_ x: Double, _ y: Double) -> DOTValue { .text("\(Self.number(x)),\(Self.number(y))!") }
 
     // The lane's title says the pid on its second line: a name that holds it already is shortened
@@ -140,7 +148,8 @@ struct SequenceChart {
         id + "_head",
         [
           "shape": "box", "style": isKernel ? "rounded,filled,dashed" : "rounded,filled",
-          "fillcolor": isKernel ? "#f4f4f4" : "#dde8f6", "label": .text(title), "pos": pos(x, headerY),
+          "fillcolor": .text(isKernel ? palette.kernelFill : palette.processFill), "label": .text(title),
+          "pos": pos(x, headerY),
           "fontsize": .plain("12"),
         ])
       let end = lane.flatMap { endMarks[$0] }
@@ -149,9 +158,10 @@ struct SequenceChart {
         lane.map { endMarks[$0] != nil && participantsByPID[$0]?.process?.ending != .running } ?? false
       let footY = ended ? end?.y ?? bottomY : bottomY
       g.node(id + "_foot", ["shape": "point", "width": .plain("0.01"), "pos": pos(x, footY)])
-      g.edge(id + "_head", id + "_foot", ["style": "dashed", "color": "#999999", "arrowhead": "none"])
+      g.edge(
+        id + "_head", id + "_foot", ["style": "dashed", "color": .text(palette.faint), "arrowhead": "none"])
       if let end {
-        let color = end.killed ? "#cc0000" : "#777777"
+        let color = end.killed ? palette.failure : palette.muted
         if end.killed {
           g.node(
             id + "_killed",
@@ -177,7 +187,8 @@ struct SequenceChart {
         g.node(
           point + "_bar",
           [
-            "shape": "box", "style": "filled", "fillcolor": "#c9d7ea", "color": "#7a93b8", "label": "",
+            "shape": "box", "style": "filled", "fillcolor": .text(palette.barFill),
+            "color": .text(palette.barBorder), "label": "",
             "width": .plain("0.12"), "height": .number((sy - ey) / 72), "fixedsize": .plain("true"),
             "pos": pos(x, (sy + ey) / 2),
           ])
@@ -185,11 +196,13 @@ struct SequenceChart {
       g.node(
         point,
         [
-          "shape": "point", "width": .plain("0.07"), "color": e.succeeded ? "#1f3a5f" : "#cc0000",
+          "shape": "point", "width": .plain("0.07"),
+          "color": .text(e.succeeded ? palette.callPoint : palette.failure),
           "pos": pos(x, ey),
         ])
       let label = Self.label(e, text: text, t0: t0, timestamps: options.timestamps || options.timeAxis)
-      let color = e.failure != nil ? "#cc0000" : (e.data?.datagramWasCut == true ? "#cc6600" : "#222222")
+      let color =
+        e.failure != nil ? palette.failure : (e.data?.datagramWasCut == true ? palette.cut : palette.line)
       g.node(
         point + "_label",
         [
@@ -201,15 +214,19 @@ struct SequenceChart {
       {
         let kernelPoint = point + "_file"
         g.node(
-          kernelPoint, ["shape": "point", "width": .plain("0.05"), "color": "#777777", "pos": pos(kx, ey)])
+          kernelPoint,
+          ["shape": "point", "width": .plain("0.05"), "color": .text(palette.muted), "pos": pos(kx, ey)])
         g.edge(
           point, kernelPoint,
-          ["style": "dotted", "color": "#777777", "arrowhead": e.call == .unlink ? "tee" : "normal"])
+          [
+            "style": "dotted", "color": .text(palette.muted),
+            "arrowhead": e.call == .unlink ? "tee" : "normal",
+          ])
         let note = Self.fileNote(e.call, path: path, language: options.language)
         g.node(
           kernelPoint + "_label",
           [
-            "shape": "plaintext", "label": .text(note), "fontcolor": "#555555",
+            "shape": "plaintext", "label": .text(note), "fontcolor": .text(palette.secondaryText),
             "pos": pos(kx + 8 + Self.width(of: note) / 2, ey - 8),
           ])
       }
@@ -235,7 +252,7 @@ struct SequenceChart {
           }
         }
         let note = "\(text.preview(send.data)) \(text.bytes(send.data?.length ?? 0))"
-        let style: DOTAttributes = ["color": "#2f6fbf", "penwidth": .plain("1.4")]
+        let style: DOTAttributes = ["color": .text(palette.message), "penwidth": .plain("1.4")]
         guard sx != rx else {
           // A process that talks to itself: the message leaves its lifeline to the left and comes
           // back, as a self-message is drawn (the labels are on the right).
@@ -248,7 +265,7 @@ struct SequenceChart {
           g.node(
             "m\(flow)_\(recv.index)",
             [
-              "shape": "plaintext", "label": .text(note), "fontcolor": "#2f6fbf",
+              "shape": "plaintext", "label": .text(note), "fontcolor": .text(palette.message),
               "pos": pos(sx - 46 - Self.width(of: note) / 2, (sy + ry) / 2),
             ])
           continue
@@ -257,7 +274,7 @@ struct SequenceChart {
         g.node(
           "m\(flow)_\(recv.index)",
           [
-            "shape": "plaintext", "label": .text(note), "fontcolor": "#2f6fbf",
+            "shape": "plaintext", "label": .text(note), "fontcolor": .text(palette.message),
             "pos": pos((sx + rx) / 2, (sy + ry) / 2 + 8),
           ])
       }
@@ -269,7 +286,8 @@ struct SequenceChart {
       g.node(
         "folded",
         [
-          "shape": "box", "style": "rounded,dashed", "color": "#999999", "fontcolor": "#555555",
+          "shape": "box", "style": "rounded,dashed", "color": .text(palette.faint),
+          "fontcolor": .text(palette.secondaryText),
           "label": .text(note),
           "pos": pos(middle, above - Self.rowHeight * 1.5),
         ])

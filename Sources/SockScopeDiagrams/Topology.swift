@@ -7,17 +7,28 @@ import SockScopeTrace
 struct Topology {
   var graph: DOTGraph
 
-  init(trace: Trace, language: DiagramLanguage) {
+  init(trace: Trace, language: DiagramLanguage, theme: DiagramTheme = .light) {
     let text = DiagramText(language: language)
+    let palette = theme.palette
+    let font = DOTValue.text(DiagramFonts.layout)
     let ru = language == .ru
     var g = DOTGraph(
       name: "topology",
       attributes: [
-        "rankdir": "LR", "fontname": "DejaVu Sans", "nodesep": .plain("0.5"), "ranksep": .plain("1.1"),
-        "bgcolor": "white",
+        // Top to bottom, data flowing down from senders to the receiving socket, which its process
+        // sits beside: a figure about as wide as tall, that fits a slide (left to right, the demo's
+        // was a 6:1 banner).
+        "rankdir": "TB", "fontname": font, "nodesep": .plain("0.8"), "ranksep": .plain("0.45"),
+        "bgcolor": .text(palette.background), "fontcolor": .text(palette.text),
       ],
-      nodeDefaults: ["fontname": "DejaVu Sans", "fontsize": .plain("11")],
-      edgeDefaults: ["fontname": "DejaVu Sans", "fontsize": .plain("10"), "color": "#444444"])
+      nodeDefaults: [
+        "fontname": font, "fontsize": .plain("11"), "color": .text(palette.text),
+        "fontcolor": .text(palette.text),
+      ],
+      edgeDefaults: [
+        "fontname": font, "fontsize": .plain("10"), "color": .text(palette.connection),
+        "fontcolor": .text(palette.text),
+      ])
 
     var sockets: [UInt64: String] = [:]  // inode → type
     var descriptors: [String: (pid: Int32, fd: Int32, ino: UInt64)] = [:]
@@ -61,14 +72,18 @@ struct Topology {
       g.node(
         "p\(p.pid)",
         [
-          "shape": "box", "style": "rounded,filled", "fillcolor": "#dde8f6",
+          "shape": "box", "style": "rounded,filled", "fillcolor": .text(palette.processFill),
           "label": .text("\(p.role)\npid \(p.pid)"), "fontsize": .plain("13"),
         ])
     }
     for (ino, type) in sockets.sorted(by: { $0.key < $1.key }) {
       let label = (ru ? "сокет " : "socket ") + "\(ino)" + (type.isEmpty ? "" : "\n\(type)")
       g.node(
-        "s\(ino)", ["shape": "ellipse", "style": "filled", "fillcolor": "#fff2cc", "label": .text(label)])
+        "s\(ino)",
+        [
+          "shape": "ellipse", "style": "filled", "fillcolor": .text(palette.socketFill),
+          "label": .text(label),
+        ])
     }
     for d in descriptors.values.sorted(by: { ($0.pid, $0.fd) < ($1.pid, $1.fd) }) {
       g.edge("p\(d.pid)", "s\(d.ino)", ["label": .text("fd \(d.fd)")])
@@ -76,7 +91,9 @@ struct Topology {
     for (key, file) in files.sorted(by: { $0.key < $1.key }) {
       let label =
         file.path + "\n" + (ru ? "файл сокета" : "socket file") + (file.ino.map { ", inode \($0)" } ?? "")
-      g.node("f_\(key)", ["shape": "note", "style": "filled", "fillcolor": "#eeeeee", "label": .text(label)])
+      g.node(
+        "f_\(key)",
+        ["shape": "note", "style": "filled", "fillcolor": .text(palette.boxFill), "label": .text(label)])
     }
     for b in bound {
       g.edge("s\(b.socket)", "f_\(b.file)", ["label": "bind", "style": "dashed", "arrowhead": "none"])
@@ -105,7 +122,7 @@ struct Topology {
       g.node(
         queue,
         [
-          "shape": "cylinder", "style": "filled", "fillcolor": "#e2f0d9",
+          "shape": "cylinder", "style": "filled", "fillcolor": .text(palette.queueFill),
           "label": .text(
             ru ? "очередь приёма\nсокета \(to) (ядро)" : "receive queue\nof socket \(to) (kernel)"),
         ])
@@ -115,7 +132,7 @@ struct Topology {
           "s\(from)", queue,
           [
             "label": .text(Self.counts(t.count, t.bytes, stream: stream, text: text, ru: ru)),
-            "color": "#2f6fbf",
+            "color": .text(palette.message),
           ])
         total = (total.count + t.count, total.bytes + t.bytes)
       }
@@ -123,8 +140,14 @@ struct Topology {
         queue, "s\(to)",
         [
           "label": .text(Self.counts(total.count, total.bytes, stream: stream, text: text, ru: ru)),
-          "color": "#2f6fbf",
+          "color": .text(palette.message),
         ])
+    }
+    // A process that receives sits beside the sockets it receives on, under the queues that feed them.
+    for p in trace.header.processes {
+      let receiving = Set(descriptors.values.filter { $0.pid == p.pid && traffic[$0.ino] != nil }.map(\.ino))
+      guard !receiving.isEmpty else { continue }
+      g.statements.append(.sameRank(["p\(p.pid)"] + receiving.sorted().map { "s\($0)" }))
     }
     graph = g
   }

@@ -6,6 +6,7 @@ import SockScopeTrace
 extension DiagramView: ExpressibleByArgument {}
 extension DiagramFormat: ExpressibleByArgument {}
 extension DiagramLanguage: ExpressibleByArgument {}
+extension DiagramTheme: ExpressibleByArgument {}
 
 struct RenderCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -24,6 +25,8 @@ struct RenderCommand: ParsableCommand {
       Examples:
         sockscope render sockscope-out --view schematic -o schematic.svg
         sockscope render run/trace.jsonl --view sequence --time-axis --lang en -o seq.png
+        sockscope render sockscope-out --view topology --theme dark --dpi 192 -o slide.png
+        sockscope render sockscope-out --theme print -o handout.pdf
       """)
 
   @Argument(help: ArgumentHelp("A trace.jsonl file or a trace directory.", valueName: "trace"))
@@ -53,8 +56,56 @@ struct RenderCommand: ParsableCommand {
     help: ArgumentHelp("Sequence view: the most calls drawn; longer traces are folded.", valueName: "n"))
   var maxCalls = 400
 
+  @Option(
+    help: ArgumentHelp(
+      "Colours: light (screens, pages), print (greys only; failures also marked by text and line), "
+        + "dark (slides).", valueName: "light|print|dark"))
+  var theme: DiagramTheme = .light
+
+  @Option(
+    help: ArgumentHelp(
+      "PNG only: pixels per inch, \(Self.dpiRange.lowerBound)–\(Self.dpiRange.upperBound) (default 96).",
+      valueName: "n"))
+  var dpi: Int?
+
+  @Option(
+    help: ArgumentHelp(
+      "PNG only: size relative to the default 96 dpi, \(Self.scaleRange.lowerBound)–\(Self.scaleRange.upperBound) "
+        + "(--scale 2 is --dpi 192).",
+      valueName: "factor"))
+  var scale: Double?
+
+  /// Beyond these a figure is either unreadable or a picture of tens of thousands of pixels a side
+  /// that takes Graphviz minutes and gigabytes.
+  static let dpiRange = 24...1200
+  static let scaleRange = 0.25...12.5
+
   func validate() throws {
     guard maxCalls >= 2 else { throw ValidationError("--max-calls must be at least 2") }
+    if dpi != nil && scale != nil {
+      throw ValidationError("give --dpi or --scale, not both (--scale 2 is --dpi 192)")
+    }
+    if let dpi, !Self.dpiRange.contains(dpi) {
+      throw ValidationError(
+        "--dpi must be from \(Self.dpiRange.lowerBound) to \(Self.dpiRange.upperBound) (96 is the default; "
+          + "300 for print), not \(dpi)")
+    }
+    if let scale, !(scale.isFinite && Self.scaleRange.contains(scale)) {
+      throw ValidationError(
+        "--scale must be from \(Self.scaleRange.lowerBound) to \(Self.scaleRange.upperBound) (1 is 96 dpi), "
+          + "not \(scale)")
+    }
+    if dpi != nil || scale != nil, resolvedFormat != .png {
+      throw ValidationError(
+        "--dpi and --scale size a PNG; \(resolvedFormat.rawValue.uppercased()) is drawn at its natural size "
+          + "(SVG and PDF scale without loss); use --format png or -o FILE.png")
+    }
+  }
+
+  /// Pixels per inch asked for by --dpi or --scale.
+  var resolvedDPI: Double? {
+    if let dpi { return Double(dpi) }
+    return scale.map { $0 * 96 }
   }
 
   /// The format asked for, or the one `-o`'s extension names.
@@ -68,7 +119,8 @@ struct RenderCommand: ParsableCommand {
     try reportingFailures {
       let run = try TraceInput.read(trace)
       let options = DiagramOptions(
-        language: language, timestamps: timestamps, timeAxis: timeAxis, maximumCalls: maxCalls)
+        language: language, timestamps: timestamps, timeAxis: timeAxis, maximumCalls: maxCalls, theme: theme,
+        dpi: resolvedDPI)
       let bytes: [UInt8]
       do {
         bytes = try Diagrams.render(run, view: view, format: resolvedFormat, options: options)

@@ -36,6 +36,60 @@ struct RenderTests {
     }
   }
 
+  @Test("--dpi and --scale size the PNG; the demo's topology fits a slide")
+  func pngSize() throws {
+    try withTemporaryDirectory { dir throws in
+      #expect(try sockscope(["demo", "--out", "out", "--lang", "en"], in: dir).status == 0)
+      func size(_ file: String) throws -> (width: Int, height: Int) {
+        let png = try #require(FileManager.default.contents(atPath: "\(dir)/\(file)"))
+        try #require(png.count > 24 && Array(png[12..<16]) == Array("IHDR".utf8), "\(file) is a PNG")
+        func int(_ at: Int) -> Int { png[at..<at + 4].reduce(0) { $0 << 8 | Int($1) } }
+        return (int(16), int(20))
+      }
+      let demo = try size("out/topology.png")
+      let ratio = Double(demo.width) / Double(demo.height)
+      #expect(
+        (0.5...2.5).contains(ratio), "the demo's topology is \(demo.width)×\(demo.height), not a banner")
+      var widths: [Int] = []
+      for (file, option) in [
+        ("d96.png", ["--dpi", "96"]), ("d300.png", ["--dpi", "300"]), ("s2.png", ["--scale", "2"]),
+      ] {
+        let r = try sockscope(["render", "out", "--view", "sequence", "-o", file] + option, in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        widths.append(try size(file).width)
+      }
+      let expected = Double(widths[0]) * 300 / 96
+      #expect(abs(Double(widths[1]) - expected) < expected / 100, "300 dpi is 3.125× 96 dpi: \(widths)")
+      #expect(abs(widths[2] - widths[0] * 2) <= 4, "--scale 2 doubles: \(widths)")
+      for theme in ["light", "print", "dark"] {
+        let r = try sockscope(
+          ["render", "out", "--view", "topology", "--theme", theme, "--format", "dot"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains(theme == "dark" ? "bgcolor=\"#1e1e1e\"" : "bgcolor=\"white\""))
+      }
+    }
+  }
+
+  @Test("a dpi or scale out of range, both at once, or for a format they cannot size, is refused with why")
+  func badSizes() throws {
+    try withTemporaryDirectory { dir throws in
+      #expect(try sockscope(["demo", "--out", "out"], in: dir).status == 0)
+      for (args, message) in [
+        (["--dpi", "10", "-o", "x.png"], "--dpi must be from 24 to 1200"),
+        (["--dpi", "5000", "-o", "x.png"], "--dpi must be from 24 to 1200"),
+        (["--scale", "0", "-o", "x.png"], "--scale must be from 0.25 to 12.5"),
+        (["--scale", "nan", "-o", "x.png"], "--scale must be from"),
+        (["--dpi", "200", "--scale", "2", "-o", "x.png"], "give --dpi or --scale, not both"),
+        (["--dpi", "200", "-o", "x.svg"], "--dpi and --scale size a PNG"),
+        (["--theme", "sepia"], "light"),
+      ] {
+        let r = try sockscope(["render", "out"] + args, in: dir)
+        #expect(r.status != 0 && r.stderr.contains(message), "\(args): \(r.stderr)")
+      }
+      #expect(!FileManager.default.fileExists(atPath: dir + "/x.png"))
+    }
+  }
+
   @Test("an unknown view or format is refused with the choices")
   func unknownChoices() throws {
     try withTemporaryDirectory { dir throws in
