@@ -234,14 +234,16 @@ struct FailureExplanation {
     guard let raw = event.addressPath, !raw.hasPrefix("@") else { return nil }
     let bytes = raw.utf8.count
     if name == "EINVAL" {
-      guard bytes >= 108 else { return nil }
+      // EINVAL has other causes (bind on a bound socket, accept on one that does not listen):
+      // only an address longer than struct sockaddr_un (2 + 108 bytes) is the sun_path limit.
+      guard let length = event.args["addrlen"]?.intValue, length > 110 else { return nil }
       return ru
-        ? "\(call) не удался: EINVAL — путь \(raw.terminalSafe) длиной \(bytes) Б не помещается в sun_path: там 108 байт, то есть не больше 107 байт пути и завершающий NUL. Что делать: укоротите путь (относительный путь или каталог поближе к корню)."
-        : "\(call) failed: EINVAL — the path \(raw.terminalSafe) is \(bytes) bytes and does not fit sun_path: it holds 108 bytes, a path of at most 107 plus its NUL. Fix: use a shorter path (a relative one, or a directory nearer the root)."
+        ? "\(call) не удался: EINVAL — адрес длиной \(length) Б больше struct sockaddr_un (110 Б: 2 на семейство, 108 на sun_path); путь \(raw.terminalSafe) в sun_path не помещается. Что делать: укоротите путь до 107 байт и завершающего NUL (относительный путь или каталог ближе к корню)."
+        : "\(call) failed: EINVAL — the address is \(length) bytes, longer than struct sockaddr_un (110 bytes: 2 for the family, 108 for sun_path); the path \(raw.terminalSafe) does not fit sun_path. Fix: shorten the path to at most 107 bytes plus its NUL (a relative path, or a directory nearer the root)."
     }
     return ru
-      ? "\(call) не удался: ENAMETOOLONG — путь \(raw.terminalSafe) (\(bytes) Б) или одно из имён в нём длиннее, чем позволяет файловая система; sun_path к тому же вмещает не больше 107 байт пути и NUL. Что делать: укоротите путь."
-      : "\(call) failed: ENAMETOOLONG — the path \(raw.terminalSafe) (\(bytes) bytes) or a name in it is longer than the filesystem allows; sun_path also holds at most 107 bytes of path plus its NUL. Fix: use a shorter path."
+      ? "\(call) не удался: ENAMETOOLONG — путь \(raw.terminalSafe) (\(bytes) Б) или одно из имён в нём длиннее, чем позволяет файловая система. Что делать: укоротите путь."
+      : "\(call) failed: ENAMETOOLONG — the path \(raw.terminalSafe) (\(bytes) bytes) or a name in it is longer than the filesystem allows. Fix: use a shorter path."
   }
 
   private func eagain(_ name: String) -> String? {

@@ -68,6 +68,15 @@ let studentErrorsPython = #"""
   elif case == "eagain":
       a, b = socket.socketpair(U, socket.SOCK_DGRAM); b.setblocking(False)
       attempt(lambda: b.recv(100))
+  elif case == "eagain-send":
+      s = socket.socket(U, socket.SOCK_DGRAM); s.bind("./echo.socket")
+      c = socket.socket(U, socket.SOCK_DGRAM); c.connect("./echo.socket"); c.setblocking(False)
+      for _ in range(50):
+          try:
+              c.send(b"hello")
+          except OSError as e:
+              print(errno.errorcode.get(e.errno, e.errno), flush=True)
+              break
   elif case == "eacces":
       os.mkdir("dir")
       s = socket.socket(U, socket.SOCK_DGRAM); s.bind("dir/echo.socket")
@@ -160,6 +169,10 @@ let studentErrors: [StudentError] = [
     english: ["non-blocking", "receive queue is empty", "poll"],
     russian: ["неблокирующий", "ничего нет", "poll"]),
   StudentError(
+    mode: "eagain-send", errno: "EAGAIN", call: "send",
+    english: ["non-blocking", "net.unix.max_dgram_qlen", "poll"],
+    russian: ["неблокирующий", "net.unix.max_dgram_qlen", "poll"]),
+  StudentError(
     mode: "eacces", errno: "EACCES", call: "connect",
     english: ["dir/echo.socket", "write permission", "search (x) permission"],
     russian: ["dir/echo.socket", "права записи", "права поиска (x)"]),
@@ -194,6 +207,59 @@ struct FailureExplanationTests {
         #expect(
           sentence.contains(expected.call + (language == .en ? " failed: " : " не удался: ") + expected.errno)
         )
+        for fact in facts {
+          #expect(sentence.contains(fact), "\(language): «\(fact)» missing in: \(sentence)")
+        }
+      }
+    }
+  }
+}
+
+/// A C program that passes an address longer than struct sockaddr_un: a 108-byte path and one
+/// byte more (measured: Linux binds the 108-byte path when addrlen is 110, with no NUL, and
+/// refuses addrlen 111 with EINVAL).
+let sunPathC = #"""
+  #include <errno.h>
+  #include <stdio.h>
+  #include <string.h>
+  #include <sys/socket.h>
+  #include <sys/un.h>
+  #include <unistd.h>
+
+  int main(void) {
+    struct sockaddr_un a;
+    memset(&a, 0, sizeof a);
+    a.sun_family = AF_UNIX;
+    memset(a.sun_path, 'p', sizeof a.sun_path);
+    int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+    if (bind(s, (struct sockaddr *)&a, sizeof a + 1) != 0 && errno == EINVAL) puts("EINVAL");
+    return 0;
+  }
+  """#
+
+extension FailureExplanationTests {
+  @Test(
+    "an address longer than sockaddr_un is explained as the sun_path limit, with its length",
+    .enabled(if: canRun("gcc"), "needs gcc"))
+  func sunPathLimit() throws {
+    let gcc = try #require(which("gcc"), "gcc is installed by make test")
+    try withTemporaryDirectory { dir throws in
+      try sunPathC.write(toFile: dir + "/long.c", atomically: true, encoding: .utf8)
+      try #require(try run(gcc, ["-o", "long", "long.c"], in: dir).status == 0)
+      let result = try sockscope(["record", "--out", "t", "--", "./long"], in: dir)
+      #expect(result.status == 0 && result.stdout.contains("EINVAL"), "\(result)")
+      let trace = try readTrace(dir + "/t/trace.jsonl")
+      for (language, facts) in [
+        (
+          PlayerLanguage.en,
+          ["bind failed: EINVAL", "111 bytes", "108 for sun_path", "at most 107 bytes plus its NUL"]
+        ),
+        (.ru, ["bind не удался: EINVAL", "111 Б", "108 на sun_path", "до 107 байт и завершающего NUL"]),
+      ] {
+        let playback = try #require(Playback(trace: trace, language: language))
+        let step = try #require((0..<playback.count).first { playback.snapshot($0, paneHeight: 5).failed })
+        let sentence = playback.snapshot(step, paneHeight: 5).sentence
+        #expect(sentence.contains(String(repeating: "p", count: 108)))
         for fact in facts {
           #expect(sentence.contains(fact), "\(language): «\(fact)» missing in: \(sentence)")
         }
