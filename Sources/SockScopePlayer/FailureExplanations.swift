@@ -54,6 +54,14 @@ struct FailureExplanation {
     return nil
   }
 
+  /// Whether the socket with `inode` is an end of a `socketpair` the trace shows.
+  private func isPairEnd(_ inode: UInt64?) -> Bool {
+    guard let inode else { return false }
+    return playback.steps.contains {
+      $0.call == .socketpair && $0.succeeded && ($0.socket?.inode == inode || $0.socket?.peer == inode)
+    }
+  }
+
   /// The player's step number (from 1) of `e`.
   private func step(of e: TraceEvent) -> Int { (playback.stepOfEvent[e.index] ?? e.index) + 1 }
 
@@ -189,8 +197,8 @@ struct FailureExplanation {
     let peer = event.socket?.peer.map { ru ? " (с сокетом \($0))" : " (to socket \($0))" } ?? ""
     if event.call == .connect {
       return ru
-        ? "connect не удался: EISCONN — сокет (дескриптор \(fd)) уже соединён\(peer): потоковый сокет соединяется один раз. Что делать: для нового соединения создайте новый сокет."
-        : "connect failed: EISCONN — the socket (descriptor \(fd)) is already connected\(peer): a stream socket connects once. Fix: make a new socket for a new connection."
+        ? "connect не удался: EISCONN — сокет (дескриптор \(fd)) уже соединён\(peer): сокет с соединением (потоковый или seqpacket) соединяется один раз. Что делать: для нового соединения создайте новый сокет."
+        : "connect failed: EISCONN — the socket (descriptor \(fd)) is already connected\(peer): a connection socket (stream or seqpacket) connects once. Fix: make a new socket for a new connection."
     }
     return ru
       ? "\(call) не удался: EISCONN — сокет (дескриптор \(fd)) уже соединён\(peer), а вызов указал адрес. Что делать: отправляйте send без адреса."
@@ -213,6 +221,11 @@ struct FailureExplanation {
 
   private func emsgsize() -> String? {
     let size = event.args["len"]?.intValue.map(String.init) ?? "?"
+    if kind(of: event.socket?.inode) == .seqpacket {
+      return ru
+        ? "\(call) не удался: EMSGSIZE — запись в \(size) Б больше, чем вмещает буфер отправки сокета (SO_SNDBUF): ядро отвергает её целиком, ничего не отправлено. Что делать: отправляйте записи меньше."
+        : "\(call) failed: EMSGSIZE — the record of \(size) B is larger than the socket's send buffer (SO_SNDBUF) can hold: the kernel refuses it whole; nothing was sent. Fix: send smaller records."
+    }
     return ru
       ? "\(call) не удался: EMSGSIZE — датаграмма в \(size) Б больше, чем вмещает буфер отправки сокета (SO_SNDBUF): ядро отвергает её целиком, ничего не отправлено. Что делать: отправляйте датаграммы меньше или, для больших данных, используйте потоковый сокет."
       : "\(call) failed: EMSGSIZE — the datagram of \(size) B is larger than the socket's send buffer (SO_SNDBUF) can hold: the kernel refuses it whole; nothing was sent. Fix: send smaller datagrams, or use a stream socket for large data."
@@ -263,13 +276,17 @@ struct FailureExplanation {
     if event.call.sendsData {
       let kind = kind(of: event.socket?.inode)
       let ruRoom =
-        kind == .datagram
-        ? "места нет: очередь получателя полна (предел net.unix.max_dgram_qlen) или заполнен буфер отправки"
-        : "места нет: буфер отправки заполнен, собеседник не успевает читать"
+        kind == .datagram && isPairEnd(event.socket?.inode)
+        ? "места нет: заполнен буфер отправки (SO_SNDBUF); предел длины очереди net.unix.max_dgram_qlen между концами socketpair не действует"
+        : kind == .datagram
+          ? "места нет: очередь получателя полна (предел net.unix.max_dgram_qlen) или заполнен буфер отправки"
+          : "места нет: буфер отправки заполнен, собеседник не успевает читать"
       let enRoom =
-        kind == .datagram
-        ? "there is no room: the receiver's queue is full (the net.unix.max_dgram_qlen limit) or the send buffer is"
-        : "there is no room: the send buffer is full, the peer has not read fast enough"
+        kind == .datagram && isPairEnd(event.socket?.inode)
+        ? "there is no room: the send buffer (SO_SNDBUF) is full; the queue-length limit net.unix.max_dgram_qlen does not apply between the ends of a socketpair"
+        : kind == .datagram
+          ? "there is no room: the receiver's queue is full (the net.unix.max_dgram_qlen limit) or the send buffer is"
+          : "there is no room: the send buffer is full, the peer has not read fast enough"
       return ru
         ? "\(call) не удался: \(name) — \(waited), а \(ruRoom). \(fix)"
         : "\(call) failed: \(name) — \(waited), and \(enRoom). \(fix)"

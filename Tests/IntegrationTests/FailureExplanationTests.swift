@@ -77,6 +77,30 @@ let studentErrorsPython = #"""
           except OSError as e:
               print(errno.errorcode.get(e.errno, e.errno), flush=True)
               break
+  elif case == "eagain-send-pair":
+      a, b = socket.socketpair(U, socket.SOCK_DGRAM); a.setblocking(False)
+      for _ in range(10000):
+          try:
+              a.send(b"x" * 100)
+          except OSError as e:
+              print(errno.errorcode.get(e.errno, e.errno), flush=True)
+              break
+  elif case == "emsgsize-seqpacket":
+      a, b = socket.socketpair(U, socket.SOCK_SEQPACKET)
+      attempt(lambda: a.send(b"x" * 300000))
+  elif case == "eacces-bind":
+      os.mkdir("dir"); os.chmod("dir", 0o555)
+      # Made before the fork: the child keeps the parent's log (one made as nobody could not be).
+      s = socket.socket(U, socket.SOCK_DGRAM)
+      if os.geteuid() == 0:
+          pid = os.fork()
+          if pid == 0:
+              os.setuid(65534)
+              attempt(lambda: s.bind("dir/echo.socket"))
+              os._exit(0)
+          os.waitpid(pid, 0)
+      else:
+          attempt(lambda: s.bind("dir/echo.socket"))
   elif case == "eacces":
       os.mkdir("dir")
       s = socket.socket(U, socket.SOCK_DGRAM); s.bind("dir/echo.socket")
@@ -172,6 +196,18 @@ let studentErrors: [StudentError] = [
     mode: "eagain-send", errno: "EAGAIN", call: "send",
     english: ["non-blocking", "net.unix.max_dgram_qlen", "poll"],
     russian: ["неблокирующий", "net.unix.max_dgram_qlen", "poll"]),
+  StudentError(
+    mode: "eagain-send-pair", errno: "EAGAIN", call: "send",
+    english: ["non-blocking", "SO_SNDBUF", "does not apply between the ends of a socketpair"],
+    russian: ["неблокирующий", "SO_SNDBUF", "между концами socketpair не действует"]),
+  StudentError(
+    mode: "emsgsize-seqpacket", errno: "EMSGSIZE", call: "send",
+    english: ["the record of 300000 B", "SO_SNDBUF"],
+    russian: ["запись в 300000 Б", "SO_SNDBUF"]),
+  StudentError(
+    mode: "eacces-bind", errno: "EACCES", call: "bind",
+    english: ["dir/echo.socket", "write permission on its directory"],
+    russian: ["dir/echo.socket", "записи в его каталог"]),
   StudentError(
     mode: "eacces", errno: "EACCES", call: "connect",
     english: ["dir/echo.socket", "write permission", "search (x) permission"],
