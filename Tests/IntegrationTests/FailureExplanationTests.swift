@@ -246,6 +246,16 @@ struct FailureExplanationTests {
         for fact in facts {
           #expect(sentence.contains(fact), "\(language): «\(fact)» missing in: \(sentence)")
         }
+        // On the smallest terminal the player allows, the whole explanation, fix included, is
+        // on the screen: a failed step borrows rows from the panes.
+        let renderer = FrameRenderer(
+          width: FrameRenderer.minimumWidth, height: FrameRenderer.minimumHeight, color: false,
+          language: language,
+          title: "t")
+        let frame = renderer.render(playback.snapshot(step, paneHeight: renderer.paneHeight))
+        #expect(frame.count == FrameRenderer.minimumHeight)
+        let shown = frame.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        #expect(shown.contains(sentence), "\(language): cut on the screen:\n\(frame.joined(separator: "\n"))")
       }
     }
   }
