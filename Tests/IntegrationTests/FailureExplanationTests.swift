@@ -101,6 +101,22 @@ let studentErrorsPython = #"""
           os.waitpid(pid, 0)
       else:
           attempt(lambda: s.bind("dir/echo.socket"))
+  elif case == "eacces-dir":
+      os.mkdir("dir")
+      s = socket.socket(U, socket.SOCK_DGRAM); s.bind("dir/echo.socket")
+      os.chmod("dir/echo.socket", 0o777)
+      if os.geteuid() == 0:
+          os.chmod("dir", 0o700)
+          pid = os.fork()
+          if pid == 0:
+              os.setuid(65534)
+              attempt(lambda: socket.socket(U, socket.SOCK_DGRAM).connect("dir/echo.socket"))
+              os._exit(0)
+          os.waitpid(pid, 0)
+      else:
+          os.chmod("dir", 0o600)
+          attempt(lambda: socket.socket(U, socket.SOCK_DGRAM).connect("dir/echo.socket"))
+      os.chmod("dir", 0o700)
   elif case == "eacces":
       os.mkdir("dir")
       s = socket.socket(U, socket.SOCK_DGRAM); s.bind("dir/echo.socket")
@@ -208,6 +224,10 @@ let studentErrors: [StudentError] = [
     mode: "eacces-bind", errno: "EACCES", call: "bind",
     english: ["dir/echo.socket", "write permission on its directory"],
     russian: ["dir/echo.socket", "записи в его каталог"]),
+  StudentError(
+    mode: "eacces-dir", errno: "EACCES", call: "connect",
+    english: ["dir/echo.socket", "search (x) permission on a directory", "the trace does not say which"],
+    russian: ["dir/echo.socket", "права поиска (x) в одном из каталогов", "трасса не говорит"]),
   StudentError(
     mode: "eacces", errno: "EACCES", call: "connect",
     english: ["dir/echo.socket", "write permission", "search (x) permission"],
