@@ -127,7 +127,8 @@ let package = Package(
       name: "SockScopeExportTests", dependencies: ["SockScopeExport", "SockScopeTrace"],
       swiftSettings: swiftSettings),
     .testTarget(
-      name: "IntegrationTests", dependencies: ["SockScopeTrace", "SockScopeSockets", "sockscope"],
+      name: "IntegrationTests",
+      dependencies: ["SockScopeTrace", "SockScopeSockets", "SockScopePlayer", "sockscope"],
       // Driven by the browser tests with Debian's python3 and selenium.
       exclude: ["browser_check.py"],
       swiftSettings: swiftSettings),

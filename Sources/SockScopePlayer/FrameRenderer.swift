@@ -51,7 +51,14 @@ public struct FrameRenderer: Sendable {
     var lines: [String] = []
     var status = "step \(s.step)/\(s.total)  +\(Self.seconds(s.elapsed)) s "
     if let state { status = words.playState(playing: state.playing, speed: state.speed) + "  " + status }
-    let paneRows = height - Self.fixedRows - (state == nil ? 0 : 1)
+    var sentence = DisplayWidth.wrap(s.sentence, width - 3)
+    // A failed call's explanation ends with the fix: it may borrow up to three rows from the
+    // panes (leaving them at least nine) rather than lose its end.
+    let borrowed =
+      s.failed
+      ? min(3, max(0, sentence.count - 3), max(0, height - Self.fixedRows - (state == nil ? 0 : 1) - 9)) : 0
+    let sentenceRows = 3 + borrowed
+    let paneRows = height - Self.fixedRows - (state == nil ? 0 : 1) - borrowed
     let (grid, hidden) = layout(s, paneRows: paneRows)
     let hiddenNote =
       hidden > 0 ? (language == .ru ? "  (+\(hidden) не видно)" : "  (+\(hidden) not shown)") : ""
@@ -75,11 +82,16 @@ public struct FrameRenderer: Sendable {
     }
 
     lines.append(paint(callLine(s), s.failed ? "1;31" : "1;33"))
-    var sentence = DisplayWidth.wrap(s.sentence, width - 3)
-    if sentence.count > 3 {
-      sentence = Array(sentence.prefix(2)) + [DisplayWidth.cut(sentence[2] + " " + sentence[3], width - 3)]
+    if sentence.count > sentenceRows {
+      let last = sentenceRows - 1
+      sentence =
+        Array(sentence.prefix(last)) + [
+          DisplayWidth.cut(sentence[last] + " " + sentence[last + 1], width - 3)
+        ]
     }
-    for i in 0..<3 { lines.append(DisplayWidth.fit("   " + (i < sentence.count ? sentence[i] : ""), width)) }
+    for i in 0..<sentenceRows {
+      lines.append(DisplayWidth.fit("   " + (i < sentence.count ? sentence[i] : ""), width))
+    }
     lines.append(paint(travelLine(s, position: position), "32"))
     lines.append(
       paint(DisplayWidth.fit(" " + DisplayWidth.cut(words.queues(s.queues), width - 1), width), "36"))

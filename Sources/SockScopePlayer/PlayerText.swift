@@ -91,6 +91,7 @@ struct PlayerText {
   /// One plain sentence on what the kernel did.
   func sentence(_ e: TraceEvent, playback: Playback) -> String {
     if let f = e.failure {
+      if let why = FailureExplanation(words: self, event: e, playback: playback).text() { return why }
       return ru
         ? "Вызов не удался: \(f.name.terminalSafe) — \(f.message.terminalSafe). Ядро ничего не изменило."
         : "The call failed: \(f.name.terminalSafe) — \(f.message.terminalSafe). The kernel changed nothing."
