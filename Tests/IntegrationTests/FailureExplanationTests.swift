@@ -238,7 +238,7 @@ let studentErrors: [StudentError] = [
 struct FailureExplanationTests {
   @Test(
     "a real run's failed call gets a true explanation in both languages",
-    .enabled(if: canRun("python3"), "needs python3"), arguments: studentErrors)
+    needs("python3"), arguments: studentErrors)
   func explained(_ expected: StudentError) throws {
     let python = try #require(which("python3"), "python3 is installed by make test")
     try withTemporaryDirectory { dir throws in
@@ -306,7 +306,7 @@ let sunPathC = #"""
 extension FailureExplanationTests {
   @Test(
     "an address longer than sockaddr_un is explained as the sun_path limit, with its length",
-    .enabled(if: canRun("gcc"), "needs gcc"))
+    needs("gcc"))
   func sunPathLimit() throws {
     let gcc = try #require(which("gcc"), "gcc is installed by make test")
     try withTemporaryDirectory { dir throws in
