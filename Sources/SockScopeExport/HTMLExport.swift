@@ -119,18 +119,7 @@ enum HTMLExport {
 
   /// Text for HTML element content and attribute values.
   static func escapedHTML(_ s: String) -> String {
-    var out = ""
-    for ch in s.terminalSafe {
-      switch ch {
-      case "&": out += "&amp;"
-      case "<": out += "&lt;"
-      case ">": out += "&gt;"
-      case "\"": out += "&quot;"
-      case "'": out += "&#39;"
-      default: out.append(ch)
-      }
-    }
-    return out
+    s.escaped(by: ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"])
   }
 
   /// JSON that cannot end the script element it sits in: `<` is written as `\u003c` (valid in

@@ -22,18 +22,6 @@ enum MermaidExport {
   /// Mermaid reads `#…;` as an entity, `;` as the end of a statement and `<…>` as HTML: each is
   /// written as an entity code so payloads and paths show as they are.
   static func escaped(_ text: String) -> String {
-    var out = ""
-    for ch in text.terminalSafe {
-      switch ch {
-      case "#": out += "#35;"
-      case ";": out += "#59;"
-      case "<": out += "#lt;"
-      case ">": out += "#gt;"
-      case "&": out += "#amp;"
-      case "%": out += "#37;"
-      default: out.append(ch)
-      }
-    }
-    return out
+    text.escaped(by: ["#": "#35;", ";": "#59;", "<": "#lt;", ">": "#gt;", "&": "#amp;", "%": "#37;"])
   }
 }

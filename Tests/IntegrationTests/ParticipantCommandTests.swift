@@ -68,6 +68,11 @@ struct ParticipantCommandTests {
       #expect(compare.status == 0, "\(compare.stdout)\(compare.stderr)")
       let trace = try readTrace(dir + "/run/trace.jsonl")
       #expect(trace.participants.count == 3)
+      // Named by their first step; the role asked for is kept.
+      #expect(trace.roles.sorted() == ["client#1", "client#2", "server"])
+      #expect(trace.header.processes.filter { $0.requestedRole == "client" }.count == 2)
+      let sent = trace.events.filter { $0.call.sendsData }.map { "\($0.role) \($0.data?.text ?? "")" }
+      #expect(sent == ["client#1 Лев", "client#1 Толстой", "client#2 Лев", "client#2 DONE"])
     }
   }
 
