@@ -32,7 +32,8 @@ struct SequenceChart {
     let binding = Set(trace.events.filter { $0.call == .bind || $0.call == .listen }.map(\.pid))
     // The kernel's lane shows socket files: left out when no call names one (a socketpair).
     let namesFiles = calls.contains { e in
-      [.bind, .connect, .unlink].contains(e.call) && (e.addressPath ?? e.args["path"]?.stringValue) != nil
+      e.succeeded && [.bind, .connect, .unlink].contains(e.call)
+        && (e.addressPath ?? e.args["path"]?.stringValue) != nil
     }
     let lanes: [Int32?] =
       participants.filter { binding.contains($0.pid) }.map(\.pid) + (namesFiles ? [nil] : [])
@@ -209,7 +210,8 @@ struct SequenceChart {
           "shape": "plaintext", "label": .text(label), "fontcolor": .text(color),
           "pos": pos(x + 8 + Self.width(of: label) / 2, ey + 8),
         ])
-      if [.bind, .connect, .unlink].contains(e.call), let kx = kernelX,
+      // Only a call that succeeded made, found or removed the file: a failed bind created nothing.
+      if e.succeeded, [.bind, .connect, .unlink].contains(e.call), let kx = kernelX,
         let path = e.addressPath ?? e.args["path"]?.stringValue
       {
         let kernelPoint = point + "_file"

@@ -88,6 +88,35 @@ struct PlayerText {
       ? "\(Int(ms.rounded())) " + (ru ? "мс" : "ms") : "\((ms * 100).rounded() / 100) " + (ru ? "мс" : "ms")
   }
 
+  /// How long a receive that took a millisecond or more waited, as far as the trace shows: the
+  /// data was queued while its send ran, so a receive that started before that send waited at
+  /// least until the send started and at most until it returned; the rest of the call is the
+  /// kernel waking the process. Without a traced send, only the call's length is stated.
+  func waited(_ e: TraceEvent, playback: Playback, stream: Bool) -> String {
+    guard e.duration >= 1_000_000 else { return "" }
+    let what = stream ? (ru ? "данные" : "the data") : (ru ? "датаграмма" : "the datagram")
+    guard let send = e.flows.first.flatMap({ playback.sendsByFlow[$0] }) else {
+      return ru
+        ? "recv занял \(milliseconds(e.duration)) (чего он ждал, трасса не показывает); "
+        : "recv took \(milliseconds(e.duration)) (the trace does not show what it waited for); "
+    }
+    guard send.time > e.time else {
+      return ru
+        ? "\(what) уже \(stream ? "были" : "была") в очереди или \(stream ? "пришли" : "пришла") сразу; recv занял \(milliseconds(e.duration)); "
+        : "\(what) was already queued or arrived at once; recv took \(milliseconds(e.duration)); "
+    }
+    let from = milliseconds(send.time &- e.time)
+    let to = milliseconds(min(send.endTime, e.endTime) &- e.time)
+    // The send's start and end, rounded, may read the same: then it is one time, "about".
+    let when =
+      ru
+      ? (from == to ? "примерно через \(from)" : "через \(from)–\(to)")
+      : (from == to ? "about \(from)" : "\(from)–\(to)")
+    return ru
+      ? "recv ждал: \(what) \(stream ? "попали" : "попала") в очередь \(when) после начала вызова (пока шёл send у \(playback.name(send.pid))), вызов вернулся через \(milliseconds(e.duration)); "
+      : "recv waited: \(what) was queued \(when) after the call started (during \(playback.name(send.pid))'s send), and the call returned after \(milliseconds(e.duration)); "
+  }
+
   /// One plain sentence on what the kernel did.
   func sentence(_ e: TraceEvent, playback: Playback) -> String {
     if let f = e.failure {
@@ -150,16 +179,7 @@ struct PlayerText {
       let sender =
         e.flows.first.flatMap { playback.sendsByFlow[$0] }.map { playback.name($0.pid) }
         ?? (ru ? "неизвестного отправителя" : "an untraced sender")
-      var s =
-        e.duration >= 1_000_000 && stream
-        ? (ru
-          ? "recv ждал \(milliseconds(e.duration)), пока не пришли данные; "
-          : "recv blocked for \(milliseconds(e.duration)) until data arrived; ")
-        : e.duration >= 1_000_000
-          ? (ru
-            ? "recv ждал \(milliseconds(e.duration)), пока в очереди не появилась датаграмма; "
-            : "recv blocked for \(milliseconds(e.duration)) until a datagram was queued; ")
-          : ""
+      var s = waited(e, playback: playback, stream: stream)
       s +=
         ru
         ? "ядро отдало процессу \(e.ret) Б от \(sender)."

@@ -67,7 +67,8 @@ struct PlayerTests {
     #expect(sendLev < recvLev)
     #expect(snapshots[sendLev].travel?.position == 0.5, "sent: in the kernel's queue")
     #expect(snapshots[recvLev].travel?.position == 1, "received: delivered")
-    #expect(snapshots[recvLev].sentence.hasPrefix("recv blocked for"))
+    #expect(snapshots[recvLev].sentence.hasPrefix("recv waited: the datagram was queued "))
+    #expect(snapshots[recvLev].sentence.contains("after the call started (during client#1's send)"))
     #expect(snapshots.last?.callLine == "unlink(\"./echo.socket\") = 0")
   }
 
