@@ -168,7 +168,7 @@ public struct Playback: Sendable {
     let names = Dictionary(uniqueKeysWithValues: processes.map { ($0.pid, $0.name) })
     queuesAfter = Self.queues(
       steps: steps, sendsByFlow: sendsByFlow, receivesByFlow: receives, streams: streams, files: files,
-      names: names)
+      names: names, lastUse: lastUse)
   }
 
   /// How many steps there are.
@@ -204,6 +204,16 @@ public struct Playback: Sendable {
     guard let ino = close.socket?.inode, let k = stepOfEvent[close.index], let last = lastUse[ino], last > k
     else { return nil }
     return name(steps[last].pid)
+  }
+
+  /// What was still waiting, unreceived, in the receive queue of the socket `close` closed, when
+  /// the trace shows no later use of that socket: datagrams (or bytes, for a stream).
+  func unreceived(at close: TraceEvent) -> (amount: UInt64, isStream: Bool)? {
+    guard let ino = close.socket?.inode, let k = stepOfEvent[close.index], k > 0, lastUse[ino] == k,
+      let before = queuesAfter[k - 1].first(where: { $0.socket == ino })
+    else { return nil }
+    let after = queuesAfter[k].first { $0.socket == ino }?.waiting ?? 0
+    return before.waiting > after ? (before.waiting - after, before.isStream) : nil
   }
 
   /// The name a process is shown by: its role, with its pid when another process has that role.
@@ -270,15 +280,28 @@ public struct Playback: Sendable {
     return nil
   }
 
-  /// For each step, the receive queues holding data after it. Only what the trace's flow links
-  /// show is counted: a send whose data a traced receive took later waits in the receiving
-  /// socket's queue from the send's step to that receive's step. A datagram counts once; a
-  /// stream's queue is counted in bytes (sent into it minus read from it).
+  /// For each step, the receive queues holding data after it. Only what the trace shows is counted:
+  /// a send whose data a traced receive took later waits in the receiving socket's queue from the
+  /// send's step to that receive's step; a send no traced receive took waits in its destination's
+  /// queue until that socket's last step in the trace. A datagram counts once; a stream's queue is
+  /// counted in bytes (sent into it minus read from it).
   static func queues(
     steps: [TraceEvent], sendsByFlow: [Int: TraceEvent], receivesByFlow: [Int: TraceEvent],
     streams: Set<UInt64>, files: [UInt64: String],
-    names: [Int32: String]
+    names: [Int32: String], lastUse: [UInt64: Int]
   ) -> [[QueueView]] {
+    // Where a send that no traced receive took went: its connected peer, or the socket bound to
+    // the file it was sent to (by the file's inode). It waits there until that socket's last use
+    // in the trace; if that is a close, the kernel discards it with the socket.
+    var boundToFile: [Int64: UInt64] = [:]
+    for e in steps where e.call == .bind && e.succeeded {
+      if let file = e.address?["ino"]?.intValue, let ino = e.socket?.inode { boundToFile[file] = ino }
+    }
+    func destination(_ send: TraceEvent) -> UInt64? {
+      if let file = send.address?["ino"]?.intValue, let ino = boundToFile[file] { return ino }
+      return send.socket?.peer
+    }
+    var unreceivedUntil: [UInt64: [Int: Int64]] = [:]  // socket → (last step → amount)
     var readers: [UInt64: [String]] = [:]
     var stepOfEvent: [Int: Int] = [:]
     for (k, e) in steps.enumerated() {
@@ -298,6 +321,12 @@ public struct Playback: Sendable {
         let at = stepOfEvent[receive.index], at > k, let inode = receive.socket?.inode
       {
         waiting[inode, default: 0] += streams.contains(inode) ? max(0, e.ret) : 1
+      } else if e.call.sendsData, e.succeeded, let flow = e.flow, receivesByFlow[flow] == nil,
+        let inode = destination(e), let last = lastUse[inode], last > k
+      {
+        let amount: Int64 = streams.contains(inode) ? max(0, e.ret) : 1
+        waiting[inode, default: 0] += amount
+        unreceivedUntil[inode, default: [:]][last, default: 0] += amount
       }
       if e.call.receivesData, let inode = e.socket?.inode {
         let earlier = e.flows.filter { f in
@@ -308,6 +337,12 @@ public struct Playback: Sendable {
           let left = (waiting[inode] ?? 0) - taken
           waiting[inode] = left > 0 ? left : nil
         }
+      }
+      // At its socket's last step (a close: the socket goes, and its queue with it), what nobody
+      // received leaves the queue.
+      if let inode = e.socket?.inode, let gone = unreceivedUntil[inode]?[k] {
+        let left = (waiting[inode] ?? 0) - gone
+        waiting[inode] = left > 0 ? left : nil
       }
       result.append(
         waiting.sorted { $0.key < $1.key }.map { inode, count in

@@ -203,9 +203,21 @@ struct PlayerText {
           ? "close освободил дескриптор \(fd); сокет \(sock) жив: на него ещё ссылается дескриптор \(user)."
           : "close released descriptor \(fd); socket \(sock) lives on: a descriptor of \(user) still refers to it."
       }
-      return ru
+      var said =
+        ru
         ? "close освободил дескриптор \(fd). Ядро уничтожает сокет \(sock), когда закрыт последний ссылающийся на него дескриптор."
         : "close released descriptor \(fd). The kernel destroys socket \(sock) when the last descriptor referring to it is closed."
+      if let left = playback.unreceived(at: e) {
+        let what =
+          left.isStream
+          ? (ru ? "\(left.amount) Б" : "\(left.amount) B")
+          : (ru ? "датаграмм: \(left.amount)" : "\(left.amount) datagram\(left.amount == 1 ? "" : "s")")
+        said +=
+          ru
+          ? " В его очереди приёма ещё лежало то, чего никто в трассе не прочитал (\(what)): с последним дескриптором оно пропадает вместе с сокетом."
+          : " Its receive queue still held \(what) that no traced process received: with the last descriptor, \(left.amount == 1 && !left.isStream ? "it is" : "they are") discarded with the socket."
+      }
+      return said
     case .unlink:
       return ru
         ? "unlink убрал имя \(file) из каталога: файла сокета больше нет."
