@@ -153,8 +153,8 @@ struct FailureExplanation {
         : "bind failed: EADDRINUSE — the abstract name \(path) is held by another open socket (it has no file; there is nothing to remove). Fix: close that socket or choose another name."
     }
     return ru
-      ? "bind не удался: EADDRINUSE — файл \(path) уже существует (быть может, его оставил прежний запуск, не удаливший его, или им пользуется работающий сервер). bind никогда не занимает существующий файл, поэтому сервер со страницы удаляет \(path) (unlink) перед bind. Что делать: убедитесь, что другой сервер не запущен, и удалите файл перед bind."
-      : "bind failed: EADDRINUSE — the file \(path) already exists (left, perhaps, by an earlier run that did not remove it, or used by a server still running). bind never takes over an existing file; that is why the page's server removes \(path) (unlink) before bind. Fix: make sure no other server is running, then remove the file before bind."
+      ? "bind не удался: EADDRINUSE — файл \(path) уже существует (быть может, его оставил прежний запуск, не удаливший его, или им пользуется работающий сервер). bind никогда не занимает существующий файл, поэтому сервер со страницы удаляет свой файл сокета (./echo.socket) перед bind. Что делать: убедитесь, что другой сервер не запущен, и удалите файл перед bind."
+      : "bind failed: EADDRINUSE — the file \(path) already exists (left, perhaps, by an earlier run that did not remove it, or used by a server still running). bind never takes over an existing file; that is why the page's server removes its socket file (./echo.socket) before bind. Fix: make sure no other server is running, then remove the file before bind."
   }
 
   private func eprototype() -> String? {

@@ -53,14 +53,16 @@ struct PlayerText {
     case .bind, .connect: head = "\(name)(\(fd), \(quoted(e.addressPath)))"
     case .listen: head = "listen(\(fd), \(a["backlog"]?.intValue ?? 0))"
     case .accept, .accept4: head = "\(name)(\(fd))"
+    // A failed send moved no data, so none was recorded: the buffer is shown by its C name.
     case .send, .sendmsg, .write:
-      head = "\(name)(\(fd), "
+      head = "\(name)(\(fd), " + (payload == nil ? "buf" : "")
       shows = payload
       tail = ", \(a["len"]?.intValue ?? 0), \(flags))"
     case .sendto:
-      head = "sendto(\(fd), "
+      // No address (Python's send() on a connected socket arrives as sendto): NULL, as strace shows.
+      head = "sendto(\(fd), " + (payload == nil ? "buf" : "")
       shows = payload
-      tail = ", \(a["len"]?.intValue ?? 0), \(flags), \(quoted(e.addressPath)))"
+      tail = ", \(a["len"]?.intValue ?? 0), \(flags), \(e.addressPath.map { quoted($0) } ?? "NULL"))"
     case .recv, .recvfrom, .recvmsg, .read:
       head = "\(name)(\(fd), \(a["len"]?.intValue ?? 0), \(flags))"
     case .shutdown: head = "shutdown(\(fd), \((a["how"]?.stringValue ?? "").terminalSafe))"

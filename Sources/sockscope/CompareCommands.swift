@@ -137,7 +137,7 @@ struct DiffCommand: ParsableCommand {
       try requireSocketCalls(b, path: candidate)
       let (schematic, options) = Comparer.reference(from: a)
       let comparison = Comparer.compare(
-        b, with: schematic, reference: "the run \(reference)", options: options)
+        b, with: schematic, reference: "the reference run \"\(reference)\"", options: options)
       FileOutput.standardOutput.write(comparison.report(format, trace: candidate))
       if !comparison.conforms { throw ExitCode(1) }
     }

@@ -262,7 +262,7 @@ struct DemoRunner {
     guard let playback = Playback(trace: trace, language: language == .en ? .en : .ru) else { return }
     let castPath = (outDirectory as NSString).appendingPathComponent("demo.cast")
     try PlayCommand.writeCast(playback, title: "trace.jsonl", width: 100, height: 30, to: castPath)
-    console.write("  recording  \(castPath) (asciinema play \(castPath))\n")
+    console.write("  recording  \(castPath) (asciinema play \(shellQuoted(castPath)))\n")
     let interactive = isatty(0) == 1 && isatty(1) == 1 && getenv("CI") == nil
     guard interactive, TerminalPlayer.terminalSize().map({ $0.width >= 80 && $0.height >= 24 }) == true else {
       return
@@ -328,6 +328,6 @@ struct DemoRunner {
     console.write(
       "  raw logs   \(logDirectory)/*.sslog (\(counted(merged.logFiles.count, "process", plural: "processes")))\n"
     )
-    console.write("Next: sockscope validate \(tracePath)\n")
+    console.write("Next: sockscope validate \(shellQuoted(tracePath))\n")
   }
 }

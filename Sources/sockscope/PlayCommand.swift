@@ -67,7 +67,8 @@ struct PlayCommand: ParsableCommand {
       if let cast {
         try PlayCommand.writeCast(playback, title: title, width: width, height: height, to: cast)
         FileOutput.standardError.write(
-          "wrote \(cast) (\(counted(playback.count, "step"))); play it with: asciinema play \(cast)\n")
+          "wrote \(cast) (\(counted(playback.count, "step"))); play it with: asciinema play \(shellQuoted(cast))\n"
+        )
         return
       }
       if frames || isatty(1) != 1 || isatty(0) != 1 {

@@ -95,8 +95,9 @@ extension RecordCommand {
     err.write("\nsockscope record: the run is recorded: \(TraceSummary(merged.trace).line.terminalSafe).\n")
     for problem in merged.trace.header.problems { err.write("note: \(problem.terminalSafe)\n") }
     err.write("  trace      \(tracePath)\n")
-    err.write("  raw logs   \(logs)/*.sslog (\(merged.logFiles.count) processes)\n")
-    err.write("Next: sockscope play \(tracePath)\n")
+    err.write(
+      "  raw logs   \(logs)/*.sslog (\(counted(merged.logFiles.count, "process", plural: "processes")))\n")
+    err.write("Next: sockscope play \(shellQuoted(tracePath))\n")
   }
 }
 

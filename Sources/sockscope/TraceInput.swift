@@ -35,3 +35,19 @@ enum TraceInput {
 func counted(_ n: Int, _ singular: String, plural: String? = nil) -> String {
   "\(n) \(n == 1 ? singular : plural ?? singular + "s")"
 }
+
+/// `path` as a shell reads it back as one word: quoted when it holds anything but letters, digits
+/// and `/._-+@%:,` (a path with a space must still work when the user pastes a suggested command).
+func shellQuoted(_ path: String) -> String {
+  let plain = path.unicodeScalars.allSatisfy {
+    $0.properties.isAlphabetic || ("0"..."9").contains($0) || "/._-+@%:,".unicodeScalars.contains($0)
+  }
+  return plain && !path.isEmpty
+    ? path.terminalSafe : "'" + path.terminalSafe.replacingSingleQuotes() + "'"
+}
+
+extension String {
+  fileprivate func replacingSingleQuotes() -> String {
+    split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''")
+  }
+}

@@ -83,4 +83,17 @@ struct DemoTests {
       #expect(logs.filter { $0.hasSuffix(".sslog") }.count == 3)
     }
   }
+
+  @Test("the command the demo suggests next works when pasted, even for a directory with spaces")
+  func suggestedCommandWithSpaces() throws {
+    try withTemporaryDirectory { dir throws in
+      let demo = try sockscope(["demo", "--out", "sp ace/x y", "--lang", "en"], in: dir, seconds: 60)
+      #expect(demo.status == 0, "\(demo.stderr)")
+      let next = try #require(demo.stdout.split(separator: "\n").first { $0.hasPrefix("Next: sockscope ") })
+      let command = next.dropFirst("Next: sockscope ".count)
+      #expect(command.contains("'"), "the path is quoted: \(command)")
+      let pasted = try run("/bin/sh", ["-c", "\"$0\" \(command)", sockscopeBinary], in: dir)
+      #expect(pasted.status == 0, "\(command): \(pasted.stderr)")
+    }
+  }
 }

@@ -170,8 +170,8 @@ let studentErrors: [StudentError] = [
     russian: ["(./echo.socket)", "закрыт", "ENOTCONN", "снова вызовите connect"]),
   StudentError(
     mode: "eaddrinuse", errno: "EADDRINUSE", call: "bind",
-    english: ["./echo.socket", "already exists", "removes ./echo.socket (unlink) before bind"],
-    russian: ["./echo.socket", "уже существует", "удаляет ./echo.socket (unlink) перед bind"]),
+    english: ["./echo.socket", "already exists", "removes its socket file (./echo.socket) before bind"],
+    russian: ["./echo.socket", "уже существует", "удаляет свой файл сокета (./echo.socket) перед bind"]),
   StudentError(
     mode: "eprototype-dgram-to-stream", errno: "EPROTOTYPE", call: "connect",
     english: ["./echo.socket", "this one is SOCK_DGRAM", "the server's is SOCK_STREAM", "server's type"],

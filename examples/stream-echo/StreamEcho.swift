@@ -36,6 +36,6 @@ struct StreamEcho {
     try client.shutdown(.write)
     for socket in [client, connection, listener] { try socket.close() }
     try SocketFile.unlink(path)
-    print("recorded into \(directory)/logs; merge with: sockscope merge \(directory)/logs")
+    print("recorded into \(directory)/logs; merge with: sockscope merge \(directory)")
   }
 }
