@@ -33,7 +33,7 @@ enum PcapNGExport {
       if let path = e.addressPath { comment += " to \(path)" }
       if let flow = e.flow, let receiver = receiverOfFlow[flow] {
         comment +=
-          " → received by \(receiver.role) pid \(receiver.pid) (\(receiver.call.rawValue), step \(receiver.index))"
+          " → received by \(receiver.role) pid \(receiver.pid) (\(receiver.call.rawValue), trace event \(receiver.index))"
       } else {
         comment += " → not received in this trace"
       }

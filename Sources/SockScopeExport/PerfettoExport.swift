@@ -34,7 +34,7 @@ enum PerfettoExport {
       let common: JSONObject = [
         "pid": .int(Int64(e.pid)), "tid": .int(Int64(e.tid)), "ts": micros(e.time),
       ]
-      var args: JSONObject = ["step": .int(Int64(e.index))]
+      var args: JSONObject = ["event": .int(Int64(e.index))]
       if let fd = e.fd { args["fd"] = .int(Int64(fd)) }
       args["ret"] = .int(e.ret)
       if let failure = e.failure {
