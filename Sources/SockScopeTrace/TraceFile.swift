@@ -186,6 +186,7 @@ public enum TraceFile {
           if !call.receivesData { report(lineNumber, "flows", "only a receive carries \"flows\"") }
           for f in events[k].flows { receiveFlowRefs.append((lineNumber, f)) }
         }
+        checkReturn(events[k], line: lineNumber, report: report)
         processes.add(pid: events[k].pid, seq: events[k].seq, line: lineNumber)
         events[k].index = k
         k += 1
@@ -219,6 +220,30 @@ public enum TraceFile {
       ParticipantNames.assign(&trace.header.processes, events: &trace.events)
     }
     return TraceReadResult(trace: trace, problems: problems, orderProblems: orderProblems)
+  }
+
+  /// A call's return and what it recorded agree: a failed call returns -1, one that succeeded 0 or
+  /// more, and a call that moved data returned how many bytes it moved (a receive the program
+  /// itself asked for MSG_TRUNC returns the datagram's real size instead, so it is not checked).
+  /// Without this, a player would explain a send that "returned -5" as a datagram queued.
+  static func checkReturn(_ e: TraceEvent, line: Int, report: (Int, String?, String) -> Void) {
+    if e.failure != nil {
+      if e.ret != -1 { report(line, "ret", "a failed call returns -1, this one \(e.ret)") }
+      return
+    }
+    if e.ret < 0 {
+      report(
+        line, "ret",
+        "\(e.ret) is a failure, but the line has no errno: a call that succeeded returns 0 or more")
+      return
+    }
+    let programTruncates = (e.args["flags"]?.stringValue ?? "").contains("MSG_TRUNC")
+    if e.call.sendsData || e.call.receivesData || e.call == .output,
+      !(e.call.receivesData && programTruncates),
+      let data = e.data, data.length != UInt64(e.ret)
+    {
+      report(line, "data.len", "the call moved \(data.length) bytes but returned \(e.ret): they must agree")
+    }
   }
 
   /// The most order problems listed for one file: an old file can have one per blocking receive.

@@ -122,7 +122,7 @@ struct JSONWriterTests {
         TraceEvent(
           index: k, time: UInt64(1000 + k), pid: 7, seq: UInt64(k),
           role: "client \u{2029}" + randomString(&random),
-          call: .output, fd: 1, ret: Int64(text.utf8.count),
+          call: .output, fd: 1, ret: k % 2 == 0 ? Int64(text.utf8.count) : -1,
           failure: k % 2 == 0 ? nil : CallFailure(name: "EIO", message: randomString(&random) + "\u{2028}"),
           data: Payload(length: UInt64(text.utf8.count), bytes: Array(text.utf8))))
     }
@@ -205,7 +205,9 @@ struct NonUTF8PayloadTests {
       let payload = Payload(length: UInt64(bytes.count), bytes: bytes)
       #expect(payload.isText == valid.contains(sequence), "\(sequence.map { String($0, radix: 16) })")
       events.append(
-        TraceEvent(index: k, time: UInt64(k), pid: 1, role: "r", call: .output, fd: 1, ret: 3, data: payload))
+        TraceEvent(
+          index: k, time: UInt64(k), pid: 1, role: "r", call: .output, fd: 1, ret: Int64(bytes.count),
+          data: payload))
     }
     let read = TraceFile.parse(
       consistentBytes(Trace(header: TraceHeader(t0: 0), events: events)), file: "t")
