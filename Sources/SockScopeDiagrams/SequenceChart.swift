@@ -236,8 +236,7 @@ struct SequenceChart {
 
     // Messages: each receive's data from the send that produced it.
     let shown = Set(calls.map(\.index))
-    let sendByFlow = Dictionary(
-      trace.events.compactMap { e in e.flow.map { ($0, e) } }, uniquingKeysWith: { a, _ in a })
+    let sendByFlow = trace.flowIndex.send
     for recv in calls where !recv.flows.isEmpty {
       for flow in recv.flows {
         guard let send = sendByFlow[flow], shown.contains(send.index), let sx = laneX[send.pid],

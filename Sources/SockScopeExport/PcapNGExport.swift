@@ -12,10 +12,7 @@ enum PcapNGExport {
     var out: [UInt8] = []
     section(&out)
     let epochOfT0 = epochNanoseconds(trace.header.started) ?? 0
-    var receiverOfFlow: [Int: TraceEvent] = [:]
-    for e in trace.events {
-      for flow in e.flows where receiverOfFlow[flow] == nil { receiverOfFlow[flow] = e }
-    }
+    let receiverOfFlow = trace.flowIndex.receive
     var interfaceOf: [InterfaceKey: UInt32] = [:]
     for e in trace.events where e.call.sendsData && e.failure == nil {
       guard let data = e.data else { continue }

@@ -28,8 +28,7 @@ enum PerfettoExport {
           ]))
       }
     }
-    var sendOfFlow: [Int: TraceEvent] = [:]
-    for e in trace.events { if let flow = e.flow { sendOfFlow[flow] = e } }
+    let sendOfFlow = trace.flowIndex.send
     for e in trace.events {
       let common: JSONObject = [
         "pid": .int(Int64(e.pid)), "tid": .int(Int64(e.tid)), "ts": micros(e.time),

@@ -26,15 +26,10 @@ struct SequenceModel {
       slot[e.pid] = participants.count
       participants.append(Participant(id: "p\(e.pid)", pid: e.pid, title: "\(e.role) (pid \(e.pid))"))
     }
-    var sendOfFlow: [Int: TraceEvent] = [:]
-    var received = Set<Int>()
-    for e in trace.events {
-      if let flow = e.flow { sendOfFlow[flow] = e }
-      received.formUnion(e.flows)
-    }
+    let flows = trace.flowIndex
     for e in trace.events where e.call != .output {
       guard let me = slot[e.pid] else { continue }
-      if e.call.sendsData, e.failure == nil, let flow = e.flow, received.contains(flow) {
+      if e.call.sendsData, e.failure == nil, let flow = e.flow, flows.receive[flow] != nil {
         continue  // Drawn as the message, where it was received.
       }
       if e.call.receivesData, !e.flows.isEmpty {
@@ -42,7 +37,7 @@ struct SequenceModel {
         // of several sends), labelled with what was received.
         var senders: [Int] = []
         for flow in e.flows {
-          guard let send = sendOfFlow[flow], let from = slot[send.pid], !senders.contains(from) else {
+          guard let send = flows.send[flow], let from = slot[send.pid], !senders.contains(from) else {
             continue
           }
           senders.append(from)

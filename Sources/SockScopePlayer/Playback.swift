@@ -134,27 +134,15 @@ public struct Playback: Sendable {
     for e in trace.events where e.call == .output { outputs[e.pid, default: []].append(e) }
     // In the trace's (causal) order: what a process printed before a call shows at that call.
     self.outputs = outputs.mapValues { $0.sorted { $0.index < $1.index } }
-    sendsByFlow = Dictionary(
-      trace.events.compactMap { e in e.flow.map { ($0, e) } }, uniquingKeysWith: { a, _ in a })
-    var receives: [Int: TraceEvent] = [:]
-    for e in trace.events { for f in e.flows where receives[f] == nil { receives[f] = e } }
-    receivesByFlow = receives
+    let flows = trace.flowIndex
+    sendsByFlow = flows.send
+    receivesByFlow = flows.receive
+    let receives = flows.receive
     var files: [UInt64: String] = [:]
-    var streams = Set<UInt64>()
-    for e in trace.events where e.succeeded {
-      switch e.call {
-      case .bind:
-        if let ino = e.socket?.inode, let path = e.addressPath { files[ino] = path }
-      case .socket, .socketpair:
-        if e.args["type"]?.stringValue?.hasPrefix("SOCK_STREAM") == true {
-          if let ino = e.socket?.inode { streams.insert(ino) }
-          if let peer = e.socket?.peer { streams.insert(peer) }
-        }
-      case .accept, .accept4:
-        if let ino = e.args["new_sock"]?.objectValue?["ino"]?.intValue { streams.insert(UInt64(ino)) }
-      default: break
-      }
+    for e in trace.events where e.succeeded && e.call == .bind {
+      if let ino = e.socket?.inode, let path = e.addressPath { files[ino] = path }
     }
+    let streams = Trace.streamSockets(in: trace.events)
     fileOfSocket = files
     streamSockets = streams
     var lastUse: [UInt64: Int] = [:]

@@ -21,7 +21,7 @@ enum FlowLinker {
     completePeers(&events)
     var boundSockets: [Substring: [(time: UInt64, inode: UInt64)]] = [:]
     var boundFiles: [Int64: [(time: UInt64, inode: UInt64)]] = [:]
-    var streamSockets = Set<UInt64>()
+    let streamSockets = Trace.streamSockets(in: events)
     // Fields are read in place (events[i].x) rather than through a copy of each event: a copy
     // retains and releases every payload, which showed in merges of a million events.
     for i in events.indices where events[i].failure == nil {
@@ -32,19 +32,6 @@ enum FlowLinker {
           if let file = events[i].address?["ino"]?.intValue, file > 0 {
             boundFiles[file, default: []].append((events[i].time, ino))
           }
-        }
-      case .socket, .socketpair:
-        if events[i].args["type"]?.stringValue?.hasPrefix("SOCK_STREAM") == true {
-          if let ino = events[i].socket?.inode { streamSockets.insert(ino) }
-          if let peer = events[i].socket?.peer { streamSockets.insert(peer) }
-        }
-      case .accept, .accept4:
-        if let ino = events[i].args["new_sock"]?.objectValue?["ino"]?.intValue {
-          streamSockets.insert(UInt64(ino))
-        }
-      case .connect:
-        if let ino = events[i].socket?.inode, streamSockets.contains(ino), let peer = events[i].socket?.peer {
-          streamSockets.insert(peer)
         }
       default: break
       }
