@@ -280,7 +280,8 @@ public struct Playback: Sendable {
   ) -> [[QueueView]] {
     // Where a send that no traced receive took went: its connected peer, or the socket bound to
     // the file it was sent to (by the file's inode). It waits there until that socket's last use
-    // in the trace; if that is a close, the kernel discards it with the socket.
+    // in the trace, when that is a close (the kernel discards it with the last descriptor); else to
+    // the trace's end.
     var boundToFile: [Int64: UInt64] = [:]
     for e in steps where e.call == .bind && e.succeeded {
       if let file = e.address?["ino"]?.intValue, let ino = e.socket?.inode { boundToFile[file] = ino }
@@ -310,11 +311,14 @@ public struct Playback: Sendable {
       {
         waiting[inode, default: 0] += streams.contains(inode) ? max(0, e.ret) : 1
       } else if e.call.sendsData, e.succeeded, let flow = e.flow, receivesByFlow[flow] == nil,
-        let inode = destination(e), let last = lastUse[inode], last > k
+        let inode = destination(e)
       {
         let amount: Int64 = streams.contains(inode) ? max(0, e.ret) : 1
         waiting[inode, default: 0] += amount
-        unreceivedUntil[inode, default: [:]][last, default: 0] += amount
+        // It leaves the queue only with a later close the trace shows; otherwise it waits to the end.
+        if let last = lastUse[inode], last > k, steps[last].call == .close {
+          unreceivedUntil[inode, default: [:]][last, default: 0] += amount
+        }
       }
       if e.call.receivesData, let inode = e.socket?.inode {
         let earlier = e.flows.filter { f in

@@ -6,7 +6,7 @@ import Testing
 @Suite("Data nobody received")
 struct UnreceivedTests {
   /// A client sends «hello» to a server that closes its socket without reading it.
-  func playback(_ language: PlayerLanguage) throws -> Playback {
+  func playback(_ language: PlayerLanguage, closed: Bool = true) throws -> Playback {
     var events = [
       TraceEvent(
         time: 10, pid: 1, seq: 0, role: "server", call: .socket, fd: 3,
@@ -27,6 +27,7 @@ struct UnreceivedTests {
       TraceEvent(
         time: 50, pid: 1, seq: 2, role: "server", call: .close, fd: 3, socket: SocketIdentity(inode: 1)),
     ]
+    if !closed { events.removeLast() }
     for i in events.indices { events[i].index = i }
     var trace = Trace(header: TraceHeader(t0: 10), events: events)
     trace.countEventsPerProcess()
@@ -47,5 +48,11 @@ struct UnreceivedTests {
       closed.sentence.contains("still held 1 datagram that no traced process received"), "\(closed.sentence)")
     let ru = try playback(.ru).snapshot(4, paneHeight: 5)
     #expect(ru.sentence.contains("датаграмм: 1"), "\(ru.sentence)")
+  }
+
+  @Test("without a close in the trace, a datagram nobody received is still shown waiting at the end")
+  func waitsToTheEnd() throws {
+    let en = try playback(.en, closed: false)
+    #expect(en.snapshot(en.count - 1, paneHeight: 5).queues.map(\.waiting) == [1])
   }
 }
