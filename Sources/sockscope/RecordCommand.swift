@@ -63,6 +63,13 @@ struct RecordCommand: ParsableCommand {
         role: role ?? Interposer.defaultRole(command), capture: capture)
       let status = try ProcessLauncher.run(
         program, arguments: command, environment: environment, exitRecords: logs)
+      // Several `record`s into one directory each merge when their program ends. One merge at a
+      // time, each reading and writing under a lock on the logs directory, so the last trace
+      // written is also the last one read: an earlier reader can no longer overwrite a newer view
+      // (a server that closed its log shown as cut).
+      let lock = open(logs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+      if lock >= 0 { while flock(lock, LOCK_EX) != 0 && errno == EINTR {} }
+      defer { if lock >= 0 { close(lock) } }
       let merged: TraceMerger.Result
       do {
         merged = try TraceMerger.merge(directory: logs)
