@@ -40,6 +40,7 @@ enum FastEventDecoder {
     var flow: Int64?
     var flows: [Int] = []
     var hasFlows = false
+    var source: CallSite?
     var nextKey = 0
 
     repeat {
@@ -87,6 +88,7 @@ enum FastEventDecoder {
           } while p.consume(UInt8(ascii: ","))
           guard p.consume(UInt8(ascii: "]")) else { throw Bail() }
         }
+      case .source: try once(&source, callSite(&p))
       case nil: throw Bail()
       }
       p.skipSpace()
@@ -98,9 +100,29 @@ enum FastEventDecoder {
     guard let index, let time, let duration, let pid, let tid, let seq, let role, let call, let args,
       let ret, (errnoName == nil) == (message == nil)
     else { return nil }
-    return TraceEvent(
+    var event = TraceEvent(
       read: (index, time, duration, pid, tid, seq), role: role, call: call, fd: fd, args: args, ret: ret,
       errno: errnoName, error: message, socket: socket, data: data, flow: flow, flows: flows)
+    event.source = source
+    return event
+  }
+
+  private static func callSite(_ p: inout JSONParser) throws(Bail) -> CallSite {
+    var location = CallSite()
+    var seen: Set<String> = []
+    try members(&p) { (key, p) throws(Bail) in
+      let name = String(decoding: key, as: UTF8.self)
+      guard seen.insert(name).inserted else { throw Bail() }
+      switch name {
+      case "file": location.file = try string(&p)
+      case "line": location.line = Int(clamping: try int(&p, minimum: 1))
+      case "function": location.function = try string(&p)
+      case "module": location.module = try string(&p)
+      case "offset": location.offset = UInt64(try int(&p, minimum: 0))
+      default: throw Bail()
+      }
+    }
+    return location
   }
 
   private static func once<T>(_ slot: inout T?, _ value: T) throws(Bail) {
@@ -234,7 +256,7 @@ enum FastEventDecoder {
   /// The keys of an event line.
   private enum Key: CaseIterable {
     case index, time, duration, pid, tid, seq, role, call, fd, args, ret, errno, error, sock, data, flow,
-      flows
+      flows, source
 
     var name: StaticString {
       switch self {
@@ -255,6 +277,7 @@ enum FastEventDecoder {
       case .data: "data"
       case .flow: "flow"
       case .flows: "flows"
+      case .source: "source"
       }
     }
 

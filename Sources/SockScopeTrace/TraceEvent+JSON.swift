@@ -89,6 +89,43 @@ extension TraceEvent {
       }
       w.bytes.append(UInt8(ascii: "]"))
     }
+    if let source, !source.isEmpty {
+      w.raw(#","source":"#)
+      source.write(to: &w)
+    }
+    w.bytes.append(UInt8(ascii: "}"))
+  }
+}
+
+extension CallSite {
+  func write(to w: inout JSONWriter) {
+    var first = true
+    func key(_ name: String, _ w: inout JSONWriter) {
+      w.bytes.append(UInt8(ascii: first ? "{" : ","))
+      w.string(name)
+      w.bytes.append(UInt8(ascii: ":"))
+      first = false
+    }
+    if let file {
+      key("file", &w)
+      w.string(file)
+    }
+    if let line {
+      key("line", &w)
+      w.int(Int64(line))
+    }
+    if let function {
+      key("function", &w)
+      w.string(function)
+    }
+    if let module {
+      key("module", &w)
+      w.string(module)
+    }
+    if let offset {
+      key("offset", &w)
+      w.int(Int64(clamping: offset))
+    }
     w.bytes.append(UInt8(ascii: "}"))
   }
 }
@@ -413,6 +450,7 @@ struct LineDecoder {
         problem("flow_candidates", "expected an array, found \(list.typeName)")
       }
     }
+    let source = o["source"].flatMap { callSite($0, "source") }
     guard problems.isEmpty, let index, let time, let duration, let pid, let tid, let seq, let role, let call,
       let args, let ret
     else { return nil }
@@ -420,7 +458,21 @@ struct LineDecoder {
       read: (index, time, duration, pid, tid, seq), role: role, call: call, fd: fd, args: args, ret: ret,
       errno: errnoName, error: message, socket: socket, data: data, flow: flow, flows: flows)
     event.flowCandidates = candidates
+    event.source = source
     return event
+  }
+
+  mutating func callSite(_ v: JSONValue, _ path: String) -> CallSite? {
+    guard let o = object(v, path) else { return nil }
+    for key in o.keys where !["file", "line", "function", "module", "offset"].contains(key) {
+      problem(path + "." + key, "unknown key (known: file, line, function, module, offset)")
+    }
+    let line = int(o["line"], path + ".line", minimum: 1)
+    let offset = int(o["offset"], path + ".offset", minimum: 0)
+    return CallSite(
+      file: string(o["file"], path + ".file"), line: line.map { Int(clamping: $0) },
+      function: string(o["function"], path + ".function"), module: string(o["module"], path + ".module"),
+      offset: offset.map { UInt64($0) })
   }
 
   static func isErrnoName(_ s: String) -> Bool {

@@ -135,6 +135,8 @@ public struct TraceEvent: Sendable, Equatable {
   /// On a datagram receive the trace cannot attribute for sure (identical datagrams sent at the
   /// same time by different threads): every send it may have got, the linked one among them.
   public var flowCandidates: [Int] = []
+  /// Where in the program the call was made, when the recorder knew (`source` in the format).
+  public var source: CallSite?
 
   public init(
     index: Int = 0, time: UInt64, duration: UInt64 = 0, pid: Int32, tid: Int32? = nil, seq: UInt64 = 0,
