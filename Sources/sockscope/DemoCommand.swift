@@ -101,7 +101,12 @@ struct DemoRunner {
     guard chdir(outDirectory) == 0 else {
       throw CommandFailure("cannot enter \(outDirectory): \(String(cString: strerror(errno)))")
     }
-    console.write("Recording the documented run into \(outDirectory)\n\n")
+    console.write("Recording the documented run into \(outDirectory)\n")
+    if python != nil && language == .en {
+      // Said, so that `--lang en` printing Russian below does not look like a bug.
+      console.write("The page's Python scripts print Russian; --lang en applies to SockScope's figures.\n")
+    }
+    console.write("\n")
 
     let server = try launch(["server"], role: "server", takesInput: false)
     var everyone = [server]

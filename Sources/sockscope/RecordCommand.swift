@@ -74,9 +74,19 @@ struct RecordCommand: ParsableCommand {
       do {
         merged = try TraceMerger.merge(directory: logs)
       } catch {
-        FileOutput.standardError.write(
-          "sockscope record: the program left no trace in \(logs) (\(String(describing: error).terminalSafe))\n"
-        )
+        let logNames = (try? FileManager.default.contentsOfDirectory(atPath: logs)) ?? []
+        if !logNames.contains(where: { $0.hasSuffix(".sslog") }) {
+          // Not a failure of the recording: the interposer records only calls on AF_UNIX sockets.
+          FileOutput.standardError.write(
+            "sockscope record: \(command[0].terminalSafe) made no call on a UNIX-domain socket, so there is no trace to "
+              + "write (\(logs.terminalSafe) holds no per-process log). A program that calls the kernel "
+              + "without the C library (Go, for one) is not seen through LD_PRELOAD: record it with "
+              + "`strace -f -o run.strace PROGRAM` and `sockscope import strace run.strace`.\n")
+        } else {
+          FileOutput.standardError.write(
+            "sockscope record: the program left no trace in \(logs) (\(String(describing: error).terminalSafe))\n"
+          )
+        }
         if status != 0 { throw ExitCode(status) }
         return
       }

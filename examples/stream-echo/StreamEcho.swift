@@ -1,6 +1,6 @@
-// A stream (SOCK_STREAM) echo pair written on SockScope's socket layer, in one program: the parent
-// listens, a child thread connects and sends lines, the parent echoes them back. Run it with a trace
-// directory to see listen/accept and byte-stream linking in the trace:
+// A stream (SOCK_STREAM) echo pair written on SockScope's socket layer, in one program and one
+// thread: it listens, connects to itself, accepts, and echoes each line back over the connection.
+// Run it with a trace directory to see listen/accept and byte-stream linking in the trace:
 //
 //   swift run stream-echo /tmp/stream-run && sockscope validate /tmp/stream-run
 import Foundation
@@ -10,6 +10,13 @@ import SockScopeSockets
 struct StreamEcho {
   static func main() throws {
     let arguments = CommandLine.arguments.dropFirst()
+    if let option = arguments.first(where: { $0.hasPrefix("-") }) {
+      // Not a directory name: `--help` must not create a directory called `--help`.
+      let known = option == "-h" || option == "--help"
+      let usage = "usage: stream-echo [TRACE-DIRECTORY]   (default ./stream-echo-trace)\n"
+      FileHandle.standardError.write(Data(((known ? "" : "unknown option \(option)\n") + usage).utf8))
+      exit(known ? 0 : 2)
+    }
     let directory = arguments.first ?? "./stream-echo-trace"
     try Recorder.start(directory: directory + "/logs", role: "stream-echo")
     defer { Recorder.finish() }
