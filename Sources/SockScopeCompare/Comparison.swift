@@ -185,7 +185,7 @@ public enum Comparer {
       for o in observed.indices where !matchedObserved.contains(o) {
         for e in observed[o].events {
           let step =
-            e.call.rawValue + "(" + ((e.addressPath ?? e.args["path"]?.stringValue).map { "\"\($0)\"" } ?? "")
+            e.call.rawValue + "(" + (e.namedPath.map { "\"\($0)\"" } ?? "")
             + ")"
           finding(
             .extraStep, options.extraStepsAreDifferences ? .difference : .note, role: role, step: step,
@@ -242,7 +242,7 @@ public enum Comparer {
       let short = text.count > 24 ? text.prefix(23) + "…" : Substring(text)
       return "\(e.call.rawValue)(«\(String(short).terminalSafe)»)"
     }
-    let path = (e.addressPath ?? e.args["path"]?.stringValue).map { "\"\($0.terminalSafe)\"" } ?? ""
+    let path = e.namedPath.map { "\"\($0.terminalSafe)\"" } ?? ""
     return "\(e.call.rawValue)(\(path))"
   }
 
@@ -432,15 +432,15 @@ public enum Comparer {
       switch step.call {
       case "socket", "socketpair":
         ok =
-          e.args["domain"]?.stringValue == value
-          || (e.args["type"]?.stringValue?.split(separator: "|").contains { $0 == value } ?? false)
+          e.arguments.socket?.domain?.description == value
+          || (e.arguments.socket?.type?.description.split(separator: "|").contains { $0 == value } ?? false)
       case "bind", "connect", "unlink":
-        let path = e.addressPath ?? e.args["path"]?.stringValue ?? ""
+        let path = e.namedPath ?? ""
         ok = normalized(path) == normalized(value)
       case "recv", "send":
-        ok = Int64(value).map { $0 == e.args["len"]?.intValue } ?? true
+        ok = Int64(value).map { $0 == e.arguments.length } ?? true
       case "listen":
-        ok = Int64(value).map { $0 == e.args["backlog"]?.intValue } ?? true
+        ok = Int64(value).map { $0 == e.arguments.backlog } ?? true
       default:
         ok = true
       }

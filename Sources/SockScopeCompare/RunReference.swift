@@ -77,13 +77,13 @@ extension Comparer {
     switch family(e.call) {
     case "socket", "socketpair":
       return [
-        e.args["domain"]?.stringValue,
-        e.args["type"]?.stringValue?.split(separator: "|").first.map(String.init),
+        e.arguments.socket?.domain?.description,
+        e.arguments.socket?.type?.baseName,
       ]
       .compactMap { $0 }
     case "bind", "connect": return e.addressPath.map { [$0] } ?? []
-    case "unlink": return e.args["path"]?.stringValue.map { [$0] } ?? []
-    case "recv": return e.args["len"]?.intValue.map { [String($0)] } ?? []
+    case "unlink": return e.arguments.unlinkedPath.map { [$0] } ?? []
+    case "recv": return e.arguments.length.map { [String($0)] } ?? []
     default: return []
     }
   }

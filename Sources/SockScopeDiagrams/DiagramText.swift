@@ -112,23 +112,22 @@ struct DiagramText {
   /// The call in the program's terms: `socket(AF_UNIX, SOCK_DGRAM)`, `bind("./echo.socket")`.
   static func call(_ e: TraceEvent) -> String {
     func quoted(_ s: String?) -> String { s.map { "\"\($0)\"" } ?? "" }
-    let a = e.args
+    let a = e.arguments
     switch e.call {
     case .socket, .socketpair:
-      let type = (a["type"]?.stringValue ?? "").split(separator: "|").first.map(String.init) ?? ""
-      return "\(e.call.rawValue)(\(a["domain"]?.stringValue ?? ""), \(type))"
+      return "\(e.call.rawValue)(\(a.socket?.domain?.description ?? ""), \(a.socket?.type?.baseName ?? ""))"
     case .bind, .connect: return "\(e.call.rawValue)(\(quoted(e.addressPath)))"
-    case .listen: return "listen(\(a["backlog"]?.intValue ?? 0))"
+    case .listen: return "listen(\(a.backlog ?? 0))"
     case .accept, .accept4, .close: return "\(e.call.rawValue)()"
     case .send, .sendmsg, .write: return "\(e.call.rawValue)(message)"
     case .sendto:
       // On a connected socket the address is NULL (Python's send() arrives as sendto(..., NULL, 0)).
       return e.addressPath.map { "sendto(message, \(quoted($0)))" } ?? "sendto(message)"
-    case .recv, .recvfrom, .recvmsg, .read: return "\(e.call.rawValue)(\(a["len"]?.intValue ?? 0))"
-    case .shutdown: return "shutdown(\(a["how"]?.stringValue ?? ""))"
-    case .unlink: return "unlink(\(quoted(a["path"]?.stringValue)))"
+    case .recv, .recvfrom, .recvmsg, .read: return "\(e.call.rawValue)(\(a.length ?? 0))"
+    case .shutdown: return "shutdown(\(a.shutdownHow?.description ?? ""))"
+    case .unlink: return "unlink(\(quoted(a.unlinkedPath)))"
     case .getsockname, .getpeername: return "\(e.call.rawValue)()"
-    case .setsockopt: return "setsockopt(\(a["optname"]?.stringValue ?? ""), \(a["value"]?.intValue ?? 0))"
+    case .setsockopt: return "setsockopt(\(a.option?.option?.description ?? ""), \(a.option?.value ?? 0))"
     case .output: return "print"
     }
   }

@@ -33,7 +33,7 @@ struct SequenceChart {
     // The kernel's lane shows socket files: left out when no call names one (a socketpair).
     let namesFiles = calls.contains { e in
       e.succeeded && [.bind, .connect, .unlink].contains(e.call)
-        && (e.addressPath ?? e.args["path"]?.stringValue) != nil
+        && e.namedPath != nil
     }
     let lanes: [Int32?] =
       participants.filter { binding.contains($0.pid) }.map(\.pid) + (namesFiles ? [nil] : [])
@@ -212,7 +212,7 @@ struct SequenceChart {
         ])
       // Only a call that succeeded made, found or removed the file: a failed bind created nothing.
       if e.succeeded, [.bind, .connect, .unlink].contains(e.call), let kx = kernelX,
-        let path = e.addressPath ?? e.args["path"]?.stringValue
+        let path = e.namedPath
       {
         let kernelPoint = point + "_file"
         g.node(

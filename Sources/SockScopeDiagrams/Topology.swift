@@ -40,7 +40,7 @@ struct Topology {
         continue
       }
       if e.call == .socket || e.call == .socketpair {
-        sockets[ino] = (e.args["type"]?.stringValue ?? "").split(separator: "|").first.map(String.init) ?? ""
+        sockets[ino] = e.arguments.socket?.type?.baseName ?? ""
       } else if sockets[ino] == nil {
         sockets[ino] = ""
       }
@@ -48,21 +48,21 @@ struct Topology {
       // The other end of a socketpair, and the socket accept made: the same type, their own nodes.
       if e.call == .socketpair, let peer = e.socket?.peer {
         sockets[peer] = sockets[ino]
-        if let fds = e.args["fds"]?.arrayValue, fds.count == 2, let second = fds[1].intValue,
+        if let fds = e.arguments.socket?.descriptors, fds.count == 2, case let second = fds[1],
           let fd = Int32(exactly: second)
         {
           descriptors["\(e.pid):\(fd):\(peer)"] = (e.pid, fd, peer)
         }
       }
-      if e.call == .accept || e.call == .accept4, let new = e.args["new_sock"]?.objectValue?["ino"]?.intValue,
+      if e.call == .accept || e.call == .accept4, let new = e.arguments.acceptedSocket?.inode,
         new > 0
       {
         sockets[UInt64(new)] = sockets[ino]
         descriptors["\(e.pid):\(e.ret):\(new)"] = (e.pid, Int32(truncatingIfNeeded: e.ret), UInt64(new))
       }
       if e.call == .bind || e.call == .connect, let path = e.addressPath {
-        let key = e.address?["ino"]?.intValue.map { "ino\($0)" } ?? path
-        files[key] = (path, e.address?["ino"]?.intValue)
+        let key = e.address?.inode.map { "ino\($0)" } ?? path
+        files[key] = (path, e.address?.inode.map { Int64(clamping: $0) })
         if e.call == .bind { bound.append((ino, key)) } else { connected.append((ino, key)) }
       }
     }

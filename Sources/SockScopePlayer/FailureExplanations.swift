@@ -47,7 +47,7 @@ struct FailureExplanation {
     guard let inode else { return nil }
     for e in playback.steps where e.succeeded && (e.call == .socket || e.call == .socketpair) {
       if e.socket?.inode == inode || e.socket?.peer == inode {
-        return SocketKind(type: e.args["type"]?.stringValue)
+        return SocketKind(type: e.arguments.socket?.type?.description)
       }
     }
     if playback.streamSockets.contains(inode) { return .stream }
@@ -220,7 +220,7 @@ struct FailureExplanation {
   }
 
   private func emsgsize() -> String? {
-    let size = event.args["len"]?.intValue.map(String.init) ?? "?"
+    let size = event.arguments.length.map(String.init) ?? "?"
     if kind(of: event.socket?.inode) == .seqpacket {
       return ru
         ? "\(call) не удался: EMSGSIZE — запись в \(size) Б больше, чем вмещает буфер отправки сокета (SO_SNDBUF): ядро отвергает её целиком, ничего не отправлено. Что делать: отправляйте записи меньше."
@@ -249,7 +249,7 @@ struct FailureExplanation {
     if name == "EINVAL" {
       // EINVAL has other causes (bind on a bound socket, accept on one that does not listen):
       // only an address longer than struct sockaddr_un (2 + 108 bytes) is the sun_path limit.
-      guard let length = event.args["addrlen"]?.intValue, length > 110 else { return nil }
+      guard let length = event.arguments.addressLength, length > 110 else { return nil }
       return ru
         ? "\(call) не удался: EINVAL — адрес длиной \(length) Б больше struct sockaddr_un (110 Б: 2 на семейство, 108 на sun_path); путь \(raw.terminalSafe) в sun_path не помещается. Что делать: укоротите путь до 107 байт и завершающего NUL (относительный путь или каталог ближе к корню)."
         : "\(call) failed: EINVAL — the address is \(length) bytes, longer than struct sockaddr_un (110 bytes: 2 for the family, 108 for sun_path); the path \(raw.terminalSafe) does not fit sun_path. Fix: shorten the path to at most 107 bytes plus its NUL (a relative path, or a directory nearer the root)."

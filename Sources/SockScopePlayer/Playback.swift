@@ -282,12 +282,12 @@ public struct Playback: Sendable {
     // the file it was sent to (by the file's inode). It waits there until that socket's last use
     // in the trace, when that is a close (the kernel discards it with the last descriptor); else to
     // the trace's end.
-    var boundToFile: [Int64: UInt64] = [:]
+    var boundToFile: [UInt64: UInt64] = [:]
     for e in steps where e.call == .bind && e.succeeded {
-      if let file = e.address?["ino"]?.intValue, let ino = e.socket?.inode { boundToFile[file] = ino }
+      if let file = e.address?.inode, let ino = e.socket?.inode { boundToFile[file] = ino }
     }
     func destination(_ send: TraceEvent) -> UInt64? {
-      if let file = send.address?["ino"]?.intValue, let ino = boundToFile[file] { return ino }
+      if let file = send.address?.inode, let ino = boundToFile[file] { return ino }
       return send.socket?.peer
     }
     var unreceivedUntil: [UInt64: [Int: Int64]] = [:]  // socket → (last step → amount)

@@ -38,9 +38,9 @@ struct PlayerText {
   /// payloads escaped.
   func callText(_ e: TraceEvent) -> CallText {
     let fd = e.fd.map(String.init) ?? "?"
-    let a = e.args
+    let a = e.arguments
     func quoted(_ s: String?) -> String { "\"\((s ?? "").terminalSafe)\"" }
-    let flags = (a["flags"]?.stringValue ?? "0").terminalSafe
+    let flags = (a.flagsText ?? "0").terminalSafe
     let name = e.call.rawValue
     let payload = e.data.map(Self.payloadText)
     var head: String
@@ -49,25 +49,25 @@ struct PlayerText {
     switch e.call {
     case .socket, .socketpair:
       head =
-        "\(name)(\((a["domain"]?.stringValue ?? "").terminalSafe), \((a["type"]?.stringValue ?? "").terminalSafe), \(a["protocol"]?.intValue ?? 0))"
+        "\(name)(\((a.socket?.domain?.description ?? "").terminalSafe), \((a.socket?.type?.description ?? "").terminalSafe), \(a.socket?.protocol ?? 0))"
     case .bind, .connect: head = "\(name)(\(fd), \(quoted(e.addressPath)))"
-    case .listen: head = "listen(\(fd), \(a["backlog"]?.intValue ?? 0))"
+    case .listen: head = "listen(\(fd), \(a.backlog ?? 0))"
     case .accept, .accept4: head = "\(name)(\(fd))"
     // A failed send moved no data, so none was recorded: the buffer is shown by its C name.
     case .send, .sendmsg, .write:
       head = "\(name)(\(fd), " + (payload == nil ? "buf" : "")
       shows = payload
-      tail = ", \(a["len"]?.intValue ?? 0), \(flags))"
+      tail = ", \(a.length ?? 0), \(flags))"
     case .sendto:
       // No address (Python's send() on a connected socket arrives as sendto): NULL, as strace shows.
       head = "sendto(\(fd), " + (payload == nil ? "buf" : "")
       shows = payload
-      tail = ", \(a["len"]?.intValue ?? 0), \(flags), \(e.addressPath.map { quoted($0) } ?? "NULL"))"
+      tail = ", \(a.length ?? 0), \(flags), \(e.addressPath.map { quoted($0) } ?? "NULL"))"
     case .recv, .recvfrom, .recvmsg, .read:
-      head = "\(name)(\(fd), \(a["len"]?.intValue ?? 0), \(flags))"
-    case .shutdown: head = "shutdown(\(fd), \((a["how"]?.stringValue ?? "").terminalSafe))"
+      head = "\(name)(\(fd), \(a.length ?? 0), \(flags))"
+    case .shutdown: head = "shutdown(\(fd), \((a.shutdownHow?.description ?? "").terminalSafe))"
     case .close: head = "close(\(fd))"
-    case .unlink: head = "unlink(\(quoted(a["path"]?.stringValue)))"
+    case .unlink: head = "unlink(\(quoted(a.unlinkedPath)))"
     case .getsockname, .getpeername, .setsockopt: head = "\(name)(\(fd))"
     case .output: head = "write(\(fd))"
     }
@@ -128,7 +128,7 @@ struct PlayerText {
         : "The call failed: \(f.name.terminalSafe) — \(f.message.terminalSafe). The kernel changed nothing."
     }
     let sock = e.socket.map { String($0.inode) } ?? "?"
-    let file = (e.addressPath ?? e.args["path"]?.stringValue ?? "").terminalSafe
+    let file = (e.namedPath ?? "").terminalSafe
     let stream = e.socket.map { playback.streamSockets.contains($0.inode) } ?? false
     switch e.call {
     case .socket:
@@ -173,7 +173,7 @@ struct PlayerText {
         ? "Датаграмма (\(e.data?.length ?? 0) Б) скопирована из памяти процесса в очередь приёма сокета \(target.map(String.init) ?? "?")\(name) в ядре. Файл сокета данные не хранит."
         : "The datagram (\(e.data?.length ?? 0) B) was copied from the process into the kernel's receive queue of socket \(target.map(String.init) ?? "?")\(name). The socket file holds no data."
     case .recv, .recvfrom, .recvmsg, .read:
-      if stream, e.ret == 0, (e.args["len"]?.intValue ?? 1) > 0 {
+      if stream, e.ret == 0, (e.arguments.length ?? 1) > 0 {
         return ru
           ? "recv вернул 0 байт: поток кончился — другой конец закрыт или закрыт на запись (shutdown)."
           : "recv returned 0 bytes: the end of the stream — the other end was closed or shut down for writing."

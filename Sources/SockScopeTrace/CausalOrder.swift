@@ -183,9 +183,9 @@ public enum CausalOrder {
     /// For a successful accept: the inode of the connecting socket it returned a connection from.
     static func acceptedPeer(_ e: TraceEvent) -> UInt64? {
       guard e.call == .accept || e.call == .accept4, e.failure == nil,
-        let peer = e.args["new_sock"]?.objectValue?["peer"]?.intValue, peer > 0
+        let peer = e.arguments.acceptedSocket?.peer, peer > 0
       else { return nil }
-      return UInt64(peer)
+      return peer
     }
 
     init(_ events: [TraceEvent]) {

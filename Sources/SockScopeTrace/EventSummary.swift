@@ -22,27 +22,26 @@ extension TraceEvent {
   /// `bind("./echo.socket")`, `send(«Лев»)`, `recv(1024) → «Лев»`, `connect("./echo.socket") → ENOENT`.
   /// Every text taken from the trace is escaped for a terminal.
   public var summary: String {
-    let a = args
+    let a = arguments
     func quoted(_ s: String?) -> String { s.map { "\"\($0.terminalSafe)\"" } ?? "" }
     var s: String
     switch call {
     case .socket, .socketpair:
-      let type = (a["type"]?.stringValue ?? "").split(separator: "|").first.map(String.init) ?? ""
-      s = "\(call.rawValue)(\(a["domain"]?.stringValue ?? ""), \(type))"
+      s = "\(call.rawValue)(\(a.socket?.domain?.description ?? ""), \(a.socket?.type?.baseName ?? ""))"
     case .bind, .connect: s = "\(call.rawValue)(\(quoted(addressPath)))"
-    case .listen: s = "listen(\(a["backlog"]?.intValue ?? 0))"
+    case .listen: s = "listen(\(a.backlog ?? 0))"
     case .accept, .accept4, .close, .getsockname, .getpeername: s = "\(call.rawValue)()"
     case .send, .sendmsg, .write: s = "\(call.rawValue)(\(data?.preview() ?? ""))"
     case .sendto:
       s = "sendto(\(data?.preview() ?? "")" + (addressPath.map { ", " + quoted($0) } ?? "") + ")"
     case .recv, .recvfrom, .recvmsg, .read:
-      s = "\(call.rawValue)(\(a["len"]?.intValue ?? 0))"
+      s = "\(call.rawValue)(\(a.length ?? 0))"
       // A 0-byte result is EOF on a stream but an empty datagram on a datagram socket: the event
       // alone does not say which, so it is shown as what it is, no bytes.
       if failure == nil, let data { s += " → " + data.preview() }
-    case .shutdown: s = "shutdown(\(a["how"]?.stringValue ?? ""))"
-    case .unlink: s = "unlink(\(quoted(a["path"]?.stringValue)))"
-    case .setsockopt: s = "setsockopt(\(a["optname"]?.stringValue ?? ""), \(a["value"]?.intValue ?? 0))"
+    case .shutdown: s = "shutdown(\(a.shutdownHow?.description ?? ""))"
+    case .unlink: s = "unlink(\(quoted(a.unlinkedPath)))"
+    case .setsockopt: s = "setsockopt(\(a.option?.option?.description ?? ""), \(a.option?.value ?? 0))"
     case .output: s = "print(\(data?.preview() ?? ""))"
     }
     if let failure { s += " → \(failure.name.terminalSafe)" }

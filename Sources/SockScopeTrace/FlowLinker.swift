@@ -20,7 +20,7 @@ enum FlowLinker {
   static func link(_ events: inout [TraceEvent]) -> [String] {
     completePeers(&events)
     var boundSockets: [Substring: [(time: UInt64, inode: UInt64)]] = [:]
-    var boundFiles: [Int64: [(time: UInt64, inode: UInt64)]] = [:]
+    var boundFiles: [UInt64: [(time: UInt64, inode: UInt64)]] = [:]
     let streamSockets = Trace.streamSockets(in: events)
     // Fields are read in place (events[i].x) rather than through a copy of each event: a copy
     // retains and releases every payload, which showed in merges of a million events.
@@ -29,7 +29,7 @@ enum FlowLinker {
       case .bind:
         if let path = events[i].addressPath, let ino = events[i].socket?.inode {
           boundSockets[samePlace(path), default: []].append((events[i].time, ino))
-          if let file = events[i].address?["ino"]?.intValue, file > 0 {
+          if let file = events[i].address?.inode, file > 0 {
             boundFiles[file, default: []].append((events[i].time, ino))
           }
         }
@@ -50,7 +50,7 @@ enum FlowLinker {
           // The file's inode names the socket wherever the path was written from; the path
           // string is the fallback (older traces, strace imports).
           let binds =
-            events[i].address?["ino"]?.intValue.flatMap { boundFiles[$0] }
+            events[i].address?.inode.flatMap { boundFiles[$0] }
             ?? events[i].addressPath.flatMap { boundSockets[samePlace($0)] }
           let time = events[i].time
           destination = binds?.last { $0.time <= time }?.inode ?? destination
@@ -102,11 +102,11 @@ enum FlowLinker {
   static func completePeers(_ events: inout [TraceEvent]) {
     var peerOf: [UInt64: UInt64] = [:]
     for e in events where e.succeeded && (e.call == .accept || e.call == .accept4) {
-      guard let new = e.args["new_sock"]?.objectValue, let ino = new["ino"]?.intValue,
-        let peer = new["peer"]?.intValue, ino > 0, peer > 0
-      else { continue }
-      peerOf[UInt64(ino)] = UInt64(peer)
-      peerOf[UInt64(peer)] = UInt64(ino)
+      guard let new = e.arguments.acceptedSocket, let peer = new.peer, new.inode > 0, peer > 0 else {
+        continue
+      }
+      peerOf[new.inode] = peer
+      peerOf[peer] = new.inode
     }
     guard !peerOf.isEmpty else { return }
     for i in events.indices {

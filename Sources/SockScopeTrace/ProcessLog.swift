@@ -138,88 +138,88 @@ enum RecordDecoder {
     _ r: sockscope_record, address: [UInt8], payload: ArraySlice<UInt8>, role: String, pid: Int32
   ) -> TraceEvent? {
     guard let call = SocketCall(logCode: r.call) else { return nil }
-    var args = JSONObject()
+    var arguments = CallArguments.none
     var data: Payload?
     let isDatagram = r.flags & UInt16(SOCKSCOPE_FLAG_DATAGRAM.rawValue) != 0
     let failed = r.err != 0
     let moved = UInt64(max(r.ret, 0))
 
-    func addr(_ family: Int64) -> JSONValue {
-      var o = JSONObject()
+    func addr(_ family: Int64) -> SocketAddress {
+      let name: SocketAddress.Name
       if family != unixFamily && family != 0 {
-        o["family"] = .string(ArgumentNames.domain(family))
+        name = .family(ArgumentNames.domain(family))
       } else if address.isEmpty {
-        o["unnamed"] = .bool(true)
+        name = .unnamed
       } else if address[0] == 0 {
-        o["abstract"] = .string(escaped(address.dropFirst()))
+        name = .abstract(escaped(address.dropFirst()))
       } else {
-        o["path"] = .string(escaped(address.prefix { $0 != 0 }))
+        name = .path(escaped(address.prefix { $0 != 0 }))
       }
-      if r.path_ino != 0 { o["ino"] = .int(Int64(clamping: r.path_ino)) }
-      return .object(o)
+      return SocketAddress(name, inode: r.path_ino != 0 ? r.path_ino : nil)
     }
 
     switch call {
     case .socket, .socketpair:
-      args["domain"] = .string(ArgumentNames.domain(r.a0))
-      args["type"] = .string(ArgumentNames.socketType(r.a1))
-      args["protocol"] = .int(r.a2)
-      if call == .socketpair && !failed { args["fds"] = .array([.int(Int64(r.fd)), .int(r.a3)]) }
+      arguments = .socket(
+        SocketArguments(
+          domain: SocketDomain(rawValue: r.a0), type: SocketType(rawValue: r.a1), protocol: r.a2,
+          descriptors: call == .socketpair && !failed ? [Int64(r.fd), r.a3] : nil))
     case .bind, .connect:
-      args["addr"] = addr(r.a1)
-      args["addrlen"] = .int(r.a0)
+      arguments = .address(AddressArguments(address: addr(r.a1), length: r.a0))
     case .listen:
-      args["backlog"] = .int(r.a0)
+      arguments = .listen(backlog: r.a0)
     case .accept, .accept4:
-      if call == .accept4 { args["flags"] = .string(ArgumentNames.acceptFlags(r.a0)) }
+      var a = AcceptArguments()
+      if call == .accept4 { a.flags = SocketFlags(rawValue: r.a0) }
       if !failed {
-        if r.a3 != 0 || !address.isEmpty { args["addr"] = addr(r.a3) }
-        var s = JSONObject()
-        s["ino"] = .int(r.a1)
-        if r.a2 != 0 { s["peer"] = .int(r.a2) }
-        args["new_sock"] = .object(s)
+        if r.a3 != 0 || !address.isEmpty { a.address = addr(r.a3) }
+        a.newSocket = SocketIdentity(
+          inode: UInt64(clamping: r.a1), peer: r.a2 != 0 ? UInt64(clamping: r.a2) : nil)
       }
+      arguments = .accept(a)
     case .send, .sendto, .sendmsg, .write:
-      args["len"] = .int(r.a0)
-      if call != .write { args["flags"] = .string(ArgumentNames.messageFlags(r.a1)) }
-      if call == .sendto && (r.a3 != 0 || !address.isEmpty) { args["addr"] = addr(r.a3) }
+      var a = MessageArguments(length: r.a0)
+      if call != .write { a.flags = MessageFlags(rawValue: r.a1) }
+      if call == .sendto && (r.a3 != 0 || !address.isEmpty) { a.address = addr(r.a3) }
       if call == .sendmsg {
-        if !address.isEmpty { args["addr"] = addr(unixFamily) }
-        args["iovlen"] = .int(r.a2)
-        args["controllen"] = .int(r.a3)
+        if !address.isEmpty { a.address = addr(unixFamily) }
+        a.vectorCount = r.a2
+        a.controlLength = r.a3
       }
+      arguments = .message(a)
       if !failed { data = Payload(capturing: payload, length: moved, limit: payload.count) }
     case .recv, .recvfrom, .recvmsg, .read:
-      args["len"] = .int(r.a0)
-      if call != .read { args["flags"] = .string(ArgumentNames.messageFlags(r.a1)) }
+      var a = MessageArguments(length: r.a0)
+      if call != .read { a.flags = MessageFlags(rawValue: r.a1) }
       if call == .recvmsg {
-        args["msg_flags"] = .string(ArgumentNames.messageFlags(r.a2))
-        args["controllen"] = .int(r.a3)
+        a.returnedFlags = MessageFlags(rawValue: r.a2)
+        a.controlLength = r.a3
       }
       if (call == .recvfrom || call == .recvmsg) && !failed && !address.isEmpty {
-        args["addr"] = addr(unixFamily)
+        a.address = addr(unixFamily)
       }
+      arguments = .message(a)
       if !failed {
         data = Payload(
           capturing: payload, length: moved, limit: payload.count,
           datagramLength: isDatagram ? r.full_len : nil)
       }
     case .shutdown:
-      args["how"] = .string(ArgumentNames.shutdownHow(r.a0))
+      arguments = .shutdown(how: ShutdownHow(rawValue: r.a0))
     case .close:
       break
     case .unlink:
-      args["path"] = .string(escaped(address.prefix { $0 != 0 }))
-      if r.path_ino != 0 { args["ino"] = .int(Int64(clamping: r.path_ino)) }
+      arguments = .unlink(
+        UnlinkArguments(path: escaped(address.prefix { $0 != 0 }), inode: r.path_ino != 0 ? r.path_ino : nil))
     case .getsockname, .getpeername:
-      if !failed { args["addr"] = addr(r.a0) }
+      arguments = .name(address: failed ? nil : addr(r.a0))
     case .setsockopt:
-      args["level"] = .string(ArgumentNames.level(r.a0))
-      args["optname"] = .string(ArgumentNames.socketOption(r.a1, level: r.a0))
-      args["value"] = .int(r.a2)
-      args["optlen"] = .int(r.a3)
+      let level = SocketOptionLevel(rawValue: r.a0)
+      arguments = .option(
+        OptionArguments(
+          level: level, option: SocketOption(rawValue: r.a1, level: level), value: r.a2, length: r.a3))
     case .output:
-      args["stream"] = .string(r.fd == 2 ? "stderr" : "stdout")
+      arguments = .output(stream: r.fd == 2 ? .stderr : .stdout)
       data = Payload(capturing: payload, length: r.full_len, limit: payload.count)
     }
 
@@ -229,7 +229,7 @@ enum RecordDecoder {
     }
     return TraceEvent(
       time: r.t_ns, duration: r.dur_ns, pid: pid, tid: r.tid, seq: r.seq, role: role, call: call,
-      fd: r.fd >= 0 ? r.fd : nil, args: args, ret: r.ret,
+      fd: r.fd >= 0 ? r.fd : nil, arguments: arguments, ret: r.ret,
       failure: failed ? ArgumentNames.failure(errno: r.err) : nil, socket: socket, data: data)
   }
 

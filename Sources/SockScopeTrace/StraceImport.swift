@@ -289,7 +289,7 @@ public enum StraceImport {
     let socketPaths = Set(events.filter { $0.call != .unlink }.compactMap { $0.addressPath.map(normalized) })
     let kept = events.filter { e in
       guard e.call == .unlink else { return true }
-      return e.args["path"]?.stringValue.map { socketPaths.contains(normalized($0)) } ?? false
+      return e.arguments.unlinkedPath.map { socketPaths.contains(normalized($0)) } ?? false
     }
     return (kept, events.count - kept.count)
   }

@@ -30,12 +30,12 @@ extension Trace {
     for i in events.indices where events[i].failure == nil {
       switch events[i].call {
       case .socket, .socketpair:
-        if events[i].args["type"]?.stringValue?.hasPrefix("SOCK_STREAM") == true {
+        if events[i].arguments.socket?.type?.isStream == true {
           if let ino = events[i].socket?.inode { streams.insert(ino) }
           if let peer = events[i].socket?.peer { streams.insert(peer) }
         }
       case .accept, .accept4:
-        if let ino = events[i].args["new_sock"]?.objectValue?["ino"]?.intValue { streams.insert(UInt64(ino)) }
+        if let ino = events[i].arguments.acceptedSocket?.inode { streams.insert(ino) }
       case .connect:
         if let ino = events[i].socket?.inode, streams.contains(ino), let peer = events[i].socket?.peer {
           streams.insert(peer)

@@ -50,7 +50,7 @@ extension TraceEvent {
       w.int(Int64(fd))
     }
     w.raw(#","args":"#)
-    w.object(args)
+    arguments.write(to: &w, call: call, unread: unreadArguments)
     w.raw(#","ret":"#)
     w.int(ret)
     if let failure {

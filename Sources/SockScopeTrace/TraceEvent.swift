@@ -118,8 +118,10 @@ public struct TraceEvent: Sendable, Equatable {
   public var call: SocketCall
   /// The descriptor the call acted on.
   public var fd: Int32?
-  /// The call's decoded arguments (keys per call: docs/trace-format.md).
-  public var args: JSONObject
+  /// The call's arguments, typed (the trace's `args`; keys per call: docs/trace-format.md).
+  public var arguments: CallArguments
+  /// What the trace line's `args` held beyond the typed arguments, kept for writing it back.
+  public var unreadArguments: UnreadArguments
   /// The return value as the program saw it (-1 on failure).
   public var ret: Int64
   /// Why the call failed, when it did.
@@ -140,8 +142,9 @@ public struct TraceEvent: Sendable, Equatable {
 
   public init(
     index: Int = 0, time: UInt64, duration: UInt64 = 0, pid: Int32, tid: Int32? = nil, seq: UInt64 = 0,
-    role: String, call: SocketCall, fd: Int32? = nil, args: JSONObject = JSONObject(), ret: Int64 = 0,
-    failure: CallFailure? = nil, socket: SocketIdentity? = nil, data: Payload? = nil, flow: Int? = nil,
+    role: String, call: SocketCall, fd: Int32? = nil, args: JSONObject = JSONObject(),
+    arguments: CallArguments? = nil, ret: Int64 = 0, failure: CallFailure? = nil,
+    socket: SocketIdentity? = nil, data: Payload? = nil, flow: Int? = nil,
     flows: [Int] = []
   ) {
     self.index = index
@@ -153,7 +156,13 @@ public struct TraceEvent: Sendable, Equatable {
     self.role = role
     self.call = call
     self.fd = fd
-    self.args = args
+    if let arguments {
+      // Empty arguments are `.none`, as a line's `{}` reads back.
+      self.arguments = arguments.isEmpty ? .none : arguments
+      self.unreadArguments = UnreadArguments(members: args)
+    } else {
+      (self.arguments, self.unreadArguments) = CallArguments.decode(args, call: call)
+    }
     self.ret = ret
     self.failure = failure
     self.socket = socket
@@ -167,16 +176,6 @@ public struct TraceEvent: Sendable, Equatable {
 
   /// Time at which the call returned.
   public var endTime: UInt64 { time &+ duration }
-
-  /// The socket address argument (bind, connect, sendto, recvfrom, accept), if any.
-  public var address: JSONObject? { args["addr"]?.objectValue }
-
-  /// The address's filesystem path, or `@name` for an abstract one.
-  public var addressPath: String? {
-    if let path = address?["path"]?.stringValue { return path }
-    if let name = address?["abstract"]?.stringValue { return "@" + name }
-    return nil
-  }
 }
 
 /// How a traced process ended, as far as the trace knows.

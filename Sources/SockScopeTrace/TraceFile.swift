@@ -237,7 +237,7 @@ public enum TraceFile {
         "\(e.ret) is a failure, but the line has no errno: a call that succeeded returns 0 or more")
       return
     }
-    let programTruncates = (e.args["flags"]?.stringValue ?? "").contains("MSG_TRUNC")
+    let programTruncates = e.arguments.messageFlags?.contains(.truncate) ?? false
     if e.call.sendsData || e.call.receivesData || e.call == .output,
       !(e.call.receivesData && programTruncates),
       let data = e.data, data.length != UInt64(e.ret)

@@ -540,10 +540,10 @@ struct RecordedRoleAndDestinationTests {
       let result = try sockscope(["record", "--out", "t", "--", "python3", "p.py"], in: dir)
       #expect(result.status == 0, "\(result.stderr)")
       let trace = try readTrace(dir + "/t/trace.jsonl")
-      let bound = try #require(trace.events.first { $0.call == .bind }?.address?["ino"]?.intValue)
+      let bound = try #require(trace.events.first { $0.call == .bind }?.address?.inode)
       let sends = trace.events.filter { $0.call == .sendto || $0.call == .sendmsg }
       #expect(sends.compactMap { $0.data?.text } == ["via-link", "relative", "sendmsg"])
-      #expect(sends.map { $0.address?["ino"]?.intValue } == [bound, bound, bound])
+      #expect(sends.map { $0.address?.inode } == [bound, bound, bound])
     }
   }
 }

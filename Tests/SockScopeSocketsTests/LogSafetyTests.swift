@@ -57,12 +57,12 @@ extension SocketLayerTests {
       try client.close()
       try server.close()
     }
-    let bound = try #require(events.first { $0.call == .bind }?.address?["ino"]?.intValue)
+    let bound = try #require(events.first { $0.call == .bind }?.address?.inode)
     let sends = events.filter { $0.call == .sendto || $0.call == .sendmsg }
     #expect(sends.count == 3)
-    #expect(sends[0].address?["ino"]?.intValue == bound, "the link was followed to the bound socket file")
-    #expect(sends[1].address?["ino"]?.intValue == bound)
-    #expect(sends[2].address?["ino"] == nil)
+    #expect(sends[0].address?.inode == bound, "the link was followed to the bound socket file")
+    #expect(sends[1].address?.inode == bound)
+    #expect(sends[2].address?.inode == nil)
   }
 
   @Test("a role longer than 63 bytes is cut after a whole character, and the trace says it was cut")

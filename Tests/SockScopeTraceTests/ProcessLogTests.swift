@@ -92,10 +92,10 @@ struct ProcessLogTests {
     #expect(log.events.map(\.call) == [.socket, .bind, .recv, .connect])
     #expect(log.events[0].args["domain"] == .string("AF_UNIX"))
     #expect(log.events[0].args["type"] == .string("SOCK_DGRAM"))
-    #expect(log.events[1].address == ["path": .string("./echo.socket"), "ino": .int(777)])
+    #expect(log.events[1].address == SocketAddress(.path("./echo.socket"), inode: 777))
     #expect(log.events[2].data?.datagramLength == 4000)
     #expect(log.events[2].data?.datagramWasCut == true)
-    #expect(log.events[3].address?["abstract"] == .string("hidden"))
+    #expect(log.events[3].address?.name == .abstract("hidden"))
     #expect(log.events[3].failure == CallFailure(name: "ENOENT", message: "No such file or directory"))
   }
 
@@ -244,9 +244,9 @@ struct ProcessLogHeaderTests {
       $0.a3 = 1
     }
     let events = try decode(log).events
-    #expect(events[0].address == ["path": .string("../s/echo.socket"), "ino": .int(4242)])
-    #expect(events[1].address == ["path": .string("./echo.socket"), "ino": .int(4243)])
-    #expect(events[2].address == ["abstract": .string("abstract")])
+    #expect(events[0].address == SocketAddress(.path("../s/echo.socket"), inode: 4242))
+    #expect(events[1].address == SocketAddress(.path("./echo.socket"), inode: 4243))
+    #expect(events[2].address == SocketAddress(.abstract("abstract")))
   }
 }
 
