@@ -1,3 +1,4 @@
+import SockScopeAnalysis
 import SockScopeTrace
 
 /// The language of a diagram's words (call names stay as in C).
@@ -66,6 +67,21 @@ struct DiagramText {
       : "… \(n) more steps not drawn (their calls do not fold into one loop) …"
   }
 
+  /// What a receive of no bytes was: «конец файла» on a stream, an empty datagram otherwise.
+  func empty(_ kind: RunSchematic.EmptyReceive) -> String {
+    switch (kind, language) {
+    case (.endOfFile, .ru): "EOF (конец потока)"
+    case (.endOfFile, .en): "EOF (end of stream)"
+    case (.emptyDatagram, .ru): "пустая датаграмма (0 Б)"
+    case (.emptyDatagram, .en): "empty datagram (0 B)"
+    }
+  }
+
+  /// Said at a branch that leaves the loop when the process received again after taking it.
+  func wentOn(_ n: Int) -> String {
+    language == .ru ? "(но приём продолжился: \(n))" : "(yet it received again: \(n))"
+  }
+
   var missingTitle: String { language == .ru ? "Нет в запуске" : "Missing from the run" }
 
   /// The key to a compared figure's marks, as an HTML label.
@@ -106,30 +122,6 @@ struct DiagramText {
     case .getsockname, .getpeername: "Address"
     case .setsockopt: "Option"
     case .output: "Output"
-    }
-  }
-
-  /// The call in the program's terms: `socket(AF_UNIX, SOCK_DGRAM)`, `bind("./echo.socket")`.
-  static func call(_ e: TraceEvent) -> String {
-    func quoted(_ s: String?) -> String { s.map { "\"\($0)\"" } ?? "" }
-    let a = e.args
-    switch e.call {
-    case .socket, .socketpair:
-      let type = (a["type"]?.stringValue ?? "").split(separator: "|").first.map(String.init) ?? ""
-      return "\(e.call.rawValue)(\(a["domain"]?.stringValue ?? ""), \(type))"
-    case .bind, .connect: return "\(e.call.rawValue)(\(quoted(e.addressPath)))"
-    case .listen: return "listen(\(a["backlog"]?.intValue ?? 0))"
-    case .accept, .accept4, .close: return "\(e.call.rawValue)()"
-    case .send, .sendmsg, .write: return "\(e.call.rawValue)(message)"
-    case .sendto:
-      // On a connected socket the address is NULL (Python's send() arrives as sendto(..., NULL, 0)).
-      return e.addressPath.map { "sendto(message, \(quoted($0)))" } ?? "sendto(message)"
-    case .recv, .recvfrom, .recvmsg, .read: return "\(e.call.rawValue)(\(a["len"]?.intValue ?? 0))"
-    case .shutdown: return "shutdown(\(a["how"]?.stringValue ?? ""))"
-    case .unlink: return "unlink(\(quoted(a["path"]?.stringValue)))"
-    case .getsockname, .getpeername: return "\(e.call.rawValue)()"
-    case .setsockopt: return "setsockopt(\(a["optname"]?.stringValue ?? ""), \(a["value"]?.intValue ?? 0))"
-    case .output: return "print"
     }
   }
 
