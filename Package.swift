@@ -116,7 +116,7 @@ let package = Package(
       swiftSettings: swiftSettings),
     .testTarget(
       name: "SockScopeAnalysisTests", dependencies: ["SockScopeAnalysis", "SockScopeTrace"],
-      swiftSettings: swiftSettings),
+      exclude: ["Fixtures"], swiftSettings: swiftSettings),
     .testTarget(
       name: "SockScopeDiagramsTests",
       dependencies: ["SockScopeDiagrams", "SockScopeAnalysis", "SockScopeGraphviz", "SockScopeTrace"],

@@ -35,8 +35,15 @@ extension RunSchematic {
             cut: cut, empty: key.empty, events: [e.index], text: e.stepText))
       }
     }
-    if let body, body.count > 1, let found = repeatedBlock(steps, body: body) {
-      return found
+    if let body, body.count > 1 {
+      // A loop inside the loop (a stream server's accept loop around each connection's
+      // request/reply exchange, which the format cannot nest): each run of a pair of the body's
+      // consecutive steps, repeated, may count as one pass of the pair. The reading with more
+      // passes of the body wins; the plain one on a tie.
+      let plain = repeatedBlock(steps, body: body)
+      let nested = repeatedBlock(collapsingPairs(steps, of: body), body: body)
+      if let nested, nested.loop.count > plain?.loop.count ?? 0 { return nested }
+      if let plain { return plain }
     }
     // A loop of one call is found over the whole column (`singleStepLoop`).
     return (steps, nil)
@@ -59,14 +66,7 @@ extension RunSchematic {
       i + b <= steps.count
         && zip(body, steps[i..<(i + b)]).allSatisfy { $0 == $1.call.family && $1.omitted == 0 }
     }
-    func same(_ i: Int, _ j: Int) -> Bool {
-      (0..<b).allSatisfy { k in
-        let x = steps[i + k]
-        let y = steps[j + k]
-        return x.call == y.call && x.arguments == y.arguments && x.failure?.name == y.failure?.name
-          && x.empty == y.empty
-      }
-    }
+    func same(_ i: Int, _ j: Int) -> Bool { (0..<b).allSatisfy { like(steps[i + $0], steps[j + $0]) } }
     guard let start = steps.indices.first(where: block) else { return nil }
     var end = start + b
     var repetitions = 1
@@ -90,6 +90,42 @@ extension RunSchematic {
     return (
       Array(steps[..<start]) + folded + Array(steps[end...]), Loop(range: start..<(start + b), count: count)
     )
+  }
+
+  /// `steps` with each run of a pair `x, y` that follows itself (`recv, send, recv, send`) folded
+  /// into one `x, y` whose counts add up, for each pair of families consecutive in `body`.
+  static func collapsingPairs(_ steps: [Step], of body: [String]) -> [Step] {
+    let pairs = Set(zip(body, body.dropFirst()).map { [$0, $1] })
+    var out: [Step] = []
+    var i = 0
+    while i < steps.count {
+      if i + 3 < steps.count, pairs.contains([steps[i].call.family, steps[i + 1].call.family]),
+        like(steps[i + 2], steps[i]), like(steps[i + 3], steps[i + 1])
+      {
+        var pair = [steps[i], steps[i + 1]]
+        var j = i + 2
+        while j + 1 < steps.count, like(steps[j], pair[0]), like(steps[j + 1], pair[1]) {
+          for k in 0..<2 {
+            pair[k].count += steps[j + k].count
+            pair[k].data += steps[j + k].data
+            pair[k].events += steps[j + k].events
+          }
+          j += 2
+        }
+        out += pair
+        i = j
+      } else {
+        out.append(steps[i])
+        i += 1
+      }
+    }
+    return out
+  }
+
+  /// Whether two steps are the same call with the same arguments and outcome.
+  static func like(_ x: Step, _ y: Step) -> Bool {
+    x.call == y.call && x.arguments == y.arguments && x.failure?.name == y.failure?.name && x.empty == y.empty
+      && x.omitted == 0 && y.omitted == 0
   }
 
   /// What must be the same for two consecutive calls to be one step.

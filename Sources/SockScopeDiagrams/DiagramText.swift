@@ -45,9 +45,23 @@ struct DiagramText {
     }
   }
 
+  /// The loop label when the columns' loops ran a different number of times: «цикл: 2 и 3 раза
+  /// (по колонкам)».
+  func loop(eachColumn counts: [Int]) -> String {
+    let head = counts.dropLast().map(String.init).joined(separator: ", ")
+    let last = counts.last ?? 0
+    switch language {
+    case .ru: return "цикл: \(head) и \(last) \(russianTimes(last)) (по колонкам)"
+    case .en: return "loop: ran \(head) and \(last) times (by column)"
+    }
+  }
+
   func perProcess(_ n: Int) -> String { language == .ru ? "×\(n) на процесс" : "×\(n) per process" }
 
   func times(_ n: Int) -> String { "×\(n)" }
+
+  /// A count over all of a column's processes, when they did not all make the step as often.
+  func inAll(_ n: Int) -> String { language == .ru ? "×\(n) всего" : "×\(n) in all" }
 
   func cut(full: UInt64, kept: UInt64) -> String {
     language == .ru ? "обрезано: \(full) Б → \(kept) Б" : "cut: \(full) B → \(kept) B"

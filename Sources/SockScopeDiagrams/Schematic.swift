@@ -58,14 +58,14 @@ public struct Schematic: Sendable, Equatable {
   func figure(language: DiagramLanguage, palette: DiagramPalette) -> SchematicFigure {
     let text = DiagramText(language: language)
     var figure = SchematicFigure(columns: [])
-    var times = 0
+    var times: [Int] = []
     for (c, column) in columns.enumerated() {
       var nodes: [SchematicFigure.Node] = []
       var loopNodes: Range<Int>?
       var s = 0
       while s < column.steps.count {
         if let loop = column.loop, s == loop.range.lowerBound {
-          times = max(times, loop.count)
+          times.append(loop.count)
           let first = nodes.count
           if let flow = loop.flow {
             nodes += flowNodes(
@@ -107,7 +107,10 @@ public struct Schematic: Sendable, Equatable {
           title: text.columnTitle(role: column.roles[0], processes: column.roles.count), nodes: nodes,
           loop: loopNodes, ending: column.killedBy.map(text.killed)))
     }
-    if columns.contains(where: { $0.loop != nil }) { figure.loopLabel = text.loop(times: times) }
+    // One count when every column's loop ran as often; otherwise each column's, in order.
+    if let first = times.first {
+      figure.loopLabel = Set(times).count == 1 ? text.loop(times: first) : text.loop(eachColumn: times)
+    }
     // The send→recv arrows between the loops' steps, as the run's data went.
     for link in links {
       guard let a = columns[link.from.column].loop, a.range.contains(link.from.step),
@@ -216,10 +219,12 @@ public struct Schematic: Sendable, Equatable {
     // A count only where a step repeated within a process: "×4", or "×2 per process" in a column
     // that stands for several processes.
     if step.count > processes {
-      call +=
-        "  "
-        + DOTValue.escapeHTML(
-          processes > 1 ? text.perProcess(step.count / processes) : text.times(step.count))
+      // Per process only when it divides evenly: ×3 over two processes is not "×1 per process".
+      let count =
+        processes == 1
+        ? text.times(step.count)
+        : step.count % processes == 0 ? text.perProcess(step.count / processes) : text.inAll(step.count)
+      call += "  " + DOTValue.escapeHTML(count)
     }
     lines.append(call)
     if let empty = step.empty {

@@ -122,4 +122,31 @@ struct RunSchematicTests {
     #expect(column.loop?.range == 1..<3 && column.loop?.count == 3)
     #expect(column.steps[1].count == 3 && column.steps[2].count == 3)
   }
+
+  @Test("a recorded stream server's accept loop folds, each connection's request/reply counting as one pass")
+  func acceptLoop() throws {
+    let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    let trace = try TraceFile.read(
+      path: here.appendingPathComponent("Fixtures/stream-server-trace.jsonl").path
+    ).trace
+    let text = try String(
+      contentsOfFile: here.deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("examples/schematics/stream-server.schematic").path, encoding: .utf8)
+    let run = RunSchematic(
+      trace: trace, documented: try DocumentedSchematic.parse(text, file: "stream-server"))
+    let server = run.columns[0]
+    #expect(server.isServer)
+    #expect(
+      server.steps.map(\.call) == [
+        .socket, .bind, .listen, .accept4, .recv, .send, .recv, .close, .close, .unlink,
+      ])
+    #expect(server.loop?.range == 3..<8 && server.loop?.count == 2, "two connections")
+    #expect(server.steps[4].count == 3 && server.steps[6].empty == .endOfFile && server.steps[6].count == 2)
+    let clients = run.columns[1]
+    #expect(clients.roles == ["client#1", "client#2"])
+    #expect(clients.loop?.range == 2..<4 && clients.loop?.count == 3)
+    // The arrows both ways, from the run's flows.
+    let links = Set(run.links(in: trace).map { [$0.from.column, $0.from.step, $0.to.column, $0.to.step] })
+    #expect(links == [[1, 2, 0, 4], [0, 5, 1, 3]])
+  }
 }
