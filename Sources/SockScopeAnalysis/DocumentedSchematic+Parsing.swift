@@ -34,6 +34,8 @@ extension DocumentedSchematic {
     var exit: (role: String, word: String, line: Int)?
     var socket: String?
     var openLoop: Loop?
+    /// The column of the open loop's `loop` keyword.
+    var openLoopColumn = 0
 
     init(file: String) { self.file = file }
 
@@ -127,6 +129,7 @@ extension DocumentedSchematic {
           until = rest[1].text
         }
         openLoop = Loop(body: [], until: until, line: number)
+        openLoopColumn = head.column
       case "end":
         guard let loop = openLoop else { throw fail(number, head, "`end` without an open `loop`") }
         guard !loop.body.isEmpty else {
@@ -194,7 +197,7 @@ extension DocumentedSchematic {
     func finish() throws(SchematicError) -> DocumentedSchematic {
       if let loop = openLoop {
         throw SchematicError(
-          file: file, line: loop.line, column: 1,
+          file: file, line: loop.line, column: openLoopColumn,
           message: "this loop is never closed with `end`: write `end` after its last step")
       }
       guard !roles.isEmpty else {

@@ -26,7 +26,7 @@ struct SchematicParsingTests {
     "each bad line is an error with its line and the column of the word at fault",
     arguments: [
       ("role s\n  stpe recv\n", 2, 3, "unknown keyword \"stpe\""),
-      ("role s\n  loop\n    step recv\n", 2, 1, "never closed"),
+      ("role s\n  loop\n    step recv\n", 2, 3, "never closed"),
       ("role s\n  loop\n    step recv\n    if datagram \"x\" sometimes exit\n", 4, 21, "write: if datagram"),
       ("role s\n  loop\n    step recv\n    if color \"x\" else exit\n  end\n", 4, 8, "unknown condition"),
       ("role s\n  print datagram\n", 2, 3, "inside a loop"),
@@ -59,7 +59,7 @@ struct SchematicParsingTests {
     let error = try #require(throws: SchematicError.self) {
       try DocumentedSchematic.parse(unclosed, file: "f")
     }
-    #expect(error.line == 2 && error.column == 1)
+    #expect(error.line == 2 && error.column == 3)
     #expect(error.message.contains("never closed"))
   }
 
