@@ -186,6 +186,7 @@ extension RunSchematic.Column {
         // Before the gap: unchanged.
       } else if l.range.lowerBound >= steps.count - keep {
         loop?.range = (l.range.lowerBound - middle.count + 1)..<(l.range.upperBound - middle.count + 1)
+        loop?.flow?.shift(by: 1 - middle.count)
       } else {
         loop = nil
       }

@@ -53,6 +53,32 @@ struct DocumentedFigureTests {
     #expect(!none.contains("diamond"), "without a documented schematic there are no decisions to draw")
   }
 
+  @Test("a server that received again after DONE: the branch that should have left the loop says so, in red")
+  func receivedAfterDone() throws {
+    var trace = try demoTrace()
+    let done = try #require(trace.events.firstIndex { $0.role == "server" && $0.data?.text == "DONE" })
+    var again = trace.events[done]
+    again.index = 1000
+    again.flows = []
+    trace.events.insert(again, at: done + 1)
+    let dot = try Diagrams.graph(of: trace, view: .schematic, options: DiagramOptions(language: .en)).0.text
+    let line = try #require(dot.split(separator: "\n").first { $0.contains("True ×2") })
+    #expect(line.contains("(yet it received again: 1)"), "\(line)")
+    #expect(line.contains(DiagramPalette.light.failure))
+  }
+
+  @Test("a student's recv(16) keeps the decisions, and the cut datagram is said on the box")
+  func shortBuffer() throws {
+    var trace = try demoTrace()
+    for i in trace.events.indices where trace.events[i].role == "server" && trace.events[i].call == .recv {
+      trace.events[i].args["len"] = .int(16)
+    }
+    let i = try #require(trace.events.firstIndex { $0.role == "server" && $0.call == .recv })
+    trace.events[i].data?.datagramLength = 42
+    let dot = try Diagrams.graph(of: trace, view: .schematic, options: DiagramOptions(language: .en)).0.text
+    #expect(dot.contains("diamond") && dot.contains("recv(16)") && dot.contains("cut: 42 B → 6 B"))
+  }
+
   @Test("a run that did not make the documented steps gets no diamonds: the schematic's branches are not its")
   func noDiamondsForOtherPrograms() throws {
     var trace = try demoTrace()
