@@ -55,9 +55,14 @@ let package = Package(
     // The lecture page's datagram echo server and client, written on the socket layer.
     // A DOT graph model, and libgraphviz in process behind one lock.
     .target(name: "SockScopeGraphviz", dependencies: ["CGraphviz"], swiftSettings: swiftSettings),
+    // What the views, compare and the exports read of a trace: runs of calls folded into steps
+    // and loops, the loop's decisions, step marks, a call as text, documented schematics.
+    .target(
+      name: "SockScopeAnalysis", dependencies: ["SockScopeTrace", "SockScopeResources"],
+      swiftSettings: swiftSettings),
     // The views of a trace: schematic, sequence chart, topology.
     .target(
-      name: "SockScopeDiagrams", dependencies: ["SockScopeTrace", "SockScopeGraphviz"],
+      name: "SockScopeDiagrams", dependencies: ["SockScopeTrace", "SockScopeAnalysis", "SockScopeGraphviz"],
       swiftSettings: swiftSettings),
     // Stepping through a trace: snapshots, text frames, the terminal player, asciicast recordings.
     .target(
@@ -66,7 +71,7 @@ let package = Package(
     .target(name: "CTerminal"),
     // Checking a run against a documented schematic, or against another run.
     .target(
-      name: "SockScopeCompare", dependencies: ["SockScopeTrace", "SockScopeDiagrams", "SockScopeResources"],
+      name: "SockScopeCompare", dependencies: ["SockScopeTrace", "SockScopeAnalysis", "SockScopeResources"],
       swiftSettings: swiftSettings),
     // Formats other tools read: Mermaid, PlantUML, Chrome trace JSON (Perfetto), pcapng.
     .target(
@@ -80,7 +85,8 @@ let package = Package(
     .executableTarget(
       name: "sockscope",
       dependencies: [
-        "EchoPair", "SockScopeSockets", "SockScopeTrace", "SockScopeDiagrams", "SockScopeGraphviz",
+        "EchoPair", "SockScopeSockets", "SockScopeTrace", "SockScopeAnalysis", "SockScopeDiagrams",
+        "SockScopeGraphviz",
         "SockScopeCompare",
         "SockScopePlayer", "SockScopeExport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -109,12 +115,15 @@ let package = Package(
       resources: [.copy("Fixtures")],
       swiftSettings: swiftSettings),
     .testTarget(
+      name: "SockScopeAnalysisTests", dependencies: ["SockScopeAnalysis", "SockScopeTrace"],
+      exclude: ["Fixtures"], swiftSettings: swiftSettings),
+    .testTarget(
       name: "SockScopeDiagramsTests",
-      dependencies: ["SockScopeDiagrams", "SockScopeGraphviz", "SockScopeTrace"],
+      dependencies: ["SockScopeDiagrams", "SockScopeAnalysis", "SockScopeGraphviz", "SockScopeTrace"],
       exclude: ["Fixtures"], swiftSettings: swiftSettings),
     .testTarget(
       name: "SockScopeCompareTests",
-      dependencies: ["SockScopeCompare", "SockScopeDiagrams", "SockScopeTrace"],
+      dependencies: ["SockScopeCompare", "SockScopeAnalysis", "SockScopeDiagrams", "SockScopeTrace"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "SockScopePlayerTests", dependencies: ["SockScopePlayer", "SockScopeTrace"],

@@ -1,4 +1,4 @@
-public import SockScopeDiagrams
+public import SockScopeAnalysis
 public import SockScopeTrace
 
 /// One thing a comparison found.

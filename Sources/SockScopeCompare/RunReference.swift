@@ -1,4 +1,4 @@
-import SockScopeDiagrams
+import SockScopeAnalysis
 public import SockScopeTrace
 
 extension Comparer {
@@ -6,7 +6,7 @@ extension Comparer {
   /// loops become loops (whose repetition counts the other run must match), its linked sends
   /// become arrows, and the datagram that ended a receiving loop becomes the exit condition.
   public static func reference(from trace: Trace) -> (DocumentedSchematic, ComparisonOptions) {
-    let schematic = Schematic(trace: trace, language: .en, maximumSteps: nil)
+    let schematic = RunSchematic(trace: trace, maximumSteps: nil)
     var roles: [DocumentedSchematic.Role] = []
     var counts: [String: [Int]] = [:]
     var exit: (role: String, word: String)?
@@ -20,8 +20,8 @@ extension Comparer {
       for (i, step) in column.steps.enumerated() {
         let event = step.events.first.flatMap { index in trace.events.first { $0.index == index } }
         let s = DocumentedSchematic.Step(
-          call: family(step.call), arguments: event.map(arguments) ?? [], line: 0)
-        if i == column.loop {
+          call: family(step.call), arguments: event?.schematicArguments ?? [], line: 0)
+        if i == column.loop?.range.lowerBound {
           elements.append(.loop(DocumentedSchematic.Loop(body: [s], until: nil, line: 0)))
           if s.call == "recv",
             let last = step.events.last.flatMap({ i in trace.events.first { $0.index == i } }),
@@ -54,8 +54,7 @@ extension Comparer {
       counts[name, default: []].append(count ?? 0)
     }
     var arrows: [DocumentedSchematic.Arrow] = []
-    let sends = Dictionary(
-      trace.events.compactMap { e in e.flow.map { ($0, e) } }, uniquingKeysWith: { a, _ in a })
+    let sends = trace.flowIndex.send
     for recv in trace.events {
       for flow in recv.flows {
         guard let send = sends[flow] else { continue }
@@ -70,21 +69,5 @@ extension Comparer {
       reference,
       ComparisonOptions(extraStepsAreDifferences: true, loopCounts: counts, processRoles: processRoles)
     )
-  }
-
-  /// The key arguments of a call, as a schematic step writes them.
-  static func arguments(_ e: TraceEvent) -> [String] {
-    switch family(e.call) {
-    case "socket", "socketpair":
-      return [
-        e.arguments.socket?.domain?.description,
-        e.arguments.socket?.type?.baseName,
-      ]
-      .compactMap { $0 }
-    case "bind", "connect": return e.addressPath.map { [$0] } ?? []
-    case "unlink": return e.arguments.unlinkedPath.map { [$0] } ?? []
-    case "recv": return e.arguments.length.map { [String($0)] } ?? []
-    default: return []
-    }
   }
 }

@@ -1,3 +1,4 @@
+import SockScopeAnalysis
 import SockScopeTrace
 
 /// What the `schematic` fuzz target (Fuzz/, `make fuzz`) checks on every input: the schematic

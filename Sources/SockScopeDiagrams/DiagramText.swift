@@ -1,3 +1,4 @@
+import SockScopeAnalysis
 import SockScopeTrace
 
 /// The language of a diagram's words (call names stay as in C).
@@ -44,9 +45,23 @@ struct DiagramText {
     }
   }
 
+  /// The loop label when the columns' loops ran a different number of times: «цикл: 2 и 3 раза
+  /// (по колонкам)».
+  func loop(eachColumn counts: [Int]) -> String {
+    let head = counts.dropLast().map(String.init).joined(separator: ", ")
+    let last = counts.last ?? 0
+    switch language {
+    case .ru: return "цикл: \(head) и \(last) \(russianTimes(last)) (по колонкам)"
+    case .en: return "loop: ran \(head) and \(last) times (by column)"
+    }
+  }
+
   func perProcess(_ n: Int) -> String { language == .ru ? "×\(n) на процесс" : "×\(n) per process" }
 
   func times(_ n: Int) -> String { "×\(n)" }
+
+  /// A count over all of a column's processes, when they did not all make the step as often.
+  func inAll(_ n: Int) -> String { language == .ru ? "×\(n) всего" : "×\(n) in all" }
 
   func cut(full: UInt64, kept: UInt64) -> String {
     language == .ru ? "обрезано: \(full) Б → \(kept) Б" : "cut: \(full) B → \(kept) B"
@@ -64,6 +79,21 @@ struct DiagramText {
     language == .ru
       ? "… ещё шагов: \(n), не показаны (их вызовы не сворачиваются в цикл) …"
       : "… \(n) more steps not drawn (their calls do not fold into one loop) …"
+  }
+
+  /// What a receive of no bytes was: «конец файла» on a stream, an empty datagram otherwise.
+  func empty(_ kind: RunSchematic.EmptyReceive) -> String {
+    switch (kind, language) {
+    case (.endOfFile, .ru): "EOF (конец потока)"
+    case (.endOfFile, .en): "EOF (end of stream)"
+    case (.emptyDatagram, .ru): "пустая датаграмма (0 Б)"
+    case (.emptyDatagram, .en): "empty datagram (0 B)"
+    }
+  }
+
+  /// Said at a branch that leaves the loop when the process received again after taking it.
+  func wentOn(_ n: Int) -> String {
+    language == .ru ? "(но приём продолжился: \(n))" : "(yet it received again: \(n))"
   }
 
   var missingTitle: String { language == .ru ? "Нет в запуске" : "Missing from the run" }
@@ -106,29 +136,6 @@ struct DiagramText {
     case .getsockname, .getpeername: "Address"
     case .setsockopt: "Option"
     case .output: "Output"
-    }
-  }
-
-  /// The call in the program's terms: `socket(AF_UNIX, SOCK_DGRAM)`, `bind("./echo.socket")`.
-  static func call(_ e: TraceEvent) -> String {
-    func quoted(_ s: String?) -> String { s.map { "\"\($0)\"" } ?? "" }
-    let a = e.arguments
-    switch e.call {
-    case .socket, .socketpair:
-      return "\(e.call.rawValue)(\(a.socket?.domain?.description ?? ""), \(a.socket?.type?.baseName ?? ""))"
-    case .bind, .connect: return "\(e.call.rawValue)(\(quoted(e.addressPath)))"
-    case .listen: return "listen(\(a.backlog ?? 0))"
-    case .accept, .accept4, .close: return "\(e.call.rawValue)()"
-    case .send, .sendmsg, .write: return "\(e.call.rawValue)(message)"
-    case .sendto:
-      // On a connected socket the address is NULL (Python's send() arrives as sendto(..., NULL, 0)).
-      return e.addressPath.map { "sendto(message, \(quoted($0)))" } ?? "sendto(message)"
-    case .recv, .recvfrom, .recvmsg, .read: return "\(e.call.rawValue)(\(a.length ?? 0))"
-    case .shutdown: return "shutdown(\(a.shutdownHow?.description ?? ""))"
-    case .unlink: return "unlink(\(quoted(a.unlinkedPath)))"
-    case .getsockname, .getpeername: return "\(e.call.rawValue)()"
-    case .setsockopt: return "setsockopt(\(a.option?.option?.description ?? ""), \(a.option?.value ?? 0))"
-    case .output: return "print"
     }
   }
 

@@ -1,3 +1,4 @@
+public import SockScopeAnalysis
 public import SockScopeGraphviz
 public import SockScopeTrace
 
@@ -33,12 +34,17 @@ public struct DiagramOptions: Sendable {
   public var theme: DiagramTheme
   /// PNG only: pixels per inch (Graphviz's default is 96); nil keeps the default.
   public var dpi: Double?
+  /// Schematic view: the documented schematic whose loops (decisions, output steps, loops of
+  /// several calls) are drawn where the run made its steps; the lecture page's by default.
+  public var documented: DocumentedSchematic?
 
   public init(
     language: DiagramLanguage = .ru, timestamps: Bool = false, timeAxis: Bool = false,
     maximumCalls: Int = 400,
-    theme: DiagramTheme = .light, dpi: Double? = nil
+    theme: DiagramTheme = .light, dpi: Double? = nil,
+    documented: DocumentedSchematic? = DiagramOptions.pageSchematic
   ) {
+    self.documented = documented
     self.theme = theme
     self.dpi = dpi
     self.language = language
@@ -46,6 +52,12 @@ public struct DiagramOptions: Sendable {
     self.timeAxis = timeAxis
     self.maximumCalls = maximumCalls
   }
+}
+
+extension DiagramOptions {
+  /// The lecture page's schematic, built in (nil only if the embedded file did not parse, which
+  /// a test rules out).
+  public static let pageSchematic: DocumentedSchematic? = try? DocumentedSchematic.datagramEcho
 }
 
 /// Why a trace cannot be drawn.
@@ -76,7 +88,7 @@ public enum Diagrams {
     switch view {
     case .schematic:
       return (
-        Schematic(trace: trace, language: options.language).graph(
+        Schematic(trace: trace, language: options.language, documented: options.documented).graph(
           language: options.language, theme: options.theme), .dot
       )
     case .sequence:

@@ -1,362 +1,258 @@
+public import SockScopeAnalysis
 public import SockScopeGraphviz
 public import SockScopeTrace
 
 /// The page's schematic regenerated from a run: a column per program, a box per step, the
-/// repeated part folded into a loop, and the send→recv arrow between the columns.
+/// repeated part folded into a loop (with the documented schematic's decisions and output steps,
+/// and how often the run took each branch), and the send→recv arrows between the columns. What
+/// it draws is `RunSchematic`'s analysis; this type only draws.
 public struct Schematic: Sendable, Equatable {
-  /// One box: one call, or a run of the same call folded together.
-  public struct Step: Sendable, Equatable {
-    public var call: SocketCall
-    /// The call in the program's terms, such as `recv(1024)`.
-    public var text: String
-    /// How many times it ran, over all the column's processes.
-    public var count: Int
-    /// Previews of the data it moved, in order (at most a few are drawn).
-    public var data: [String]
-    /// Why it failed, when it did (failed calls are never folded with successful ones).
-    public var failure: CallFailure?
-    /// Data cut by a short receive buffer: "cut: 4000 B → 1024 B".
-    public var cut: String?
-    /// Events of the trace this step stands for.
-    public var events: [Int]
-    /// How the step relates to a documented schematic, after `marked(_:missing:)`.
-    public var mark: StepMark? = nil
-    /// For the box that stands for the middle of a very long column: how many steps it leaves out
-    /// (their events are in `events`). 0 for a real step.
-    public var omitted = 0
+  /// The folded run.
+  public var run: RunSchematic
+  /// The language of the column titles (the figure's other words follow `graph(language:)`).
+  public var language: DiagramLanguage
+  /// Send→recv links between steps, as (column, step) pairs.
+  var links: [RunSchematic.Link]
+
+  /// The most boxes a column draws (`RunSchematic.maximumSteps`).
+  public static let maximumSteps = RunSchematic.maximumSteps
+
+  public static func == (a: Schematic, b: Schematic) -> Bool {
+    a.run == b.run && a.language == b.language && a.links == b.links
   }
 
-  /// The most boxes a column draws; a longer one (calls that alternate, such as a stream echo's
-  /// recv/send, never fold) is drawn as its beginning and end around a box that says how many
-  /// steps were left out.
-  public static let maximumSteps = 40
-
-  /// The steps of one process, or of processes of one role that made the very same steps (each
-  /// process's calls folded on their own, then the processes' counts added up).
-  public struct Column: Sendable, Equatable {
-    public var title: String
-    /// The names of the column's processes (`client#1`, `client#2`), as `Participant.name`.
-    public var roles: [String]
-    /// The column's processes.
-    public var pids: [Int32]
-    public var steps: [Step]
-    /// The step repeated in a loop, if any.
-    public var loop: Int?
-    /// The signal that killed the column's processes after their last step, if one did.
-    public var killedBy: String? = nil
+  /// Folds `trace` (see `RunSchematic`); `documented` supplies the loops' decisions and output
+  /// steps, and the loops of more than one call (a request/reply loop).
+  public init(
+    trace: Trace, language: DiagramLanguage, maximumSteps: Int? = Schematic.maximumSteps,
+    documented: DocumentedSchematic? = nil
+  ) {
+    run = RunSchematic(trace: trace, documented: documented, maximumSteps: maximumSteps)
+    self.language = language
+    links = run.links(in: trace)
   }
 
-  public var columns: [Column]
+  public var columns: [RunSchematic.Column] { run.columns }
 
-  /// Folds `trace` into columns and steps: a column per process, one column for processes of one
-  /// role whose steps are the same (never one process's calls appended to another's).
-  ///
-  /// `maximumSteps`: the most boxes a column keeps (nil: all of them, as a reference run needs).
-  public init(trace: Trace, language: DiagramLanguage, maximumSteps: Int? = Schematic.maximumSteps) {
+  /// The column titles: «Сервер», «Клиент ×2».
+  public var titles: [String] {
     let text = DiagramText(language: language)
-    var groups: [(signature: [String], roles: [String], pids: [Int32], steps: [Step], killedBy: String?)] = []
-    let calls = trace.callsByPID
-    for participant in trace.participants {
-      let steps = Schematic.steps(of: calls[participant.pid] ?? [], text: text)
-      guard !steps.isEmpty else { continue }
-      let signature =
-        [Participant.kind(of: participant.role), participant.killedBy ?? ""]
-        + steps.map { "\($0.text)|\($0.failure?.name ?? "")" }
-      if let i = groups.firstIndex(where: { $0.signature == signature }) {
-        groups[i].roles.append(participant.name)
-        groups[i].pids.append(participant.pid)
-        for k in groups[i].steps.indices {
-          groups[i].steps[k].count += steps[k].count
-          groups[i].steps[k].data += steps[k].data
-          groups[i].steps[k].events += steps[k].events
-          groups[i].steps[k].cut = groups[i].steps[k].cut ?? steps[k].cut
-        }
-      } else {
-        groups.append((signature, [participant.name], [participant.pid], steps, participant.killedBy))
-      }
-    }
-    // Servers (they bind or listen and receive) on the left, as on the page.
-    let ordered = groups.enumerated().sorted { a, b in
-      let sa = a.element.steps.contains { $0.call == .bind || $0.call == .listen } ? 0 : 1
-      let sb = b.element.steps.contains { $0.call == .bind || $0.call == .listen } ? 0 : 1
-      return (sa, a.offset) < (sb, b.offset)
-    }.map(\.element)
-    columns = ordered.map { group in
-      var steps = group.steps
-      if let maximumSteps, steps.count > maximumSteps {
-        let keep = max(maximumSteps / 2, 1)
-        let middle = steps[keep..<(steps.count - keep)]
-        let gap = Step(
-          call: middle.first?.call ?? .send, text: text.omittedSteps(middle.count), count: 1, data: [],
-          failure: nil, cut: nil, events: middle.flatMap(\.events), omitted: middle.count)
-        steps = Array(steps.prefix(keep)) + [gap] + Array(steps.suffix(keep))
-      }
-      let loop = steps.firstIndex {
-        ($0.call.sendsData || $0.call.receivesData) && $0.count > group.roles.count && $0.omitted == 0
-      }
-      return Column(
-        title: text.columnTitle(role: group.roles[0], processes: group.roles.count), roles: group.roles,
-        pids: group.pids, steps: steps, loop: loop, killedBy: group.killedBy)
-    }
+    return columns.map { text.columnTitle(role: $0.roles[0], processes: $0.roles.count) }
   }
 
-  static func steps(of events: [TraceEvent], text: DiagramText) -> [Step] {
-    var steps: [Step] = []
-    for e in events {
-      let callText = DiagramText.call(e)
-      let preview = e.call.sendsData || e.call.receivesData ? text.preview(e.data) : ""
-      var cut: String?
-      if let d = e.data, d.datagramWasCut, let full = d.datagramLength {
-        cut = text.cut(full: full, kept: d.length)
-      }
-      // Mutate the last step in place: holding a copy of it (`if let last = steps.last`) would
-      // make every append copy its arrays, quadratic in the length of a loop.
-      let n = steps.count - 1
-      if n >= 0, steps[n].text == callText, steps[n].failure == nil, e.failure == nil,
-        e.call.sendsData || e.call.receivesData
-      {
-        steps[n].count += 1
-        if !preview.isEmpty { steps[n].data.append(preview) }
-        steps[n].events.append(e.index)
-        if steps[n].cut == nil { steps[n].cut = cut }
-      } else {
-        steps.append(
-          Step(
-            call: e.call, text: callText, count: 1, data: preview.isEmpty ? [] : [preview],
-            failure: e.failure,
-            cut: cut, events: [e.index]))
-      }
-    }
-    return steps
-  }
-
-  /// The schematic with each step marked as a comparison found it, and the steps the run lacks
-  /// inserted where the documented schematic has them.
+  /// The schematic with each step marked as a comparison found it (`RunSchematic.marked`).
   public func marked(
     _ marks: [Int: StepMark], missing: [(pid: Int32, step: String, before: Int?)]
   ) -> Schematic {
     var copy = self
-    let severity: [StepMark: Int] = [.conforming: 0, .extra: 1, .failed: 2, .missing: 3]
-    for c in copy.columns.indices {
-      for s in copy.columns[c].steps.indices {
-        copy.columns[c].steps[s].mark = copy.columns[c].steps[s].events.compactMap { marks[$0] }
-          .max { (severity[$0] ?? 0) < (severity[$1] ?? 0) }
-      }
-    }
-    for gap in missing {
-      guard let c = copy.columns.firstIndex(where: { $0.pids.contains(gap.pid) }) else { continue }
-      // Drawn once per column, however many of its processes lack it.
-      guard !copy.columns[c].steps.contains(where: { $0.mark == .missing && $0.text == gap.step }) else {
-        continue
-      }
-      let at =
-        gap.before.flatMap { b in copy.columns[c].steps.firstIndex { $0.events.contains(b) } }
-        ?? copy.columns[c].steps.count
-      let name = String(gap.step.prefix { $0 != "(" })
-      let call = SocketCall(rawValue: name) ?? .send
-      copy.columns[c].steps.insert(
-        Step(
-          call: call, text: gap.step, count: 1, data: [], failure: nil, cut: nil, events: [], mark: .missing),
-        at: at)
-      if let loop = copy.columns[c].loop, at <= loop { copy.columns[c].loop = loop + 1 }
-    }
+    copy.run = run.marked(marks, missing: missing)
+    copy.links = copy.run.relinked(links, from: run)
     return copy
   }
 
   /// The schematic as a dot graph.
   public func graph(language: DiagramLanguage, theme: DiagramTheme = .light) -> DOTGraph {
+    figure(language: language, palette: theme.palette).graph(palette: theme.palette)
+  }
+
+  func figure(language: DiagramLanguage, palette: DiagramPalette) -> SchematicFigure {
     let text = DiagramText(language: language)
-    let palette = theme.palette
-    var g = DOTGraph(
-      name: "schematic",
-      attributes: [
-        "rankdir": "TB", "newrank": .plain("true"), "nodesep": .plain("0.9"), "ranksep": .plain("0.45"),
-        "fontname": .text(DiagramFonts.layout), "bgcolor": .text(palette.background),
-        "fontcolor": .text(palette.text),
-      ],
-      nodeDefaults: [
-        "shape": "box", "style": "rounded,filled", "fillcolor": .text(palette.boxFill),
-        "color": .text(palette.boxBorder), "fontcolor": .text(palette.text),
-        "fontname": .text(DiagramFonts.layout), "fontsize": .plain("12"), "width": .plain("3.1"),
-        "margin": "0.15,0.08",
-      ],
-      edgeDefaults: ["arrowsize": .plain("0.8"), "color": .text(palette.line)])
-
-    // Rows: the steps before the loop, the loop, the steps after it, aligned across columns.
-    let before = columns.map { $0.loop ?? $0.steps.count }
-    let after = columns.map { c in c.loop.map { c.steps.count - $0 - 1 } ?? 0 }
-    let beforeRows = before.max() ?? 0
-    let hasLoop = columns.contains { $0.loop != nil }
-    func row(column c: Int, step s: Int) -> Int {
-      guard let loop = columns[c].loop else { return s + 1 }
-      if s < loop { return s + 1 }
-      if s == loop { return beforeRows + 1 }
-      return beforeRows + 1 + (s - loop)
-    }
-    let rowCount = beforeRows + (hasLoop ? 1 : 0) + (after.max() ?? 0) + 1
-    var rows = [[String]](repeating: [], count: rowCount + 1)
-
+    var figure = SchematicFigure(columns: [])
+    var times: [Int] = []
     for (c, column) in columns.enumerated() {
-      let titleID = "title\(c)"
-      g.node(
-        titleID, ["shape": "plaintext", "style": "", "label": .text(column.title), "fontsize": .plain("22")])
-      rows[0].append(titleID)
-      var previous = titleID
-      for (s, step) in column.steps.enumerated() {
-        let id = "c\(c)s\(s)"
-        // One group per column keeps its boxes on one vertical line.
-        var attributes: DOTAttributes = [
-          "label": .html(label(step, text: text, perProcess: column.roles.count, palette: palette)),
-          "group": .text("column\(c)"),
-        ]
-        if step.failure != nil {
-          attributes["color"] = .text(palette.failure)
-          attributes["penwidth"] = .plain("2")
+      var nodes: [SchematicFigure.Node] = []
+      var loopNodes: Range<Int>?
+      var s = 0
+      while s < column.steps.count {
+        if let loop = column.loop, s == loop.range.lowerBound {
+          times.append(loop.count)
+          let first = nodes.count
+          if let flow = loop.flow {
+            nodes += flowNodes(
+              flow, column: c, steps: column.steps, processes: column.roles.count, text: text,
+              palette: palette, figure: &figure, after: loop.range.upperBound)
+          } else {
+            for k in loop.range {
+              nodes.append(
+                stepNode(
+                  column.steps[k], id: "c\(c)s\(k)", processes: column.roles.count, text: text,
+                  palette: palette))
+            }
+            if loop.range.count > 1 {
+              figure.edges.append(
+                SchematicFigure.Edge(
+                  from: "c\(c)s\(loop.range.upperBound - 1)", to: "c\(c)s\(loop.range.lowerBound)",
+                  aside: .east))
+            }
+          }
+          loopNodes = first..<nodes.count
+          // The client's way from its last send to close is drawn dashed, as on the page.
+          if loop.range.upperBound < column.steps.count,
+            column.steps[loop.range.upperBound - 1].call.sendsData,
+            let last = nodes.last
+          {
+            figure.edges.append(
+              SchematicFigure.Edge(from: last.id, to: "c\(c)s\(loop.range.upperBound)", dashed: true))
+          }
+          s = loop.range.upperBound
+          continue
         }
-        if step.omitted > 0 {
-          attributes["style"] = "rounded,dashed"
-          attributes["color"] = .text(palette.faint)
-        }
-        switch step.mark {
-        case .conforming:
-          attributes["color"] = .text(palette.conforming)
-          attributes["penwidth"] = .plain("2.5")
-        case .extra:
-          attributes["style"] = "rounded,filled,dashed"
-          attributes["color"] = .text(palette.muted)
-          attributes["penwidth"] = .plain("2")
-        case .missing:
-          attributes["style"] = "rounded,filled,dashed"
-          attributes["fillcolor"] = .text(palette.failureFill)
-          attributes["color"] = .text(palette.failure)
-          attributes["penwidth"] = .plain("2.5")
-        case .failed:
-          attributes["color"] = .text(palette.failure)
-          attributes["penwidth"] = .plain(palette.failurePenWidth)
-        case nil:
-          break
-        }
-        g.node(id, attributes)
-        rows[row(column: c, step: s)].append(id)
-        var edge: DOTAttributes = previous == titleID ? ["style": "invis"] : [:]
-        // The client's way from its last send to close is drawn dashed, as on the page.
-        if let loop = column.loop, s == loop + 1, column.steps[loop].call.sendsData {
-          edge["style"] = "dashed"
-        }
-        g.edge(previous, id, edge)
-        previous = id
+        nodes.append(
+          stepNode(
+            column.steps[s], id: "c\(c)s\(s)", processes: column.roles.count, text: text, palette: palette))
+        s += 1
       }
-      if let signal = column.killedBy {
-        // How the column's processes ended: killed after their last step, as a teacher would
-        // say it under the column.
-        g.node(
-          "c\(c)killed",
-          [
-            "shape": "plaintext", "style": "", "label": .text("✕ " + text.killed(signal)),
-            "fontcolor": .text(palette.failure),
-            "fontsize": .plain("13"),
-          ])
-        g.edge(
-          previous, "c\(c)killed", ["style": "dashed", "color": .text(palette.failure), "arrowhead": "none"])
-      }
+      figure.columns.append(
+        SchematicFigure.Column(
+          title: text.columnTitle(role: column.roles[0], processes: column.roles.count), nodes: nodes,
+          loop: loopNodes, ending: column.killedBy.map(text.killed)))
     }
-    for r in rows where r.count > 1 { g.statements.append(.sameRank(r)) }
+    // One count when every column's loop ran as often; otherwise each column's, in order.
+    if let first = times.first {
+      figure.loopLabel = Set(times).count == 1 ? text.loop(times: first) : text.loop(eachColumn: times)
+    }
+    // The send→recv arrows between the loops' steps, as the run's data went.
+    for link in links {
+      guard let a = columns[link.from.column].loop, a.range.contains(link.from.step),
+        let b = columns[link.to.column].loop, b.range.contains(link.to.step)
+      else { continue }
+      figure.arrows.append(("c\(link.from.column)s\(link.from.step)", "c\(link.to.column)s\(link.to.step)"))
+    }
     if columns.contains(where: { $0.steps.contains { $0.mark != nil } }) {
-      g.node(
-        "legend",
-        ["shape": "plaintext", "style": "", "label": .html(text.legend(palette)), "fontsize": .plain("11")])
-      if let last = columns.indices.last {
-        g.edge("c\(last)s\(columns[last].steps.count - 1)", "legend", ["style": "invis"])
+      figure.legend = text.legend(palette)
+    }
+    return figure
+  }
+
+  /// The nodes of a loop that the documented schematic draws with decisions and output steps,
+  /// and their branch edges.
+  private func flowNodes(
+    _ flow: ControlFlow, column c: Int, steps: [RunSchematic.Step], processes: Int, text: DiagramText,
+    palette: DiagramPalette, figure: inout SchematicFigure, after: Int
+  ) -> [SchematicFigure.Node] {
+    var nodes: [SchematicFigure.Node] = []
+    for (k, item) in flow.items.enumerated() {
+      switch item {
+      case .step(let s):
+        nodes.append(stepNode(steps[s], id: "c\(c)s\(s)", processes: processes, text: text, palette: palette))
+      case .decision(let d):
+        nodes.append(
+          SchematicFigure.Node(id: "c\(c)d\(k)", shape: .decision, label: DOTValue.escapeHTML(d.label)))
+      case .output(let o):
+        nodes.append(
+          SchematicFigure.Node(
+            id: "c\(c)o\(k)", shape: .output,
+            label: DOTValue.escapeHTML(o.label + "  " + text.times(o.count))))
       }
     }
-    // Keep the columns in order, left to right: invisible flat edges between the titles.
-    for c in columns.indices.dropFirst() { g.edge("title\(c - 1)", "title\(c)", ["style": "invis"]) }
-
-    if hasLoop {
-      let members = columns.enumerated().compactMap { c, column in column.loop.map { "c\(c)s\($0)" } }
-      let times = columns.compactMap { column in column.loop.map { column.steps[$0].count } }.max() ?? 0
-      g.statements.append(
-        .subgraph(
-          DOTSubgraph(
-            name: "cluster_loop",
-            attributes: [
-              "color": .text(palette.accent), "penwidth": .plain("2.5"), "style": "",
-              "label": .text(text.loop(times: times)),
-              "fontcolor": .text(palette.accent), "labeljust": "r", "fontsize": .plain("12"),
-              "margin": .plain("14"),
-            ],
-            statements: members.map { .node(id: $0, [:]) })))
-      // The send→recv arrow: from each sending loop to each receiving one. Unlabelled: a labelled
-      // flat edge crashes this libgraphviz (docs/diagrams.md).
-      for (c, column) in columns.enumerated() {
-        guard let l = column.loop, column.steps[l].call.sendsData else { continue }
-        for (d, other) in columns.enumerated() where d != c {
-          guard let m = other.loop, other.steps[m].call.receivesData else { continue }
-          g.edge(
-            "c\(c)s\(l)", "c\(d)s\(m)",
-            [
-              "color": .text(palette.sendArrow), "penwidth": .plain("5"), "arrowhead": "empty",
-              "arrowsize": .plain("1.3"),
-              "constraint": .plain("false"),
-            ])
+    let exitTarget = after < steps.count ? "c\(c)s\(after)" : nil
+    for (k, item) in flow.items.enumerated() {
+      guard case .decision(let d) = item else { continue }
+      let me = nodes[k].id
+      let next = k + 1 < nodes.count ? nodes[k + 1].id : nodes[0].id
+      let stay = SchematicFigure.branch(!d.exitsWhen) + " " + text.times(d.stays)
+      var leave = SchematicFigure.branch(d.exitsWhen) + " " + text.times(d.exits)
+      if d.wentOn > 0 { leave += " " + text.wentOn(d.wentOn) }
+      let leaveColor = d.wentOn > 0 ? palette.failure : nil
+      if k + 1 < nodes.count {
+        // Stays in the loop: down to the next item; leaves it: to the side, to the step after.
+        figure.edges.append(SchematicFigure.Edge(from: me, to: next, label: stay))
+        if let exitTarget {
+          figure.edges.append(
+            SchematicFigure.Edge(from: me, to: exitTarget, label: leave, aside: .west, color: leaveColor))
+        }
+      } else {
+        // The last item: staying is the loop back to its start; leaving goes down.
+        figure.edges.append(SchematicFigure.Edge(from: me, to: next, label: stay, aside: .east))
+        if let exitTarget {
+          figure.edges.append(SchematicFigure.Edge(from: me, to: exitTarget, label: leave, color: leaveColor))
         }
       }
     }
-    return g
+    if case .decision? = flow.items.last {
+    } else if let last = nodes.last, let first = nodes.first {
+      figure.edges.append(SchematicFigure.Edge(from: last.id, to: first.id, aside: .east))
+    }
+    return nodes
+  }
+
+  private func stepNode(
+    _ step: RunSchematic.Step, id: String, processes: Int, text: DiagramText, palette: DiagramPalette
+  ) -> SchematicFigure.Node {
+    var attributes: DOTAttributes = [:]
+    if step.failure != nil {
+      attributes["color"] = .text(palette.failure)
+      attributes["penwidth"] = .plain("2")
+    }
+    switch step.mark {
+    case .conforming:
+      attributes["color"] = .text(palette.conforming)
+      attributes["penwidth"] = .plain("2.5")
+    case .extra:
+      attributes["style"] = "rounded,filled,dashed"
+      attributes["color"] = .text(palette.muted)
+      attributes["penwidth"] = .plain("2")
+    case .missing:
+      attributes["style"] = "rounded,filled,dashed"
+      attributes["fillcolor"] = .text(palette.failureFill)
+      attributes["color"] = .text(palette.failure)
+      attributes["penwidth"] = .plain("2.5")
+    case .failed:
+      attributes["color"] = .text(palette.failure)
+      attributes["penwidth"] = .plain(palette.failurePenWidth)
+    case nil:
+      break
+    }
+    let shape: SchematicFigure.Shape = step.omitted > 0 ? .omitted : .box
+    return SchematicFigure.Node(
+      id: id, shape: shape, label: label(step, text: text, perProcess: processes, palette: palette),
+      attributes: attributes)
   }
 
   private func label(
-    _ step: Step, text: DiagramText, perProcess processes: Int, palette: DiagramPalette
-  )
-    -> String
-  {
-    if step.omitted > 0 { return "<i>" + DOTValue.escapeHTML(step.text) + "</i>" }
-    var lines = [
-      "<b><font color=\"\(palette.accent)\" point-size=\"14\">\(DOTValue.escapeHTML(DiagramText.title(step.call)))</font></b>"
-    ]
-    if step.mark == .missing {
-      lines = [
-        "<b><font color=\"\(palette.failure)\" point-size=\"14\">" + DOTValue.escapeHTML(text.missingTitle)
-          + "</font></b>"
-      ]
-    }
+    _ step: RunSchematic.Step, text: DiagramText, perProcess processes: Int, palette: DiagramPalette
+  ) -> String {
+    if step.omitted > 0 { return "<i>" + DOTValue.escapeHTML(text.omittedSteps(step.omitted)) + "</i>" }
+    var lines = [SchematicFigure.title(DiagramText.title(step.call), color: palette.accent)]
+    if step.mark == .missing { lines = [SchematicFigure.title(text.missingTitle, color: palette.failure)] }
     var call = DOTValue.escapeHTML(step.text)
     // A count only where a step repeated within a process: "×4", or "×2 per process" in a column
     // that stands for several processes.
     if step.count > processes {
-      call +=
-        "  "
-        + DOTValue.escapeHTML(
-          processes > 1 ? text.perProcess(step.count / processes) : text.times(step.count))
+      // Per process only when it divides evenly: ×3 over two processes is not "×1 per process".
+      let count =
+        processes == 1
+        ? text.times(step.count)
+        : step.count % processes == 0 ? text.perProcess(step.count / processes) : text.inAll(step.count)
+      call += "  " + DOTValue.escapeHTML(count)
     }
     lines.append(call)
-    if !step.data.isEmpty {
-      let shown = step.data.prefix(4).joined(separator: ", ") + (step.data.count > 4 ? ", …" : "")
+    if let empty = step.empty {
+      lines.append(
+        "<font point-size=\"11\" color=\"\(palette.dataText)\">→ " + DOTValue.escapeHTML(text.empty(empty))
+          + "</font>")
+    } else if !step.data.isEmpty {
+      let previews = step.data.prefix(5).map { text.preview($0) }
+      let shown = previews.prefix(4).joined(separator: ", ") + (step.data.count > 4 ? ", …" : "")
       lines.append(
         "<font point-size=\"11\" color=\"\(palette.dataText)\">" + (step.call.receivesData ? "→ " : "")
           + DOTValue.escapeHTML(shown) + "</font>")
     }
     if let cut = step.cut {
-      lines.append("<font point-size=\"11\" color=\"\(palette.cut)\">" + DOTValue.escapeHTML(cut) + "</font>")
+      lines.append(
+        "<font point-size=\"11\" color=\"\(palette.cut)\">"
+          + DOTValue.escapeHTML(text.cut(full: cut.full, kept: cut.kept)) + "</font>")
     }
     if let failure = step.failure {
       lines.append(
         "<font point-size=\"11\" color=\"\(palette.failure)\">✗ "
-          + DOTValue.escapeHTML("\(failure.name): \(failure.message)")
-          + "</font>")
+          + DOTValue.escapeHTML("\(failure.name): \(failure.message)") + "</font>")
     }
     return lines.joined(separator: "<br/>")
   }
 }
 
-/// How a step of a run relates to a documented schematic (marked on the figure by `sockscope compare`).
-public enum StepMark: String, Sendable, Equatable {
-  /// Made as documented (drawn green).
-  case conforming
-  /// Made by the run, not shown by the schematic (drawn dashed).
-  case extra
-  /// Shown by the schematic, never made by the run (drawn red and dashed).
-  case missing
-  /// Made, but it failed (drawn red).
-  case failed
+extension SchematicFigure {
+  /// A branch's name as Python writes it (the page's figure says True in both languages).
+  static func branch(_ value: Bool) -> String { value ? "True" : "False" }
 }

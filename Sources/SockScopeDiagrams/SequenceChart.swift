@@ -1,3 +1,4 @@
+import SockScopeAnalysis
 import SockScopeGraphviz
 import SockScopeTrace
 
@@ -29,7 +30,7 @@ struct SequenceChart {
     // Lanes, one per process (keyed by pid: processes may share a role): processes that bind or
     // listen first (servers, as on the page), then the kernel, then the rest.
     let participants = trace.participants
-    let binding = Set(trace.events.filter { $0.call == .bind || $0.call == .listen }.map(\.pid))
+    let binding = trace.serverPIDs
     // The kernel's lane shows socket files: left out when no call names one (a socketpair).
     let namesFiles = calls.contains { e in
       e.succeeded && [.bind, .connect, .unlink].contains(e.call)
@@ -321,7 +322,7 @@ struct SequenceChart {
   }
 
   static func label(_ e: TraceEvent, text: DiagramText, t0: UInt64, timestamps: Bool) -> String {
-    var s = DiagramText.call(e).replacingMessage(with: text.preview(e.data))
+    var s = e.stepText.replacingMessage(with: text.preview(e.data))
     s += e.failure.map { " = -1 \($0.name)" } ?? " = \(e.ret)"
     if let d = e.data, d.datagramWasCut, let full = d.datagramLength {
       s += "  (" + text.cut(full: full, kept: d.length) + ")"

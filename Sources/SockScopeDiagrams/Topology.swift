@@ -101,8 +101,7 @@ struct Topology {
     for c in connected { g.edge("s\(c.socket)", "f_\(c.file)", ["label": "connect", "style": "dotted"]) }
 
     // Data: sender socket → the receiver's kernel queue → the receiver, counted from linked flows.
-    let sends = Dictionary(
-      trace.events.compactMap { e in e.flow.map { ($0, e) } }, uniquingKeysWith: { a, _ in a })
+    let sends = trace.flowIndex.send
     var traffic: [UInt64: [UInt64: (count: Int, bytes: UInt64)]] = [:]
     var datagramSockets = Set<UInt64>()
     for recv in trace.events where !recv.flows.isEmpty {

@@ -323,7 +323,7 @@ public enum StraceImport {
   /// The server is the process that binds, clients are the others, numbered as they connect.
   static func nameRoles(_ events: [TraceEvent], explicit: [Int32: String]) -> [Int32: String] {
     var names = explicit
-    let binders = Set(events.filter { $0.call == .bind || $0.call == .listen }.map(\.pid))
+    let binders = Trace.serverPIDs(in: events)
     var clients: [Int32] = []
     for e in events where names[e.pid] == nil {
       if binders.contains(e.pid) {

@@ -1,5 +1,6 @@
 public import ArgumentParser
 import Foundation
+import SockScopeAnalysis
 import SockScopeDiagrams
 import SockScopeTrace
 
@@ -11,7 +12,8 @@ extension DiagramTheme: ExpressibleByArgument {}
 struct RenderCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "render",
-    abstract: "Draw a trace: the page's schematic, a sequence chart, or the topology of sockets and files.",
+    abstract:
+      "Draw a trace (the page's schematic, a sequence chart, the topology), or a documented schematic file.",
     discussion: """
       Views:
         schematic   a column per program, a box per call, the repeated part folded into a loop, the \
@@ -20,6 +22,14 @@ struct RenderCommand: ParsableCommand {
       (a send above its receive); each datagram from its send to its receive. --time-axis: the vertical axis is real time
         topology    processes, descriptors, sockets, the socket file, the kernel queue, with counts
 
+      The schematic view draws the loop's decisions (if datagram, if "DONE") with how often the run took \
+      each branch, and its output steps (print datagram), where the run made the documented schematic's \
+      steps: the lecture page's (built in), or the one --schematic FILE names. Its loops also say which \
+      calls repeat together (a request/reply loop: recv, then send).
+
+      A FILE.schematic (docs/schematic-format.md) is drawn by itself, without a run: the documented \
+      figure from its data.
+
       Layout and rendering run in process (libgraphviz). --format dot prints the DOT that is laid out.
 
       Examples:
@@ -27,10 +37,21 @@ struct RenderCommand: ParsableCommand {
         sockscope render run/trace.jsonl --view sequence --time-axis --lang en -o seq.png
         sockscope render sockscope-out --view topology --theme dark --dpi 192 -o slide.png
         sockscope render sockscope-out --theme print -o handout.pdf
+        sockscope render Resources/schematics/datagram-echo.schematic -o page-figure.png
+        sockscope render run --schematic examples/schematics/request-reply.schematic -o run.svg
       """)
 
-  @Argument(help: ArgumentHelp("A trace.jsonl file or a trace directory.", valueName: "trace"))
+  @Argument(
+    help: ArgumentHelp(
+      "A trace.jsonl file, a trace directory, or a documented schematic (a file ending in .schematic).",
+      valueName: "trace"))
   var trace: String
+
+  @Option(
+    help: ArgumentHelp(
+      "Schematic view: the documented schematic whose loops, decisions and output steps are drawn "
+        + "(default: the lecture page's, built in).", valueName: "file"))
+  var schematic: String?
 
   @Option(help: "What to draw.")
   var view: DiagramView = .schematic
@@ -95,6 +116,16 @@ struct RenderCommand: ParsableCommand {
         "--scale must be from \(Self.scaleRange.lowerBound) to \(Self.scaleRange.upperBound) (1 is 96 dpi), "
           + "not \(scale)")
     }
+    if isSchematicFile {
+      guard view == .schematic else {
+        throw ValidationError(
+          "\(trace) is a documented schematic: it draws as the schematic view only; a sequence chart or a "
+            + "topology needs a recorded run")
+      }
+      guard schematic == nil else {
+        throw ValidationError("--schematic is for drawing a run; \(trace) is itself a schematic")
+      }
+    }
     if dpi != nil || scale != nil, resolvedFormat != .png {
       throw ValidationError(
         "--dpi and --scale size a PNG; \(resolvedFormat.rawValue.uppercased()) is drawn at its natural size "
@@ -115,15 +146,27 @@ struct RenderCommand: ParsableCommand {
     return DiagramFormat(rawValue: ext) ?? .svg
   }
 
+  /// Whether the input is a documented schematic rather than a trace.
+  var isSchematicFile: Bool { trace.hasSuffix(".schematic") }
+
   func run() throws {
     try reportingFailures {
-      let run = try TraceInput.read(trace)
-      let options = DiagramOptions(
+      var options = DiagramOptions(
         language: language, timestamps: timestamps, timeAxis: timeAxis, maximumCalls: maxCalls, theme: theme,
         dpi: resolvedDPI)
+      if let schematic { options.documented = try Self.readSchematic(schematic) }
+      let documented = isSchematicFile ? try Self.readSchematic(trace) : nil
+      let run = documented == nil ? try TraceInput.read(trace) : nil
       let bytes: [UInt8]
       do {
-        bytes = try Diagrams.render(run, view: view, format: resolvedFormat, options: options)
+        if let documented {
+          bytes = try Diagrams.render(
+            Diagrams.graph(of: documented, options: options), engine: .dot, format: resolvedFormat)
+        } else if let run {
+          bytes = try Diagrams.render(run, view: view, format: resolvedFormat, options: options)
+        } else {
+          bytes = []
+        }
       } catch DiagramError.emptyTrace {
         throw CommandFailure("\(trace): \(DiagramError.emptyTrace)", exitCode: 2)
       } catch {
@@ -137,6 +180,23 @@ struct RenderCommand: ParsableCommand {
         return
       }
       try OutputFile.write(bytes, to: output)
+    }
+  }
+}
+
+extension RenderCommand {
+  /// Reads a documented schematic file; a file that cannot be read or parsed is bad input (exit 2).
+  static func readSchematic(_ path: String) throws(CommandFailure) -> DocumentedSchematic {
+    let text: String
+    do {
+      text = try String(contentsOfFile: path, encoding: .utf8)
+    } catch {
+      throw CommandFailure("cannot read the schematic \(path): \(error.localizedDescription)", exitCode: 2)
+    }
+    do {
+      return try DocumentedSchematic.parse(text, file: path)
+    } catch {
+      throw CommandFailure("\(error)", exitCode: 2)
     }
   }
 }

@@ -170,7 +170,7 @@ struct CompareTests {
     let figure = Schematic(trace: trace, language: .en).marked(c.marks, missing: c.missing)
     let server = figure.columns[0]
     #expect(server.steps.map(\.mark) == [.conforming, .missing, .conforming, .conforming, .extra])
-    #expect(server.loop == 2)
+    #expect(server.loop?.range == 2..<3)
     let dot = figure.graph(language: .en).text
     #expect(dot.contains("Missing from the run"))
     #expect(dot.contains("#2e7d32"))
@@ -221,7 +221,7 @@ struct SchematicFormatTests {
     #expect(
       s.arrows == [
         DocumentedSchematic.Arrow(
-          fromRole: "client", fromCall: "send", toRole: "server", toCall: "recv", line: 26)
+          fromRole: "client", fromCall: "send", toRole: "server", toCall: "recv", line: 32)
       ])
     #expect(s.exit?.role == "server" && s.exit?.word == "DONE")
     #expect(s.socketPath == "./echo.socket")

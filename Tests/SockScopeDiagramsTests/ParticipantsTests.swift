@@ -117,7 +117,7 @@ struct ParticipantViewTests {
   @Test("the same role twice: the schematic keeps each process's calls apart, never one after the other")
   func sameRoleSchematic() throws {
     let schematic = Schematic(trace: try Shapes.demoWithOneClientRole(), language: .en)
-    #expect(schematic.columns.map(\.title) == ["Server", "Client ×2"])
+    #expect(schematic.titles == ["Server", "Client ×2"])
     let clients = schematic.columns[1]
     #expect(clients.pids.count == 2)
     #expect(
@@ -130,7 +130,7 @@ struct ParticipantViewTests {
     var trace = try demoTrace()
     // client#1 never closed: its steps differ from client#2's.
     trace.events.removeAll { $0.role == "client#1" && $0.call == .close }
-    let titles = Schematic(trace: trace, language: .ru).columns.map(\.title)
+    let titles = Schematic(trace: trace, language: .ru).titles
     #expect(titles == ["Сервер", "Клиент #1", "Клиент #2"])
   }
 
@@ -168,7 +168,7 @@ struct ParticipantViewTests {
     let sequence = try Diagrams.graph(of: trace, view: .sequence, options: DiagramOptions(language: .en)).0
       .text
     #expect(sequence.contains("e1 -> m1_2_bend") && sequence.contains("m1_2_bend -> e2"))
-    #expect(Schematic(trace: trace, language: .en).columns.map(\.title) == ["stream-echo"])
+    #expect(Schematic(trace: trace, language: .en).titles == ["stream-echo"])
     let topology = try Diagrams.graph(of: trace, view: .topology, options: DiagramOptions(language: .en)).0
       .text
     #expect(topology.contains("5 B in 1 send"), "a stream carries bytes, not datagrams")

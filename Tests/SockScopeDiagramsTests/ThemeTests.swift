@@ -1,4 +1,5 @@
 import Foundation
+import SockScopeAnalysis
 import SockScopeTrace
 import Testing
 
