@@ -30,7 +30,9 @@ extension TraceEvent {
     let a = arguments
     switch call {
     case .socket, .socketpair:
-      return [a.socket?.domain?.description, a.socket?.type?.baseName].compactMap { $0.map(StepArgument.name) }
+      return [a.socket?.domain?.description, a.socket?.type?.baseName].compactMap {
+        $0.map(StepArgument.name)
+      }
     case .bind, .connect: return addressPath.map { [.path($0)] } ?? []
     case .sendto: return addressPath.map { [.path($0)] } ?? []
     case .unlink: return a.unlinkedPath.map { [.path($0)] } ?? []
