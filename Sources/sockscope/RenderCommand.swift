@@ -68,6 +68,8 @@ struct RenderCommand: ParsableCommand {
       valueName: "n"))
   var dpi: Int?
 
+  @OptionGroup(title: "Focus") var focus: FocusOptions
+
   @Option(
     help: ArgumentHelp(
       "PNG only: size relative to the default 96 dpi, \(Self.scaleRange.lowerBound)–\(Self.scaleRange.upperBound) "
@@ -117,7 +119,7 @@ struct RenderCommand: ParsableCommand {
 
   func run() throws {
     try reportingFailures {
-      let run = try TraceInput.read(trace)
+      let run = try focus.apply(TraceInput.read(trace), path: trace)
       let options = DiagramOptions(
         language: language, timestamps: timestamps, timeAxis: timeAxis, maximumCalls: maxCalls, theme: theme,
         dpi: resolvedDPI)
