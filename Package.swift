@@ -42,6 +42,7 @@ let package = Package(
       resources: [
         .embedInCode("trace.schema.json"), .embedInCode("schematics/datagram-echo.schematic"),
         .embedInCode("web/stepper.css"), .embedInCode("web/stepper.js"),
+        .embedInCode("schematics/datagram-echo.rubric"),
       ],
       swiftSettings: swiftSettings),
     // The trace model: events, the JSON Lines format, validation, reading logs, merging, linking.
