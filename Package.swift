@@ -42,6 +42,7 @@ let package = Package(
       resources: [
         .embedInCode("trace.schema.json"), .embedInCode("schematics/datagram-echo.schematic"),
         .embedInCode("web/stepper.css"), .embedInCode("web/stepper.js"),
+        .embedInCode("schematics/datagram-echo.rubric"),
       ],
       swiftSettings: swiftSettings),
     // The trace model: events, the JSON Lines format, validation, reading logs, merging, linking.
@@ -54,6 +55,8 @@ let package = Package(
       swiftSettings: swiftSettings + mocking),
     // The lecture page's datagram echo server and client, written on the socket layer.
     // A DOT graph model, and libgraphviz in process behind one lock.
+    // The one language type (ru, en) of everything SockScope says.
+    .target(name: "SockScopeLanguage", swiftSettings: swiftSettings),
     .target(name: "SockScopeGraphviz", dependencies: ["CGraphviz"], swiftSettings: swiftSettings),
     // What the views, compare and the exports read of a trace: runs of calls folded into steps
     // and loops, the loop's decisions, step marks, a call as text, documented schematics.
@@ -62,30 +65,36 @@ let package = Package(
       swiftSettings: swiftSettings),
     // The views of a trace: schematic, sequence chart, topology.
     .target(
-      name: "SockScopeDiagrams", dependencies: ["SockScopeTrace", "SockScopeAnalysis", "SockScopeGraphviz"],
+      name: "SockScopeDiagrams",
+      dependencies: ["SockScopeTrace", "SockScopeAnalysis", "SockScopeGraphviz", "SockScopeLanguage"],
       swiftSettings: swiftSettings),
     // Stepping through a trace: snapshots, text frames, the terminal player, asciicast recordings.
     .target(
-      name: "SockScopePlayer", dependencies: ["SockScopeTrace", "CTerminal"], swiftSettings: swiftSettings),
+      name: "SockScopePlayer", dependencies: ["SockScopeTrace", "SockScopeLanguage", "CTerminal"],
+      swiftSettings: swiftSettings),
     // The terminal's window size (ioctl is variadic, so Swift cannot call it).
     .target(name: "CTerminal"),
     // Checking a run against a documented schematic, or against another run.
     .target(
-      name: "SockScopeCompare", dependencies: ["SockScopeTrace", "SockScopeAnalysis", "SockScopeResources"],
+      name: "SockScopeCompare",
+      dependencies: ["SockScopeTrace", "SockScopeAnalysis", "SockScopeLanguage", "SockScopeResources"],
       swiftSettings: swiftSettings),
     // Formats other tools read: Mermaid, PlantUML, Chrome trace JSON (Perfetto), pcapng.
     .target(
       name: "SockScopeExport",
-      dependencies: ["SockScopeTrace", "SockScopePlayer", "SockScopeDiagrams", "SockScopeResources"],
+      dependencies: [
+        "SockScopeTrace", "SockScopePlayer", "SockScopeDiagrams", "SockScopeLanguage", "SockScopeResources",
+      ],
       swiftSettings: swiftSettings),
     .target(
-      name: "EchoPair", dependencies: ["SockScopeSockets"],
+      name: "EchoPair", dependencies: ["SockScopeSockets", "SockScopeLanguage"],
       swiftSettings: swiftSettings),
     // The command-line tool.
     .executableTarget(
       name: "sockscope",
       dependencies: [
         "EchoPair", "SockScopeSockets", "SockScopeTrace", "SockScopeAnalysis", "SockScopeDiagrams",
+        "SockScopeLanguage",
         "SockScopeGraphviz",
         "SockScopeCompare",
         "SockScopePlayer", "SockScopeExport",

@@ -13,6 +13,11 @@ public enum EmbeddedResources {
     String(decoding: PackageResources.datagram_echo_schematic, as: UTF8.self)
   }
 
+  /// Points for grading runs of the page's pair (`Resources/schematics/datagram-echo.rubric`).
+  public static var datagramEchoRubric: String {
+    String(decoding: PackageResources.datagram_echo_rubric, as: UTF8.self)
+  }
+
   /// The web step-through's style sheet (`Resources/web/stepper.css`), inlined by `export html`.
   public static var stepperCSS: String { String(decoding: PackageResources.stepper_css, as: UTF8.self) }
 

@@ -1,3 +1,4 @@
+public import SockScopeLanguage
 import SockScopeSockets
 
 /// The lecture page's `client.py`: connects to the server's socket and sends each line typed.

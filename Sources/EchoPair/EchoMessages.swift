@@ -1,10 +1,8 @@
-/// The language of the echo pair's messages.
-public enum EchoLanguage: String, Sendable, CaseIterable {
-  /// The lecture page's own Russian messages (the default).
-  case ru
-  /// English translations.
-  case en
-}
+public import SockScopeLanguage
+
+/// The language of the echo pair's messages: the one `Language` (`.ru`, the page's own Russian
+/// messages, is the default).
+public typealias EchoLanguage = Language
 
 /// What the server and client print, word for word as on the lecture page (Russian) or translated.
 ///

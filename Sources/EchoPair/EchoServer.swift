@@ -1,3 +1,4 @@
+public import SockScopeLanguage
 import SockScopeSockets
 
 /// The lecture page's `server.py`: binds a datagram socket and prints every datagram until `DONE`.

@@ -1,4 +1,5 @@
 public import SockScopeAnalysis
+public import SockScopeLanguage
 public import SockScopeTrace
 
 /// One thing a comparison found.
@@ -12,6 +13,12 @@ public struct Finding: Sendable, Equatable {
     case unreceivedDatagram = "unreceived datagram"
     case loopCount = "loop count"
     case exitCondition = "exit condition"
+    /// The loop's role received more after the datagram that should have ended its loop.
+    case receivedAfterExit = "received after exit"
+    /// A datagram receive whose buffer was shorter than the datagram: the kernel cut it (MSG_TRUNC).
+    case cutDatagram = "cut datagram"
+    /// A path a process bound and nobody removed: the next bind to it fails with EADDRINUSE.
+    case socketFileLeft = "socket file left"
     case missingRole = "missing role"
     case extraRole = "extra role"
     /// A process a signal killed (the trace's header says which).
@@ -35,8 +42,16 @@ public struct Finding: Sendable, Equatable {
   public var event: Int?
   /// Seconds since the start of the run, when there is an event.
   public var time: Double?
-  /// What was found, in a sentence.
+  /// What was found, in a sentence, in the comparison's language.
   public var message: String
+  /// What the schematic (or the reference run) has, when the finding is about a value.
+  public var expected: String? = nil
+  /// What the run has instead.
+  public var actual: String? = nil
+  /// Where the program made the call (`client.py:14`), when the event says.
+  public var source: String? = nil
+  /// What a student should understand and change, in the comparison's language.
+  public var hint: String = ""
 }
 
 /// The result of checking a run against a schematic (or against another run).
@@ -51,6 +66,10 @@ public struct Comparison: Sendable {
   /// Steps the schematic has and a process lacks: the process, the step, and the event it belongs
   /// before.
   public var missing: [(pid: Int32, step: String, before: Int?)]
+  /// The language of the messages and of the report.
+  public var language: Language = .ru
+  /// Whether the reference is a recorded run (`diff`) rather than a schematic.
+  public var referenceIsRun = false
 
   /// Whether the run conforms: no finding is a difference.
   public var conforms: Bool { !findings.contains { $0.severity == .difference } }
@@ -68,14 +87,22 @@ public struct ComparisonOptions: Sendable {
   /// The steps each process of a role must make (comparing two runs), by role, in the same order
   /// as `loopCounts`; a process beyond the list is held to the last. Empty: the schematic's role.
   public var processRoles: [String: [DocumentedSchematic.Role]]
+  /// Whether a socket file a process bound must be removed again (checking against a schematic);
+  /// comparing two runs, the reference's own unlink step says it.
+  public var requireCleanup: Bool
+  /// The language of messages and hints.
+  public var language: Language
 
   public init(
     extraStepsAreDifferences: Bool = false, loopCounts: [String: [Int]] = [:],
-    processRoles: [String: [DocumentedSchematic.Role]] = [:]
+    processRoles: [String: [DocumentedSchematic.Role]] = [:], requireCleanup: Bool? = nil,
+    language: Language = .ru
   ) {
     self.extraStepsAreDifferences = extraStepsAreDifferences
     self.loopCounts = loopCounts
     self.processRoles = processRoles
+    self.requireCleanup = requireCleanup ?? !extraStepsAreDifferences
+    self.language = language
   }
 }
 
@@ -100,6 +127,9 @@ public enum Comparer {
     options: ComparisonOptions = ComparisonOptions()
   ) -> Comparison {
     var result = Comparison(reference: reference, findings: [], summaries: [], marks: [:], missing: [])
+    result.language = options.language
+    result.referenceIsRun = options.extraStepsAreDifferences
+    let words = FindingWords(language: options.language)
     let t0 = trace.header.t0
     func seconds(_ e: TraceEvent) -> Double { Double(e.time &- t0) / 1e9 }
     func finding(
@@ -111,7 +141,24 @@ public enum Comparer {
         Finding(
           kind: kind, severity: severity, role: role, step: step, event: event?.index,
           time: event.map(seconds),
-          message: message))
+          message: message, source: event.flatMap(sourceLocation),
+          hint: words.hint(
+            // A sendto without an address is a send on a connected socket (strace shows send so).
+            kind,
+            call: event.map { $0.call == .sendto && $0.address == nil ? "send" : $0.call.rawValue } ?? step,
+            step: step, errno: event?.failure?.name,
+            word: schematic.exit?.word)))
+    }
+    // A finding made by a check of its own: its time and source from its event.
+    func record(_ f: Finding) {
+      var f = f
+      let event = f.event.flatMap { i in
+        trace.events.indices.contains(i) && trace.events[i].index == i
+          ? trace.events[i] : trace.events.first { $0.index == i }
+      }
+      f.time = f.time ?? event.map(seconds)
+      f.source = f.source ?? event.flatMap(sourceLocation)
+      result.findings.append(f)
     }
 
     let names = schematic.roles.map(\.name)
@@ -124,12 +171,11 @@ public enum Comparer {
       let role = participant.name
       let calls = callsByPID[participant.pid] ?? []
       guard let first = calls.first else { continue }
-      noteEnding(participant, calls, finding: finding)
+      noteEnding(participant, calls, words, finding: finding)
       guard let documented = schematic.roles.first(where: { participant.plays($0.name) }) else {
         finding(
           .extraRole, role: role, step: "", event: first,
-          "\(Self.withPID(participant)) is not a role of the schematic, which has \(names.joined(separator: " and "))"
-        )
+          words.extraRole(Self.withPID(participant), roles: names))
         for e in calls { result.marks[e.index] = .extra }
         continue
       }
@@ -137,6 +183,12 @@ public enum Comparer {
       let position = rank[documented.name, default: 0]
       rank[documented.name] = position + 1
       let own = options.processRoles[documented.name] ?? []
+      // Comparing two runs: a process beyond the reference's own of its role is a difference.
+      if options.extraStepsAreDifferences, !own.isEmpty, position >= own.count {
+        finding(
+          .extraRole, role: role, step: "", event: first,
+          words.extraProcess(Self.withPID(participant), role: documented.name, count: own.count))
+      }
       let expected = own.isEmpty ? documented : own[min(position, own.count - 1)]
       let socketPath = schematic.socketPath
       let observed = tokens(calls, expected: expected)
@@ -158,8 +210,7 @@ public enum Comparer {
         let neighbour = pairs.last { $0.0 < w }.map { describe(wanted[$0.0]) }
         finding(
           .wrongOrder, role: role, step: step, event: observed[o].events.first,
-          "\(step) came at a different place than the schematic has it"
-            + (neighbour.map { " (the schematic has it right after \($0))" } ?? ""))
+          words.misplaced(step, after: neighbour))
         for e in observed[o].events { result.marks[e.index] = .extra }
       }
       for w in wanted.indices where !matchedWanted.contains(w) {
@@ -167,7 +218,7 @@ public enum Comparer {
         let next = pairs.first { $0.0 > w }.flatMap { observed[$0.1].events.first }
         finding(
           .missingStep, role: role, step: step, event: next,
-          "\(role) never made the step \(step)\(Self.because(participant))")
+          words.missingStep(role, step, because: Self.because(participant, words)))
         result.missing.append((participant.pid, step, next?.index))
       }
       // A call the schematic has for this role, made where it does not have it: out of order.
@@ -175,22 +226,29 @@ public enum Comparer {
       for o in observed.indices where !matchedObserved.contains(o) {
         guard let e = observed[o].events.first, documentedCalls.contains(family(e.call)) else { continue }
         matchedObserved.insert(o)
-        let after = o > 0 ? " right after \(observed[o - 1].summary)" : " first"
-        let before = o + 1 < observed.count ? " and before \(observed[o + 1].summary)" : ""
         finding(
           .wrongOrder, role: role, step: e.call.rawValue, event: e,
-          "\(role) made \(e.call.rawValue)\(after)\(before): the schematic has it elsewhere")
+          words.elsewhere(
+            role, e.call.rawValue, after: o > 0 ? observed[o - 1].summary : nil,
+            before: o + 1 < observed.count ? observed[o + 1].summary : nil))
         for e in observed[o].events { result.marks[e.index] = .extra }
       }
+      // Removing the socket file the process bound is the clean-up the page's server makes: part of
+      // the program, checked by `socketFileLeft`, not an extra step.
+      let cleanups = options.requireCleanup ? Self.cleanupUnlinks(calls) : []
       for o in observed.indices where !matchedObserved.contains(o) {
         for e in observed[o].events {
+          if cleanups.contains(e.index) {
+            result.marks[e.index] = .conforming
+            continue
+          }
           let step =
             e.call.rawValue + "(" + (e.namedPath.map { "\"\($0)\"" } ?? "")
             + ")"
           finding(
             .extraStep, options.extraStepsAreDifferences ? .difference : .note, role: role, step: step,
             event: e,
-            "\(role) made a step the schematic does not show: \(step)")
+            words.extraStep(role, step))
           result.marks[e.index] = .extra
         }
       }
@@ -198,19 +256,28 @@ public enum Comparer {
         for e in observed[o].events { result.marks[e.index] = .conforming }
         switch (wanted[w], observed[o].kind) {
         case (.step(let step), _):
-          if let e = observed[o].events.first,
-            let mismatch = argumentMismatch(step, e, socketPath: socketPath)
+          for f in argumentFindings(
+            [step], observed[o].events, socketPath: socketPath, inLoop: false, role: role, words)
           {
-            finding(.wrongArgument, role: role, step: step.text, event: e, mismatch)
+            record(f)
           }
         case (.loop(let loop), .loop(let count)):
+          for f in argumentFindings(
+            loop.body, observed[o].events, socketPath: socketPath, inLoop: true, role: role, words)
+          {
+            record(f)
+          }
           if let counts = options.loopCounts[expected.name], counts.indices.contains(position),
             counts[position] != count
           {
             let expectedCount = counts[position]
-            finding(
-              .loopCount, role: role, step: describe(.loop(loop)), event: observed[o].events.first,
-              "the loop ran \(count) time\(count == 1 ? "" : "s"); the reference ran it \(expectedCount)")
+            var f = Finding(
+              kind: .loopCount, severity: .difference, role: role, step: describe(.loop(loop)),
+              event: observed[o].events.first?.index, time: observed[o].events.first.map(seconds),
+              message: words.loopCount(count, reference: expectedCount), expected: String(expectedCount),
+              actual: String(count))
+            f.hint = words.hint(.loopCount, call: "", step: f.step, errno: nil, word: nil)
+            record(f)
           }
         default: break
         }
@@ -218,20 +285,26 @@ public enum Comparer {
       for e in calls where e.failure != nil {
         finding(
           .failedCall, role: role, step: e.call.rawValue, event: e,
-          "\(e.call.rawValue) failed: \(e.failure?.name ?? ""): \(e.failure?.message ?? "")")
+          words.failed(e.call.rawValue, e.failure?.name ?? "", e.failure?.message ?? ""))
         result.marks[e.index] = .failed
       }
       // The report adds the pid to the name: a name that holds it already is given as the role.
       let listed = participant.name == Self.withPID(participant) ? participant.role : participant.name
       result.summaries.append((listed, first.pid, observed.map(\.summary).joined(separator: ", ")))
+      for f in cutDatagrams(calls, expected: expected, role: role, words) { record(f) }
+      if options.requireCleanup, participant.process?.ending != .running,
+        let f = socketFileLeft(calls, in: trace, role: role, words)
+      {
+        record(f)
+      }
     }
     for name in names where !participants.contains(where: { $0.plays(name) }) {
       finding(
         .missingRole, role: name, step: "", event: nil,
-        "the schematic's role \(name) never appeared in the run")
+        words.missingRole(name))
     }
-    checkArrows(trace, schematic, participants, finding: finding)
-    checkExit(trace, schematic, participants, callsByPID, finding: finding)
+    checkArrows(trace, schematic, participants, words, finding: finding)
+    checkExit(trace, schematic, participants, callsByPID, words, finding: finding)
     result.findings.sort { ($0.time ?? .infinity, $0.role) < ($1.time ?? .infinity, $1.role) }
     return result
   }
@@ -252,32 +325,30 @@ public enum Comparer {
   }
 
   /// Why a process may lack a step: it was killed, or was still running when the trace was merged.
-  static func because(_ p: Participant) -> String {
-    if let signal = p.killedBy { return " (it was killed by \(signal) before)" }
-    if p.process?.ending == .running { return " (it was still running when the trace was merged)" }
+  static func because(_ p: Participant, _ words: FindingWords) -> String {
+    if let signal = p.killedBy { return words.killedBefore(signal) }
+    if p.process?.ending == .running { return words.stillRunningBefore }
     return ""
   }
 
   /// A process that did not end by itself is said, at its last step.
   static func noteEnding(
-    _ p: Participant, _ calls: [TraceEvent],
+    _ p: Participant, _ calls: [TraceEvent], _ words: FindingWords,
     finding: (Finding.Kind, Finding.Severity, String, String, TraceEvent?, String) -> Void
   ) {
     guard let last = calls.last else { return }
     let step = callText(last)
     if let signal = p.killedBy {
-      finding(.killed, .note, p.name, step, last, "\(p.name) was killed by \(signal) after \(step)")
+      finding(.killed, .note, p.name, step, last, words.killed(p.name, signal, after: step))
     } else if p.process?.ending == .running {
       finding(
-        .stillRunning, .note, p.name, step, last,
-        "\(p.name) was still running when the trace was merged: what it did after \(step) is not in the trace"
-      )
+        .stillRunning, .note, p.name, step, last, words.stillRunning(p.name, after: step))
     }
   }
 
   /// Every send along an arrow must be received at its other end.
   static func checkArrows(
-    _ trace: Trace, _ schematic: DocumentedSchematic, _ participants: [Participant],
+    _ trace: Trace, _ schematic: DocumentedSchematic, _ participants: [Participant], _ words: FindingWords,
     finding: (Finding.Kind, Finding.Severity, String, String, TraceEvent?, String) -> Void
   ) {
     let received = Set(trace.events.flatMap(\.flows))
@@ -287,10 +358,10 @@ public enum Comparer {
         guard let sender = byPID[e.pid], sender.plays(arrow.fromRole), let flow = e.flow,
           !received.contains(flow)
         else { continue }
-        let what = e.data?.text.map { "«\($0)»" } ?? "\(e.data?.length ?? 0) bytes"
+        let what = e.data?.text.map { "«\($0)»" } ?? words.bytes(e.data?.length ?? 0)
         finding(
           .unreceivedDatagram, .difference, sender.name, e.call.rawValue, e,
-          "the datagram \(what) sent by \(sender.name) was never received by \(arrow.toRole)")
+          words.unreceived(what, sender: sender.name, receiver: arrow.toRole))
       }
     }
   }
@@ -298,7 +369,7 @@ public enum Comparer {
   /// The role's loop must end on the exit datagram, and only then.
   static func checkExit(
     _ trace: Trace, _ schematic: DocumentedSchematic, _ participants: [Participant],
-    _ callsByPID: [Int32: [TraceEvent]],
+    _ callsByPID: [Int32: [TraceEvent]], _ words: FindingWords,
     finding: (Finding.Kind, Finding.Severity, String, String, TraceEvent?, String) -> Void
   ) {
     guard let exit = schematic.exit else { return }
@@ -311,17 +382,18 @@ public enum Comparer {
           $0.data?.bytes == word && $0.data?.length == UInt64(word.count)
         })
       else {
-        let ended =
-          participant.process?.ending == .cut ? " (its log was cut short)" : Self.because(participant)
+        let ended = participant.process?.ending == .cut ? words.logCut : Self.because(participant, words)
         finding(
           .exitCondition, .difference, role, "recv", receives.last,
-          "\(role) never received \"\(exit.word)\", the datagram that ends its loop\(ended)")
+          words.neverExit(role, exit.word, ended: ended))
         continue
       }
       if stop + 1 < receives.count {
+        let next = receives[stop + 1]
+        let received = next.data?.text.map { "«\($0)»" } ?? words.bytes(next.data?.length ?? 0)
         finding(
-          .exitCondition, .difference, role, "recv", receives[stop + 1],
-          "\(role) went on receiving after \"\(exit.word)\", which should have ended its loop")
+          .receivedAfterExit, .difference, role, "recv", next,
+          words.afterExit(role, exit.word, received: received))
       }
     }
   }
@@ -419,37 +491,6 @@ public enum Comparer {
     case .step(let s): s.text
     case .loop(let l): "loop { " + l.body.map(\.text).joined(separator: "; ") + " }"
     }
-  }
-
-  /// Compares a step's written arguments with the call's: names (AF_UNIX, SOCK_DGRAM), the
-  /// socket path, the receive buffer size.
-  static func argumentMismatch(
-    _ step: DocumentedSchematic.Step, _ e: TraceEvent, socketPath: String?
-  ) -> String? {
-    for argument in step.arguments {
-      let value = argument == "$SOCKET" ? socketPath ?? argument : argument
-      let ok: Bool
-      switch step.call {
-      case "socket", "socketpair":
-        ok =
-          e.arguments.socket?.domain?.description == value
-          || (e.arguments.socket?.type?.description.split(separator: "|").contains { $0 == value } ?? false)
-      case "bind", "connect", "unlink":
-        let path = e.namedPath ?? ""
-        ok = normalized(path) == normalized(value)
-      case "recv", "send":
-        ok = Int64(value).map { $0 == e.arguments.length } ?? true
-      case "listen":
-        ok = Int64(value).map { $0 == e.arguments.backlog } ?? true
-      default:
-        ok = true
-      }
-      if !ok {
-        return "\(e.call.rawValue) was called with other arguments than the schematic's \(step.text)"
-          + (argument == "$SOCKET" ? " ($SOCKET is \"\(value)\")" : "")
-      }
-    }
-    return nil
   }
 
   static func normalized(_ path: String) -> String { path.hasPrefix("./") ? String(path.dropFirst(2)) : path }

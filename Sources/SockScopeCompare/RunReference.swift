@@ -1,11 +1,14 @@
 import SockScopeAnalysis
+public import SockScopeLanguage
 public import SockScopeTrace
 
 extension Comparer {
   /// Uses a recorded run as the reference for another: its programs become roles, its folded
   /// loops become loops (whose repetition counts the other run must match), its linked sends
   /// become arrows, and the datagram that ended a receiving loop becomes the exit condition.
-  public static func reference(from trace: Trace) -> (DocumentedSchematic, ComparisonOptions) {
+  public static func reference(
+    from trace: Trace, language: Language = .ru
+  ) -> (DocumentedSchematic, ComparisonOptions) {
     let schematic = RunSchematic(trace: trace, maximumSteps: nil)
     var roles: [DocumentedSchematic.Role] = []
     var counts: [String: [Int]] = [:]
@@ -67,7 +70,8 @@ extension Comparer {
     let reference = DocumentedSchematic(title: "the reference run", roles: roles, arrows: arrows, exit: exit)
     return (
       reference,
-      ComparisonOptions(extraStepsAreDifferences: true, loopCounts: counts, processRoles: processRoles)
+      ComparisonOptions(
+        extraStepsAreDifferences: true, loopCounts: counts, processRoles: processRoles, language: language)
     )
   }
 }

@@ -1,10 +1,9 @@
 import SockScopeAnalysis
+public import SockScopeLanguage
 import SockScopeTrace
 
-/// The language of a diagram's words (call names stay as in C).
-public enum DiagramLanguage: String, Sendable, CaseIterable {
-  case ru, en
-}
+/// The language of a diagram's words (call names stay as in C): the one `Language`.
+public typealias DiagramLanguage = Language
 
 /// Words that appear on diagrams.
 struct DiagramText {

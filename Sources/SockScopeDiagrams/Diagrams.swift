@@ -1,5 +1,6 @@
 public import SockScopeAnalysis
 public import SockScopeGraphviz
+public import SockScopeLanguage
 public import SockScopeTrace
 
 /// What a diagram shows.

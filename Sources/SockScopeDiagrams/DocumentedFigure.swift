@@ -1,5 +1,6 @@
 public import SockScopeAnalysis
 public import SockScopeGraphviz
+import SockScopeLanguage
 import SockScopeTrace
 
 extension Diagrams {

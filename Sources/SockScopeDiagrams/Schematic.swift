@@ -1,5 +1,6 @@
 public import SockScopeAnalysis
 public import SockScopeGraphviz
+public import SockScopeLanguage
 public import SockScopeTrace
 
 /// The page's schematic regenerated from a run: a column per program, a box per step, the

@@ -1,5 +1,6 @@
 import SockScopeAnalysis
 import SockScopeGraphviz
+import SockScopeLanguage
 import SockScopeTrace
 
 /// A message sequence chart with computed geometry: a lifeline per process and one for the

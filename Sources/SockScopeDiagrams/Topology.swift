@@ -1,4 +1,5 @@
 import SockScopeGraphviz
+import SockScopeLanguage
 import SockScopeTrace
 
 /// What the page's text explains: processes hold descriptors of sockets; a socket file in the

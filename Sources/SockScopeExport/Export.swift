@@ -1,3 +1,4 @@
+public import SockScopeLanguage
 public import SockScopePlayer
 public import SockScopeTrace
 

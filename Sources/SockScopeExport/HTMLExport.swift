@@ -1,4 +1,5 @@
 import SockScopeDiagrams
+import SockScopeLanguage
 import SockScopePlayer
 import SockScopeResources
 import SockScopeTrace

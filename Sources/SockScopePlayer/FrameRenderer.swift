@@ -1,3 +1,5 @@
+public import SockScopeLanguage
+
 /// The interactive player's state, shown in its frames (frames printed or cast have none).
 public struct PlayState: Sendable, Equatable {
   public var playing: Bool

@@ -1,9 +1,8 @@
+public import SockScopeLanguage
 public import SockScopeTrace
 
-/// The language of the player's words.
-public enum PlayerLanguage: String, Sendable, CaseIterable {
-  case ru, en
-}
+/// The language of the player's words: the one `Language`.
+public typealias PlayerLanguage = Language
 
 /// Where a datagram is in the step shown.
 public struct Travel: Sendable, Equatable {

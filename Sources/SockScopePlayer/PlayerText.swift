@@ -1,3 +1,4 @@
+import SockScopeLanguage
 import SockScopeTrace
 
 /// What the player says, in Russian or English.

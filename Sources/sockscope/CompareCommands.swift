@@ -2,6 +2,7 @@ public import ArgumentParser
 import Foundation
 import SockScopeCompare
 import SockScopeDiagrams
+import SockScopeLanguage
 import SockScopeTrace
 
 extension ReportFormat: ExpressibleByArgument {}
@@ -15,15 +16,21 @@ struct CompareCommand: ParsableCommand {
       datagram-echo.schematic). A schematic file describes roles, steps, the loop and its exit \
       datagram, and the send→recv arrows: docs/schematic-format.md.
 
-      Reports every difference — a missing or extra step, steps out of order, a wrong argument, a \
-      failed call, a datagram never received, a loop that did not end on its exit datagram, a role \
-      that never appeared or is not in the schematic — naming the role, the step and its time. \
-      Extra steps are notes: a figure may leave out what it does not explain.
+      Reports every difference — a missing or extra step, steps out of order, a wrong argument \
+      (inside loops too, with the expected and the actual value), a failed call, a datagram cut by \
+      a short buffer (MSG_TRUNC), a datagram never received, a loop that did not end on its exit \
+      datagram or went on receiving after it, a socket file left behind (the next bind to it fails \
+      with EADDRINUSE), a role that never appeared or is not in the schematic — naming the role, \
+      the step and its time. Extra steps are notes: a figure may leave out what it does not explain. \
+      --hints explains each finding to a student, with the fix. Reports are in Russian unless \
+      --lang en. docs/compare.md lists every finding.
       Exit status: 0 the run conforms, 1 it does not, 2 bad input.
 
       Examples:
         sockscope compare sockscope-out
-        sockscope compare run/ --schematic my.schematic --format markdown
+        sockscope compare run/ --schematic my.schematic --format markdown --lang en
+        sockscope compare student/ --hints
+        sockscope compare socat-run/ --path ./echo.socket      only the sockets of that path
         sockscope compare sockscope-out --render checked.svg      green: as documented; dashed: extra; red: missing
       """)
 
@@ -33,43 +40,60 @@ struct CompareCommand: ParsableCommand {
   @Option(help: ArgumentHelp("The documented schematic to check against.", valueName: "file"))
   var schematic: String?
 
+  @OptionGroup var report: ReportOptions
+
+  @OptionGroup(title: "Focus") var focus: FocusOptions
+
+  func run() throws {
+    try reportingFailures(outputFailureStatus: 2) {
+      let documented = try loadSchematic(schematic)
+      let run = try focus.apply(TraceInput.read(trace), path: trace)
+      try requireSocketCalls(run, path: trace)
+      let comparison = Comparer.compare(
+        run, with: documented, reference: "«\(documented.title)»",
+        options: ComparisonOptions(language: report.language))
+      try report.write(comparison, run: run, trace: trace)
+    }
+  }
+}
+
+/// How compare and diff report: format, language, hints, the marked figure.
+struct ReportOptions: ParsableArguments {
   @Option(help: "How to report.")
   var format: ReportFormat = .text
 
   @Option(
-    help: ArgumentHelp(
-      "Also draw the run's schematic with each step marked (svg, png or pdf).", valueName: "file"))
-  var render: String?
-
-  @Option(
-    name: .customLong("lang"), help: ArgumentHelp("Language of the drawing's words.", valueName: "ru|en"))
+    name: .customLong("lang"),
+    help: ArgumentHelp("Language of the report and of the drawing's words.", valueName: "ru|en"))
   var language: DiagramLanguage = .ru
 
-  func run() throws {
-    try reportingFailures(outputFailureStatus: 2) {
-      let documented: DocumentedSchematic
-      let name: String
-      do {
-        if let schematic {
-          let data: [UInt8]
-          do { data = try InputFile.read(schematic) } catch { throw CommandFailure("\(error)", exitCode: 2) }
-          documented = try DocumentedSchematic.parse(String(decoding: data, as: UTF8.self), file: schematic)
-        } else {
-          documented = try DocumentedSchematic.datagramEcho
-        }
-        name = "«\(documented.title)»"
-      } catch let failure as CommandFailure {
-        throw failure
-      } catch {
-        throw CommandFailure("\(error)", exitCode: 2)
-      }
-      let run = try TraceInput.read(trace)
-      try requireSocketCalls(run, path: trace)
-      let comparison = Comparer.compare(run, with: documented, reference: name)
-      if let render { try drawMarked(run, comparison, to: render, language: language) }
-      FileOutput.standardOutput.write(comparison.report(format, trace: trace))
-      if !comparison.conforms { throw ExitCode(1) }
-    }
+  @Flag(help: "Explain each finding to a student: what it means and how to fix it.")
+  var hints = false
+
+  @Option(
+    help: ArgumentHelp(
+      "Also draw the checked run's schematic with each step marked (svg, png or pdf).", valueName: "file"))
+  var render: String?
+
+  /// Draws the figure when asked, prints the report, and exits 1 when the run does not conform.
+  func write(_ comparison: Comparison, run: Trace, trace: String) throws {
+    if let render { try drawMarked(run, comparison, to: render, language: language) }
+    FileOutput.standardOutput.write(comparison.report(format, trace: trace, hints: hints))
+    if !comparison.conforms { throw ExitCode(1) }
+  }
+}
+
+/// The schematic at `path`, or the page's; one that cannot be read or parsed is bad input.
+func loadSchematic(_ path: String?) throws(CommandFailure) -> DocumentedSchematic {
+  do {
+    guard let path else { return try DocumentedSchematic.datagramEcho }
+    let data: [UInt8]
+    do { data = try InputFile.read(path) } catch { throw CommandFailure("\(error)", exitCode: 2) }
+    return try DocumentedSchematic.parse(String(decoding: data, as: UTF8.self), file: path)
+  } catch let failure as CommandFailure {
+    throw failure
+  } catch {
+    throw CommandFailure("\(error)", exitCode: 2)
   }
 }
 
@@ -115,9 +139,12 @@ struct DiffCommand: ParsableCommand {
       A is read as a schematic: its programs become roles, its loops must repeat as often in B, its \
       linked sends become arrows, and the datagram that ended a receiving loop becomes the exit \
       condition. Every difference is reported in the shape of `sockscope compare`; steps B has and A \
-      lacks are differences here. Exit status: 0 same, 1 different, 2 bad input.
+      lacks are differences here, and so is a process B has beyond A's. Exit status: 0 same, \
+      1 different, 2 bad input.
 
-      Example:  sockscope diff reference-run/ student-run/
+      Examples:
+        sockscope diff reference-run/ student-run/
+        sockscope diff reference-run/ student-run/ --render student.svg --lang en
       """)
 
   @Argument(help: ArgumentHelp("The reference run.", valueName: "a"))
@@ -126,20 +153,20 @@ struct DiffCommand: ParsableCommand {
   @Argument(help: ArgumentHelp("The run to check.", valueName: "b"))
   var candidate: String
 
-  @Option(help: "How to report.")
-  var format: ReportFormat = .text
+  @OptionGroup var report: ReportOptions
+
+  @OptionGroup(title: "Focus") var focus: FocusOptions
 
   func run() throws {
     try reportingFailures(outputFailureStatus: 2) {
-      let a = try TraceInput.read(reference)
-      let b = try TraceInput.read(candidate)
+      let a = try focus.apply(TraceInput.read(reference), path: reference)
+      let b = try focus.apply(TraceInput.read(candidate), path: candidate)
       try requireSocketCalls(a, path: reference)
       try requireSocketCalls(b, path: candidate)
-      let (schematic, options) = Comparer.reference(from: a)
+      let (schematic, options) = Comparer.reference(from: a, language: report.language)
       let comparison = Comparer.compare(
-        b, with: schematic, reference: "the reference run \"\(reference)\"", options: options)
-      FileOutput.standardOutput.write(comparison.report(format, trace: candidate))
-      if !comparison.conforms { throw ExitCode(1) }
+        b, with: schematic, reference: "\"\(reference)\"", options: options)
+      try report.write(comparison, run: b, trace: candidate)
     }
   }
 }

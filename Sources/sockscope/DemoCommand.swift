@@ -3,6 +3,7 @@ import EchoPair
 import Foundation
 import Glibc
 import SockScopeDiagrams
+import SockScopeLanguage
 import SockScopePlayer
 import SockScopeSockets
 import SockScopeTrace

@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Foundation
 import SockScopeExport
+import SockScopeLanguage
 import SockScopePlayer
 import SockScopeTrace
 
@@ -50,9 +51,11 @@ struct ExportCommand: ParsableCommand {
       "html: the page's language when it opens (it switches on the page).", valueName: "ru|en"))
   var language: PlayerLanguage = .ru
 
+  @OptionGroup(title: "Focus") var focus: FocusOptions
+
   func run() throws {
     try reportingFailures {
-      let trace = try TraceInput.read(self.trace)
+      let trace = try focus.apply(TraceInput.read(self.trace), path: self.trace)
       let title = URL(fileURLWithPath: self.trace).standardizedFileURL.lastPathComponent
       let bytes: [UInt8]
       do {

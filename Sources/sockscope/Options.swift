@@ -1,10 +1,11 @@
 public import ArgumentParser
 import EchoPair
 import Glibc
+import SockScopeLanguage
 import SockScopeSockets
 import SockScopeTrace
 
-extension EchoLanguage: ExpressibleByArgument {}
+extension Language: ExpressibleByArgument {}
 
 /// Options for recording a process's socket calls.
 struct RecordingOptions: ParsableArguments {

@@ -1,10 +1,9 @@
-public import ArgumentParser
+import ArgumentParser
 import Foundation
 import Glibc
+import SockScopeLanguage
 import SockScopePlayer
 import SockScopeTrace
-
-extension PlayerLanguage: ExpressibleByArgument {}
 
 struct PlayCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -46,6 +45,8 @@ struct PlayCommand: ParsableCommand {
   @Option(help: ArgumentHelp("Rows of a frame (--frames, --cast): 24 to 1000.", valueName: "n"))
   var height = 30
 
+  @OptionGroup(title: "Focus") var focus: FocusOptions
+
   func validate() throws {
     // Bounded both ways: a frame is width × height cells, drawn for every step.
     let widths = FrameRenderer.minimumWidth...FrameRenderer.maximumWidth
@@ -62,7 +63,7 @@ struct PlayCommand: ParsableCommand {
 
   func run() throws {
     try reportingFailures {
-      let playback = try PlayCommand.load(trace, language: language)
+      let playback = try PlayCommand.load(trace, language: language, focus: focus)
       let title = (trace as NSString).lastPathComponent
       if let cast {
         try PlayCommand.writeCast(playback, title: title, width: width, height: height, to: cast)
@@ -86,8 +87,11 @@ struct PlayCommand: ParsableCommand {
     }
   }
 
-  static func load(_ path: String, language: PlayerLanguage) throws(CommandFailure) -> Playback {
-    let trace = try TraceInput.read(path)
+  static func load(
+    _ path: String, language: PlayerLanguage, focus: FocusOptions? = nil
+  ) throws(CommandFailure) -> Playback {
+    var trace = try TraceInput.read(path)
+    if let focus { trace = try focus.apply(trace, path: path) }
     guard let playback = Playback(trace: trace, language: language) else {
       throw CommandFailure(
         "\(path) holds no socket calls, so there is nothing to play; record a run first (sockscope demo)",

@@ -2,11 +2,11 @@ public import ArgumentParser
 import Foundation
 import SockScopeAnalysis
 import SockScopeDiagrams
+import SockScopeLanguage
 import SockScopeTrace
 
 extension DiagramView: ExpressibleByArgument {}
 extension DiagramFormat: ExpressibleByArgument {}
-extension DiagramLanguage: ExpressibleByArgument {}
 extension DiagramTheme: ExpressibleByArgument {}
 
 struct RenderCommand: ParsableCommand {
@@ -89,6 +89,8 @@ struct RenderCommand: ParsableCommand {
       valueName: "n"))
   var dpi: Int?
 
+  @OptionGroup(title: "Focus") var focus: FocusOptions
+
   @Option(
     help: ArgumentHelp(
       "PNG only: size relative to the default 96 dpi, \(Self.scaleRange.lowerBound)–\(Self.scaleRange.upperBound) "
@@ -156,7 +158,7 @@ struct RenderCommand: ParsableCommand {
         dpi: resolvedDPI)
       if let schematic { options.documented = try Self.readSchematic(schematic) }
       let documented = isSchematicFile ? try Self.readSchematic(trace) : nil
-      let run = documented == nil ? try TraceInput.read(trace) : nil
+      let run = documented == nil ? try focus.apply(TraceInput.read(trace), path: trace) : nil
       let bytes: [UInt8]
       do {
         if let documented {

@@ -31,6 +31,7 @@ struct SockScope: ParsableCommand {
     subcommands: [
       DemoCommand.self, ServerCommand.self, ClientCommand.self, RecordCommand.self, ImportCommand.self,
       MergeCommand.self, PlayCommand.self, RenderCommand.self, CompareCommand.self, DiffCommand.self,
+      GradeCommand.self,
       ExportCommand.self,
       ValidateCommand.self, SchemaCommand.self, VersionCommand.self,
     ]

@@ -229,7 +229,7 @@ struct ParticipantCommandTests {
       let chart = try sockscope(
         ["render", "run", "--view", "sequence", "--format", "dot", "--lang", "en"], in: dir)
       #expect(chart.stdout.contains("killed: SIGKILL"))
-      let compare = try sockscope(["compare", "run"], in: dir)
+      let compare = try sockscope(["compare", "run", "--lang", "en"], in: dir)
       #expect(compare.stdout.contains("was killed by SIGKILL after send"), "\(compare.stdout)")
       #expect(compare.stdout.contains("(it was killed by SIGKILL before)"), "its close is missing, and why")
       #expect(compare.status == 1)

@@ -341,7 +341,7 @@ struct SafetyTests {
       #expect(
         strace.stderr.contains(#"not a line strace writes: \e]0;TITLE\u{7} not strace"#), "\(strace.stderr)")
       // A multi-line report keeps its own lines.
-      let compare = try sockscope(["compare", "evil.jsonl"], in: dir)
+      let compare = try sockscope(["compare", "evil.jsonl", "--lang", "en"], in: dir)
       #expect(compare.stdout.split(separator: "\n").count > 4)
       #expect(compare.stdout.contains(#"extra role: ser\e]0;PWNED"#), "\(compare.stdout)")
 

@@ -99,7 +99,7 @@ struct ParticipantCompareTests {
     // The first client was killed before closing; the second closed.
     let a = try demoTrace().without { $0.role == "client#1" && $0.call == .close }
       .ending("client#1", .killed, signal: "SIGKILL")
-    let (reference, options) = Comparer.reference(from: a)
+    let (reference, options) = Comparer.reference(from: a, language: .en)
     let same = Comparer.compare(a, with: reference, reference: "A", options: options)
     #expect(same.conforms, "\(same.findings.map(\.message))")
     // A run whose second client never closed differs there, and only there.
@@ -114,7 +114,7 @@ struct ParticipantCompareTests {
   func diffPerProcess() throws {
     // A reference whose first client sent once and second twice.
     let a = try demoTrace().without { $0.role == "client#1" && $0.data?.text == "Толстой" }
-    let (reference, options) = Comparer.reference(from: a)
+    let (reference, options) = Comparer.reference(from: a, language: .en)
     #expect(options.loopCounts["client"] == [1, 2])
     let same = Comparer.compare(a, with: reference, reference: "A", options: options)
     #expect(same.conforms, "\(same.findings.map(\.message))")
