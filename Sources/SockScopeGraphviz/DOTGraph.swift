@@ -7,6 +7,7 @@ public enum DOTValue: Sendable, Equatable, ExpressibleByStringLiteral {
   /// A number or keyword written as is (`1.5`, `true`, `LR`).
   case plain(String)
 
+  /// A quoted text value.
   public init(stringLiteral value: String) { self = .text(value) }
 
   /// A number attribute.
@@ -64,12 +65,15 @@ public enum DOTValue: Sendable, Equatable, ExpressibleByStringLiteral {
 
 /// Attributes in the order they were set.
 public struct DOTAttributes: Sendable, Equatable, ExpressibleByDictionaryLiteral {
+  /// The attributes, in the order they were set (written in that order).
   public private(set) var pairs: [(key: String, value: DOTValue)] = []
 
+  /// Attributes set in this order.
   public init(dictionaryLiteral elements: (String, DOTValue)...) {
     for (k, v) in elements { self[k] = v }
   }
 
+  /// The value of `key`; setting nil removes it, setting a new key appends it.
   public subscript(key: String) -> DOTValue? {
     get { pairs.first { $0.key == key }?.value }
     set {
@@ -81,8 +85,10 @@ public struct DOTAttributes: Sendable, Equatable, ExpressibleByDictionaryLiteral
     }
   }
 
+  /// Whether no attribute is set.
   public var isEmpty: Bool { pairs.isEmpty }
 
+  /// Equal when the same attributes are set in the same order.
   public static func == (a: DOTAttributes, b: DOTAttributes) -> Bool {
     a.pairs.map(\.key) == b.pairs.map(\.key) && a.pairs.map(\.value) == b.pairs.map(\.value)
   }
@@ -94,7 +100,9 @@ public struct DOTAttributes: Sendable, Equatable, ExpressibleByDictionaryLiteral
 
 /// One statement of a graph body.
 public enum DOTStatement: Sendable, Equatable {
+  /// `id [attributes]`.
   case node(id: String, DOTAttributes)
+  /// `from -> to [attributes]`.
   case edge(from: String, to: String, DOTAttributes)
   /// A subgraph; a name starting with `cluster` is drawn as a box by dot.
   case subgraph(DOTSubgraph)
@@ -104,10 +112,14 @@ public enum DOTStatement: Sendable, Equatable {
 
 /// A subgraph or cluster.
 public struct DOTSubgraph: Sendable, Equatable {
+  /// The subgraph's name (`cluster_server` draws a box).
   public var name: String
+  /// Attributes of the subgraph itself (`label`, `style`).
   public var attributes: DOTAttributes
+  /// The nodes, edges and subgraphs inside it, in order.
   public var statements: [DOTStatement]
 
+  /// A subgraph with these statements.
   public init(name: String, attributes: DOTAttributes = [:], statements: [DOTStatement] = []) {
     self.name = name
     self.attributes = attributes
@@ -118,12 +130,18 @@ public struct DOTSubgraph: Sendable, Equatable {
 /// A directed graph, written as DOT text. One edge per statement, so no statement grows past
 /// what Graphviz's parser can hold.
 public struct DOTGraph: Sendable, Equatable {
+  /// The graph's name (`digraph NAME`).
   public var name: String
+  /// Attributes of the graph itself (`rankdir`, `bgcolor`).
   public var attributes: DOTAttributes
+  /// Attributes every node gets (`node [...]`).
   public var nodeDefaults: DOTAttributes
+  /// Attributes every edge gets (`edge [...]`).
   public var edgeDefaults: DOTAttributes
+  /// The nodes, edges and subgraphs, in order.
   public var statements: [DOTStatement] = []
 
+  /// An empty graph.
   public init(
     name: String = "G", attributes: DOTAttributes = [:], nodeDefaults: DOTAttributes = [:],
     edgeDefaults: DOTAttributes = [:]
@@ -134,10 +152,12 @@ public struct DOTGraph: Sendable, Equatable {
     self.edgeDefaults = edgeDefaults
   }
 
+  /// Adds a node statement.
   public mutating func node(_ id: String, _ attributes: DOTAttributes = [:]) {
     statements.append(.node(id: id, attributes))
   }
 
+  /// Adds an edge statement.
   public mutating func edge(_ from: String, _ to: String, _ attributes: DOTAttributes = [:]) {
     statements.append(.edge(from: from, to: to, attributes))
   }

@@ -5,13 +5,16 @@ import SockScopeTrace
 
 /// Recording failed to start: the trace directory cannot hold a log.
 public struct RecorderError: Error, Sendable, CustomStringConvertible {
+  /// The trace directory asked for.
   public var directory: String
+  /// Why it cannot hold a log.
   public var errno: Errno
 
   /// Whether recording was refused rather than failed: the directory is a symbolic link, which
   /// sockscope never writes through.
   public var isRefusal: Bool { errno.rawValue == ELOOP }
 
+  /// The directory, the errno and a fix.
   public var description: String {
     let fix =
       TraceFileError.fix(forErrno: errno.rawValue) ?? "check that the path names a directory you can write to"
@@ -27,7 +30,9 @@ public struct RecorderError: Error, Sendable, CustomStringConvertible {
 public enum Recorder {
   /// Where standard output and error text come from, for `output`.
   public enum Stream: CInt, Sendable {
+    /// Descriptor 1.
     case standardOutput = 1
+    /// Descriptor 2.
     case standardError = 2
   }
 

@@ -2,10 +2,12 @@
 public struct SocketError: Error, Sendable, Equatable, CustomStringConvertible {
   /// The C function, such as `connect`.
   public var call: String
+  /// Why it failed.
   public var errno: Errno
   /// What the call acted on, such as the socket path `./echo.socket`.
   public var context: String?
 
+  /// A failure of `call` with `errno`, on `context`.
   public init(call: String, errno: Errno, context: String? = nil) {
     self.call = call
     self.errno = errno
@@ -28,6 +30,7 @@ public enum AddressError: Error, Sendable, Equatable, CustomStringConvertible {
   /// The path contains a NUL byte, which would silently cut it.
   case containsNUL(path: String)
 
+  /// The path, its length, the limit and a fix; or what else is wrong with it.
   public var description: String {
     switch self {
     case .pathTooLong(let path, let length, let limit):

@@ -15,6 +15,7 @@ public struct UnixAddress: Sendable, Hashable, CustomStringConvertible {
     case unnamed
   }
 
+  /// What the address names.
   public let name: Name
 
   /// The longest path or abstract name this layer passes (107): `sun_path` less the NUL at a path's
@@ -53,6 +54,7 @@ public struct UnixAddress: Sendable, Hashable, CustomStringConvertible {
     return nil
   }
 
+  /// The path, `@name` for an abstract name, or `(unnamed)`.
   public var description: String {
     switch name {
     case .path(let p): p
