@@ -125,13 +125,33 @@ public enum Diagrams {
     return Array(text.replacing(from, with: "font-family=\"\(DiagramFonts.svgFamilies)\"").utf8)
   }
 
+  /// Whether `text` holds a character other than a newline that `String.terminalSafe` escapes (C0
+  /// and C1 controls, DEL, U+2028–U+202E, U+2066–U+2069), checked on the UTF-8 bytes: the DOT text
+  /// of a chart of every call is tens of megabytes, and a check per character took seconds.
+  static func mayNeedEscape(_ text: String) -> Bool {
+    text.utf8.withContiguousStorageIfAvailable { bytes in
+      var i = 0
+      while i < bytes.count {
+        let b = bytes[i]
+        if b < 0x20 && b != 0x0A || b == 0x7F { return true }
+        if b == 0xC2 && i + 1 < bytes.count && (0x80...0x9F).contains(bytes[i + 1]) { return true }
+        if b == 0xE2 && i + 2 < bytes.count {
+          let (b1, b2) = (bytes[i + 1], bytes[i + 2])
+          if (b1 == 0x80 && (0xA8...0xAE).contains(b2)) || (b1 == 0x81 && (0xA6...0xA9).contains(b2)) {
+            return true
+          }
+        }
+        i += 1
+      }
+      return false
+    } ?? text.unicodeScalars.contains { $0 != "\n" && String($0).terminalSafe != String($0) }
+  }
+
   /// `dot` with every control character inside a label written as `String.terminalSafe` writes it:
   /// doubled backslash inside a quoted string (where DOT would drop a lone one), as is inside an
   /// HTML-like label (where a backslash is literal). The text's own newlines are kept.
   static func escapingControls(_ dot: String) -> String {
-    guard dot.unicodeScalars.contains(where: { $0 != "\n" && String($0).terminalSafe != String($0) }) else {
-      return dot
-    }
+    guard mayNeedEscape(dot) else { return dot }
     var out = String.UnicodeScalarView()
     var inQuote = false
     var escaped = false

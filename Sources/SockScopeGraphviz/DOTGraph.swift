@@ -49,6 +49,12 @@ public enum DOTValue: Sendable, Equatable, ExpressibleByStringLiteral {
   /// escapes (`\N`, `\G`, `\E`, `\T`, `\H`, `\L`, `\l`, `\r`, `\n`); a newline becomes `\n`. Every
   /// quoted attribute and identifier the views emit goes through here.
   static func quoted(_ s: String) -> String {
+    // Most values need no escape: one scan of the bytes, then one concatenation.
+    if !s.utf8.contains(where: {
+      $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0x0A || $0 == 0x0D
+    }) {
+      return "\"" + s + "\""
+    }
     var out = "\""
     for c in s.unicodeScalars {
       switch c {
@@ -94,7 +100,21 @@ public struct DOTAttributes: Sendable, Equatable, ExpressibleByDictionaryLiteral
   }
 
   var dot: String {
-    "[" + pairs.map { "\(DOTGraph.identifier($0.key))=\($0.value.dot)" }.joined(separator: ", ") + "]"
+    var out = ""
+    write(to: &out)
+    return out
+  }
+
+  /// Appends `[key=value, ...]` to `out` (a chart of 100 000 calls writes a million of these).
+  func write(to out: inout String) {
+    out += "["
+    for (i, pair) in pairs.enumerated() {
+      if i > 0 { out += ", " }
+      out += DOTGraph.identifier(pair.key)
+      out += "="
+      out += pair.value.dot
+    }
+    out += "]"
   }
 }
 
@@ -176,10 +196,23 @@ public struct DOTGraph: Sendable, Equatable {
     for statement in statements {
       switch statement {
       case .node(let id, let attributes):
-        out += indent + DOTGraph.identifier(id) + (attributes.isEmpty ? "" : " " + attributes.dot) + ";\n"
+        out += indent
+        out += DOTGraph.identifier(id)
+        if !attributes.isEmpty {
+          out += " "
+          attributes.write(to: &out)
+        }
+        out += ";\n"
       case .edge(let from, let to, let attributes):
-        out += indent + DOTGraph.identifier(from) + " -> " + DOTGraph.identifier(to)
-        out += (attributes.isEmpty ? "" : " " + attributes.dot) + ";\n"
+        out += indent
+        out += DOTGraph.identifier(from)
+        out += " -> "
+        out += DOTGraph.identifier(to)
+        if !attributes.isEmpty {
+          out += " "
+          attributes.write(to: &out)
+        }
+        out += ";\n"
       case .subgraph(let sub):
         out += indent + "subgraph \(DOTGraph.identifier(sub.name)) {\n"
         if !sub.attributes.isEmpty { out += indent + "  graph \(sub.attributes.dot);\n" }
@@ -194,13 +227,19 @@ public struct DOTGraph: Sendable, Equatable {
 
   /// An identifier as DOT reads it: bare when it is a plain word, quoted otherwise.
   static func identifier(_ s: String) -> String {
+    // A word: ASCII letters, digits and `_`, not starting with a digit (checked on the bytes:
+    // identifiers are written once per node, edge and attribute).
     let isWord =
       !s.isEmpty
-      && s.unicodeScalars.allSatisfy {
-        $0.isASCII && ($0.properties.isAlphabetic || $0 == "_" || ("0"..."9").contains($0))
+      && s.utf8.allSatisfy { b in
+        (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z"))
+          || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
+          || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "_")
       }
-      && !("0"..."9").contains(s.unicodeScalars.first ?? "0")
-    let keywords: Set<String> = ["node", "edge", "graph", "digraph", "subgraph", "strict"]
-    return isWord && !keywords.contains(s.lowercased()) ? s : DOTValue.quoted(s)
+      && !(s.utf8.first.map { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } ?? true)
+    guard isWord else { return DOTValue.quoted(s) }
+    return s.utf8.count <= 8 && keywords.contains(s.lowercased()) ? DOTValue.quoted(s) : s
   }
+
+  private static let keywords: Set<String> = ["node", "edge", "graph", "digraph", "subgraph", "strict"]
 }
