@@ -33,12 +33,17 @@ public struct DiagramOptions: Sendable {
   public var theme: DiagramTheme
   /// PNG only: pixels per inch (Graphviz's default is 96); nil keeps the default.
   public var dpi: Double?
+  /// Sequence view: draw this page (from 1) of the calls, `maximumCalls` a page, instead of folding
+  /// a long trace. A page lays out in a fraction of a second where every call of a long trace takes
+  /// Graphviz many seconds and gigabytes (docs/performance.md).
+  public var page: Int?
 
   public init(
     language: DiagramLanguage = .ru, timestamps: Bool = false, timeAxis: Bool = false,
     maximumCalls: Int = 400,
-    theme: DiagramTheme = .light, dpi: Double? = nil
+    theme: DiagramTheme = .light, dpi: Double? = nil, page: Int? = nil
   ) {
+    self.page = page
     self.theme = theme
     self.dpi = dpi
     self.language = language
@@ -84,6 +89,12 @@ public enum Diagrams {
     case .topology:
       return (Topology(trace: trace, language: options.language, theme: options.theme).graph, .dot)
     }
+  }
+
+  /// How many pages of `callsPerPage` calls the sequence view of `trace` has (at least 1).
+  public static func sequencePages(of trace: Trace, callsPerPage: Int) -> Int {
+    let calls = trace.events.count { $0.call != .output }
+    return max((calls + max(callsPerPage, 1) - 1) / max(callsPerPage, 1), 1)
   }
 
   /// A graph laid out with `engine`, as the bytes of a file in `format` (`dot`: the DOT text).

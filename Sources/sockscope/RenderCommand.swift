@@ -27,6 +27,7 @@ struct RenderCommand: ParsableCommand {
         sockscope render run/trace.jsonl --view sequence --time-axis --lang en -o seq.png
         sockscope render sockscope-out --view topology --theme dark --dpi 192 -o slide.png
         sockscope render sockscope-out --theme print -o handout.pdf
+        sockscope render long-run --view sequence --max-calls 2000 --page 3 -o page3.svg   (every call, a page at a time)
       """)
 
   @Argument(help: ArgumentHelp("A trace.jsonl file or a trace directory.", valueName: "trace"))
@@ -58,6 +59,12 @@ struct RenderCommand: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
+      "Sequence view: draw page n of every call, --max-calls a page, instead of folding a long trace.",
+      valueName: "n"))
+  var page: Int?
+
+  @Option(
+    help: ArgumentHelp(
       "Colours: light (screens, pages), print (greys only; failures also marked by text and line), "
         + "dark (slides).", valueName: "light|print|dark"))
   var theme: DiagramTheme = .light
@@ -82,6 +89,12 @@ struct RenderCommand: ParsableCommand {
 
   func validate() throws {
     guard maxCalls >= 2 else { throw ValidationError("--max-calls must be at least 2") }
+    if let page {
+      guard view == .sequence else {
+        throw ValidationError("--page pages the sequence view (--view sequence)")
+      }
+      guard page >= 1 else { throw ValidationError("--page counts from 1, not \(page)") }
+    }
     if dpi != nil && scale != nil {
       throw ValidationError("give --dpi or --scale, not both (--scale 2 is --dpi 192)")
     }
@@ -118,9 +131,17 @@ struct RenderCommand: ParsableCommand {
   func run() throws {
     try reportingFailures {
       let run = try TraceInput.read(trace)
+      if let page {
+        let pages = Diagrams.sequencePages(of: run, callsPerPage: maxCalls)
+        guard page <= pages else {
+          throw CommandFailure(
+            "\(trace): the sequence chart has \(pages) page\(pages == 1 ? "" : "s") of \(maxCalls) calls, so there "
+              + "is no page \(page); give --page 1 to \(pages), or another --max-calls")
+        }
+      }
       let options = DiagramOptions(
         language: language, timestamps: timestamps, timeAxis: timeAxis, maximumCalls: maxCalls, theme: theme,
-        dpi: resolvedDPI)
+        dpi: resolvedDPI, page: page)
       let bytes: [UInt8]
       do {
         bytes = try Diagrams.render(run, view: view, format: resolvedFormat, options: options)
