@@ -22,13 +22,13 @@ struct RunBuilder {
   /// the first `buffer` bytes and records the datagram's real length (MSG_TRUNC).
   mutating func receive(
     on inode: UInt64, _ text: String, at start: UInt64, took: UInt64 = 10, stream: Bool = false,
-    buffer: Int? = nil, thread: Int32 = 1
+    buffer: Int? = nil
   ) {
     let whole = Array(text.utf8)
     let bytes = buffer.map { Array(whole.prefix($0)) } ?? whole
     events.append(
       TraceEvent(
-        time: start, duration: took, pid: 1, tid: thread, role: "server", call: .recv, fd: 3,
+        time: start, duration: took, pid: 1, role: "server", call: .recv, fd: 3,
         args: ["len": .int(Int64(buffer ?? 1024))], ret: Int64(bytes.count),
         socket: SocketIdentity(inode: inode),
         data: Payload(
@@ -86,39 +86,6 @@ struct FlowLinkingTests {
     for link in links { #expect(link.sent == [link.received]) }
     let flows = run.events.filter { $0.call == .recv }.flatMap(\.flows)
     #expect(Set(flows).count == 200, "each send is received exactly once")
-  }
-
-  @Test(
-    "of two overlapping sends, the receive is linked to the one with its content, not the one that returned first"
-  )
-  func contentDecidesOverTime() {
-    var run = RunBuilder()
-    // Client 11's send starts first and is preempted before it returns; client 12's starts and
-    // returns inside it. The server's first receive returned client 11's datagram.
-    run.send(pid: 11, from: 11, to: 100, "slow one", at: 100, took: 100)
-    run.send(pid: 12, from: 12, to: 100, "quick", at: 110, took: 10)
-    run.receive(on: 100, "slow one", at: 130, took: 10)
-    run.receive(on: 100, "quick", at: 250, took: 10)
-    let (notes, links) = run.link()
-    #expect(notes.isEmpty)
-    #expect(links.map(\.sent) == [["slow one"], ["quick"]])
-  }
-
-  @Test("a datagram cut by a short receive buffer is linked to its send by its length and first bytes")
-  func truncatedDatagram() {
-    var run = RunBuilder()
-    let long = "L" + String(repeating: "x", count: 1999)
-    // The long send returned last, so time alone would give the first receive the short datagram.
-    run.send(pid: 11, from: 11, to: 100, long, at: 100, took: 100)
-    run.send(pid: 12, from: 12, to: 100, "Lx short", at: 110, took: 10)
-    run.receive(on: 100, long, at: 130, took: 10, buffer: 16)
-    run.receive(on: 100, "Lx short", at: 250, took: 10, buffer: 16)
-    let (notes, links) = run.link()
-    #expect(notes.isEmpty)
-    #expect(links.map(\.received) == [String(long.prefix(16)), "Lx short"])
-    #expect(links.map(\.sent) == [[long], ["Lx short"]])
-    let cut = run.events.first { $0.call == .recv }
-    #expect(cut?.data?.datagramWasCut == true && cut?.data?.datagramLength == 2000)
   }
 
   @Test("a datagram of the same first bytes but another length is not taken for a cut copy")
@@ -207,21 +174,6 @@ struct FlowLinkingTests {
     run.receive(on: 100, "efgh", at: 40, stream: true)
     let (_, links) = run.link()
     #expect(links.map(\.sent) == [["abc", "defgh"], ["defgh"]])
-  }
-
-  @Test("two threads receiving on one socket: the one that returned first may hold the later datagram")
-  func twoReceivingThreads() {
-    var run = RunBuilder()
-    run.send(pid: 11, from: 11, to: 100, "first", at: 100)
-    run.send(pid: 11, from: 11, to: 100, "second", at: 120)
-    // Thread 2 took "first" but was preempted before it returned; thread 3 took "second" and
-    // returned before it.
-    run.receive(on: 100, "first", at: 90, took: 200, thread: 2)
-    run.receive(on: 100, "second", at: 125, took: 10, thread: 3)
-    let (notes, links) = run.link()
-    #expect(notes.isEmpty)
-    #expect(links.map(\.received) == ["first", "second"])
-    #expect(links.map(\.sent) == [["first"], ["second"]])
   }
 
   @Test("a stream receive that starts exactly where a send ended is linked to the next send only")
