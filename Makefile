@@ -8,7 +8,7 @@ BIN = $(RELEASE_BIN_DIR)/sockscope
 PREFIX ?= /usr/local
 FORMAT_PATHS = Package.swift Sources Tests Resources examples Benchmarks Fuzz
 
-.PHONY: all deps build demo demo-python test release-check lint format install uninstall bench fuzz mutate coverage clean
+.PHONY: all deps build demo demo-python test release-check lint format install uninstall bench fuzz mutate coverage docs clean
 
 all: build
 
@@ -92,6 +92,11 @@ fuzz: deps
 ## of HEAD, runs its focused tests and reports caught / missed (docs/architecture.md).
 mutate: deps
 	scripts/mutate
+
+## DocC sites of the library modules' public API (SockScopeSockets, SockScopeTrace, SockScopeGraphviz)
+## under .build/docs, with the toolchain's docc.
+docs:
+	scripts/docs
 
 ## Line coverage per module, Swift and C (the interposer included); writes .build-cov/coverage.md.
 coverage: deps

@@ -68,6 +68,13 @@ struct DiagramText {
 
   func bytes(_ n: UInt64) -> String { language == .ru ? "\(n) Б" : "\(n) B" }
 
+  /// The note on one page of a paged sequence chart.
+  func page(_ page: Int, of pages: Int, first: Int, last: Int, total: Int) -> String {
+    language == .ru
+      ? "страница \(page) из \(pages): вызовы \(first)–\(last) из \(total); стрелки к вызовам других страниц не показаны"
+      : "page \(page) of \(pages): calls \(first)–\(last) of \(total); arrows to calls on other pages are not drawn"
+  }
+
   func folded(_ n: Int) -> String {
     language == .ru
       ? "… ещё \(n) событий не показаны (трасса длинная; см. docs/diagrams.md) …"

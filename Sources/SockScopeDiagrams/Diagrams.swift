@@ -38,14 +38,19 @@ public struct DiagramOptions: Sendable {
   /// Schematic view: the documented schematic whose loops (decisions, output steps, loops of
   /// several calls) are drawn where the run made its steps; the lecture page's by default.
   public var documented: DocumentedSchematic?
+  /// Sequence view: draw this page (from 1) of the calls, `maximumCalls` a page, instead of folding
+  /// a long trace. A page lays out in a fraction of a second where every call of a long trace takes
+  /// Graphviz many seconds and gigabytes (docs/performance.md).
+  public var page: Int?
 
   public init(
     language: DiagramLanguage = .ru, timestamps: Bool = false, timeAxis: Bool = false,
     maximumCalls: Int = 400,
     theme: DiagramTheme = .light, dpi: Double? = nil,
-    documented: DocumentedSchematic? = DiagramOptions.pageSchematic
+    documented: DocumentedSchematic? = DiagramOptions.pageSchematic, page: Int? = nil
   ) {
     self.documented = documented
+    self.page = page
     self.theme = theme
     self.dpi = dpi
     self.language = language
@@ -99,6 +104,12 @@ public enum Diagrams {
     }
   }
 
+  /// How many pages of `callsPerPage` calls the sequence view of `trace` has (at least 1).
+  public static func sequencePages(of trace: Trace, callsPerPage: Int) -> Int {
+    let calls = trace.events.count { $0.call != .output }
+    return max((calls + max(callsPerPage, 1) - 1) / max(callsPerPage, 1), 1)
+  }
+
   /// A graph laid out with `engine`, as the bytes of a file in `format` (`dot`: the DOT text).
   public static func render(
     _ graph: DOTGraph, engine: GraphvizEngine, format: DiagramFormat
@@ -138,13 +149,33 @@ public enum Diagrams {
     return Array(text.replacing(from, with: "font-family=\"\(DiagramFonts.svgFamilies)\"").utf8)
   }
 
+  /// Whether `text` holds a character other than a newline that `String.terminalSafe` escapes (C0
+  /// and C1 controls, DEL, U+2028–U+202E, U+2066–U+2069), checked on the UTF-8 bytes: the DOT text
+  /// of a chart of every call is tens of megabytes, and a check per character took seconds.
+  static func mayNeedEscape(_ text: String) -> Bool {
+    text.utf8.withContiguousStorageIfAvailable { bytes in
+      var i = 0
+      while i < bytes.count {
+        let b = bytes[i]
+        if b < 0x20 && b != 0x0A || b == 0x7F { return true }
+        if b == 0xC2 && i + 1 < bytes.count && (0x80...0x9F).contains(bytes[i + 1]) { return true }
+        if b == 0xE2 && i + 2 < bytes.count {
+          let (b1, b2) = (bytes[i + 1], bytes[i + 2])
+          if (b1 == 0x80 && (0xA8...0xAE).contains(b2)) || (b1 == 0x81 && (0xA6...0xA9).contains(b2)) {
+            return true
+          }
+        }
+        i += 1
+      }
+      return false
+    } ?? text.unicodeScalars.contains { $0 != "\n" && String($0).terminalSafe != String($0) }
+  }
+
   /// `dot` with every control character inside a label written as `String.terminalSafe` writes it:
   /// doubled backslash inside a quoted string (where DOT would drop a lone one), as is inside an
   /// HTML-like label (where a backslash is literal). The text's own newlines are kept.
   static func escapingControls(_ dot: String) -> String {
-    guard dot.unicodeScalars.contains(where: { $0 != "\n" && String($0).terminalSafe != String($0) }) else {
-      return dot
-    }
+    guard mayNeedEscape(dot) else { return dot }
     var out = String.UnicodeScalarView()
     var inQuote = false
     var escaped = false

@@ -21,7 +21,17 @@ struct SequenceChart {
     var calls = trace.events.filter { $0.call != .output }
     var folded = 0
     var foldAfter: Int?
-    if calls.count > options.maximumCalls {
+    var pageNote: String?
+    if let page = options.page {
+      // One page of the calls in causal order, none folded.
+      let size = max(options.maximumCalls, 1)
+      let pages = max((calls.count + size - 1) / size, 1)
+      let shown = min(max(page, 1), pages)
+      let total = calls.count
+      let first = min((shown - 1) * size, total)
+      calls = Array(calls[first..<min(first + size, total)])
+      pageNote = text.page(shown, of: pages, first: first + 1, last: first + calls.count, total: total)
+    } else if calls.count > options.maximumCalls {
       let keep = max(options.maximumCalls / 2, 1)
       folded = calls.count - 2 * keep
       foldAfter = keep - 1
@@ -281,6 +291,16 @@ struct SequenceChart {
             "pos": pos((sx + rx) / 2, (sy + ry) / 2 + 8),
           ])
       }
+    }
+
+    if let pageNote {
+      let xs = Array(laneX.values) + (kernelX.map { [$0] } ?? [])
+      g.node(
+        "page",
+        [
+          "shape": "plaintext", "fontcolor": .text(palette.secondaryText), "label": .text(pageNote),
+          "pos": pos(((xs.min() ?? 0) + (xs.max() ?? 0)) / 2, headerY + Self.rowHeight * 1.5),
+        ])
     }
 
     if folded > 0, let after = foldAfter, after + 1 < calls.count, let above = y[calls[after].index] {

@@ -7,6 +7,7 @@ public enum DOTValue: Sendable, Equatable, ExpressibleByStringLiteral {
   /// A number or keyword written as is (`1.5`, `true`, `LR`).
   case plain(String)
 
+  /// A quoted text value.
   public init(stringLiteral value: String) { self = .text(value) }
 
   /// A number attribute.
@@ -48,6 +49,12 @@ public enum DOTValue: Sendable, Equatable, ExpressibleByStringLiteral {
   /// escapes (`\N`, `\G`, `\E`, `\T`, `\H`, `\L`, `\l`, `\r`, `\n`); a newline becomes `\n`. Every
   /// quoted attribute and identifier the views emit goes through here.
   static func quoted(_ s: String) -> String {
+    // Most values need no escape: one scan of the bytes, then one concatenation.
+    if !s.utf8.contains(where: {
+      $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0x0A || $0 == 0x0D
+    }) {
+      return "\"" + s + "\""
+    }
     var out = "\""
     for c in s.unicodeScalars {
       switch c {
@@ -64,12 +71,15 @@ public enum DOTValue: Sendable, Equatable, ExpressibleByStringLiteral {
 
 /// Attributes in the order they were set.
 public struct DOTAttributes: Sendable, Equatable, ExpressibleByDictionaryLiteral {
+  /// The attributes, in the order they were set (written in that order).
   public private(set) var pairs: [(key: String, value: DOTValue)] = []
 
+  /// Attributes set in this order.
   public init(dictionaryLiteral elements: (String, DOTValue)...) {
     for (k, v) in elements { self[k] = v }
   }
 
+  /// The value of `key`; setting nil removes it, setting a new key appends it.
   public subscript(key: String) -> DOTValue? {
     get { pairs.first { $0.key == key }?.value }
     set {
@@ -81,20 +91,38 @@ public struct DOTAttributes: Sendable, Equatable, ExpressibleByDictionaryLiteral
     }
   }
 
+  /// Whether no attribute is set.
   public var isEmpty: Bool { pairs.isEmpty }
 
+  /// Equal when the same attributes are set in the same order.
   public static func == (a: DOTAttributes, b: DOTAttributes) -> Bool {
     a.pairs.map(\.key) == b.pairs.map(\.key) && a.pairs.map(\.value) == b.pairs.map(\.value)
   }
 
   var dot: String {
-    "[" + pairs.map { "\(DOTGraph.identifier($0.key))=\($0.value.dot)" }.joined(separator: ", ") + "]"
+    var out = ""
+    write(to: &out)
+    return out
+  }
+
+  /// Appends `[key=value, ...]` to `out` (a chart of 100 000 calls writes a million of these).
+  func write(to out: inout String) {
+    out += "["
+    for (i, pair) in pairs.enumerated() {
+      if i > 0 { out += ", " }
+      out += DOTGraph.identifier(pair.key)
+      out += "="
+      out += pair.value.dot
+    }
+    out += "]"
   }
 }
 
 /// One statement of a graph body.
 public enum DOTStatement: Sendable, Equatable {
+  /// `id [attributes]`.
   case node(id: String, DOTAttributes)
+  /// `from -> to [attributes]`.
   case edge(from: String, to: String, DOTAttributes)
   /// A subgraph; a name starting with `cluster` is drawn as a box by dot.
   case subgraph(DOTSubgraph)
@@ -104,10 +132,14 @@ public enum DOTStatement: Sendable, Equatable {
 
 /// A subgraph or cluster.
 public struct DOTSubgraph: Sendable, Equatable {
+  /// The subgraph's name (`cluster_server` draws a box).
   public var name: String
+  /// Attributes of the subgraph itself (`label`, `style`).
   public var attributes: DOTAttributes
+  /// The nodes, edges and subgraphs inside it, in order.
   public var statements: [DOTStatement]
 
+  /// A subgraph with these statements.
   public init(name: String, attributes: DOTAttributes = [:], statements: [DOTStatement] = []) {
     self.name = name
     self.attributes = attributes
@@ -118,12 +150,18 @@ public struct DOTSubgraph: Sendable, Equatable {
 /// A directed graph, written as DOT text. One edge per statement, so no statement grows past
 /// what Graphviz's parser can hold.
 public struct DOTGraph: Sendable, Equatable {
+  /// The graph's name (`digraph NAME`).
   public var name: String
+  /// Attributes of the graph itself (`rankdir`, `bgcolor`).
   public var attributes: DOTAttributes
+  /// Attributes every node gets (`node [...]`).
   public var nodeDefaults: DOTAttributes
+  /// Attributes every edge gets (`edge [...]`).
   public var edgeDefaults: DOTAttributes
+  /// The nodes, edges and subgraphs, in order.
   public var statements: [DOTStatement] = []
 
+  /// An empty graph.
   public init(
     name: String = "G", attributes: DOTAttributes = [:], nodeDefaults: DOTAttributes = [:],
     edgeDefaults: DOTAttributes = [:]
@@ -134,10 +172,12 @@ public struct DOTGraph: Sendable, Equatable {
     self.edgeDefaults = edgeDefaults
   }
 
+  /// Adds a node statement.
   public mutating func node(_ id: String, _ attributes: DOTAttributes = [:]) {
     statements.append(.node(id: id, attributes))
   }
 
+  /// Adds an edge statement.
   public mutating func edge(_ from: String, _ to: String, _ attributes: DOTAttributes = [:]) {
     statements.append(.edge(from: from, to: to, attributes))
   }
@@ -156,10 +196,23 @@ public struct DOTGraph: Sendable, Equatable {
     for statement in statements {
       switch statement {
       case .node(let id, let attributes):
-        out += indent + DOTGraph.identifier(id) + (attributes.isEmpty ? "" : " " + attributes.dot) + ";\n"
+        out += indent
+        out += DOTGraph.identifier(id)
+        if !attributes.isEmpty {
+          out += " "
+          attributes.write(to: &out)
+        }
+        out += ";\n"
       case .edge(let from, let to, let attributes):
-        out += indent + DOTGraph.identifier(from) + " -> " + DOTGraph.identifier(to)
-        out += (attributes.isEmpty ? "" : " " + attributes.dot) + ";\n"
+        out += indent
+        out += DOTGraph.identifier(from)
+        out += " -> "
+        out += DOTGraph.identifier(to)
+        if !attributes.isEmpty {
+          out += " "
+          attributes.write(to: &out)
+        }
+        out += ";\n"
       case .subgraph(let sub):
         out += indent + "subgraph \(DOTGraph.identifier(sub.name)) {\n"
         if !sub.attributes.isEmpty { out += indent + "  graph \(sub.attributes.dot);\n" }
@@ -174,13 +227,19 @@ public struct DOTGraph: Sendable, Equatable {
 
   /// An identifier as DOT reads it: bare when it is a plain word, quoted otherwise.
   static func identifier(_ s: String) -> String {
+    // A word: ASCII letters, digits and `_`, not starting with a digit (checked on the bytes:
+    // identifiers are written once per node, edge and attribute).
     let isWord =
       !s.isEmpty
-      && s.unicodeScalars.allSatisfy {
-        $0.isASCII && ($0.properties.isAlphabetic || $0 == "_" || ("0"..."9").contains($0))
+      && s.utf8.allSatisfy { b in
+        (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z"))
+          || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
+          || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "_")
       }
-      && !("0"..."9").contains(s.unicodeScalars.first ?? "0")
-    let keywords: Set<String> = ["node", "edge", "graph", "digraph", "subgraph", "strict"]
-    return isWord && !keywords.contains(s.lowercased()) ? s : DOTValue.quoted(s)
+      && !(s.utf8.first.map { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } ?? true)
+    guard isWord else { return DOTValue.quoted(s) }
+    return s.utf8.count <= 8 && keywords.contains(s.lowercased()) ? DOTValue.quoted(s) : s
   }
+
+  private static let keywords: Set<String> = ["node", "edge", "graph", "digraph", "subgraph", "strict"]
 }

@@ -3,6 +3,7 @@ import Synchronization
 
 /// An output format of a rendered graph.
 public enum GraphvizFormat: String, Sendable, CaseIterable {
+  /// Scalable vector graphics, bitmap, print.
   case svg, png, pdf
 }
 
@@ -16,8 +17,11 @@ public enum GraphvizEngine: String, Sendable {
 
 /// Graphviz refused a graph or could not render it.
 public struct GraphvizError: Error, Sendable, CustomStringConvertible {
+  /// What Graphviz was doing: `read the graph`, `lay out the graph`, `render svg`.
   public var stage: String
+  /// The library's own messages.
   public var message: String
+  /// `Graphviz could not read the graph: syntax error in line 3`.
   public var description: String { "Graphviz could not \(stage): \(message)" }
 }
 

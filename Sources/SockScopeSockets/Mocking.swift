@@ -10,8 +10,11 @@
   public final class MockingDriver: Sendable {
     /// One system call as the seam saw it.
     public struct Entry: Sendable, Equatable, CustomStringConvertible {
+      /// The C function, such as `recv`.
       public var name: String
+      /// Its integer arguments, as the seam logs them.
       public var arguments: [Int]
+      /// `recv(3, 1024, 0)`.
       public var description: String { "\(name)(\(arguments.map(String.init).joined(separator: ", ")))" }
     }
 
@@ -32,6 +35,7 @@
 
     @TaskLocal static var current: MockingDriver?
 
+    /// A driver that logs every call and forces nothing yet.
     public init() {}
 
     /// The calls seen so far.

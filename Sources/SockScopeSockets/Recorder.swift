@@ -5,13 +5,16 @@ import SockScopeTrace
 
 /// Recording failed to start: the trace directory cannot hold a log.
 public struct RecorderError: Error, Sendable, CustomStringConvertible {
+  /// The trace directory asked for.
   public var directory: String
+  /// Why it cannot hold a log.
   public var errno: Errno
 
   /// Whether recording was refused rather than failed: the directory is a symbolic link, which
   /// sockscope never writes through.
   public var isRefusal: Bool { errno.rawValue == ELOOP }
 
+  /// The directory, the errno and a fix.
   public var description: String {
     let fix =
       TraceFileError.fix(forErrno: errno.rawValue) ?? "check that the path names a directory you can write to"
@@ -27,7 +30,9 @@ public struct RecorderError: Error, Sendable, CustomStringConvertible {
 public enum Recorder {
   /// Where standard output and error text come from, for `output`.
   public enum Stream: CInt, Sendable {
+    /// Descriptor 1.
     case standardOutput = 1
+    /// Descriptor 2.
     case standardError = 2
   }
 
@@ -97,8 +102,13 @@ public enum Recorder {
 
   /// Records bytes the program printed exactly, valid UTF-8 or not.
   public static func output(bytes: [UInt8], stream: Stream = .standardOutput) {
+    bytes.withUnsafeBytes { output(raw: $0, stream: stream) }
+  }
+
+  /// Records bytes the program printed, read in place: the echo pair records every console line,
+  /// so the hot path neither copies nor allocates (a mutable copy of a shared array did both).
+  public static func output(raw bytes: UnsafeRawBufferPointer, stream: Stream = .standardOutput) {
     guard isRecording else { return }
-    var bytes = bytes
     var record = sockscope_record()
     record.t_ns = sockscope_now_ns()
     record.tid = sockscope_thread_id()
@@ -106,9 +116,7 @@ public enum Recorder {
     record.fd = stream.rawValue
     record.ret = Int64(bytes.count)
     record.full_len = UInt64(bytes.count)
-    _ = bytes.withUnsafeMutableBytes { raw in
-      sockscope_log_append(&record, nil, 0, raw.baseAddress, UInt32(clamping: raw.count))
-    }
+    _ = sockscope_log_append(&record, nil, 0, bytes.baseAddress, UInt32(clamping: bytes.count))
   }
 }
 

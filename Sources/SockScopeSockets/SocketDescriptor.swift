@@ -3,7 +3,9 @@ import Glibc
 
 /// A socket's communication domain.
 public struct SocketDomain: RawRepresentable, Sendable, Hashable {
+  /// The C value.
   public let rawValue: CInt
+  /// The value with this C number.
   public init(rawValue: CInt) { self.rawValue = rawValue }
 
   /// Local (UNIX domain) sockets.
@@ -12,7 +14,9 @@ public struct SocketDomain: RawRepresentable, Sendable, Hashable {
 
 /// A socket type and its creation options.
 public struct SocketType: RawRepresentable, Sendable, Hashable {
+  /// The C value.
   public let rawValue: CInt
+  /// The value with this C number.
   public init(rawValue: CInt) { self.rawValue = rawValue }
 
   /// Reliable, ordered byte streams with connections (`SOCK_STREAM`).
@@ -30,18 +34,26 @@ public struct SocketType: RawRepresentable, Sendable, Hashable {
 
 /// Flags of send and receive calls (`MSG_*`).
 public struct MessageFlags: OptionSet, Sendable, Hashable {
+  /// The C value.
   public let rawValue: CInt
+  /// The value with this C number.
   public init(rawValue: CInt) { self.rawValue = rawValue }
 
+  /// `MSG_PEEK`: read data without taking it from the queue.
   public static let peek = MessageFlags(rawValue: CInt(MSG_PEEK))
+  /// `MSG_TRUNC`: return a datagram's real length even when the buffer cut it.
   public static let truncate = MessageFlags(rawValue: CInt(MSG_TRUNC))
+  /// `MSG_DONTWAIT`: fail with EAGAIN instead of waiting.
   public static let dontWait = MessageFlags(rawValue: CInt(MSG_DONTWAIT))
+  /// `MSG_WAITALL`: on a stream, wait until the whole buffer is filled.
   public static let waitAll = MessageFlags(rawValue: CInt(MSG_WAITALL))
+  /// `MSG_NOSIGNAL`: EPIPE without SIGPIPE when the peer has closed.
   public static let noSignal = MessageFlags(rawValue: CInt(MSG_NOSIGNAL))
 }
 
 /// Which direction `shutdown` closes.
 public enum ShutdownHow: CInt, Sendable {
+  /// `SHUT_RD`, `SHUT_WR`, `SHUT_RDWR`.
   case read = 0, write = 1, readWrite = 2
 }
 
@@ -63,7 +75,9 @@ public struct Received: Sendable, Equatable {
 /// (unless `retryOnInterrupt` is false), records one event per attempt, and throws `SocketError`
 /// carrying the errno.
 public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
+  /// The C value.
   public let rawValue: CInt
+  /// The value with this C number.
   public init(rawValue: CInt) { self.rawValue = rawValue }
 
   // MARK: Creating

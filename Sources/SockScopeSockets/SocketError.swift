@@ -2,10 +2,12 @@
 public struct SocketError: Error, Sendable, Equatable, CustomStringConvertible {
   /// The C function, such as `connect`.
   public var call: String
+  /// Why it failed.
   public var errno: Errno
   /// What the call acted on, such as the socket path `./echo.socket`.
   public var context: String?
 
+  /// A failure of `call` with `errno`, on `context`.
   public init(call: String, errno: Errno, context: String? = nil) {
     self.call = call
     self.errno = errno
@@ -28,13 +30,15 @@ public enum AddressError: Error, Sendable, Equatable, CustomStringConvertible {
   /// The path contains a NUL byte, which would silently cut it.
   case containsNUL(path: String)
 
+  /// The path, its length, the limit and a fix; or what else is wrong with it.
   public var description: String {
     switch self {
     case .pathTooLong(let path, let length, let limit):
       let shown = path.count > 48 ? String(path.prefix(45)) + "..." : path
-      return "socket path \"\(shown)\" is \(length) bytes; a UNIX socket path holds at most \(limit) bytes "
-        + "(sun_path is \(limit + 1) with its terminating NUL). Use a shorter path, for example a relative "
-        + "one such as ./echo.socket, or one under /tmp."
+      return
+        "socket path \"\(shown)\" is \(length) bytes; sockscope takes a UNIX socket name of at most \(limit) bytes, "
+        + "so that it fits sun_path (\(limit + 1) bytes) with a NUL (at a path's end, an abstract name's start). "
+        + "Use a shorter path, for example a relative one such as ./echo.socket, or one under /tmp."
     case .emptyPath:
       return "socket path is empty; name a file such as ./echo.socket"
     case .containsNUL(let path):

@@ -5,7 +5,9 @@ import Glibc
 public enum SocketFile {
   /// What is at a path.
   public enum Kind: Sendable, Equatable {
+    /// Nothing is there.
     case missing
+    /// A socket file.
     case socket
     /// Something else, named for people: `regular file`, `directory`, `symbolic link`...
     case other(String)
@@ -46,8 +48,11 @@ public enum SocketFile {
 
   /// The identity of a file: its device and inode numbers, as `lstat` reports them.
   public struct Identity: Sendable, Hashable {
+    /// The file system's device number.
     public var device: UInt64
+    /// The file's inode number.
     public var inode: UInt64
+    /// The identity of one file.
     public init(device: UInt64, inode: UInt64) {
       self.device = device
       self.inode = inode
@@ -148,8 +153,10 @@ public enum SocketFileError: Error, Sendable, Equatable, CustomStringConvertible
   case cannotProbe(path: String, SocketError)
   /// The path cannot be a socket address.
   case unusablePath(path: String, AddressError)
+  /// A system call needed to check or remove the file failed.
   case failed(SocketError)
 
+  /// What is wrong with the file at the path, and the fix.
   public var description: String {
     switch self {
     case .notASocket(let path, let kind):

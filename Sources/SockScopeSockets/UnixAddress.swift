@@ -15,9 +15,15 @@ public struct UnixAddress: Sendable, Hashable, CustomStringConvertible {
     case unnamed
   }
 
+  /// What the address names.
   public let name: Name
 
-  /// The longest path or abstract name that fits: `sun_path` less its terminating NUL (107).
+  /// The longest path or abstract name this layer passes (107): `sun_path` less the NUL at a path's
+  /// end or an abstract name's start.
+  ///
+  /// Linux also binds a 108-byte path passed without its NUL (measured), but `getsockname` then
+  /// reports more bytes than a `sockaddr_un` holds and Python refuses such a path, so this layer
+  /// does not make one.
   public static let maximumPathLength = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1
 
   /// The address of the socket file at `path`.
@@ -48,6 +54,7 @@ public struct UnixAddress: Sendable, Hashable, CustomStringConvertible {
     return nil
   }
 
+  /// The path, `@name` for an abstract name, or `(unnamed)`.
   public var description: String {
     switch name {
     case .path(let p): p

@@ -20,6 +20,7 @@ public enum CausalOrder {
     public var position: Int
     /// Which field shows it (`seq`, `flows` or `args.new_sock`).
     public var field: String
+    /// What is out of order, in a sentence.
     public var message: String
   }
 

@@ -1,11 +1,18 @@
 /// A JSON value whose objects keep their keys in order, so a trace written twice reads the same.
 public enum JSONValue: Sendable, Equatable {
+  /// `null`.
   case null
+  /// `true` or `false`.
   case bool(Bool)
+  /// A number without a fraction or exponent that fits in 64 bits.
   case int(Int64)
+  /// Any other number.
   case double(Double)
+  /// A string.
   case string(String)
+  /// An array.
   case array([JSONValue])
+  /// An object, its keys in order.
   case object(JSONObject)
 
   /// The value as an integer, when it is one.
@@ -56,14 +63,19 @@ public enum JSONValue: Sendable, Equatable {
 public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionaryLiteral {
   /// One key and its value.
   public struct Member: Sendable, Equatable {
+    /// The member's name.
     public var key: String
+    /// The member's value.
     public var value: JSONValue
   }
 
+  /// The members in the order they were read or added.
   public private(set) var members: [Member] = []
 
+  /// An empty object.
   public init() {}
 
+  /// An object with these members, in this order.
   public init(dictionaryLiteral elements: (String, JSONValue)...) {
     for (key, value) in elements { self[key] = value }
   }
@@ -85,9 +97,12 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
     members.append(Member(key: key, value: value))
   }
 
+  /// The member names, in order.
   public var keys: [String] { members.map(\.key) }
+  /// Whether the object has no members.
   public var isEmpty: Bool { members.isEmpty }
 
+  /// Iterates over the members in order.
   public func makeIterator() -> IndexingIterator<[Member]> { members.makeIterator() }
 }
 
@@ -95,7 +110,9 @@ public struct JSONObject: Sendable, Equatable, Sequence, ExpressibleByDictionary
 public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
   /// 1-based column (in bytes) where reading stopped.
   public var column: Int
+  /// What was wrong at that column.
   public var message: String
+  /// `column 7: expected a value`.
   public var description: String { "column \(column): \(message)" }
 }
 

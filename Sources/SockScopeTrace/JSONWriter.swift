@@ -6,6 +6,7 @@ public struct JSONWriter: Sendable {
   /// What has been written so far.
   public var bytes: [UInt8] = []
 
+  /// A writer whose buffer first holds `capacity` bytes without growing.
   public init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
 
   /// Appends one value.

@@ -8,8 +8,10 @@ import Foundation
 /// (`sockscope record`, `sockscope demo`) get one; any other process whose log was never closed is
 /// `running` while its pid is alive, and `cut` once it is gone.
 public struct ProcessExit: Sendable, Equatable {
+  /// The extension of the file a launcher writes beside a log (`1234.exit`).
   public static let fileExtension = "exit"
 
+  /// The process the launcher started.
   public var pid: Int32
   /// CLOCK_MONOTONIC just before the launcher started the process.
   public var spawned: UInt64
@@ -20,6 +22,7 @@ public struct ProcessExit: Sendable, Equatable {
   /// The number of the signal that killed it, when one did.
   public var signal: Int32?
 
+  /// An exit as its launcher saw it.
   public init(pid: Int32, spawned: UInt64, reaped: UInt64, status: Int32? = nil, signal: Int32? = nil) {
     self.pid = pid
     self.spawned = spawned

@@ -7,13 +7,18 @@ import Foundation
 /// docs/trace-format.md. Reading never traps on damaged input: a damaged record is reported and
 /// skipped, and everything readable around it is kept.
 public struct ProcessLog: Sendable {
+  /// The extension of a per-process log file (`1234.sslog`).
   public static let fileExtension = "sslog"
 
+  /// The file the log was read from.
   public var path: String
+  /// The process that wrote it, as the trace header will list it.
   public var process: TracedProcess
   /// CLOCK_MONOTONIC and CLOCK_REALTIME when the log was opened.
   public var startMonotonic: UInt64
+  /// CLOCK_REALTIME when the log was opened, in nanoseconds since 1970.
   public var startRealtime: UInt64
+  /// The most payload bytes kept per call (`--capture`).
   public var captureLimit: Int
   /// The process's events in its own order (index is the position in this log).
   public var events: [TraceEvent]

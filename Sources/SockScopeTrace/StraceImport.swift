@@ -13,7 +13,9 @@ import Foundation
 public enum StraceImport {
   /// The trace and the lines that could not be read.
   public struct Result: Sendable {
+    /// The imported trace, linked and in causal order.
     public var trace: Trace
+    /// The lines that could not be read, each with its file and line.
     public var problems: [TraceProblem]
     /// Sockets glibc opened to ask nscd for a user or host name: left out, counted here.
     public var nameServiceSockets: Int = 0
@@ -28,10 +30,14 @@ public enum StraceImport {
 
   /// One input file: its name, its text, and the pid when the name says it (`log.1234`).
   public struct Input: Sendable {
+    /// The file name, as problems name it.
     public var name: String
+    /// The strace output.
     public var text: String
+    /// The pid from the name (`strace -ff`), when its lines carry none.
     public var pid: Int32?
 
+    /// One input file.
     public init(name: String, text: String, pid: Int32? = nil) {
       self.name = name
       self.text = text

@@ -5,6 +5,7 @@ public struct FlowIndex: Sendable {
   /// The first receive that took data of each flow id (a stream send may feed several).
   public let receive: [Int: TraceEvent]
 
+  /// The index of `events`' flows.
   public init(_ events: [TraceEvent]) {
     var send: [Int: TraceEvent] = [:]
     var receive: [Int: TraceEvent] = [:]

@@ -2,6 +2,7 @@
 /// the pid, never on the role: two processes may carry the same role (two `client --trace` by
 /// hand, an older trace, an strace import), and each is still its own participant.
 public struct Participant: Sendable, Equatable {
+  /// The process.
   public var pid: Int32
   /// The role the trace gives the process (`server`, `client#2`...).
   public var role: String
@@ -11,6 +12,7 @@ public struct Participant: Sendable, Equatable {
   /// How the process ended, when the header lists it.
   public var process: TracedProcess?
 
+  /// A participant of one process.
   public init(pid: Int32, role: String, name: String, process: TracedProcess? = nil) {
     self.pid = pid
     self.role = role

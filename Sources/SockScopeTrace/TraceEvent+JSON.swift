@@ -10,8 +10,10 @@ public struct TraceProblem: Sendable, Equatable, CustomStringConvertible {
   public var line: Int
   /// The field path, such as `args.addr.path`, when one field is at fault.
   public var field: String?
+  /// What is wrong, in a sentence.
   public var message: String
 
+  /// A problem at `line` of `file`.
   public init(file: String, line: Int, field: String? = nil, message: String) {
     self.file = file
     self.line = line
@@ -19,6 +21,7 @@ public struct TraceProblem: Sendable, Equatable, CustomStringConvertible {
     self.message = message
   }
 
+  /// `trace.jsonl:3: args.addr.path: expected a string`.
   public var description: String {
     let place = line > 0 ? "\(file):\(line)" : file
     if let field { return "\(place): field \"\(field)\": \(message)" }

@@ -1,8 +1,12 @@
 /// The calls SockScope records. Raw values are the names used in the trace format.
 public enum SocketCall: String, Sendable, CaseIterable, Codable {
+  /// Calls that make, name and connect sockets.
   case socket, socketpair, bind, listen, accept, accept4, connect
+  /// Calls that move data.
   case send, sendto, sendmsg, recv, recvfrom, recvmsg
+  /// Calls that end, name or configure sockets, and the unlink of a socket file.
   case shutdown, close, unlink, getsockname, getpeername, setsockopt
+  /// `read` and `write` on a socket descriptor.
   case read, write
   /// Text the program printed on its standard output or error (not a socket call).
   case output
@@ -33,6 +37,7 @@ public struct CallFailure: Sendable, Equatable {
   /// The C library's message, such as `No such file or directory`.
   public var message: String
 
+  /// A failure with its errno symbol and message.
   public init(name: String, message: String) {
     self.name = name
     self.message = message
@@ -41,9 +46,12 @@ public struct CallFailure: Sendable, Equatable {
 
 /// A socket as the kernel knows it: its sockfs inode and, once connected, its peer's.
 public struct SocketIdentity: Sendable, Equatable {
+  /// The socket's sockfs inode number.
   public var inode: UInt64
+  /// The connected peer's inode, once known.
   public var peer: UInt64?
 
+  /// A socket identity.
   public init(inode: UInt64, peer: UInt64? = nil) {
     self.inode = inode
     self.peer = peer
@@ -60,6 +68,7 @@ public struct Payload: Sendable, Equatable {
   /// too small and the kernel cut it (MSG_TRUNC).
   public var datagramLength: UInt64?
 
+  /// A payload with the bytes already cut to the capture limit.
   public init(length: UInt64, bytes: [UInt8], datagramLength: UInt64? = nil) {
     self.length = length
     self.bytes = bytes
@@ -109,12 +118,15 @@ public struct TraceEvent: Sendable, Equatable {
   public var time: UInt64
   /// Time spent in the call, in nanoseconds.
   public var duration: UInt64
+  /// The process that made the call.
   public var pid: Int32
+  /// The thread that made the call (the pid for a single-threaded process).
   public var tid: Int32
   /// Position among the events of its process, from 0.
   public var seq: UInt64
   /// The process's participant name, such as `server`, `client#1` or `server/1` (as in the header).
   public var role: String
+  /// The call made.
   public var call: SocketCall
   /// The descriptor the call acted on.
   public var fd: Int32?
@@ -140,6 +152,7 @@ public struct TraceEvent: Sendable, Equatable {
   /// Where in the program the call was made, when the recorder knew (`source` in the format).
   public var source: CallSite?
 
+  /// An event; the thread defaults to the process.
   public init(
     index: Int = 0, time: UInt64, duration: UInt64 = 0, pid: Int32, tid: Int32? = nil, seq: UInt64 = 0,
     role: String, call: SocketCall, fd: Int32? = nil, args: JSONObject = JSONObject(),
@@ -198,15 +211,20 @@ public enum ProcessEnding: String, Sendable, Equatable {
 
 /// One traced process, as listed in the trace header.
 public struct TracedProcess: Sendable, Equatable {
+  /// The process's id.
   public var pid: Int32
+  /// The parent process.
   public var ppid: Int32
   /// The participant's name: its role, numbered when several processes asked for the same one
   /// (`client#2`), or its parent's name and a number for a forked child (`server/1`).
   public var role: String
   /// The role the process asked for, when its name differs from it (`client` for `client#2`).
   public var requestedRole: String?
+  /// The program's path, as the process saw it.
   public var executable: String
+  /// How many events of this process the trace holds.
   public var events: Int
+  /// How the process ended, as far as the trace knows.
   public var ending: ProcessEnding
   /// Events lost because no disk space could be reserved for them.
   public var dropped: UInt64
@@ -215,6 +233,7 @@ public struct TracedProcess: Sendable, Equatable {
   /// The exit status its launcher saw, when the process exited.
   public var exitStatus: Int?
 
+  /// A process as the header lists it.
   public init(
     pid: Int32, ppid: Int32 = 0, role: String, executable: String = "", events: Int = 0,
     ending: ProcessEnding = .closed, dropped: UInt64 = 0, signal: String? = nil, exitStatus: Int? = nil,
@@ -240,16 +259,20 @@ public struct TraceHeader: Sendable, Equatable {
   /// still read (put in causal order when read).
   public static let currentVersion = 2
 
+  /// The format version this trace was written in.
   public var version: Int
   /// CLOCK_MONOTONIC at the first event (or when recording started).
   public var t0: UInt64
   /// Wall-clock time of `t0`, ISO 8601 UTC.
   public var started: String?
+  /// The most payload bytes kept per call, when recorded.
   public var captureLimit: Int?
+  /// Every traced process.
   public var processes: [TracedProcess]
   /// What the merge noticed: cut logs, damaged records, unlinked data.
   public var problems: [String]
 
+  /// A header; the version defaults to the current one.
   public init(
     version: Int = TraceHeader.currentVersion, t0: UInt64, started: String? = nil, captureLimit: Int? = nil,
     processes: [TracedProcess] = [], problems: [String] = []
@@ -265,9 +288,12 @@ public struct TraceHeader: Sendable, Equatable {
 
 /// A merged timeline: a header and events in causal order (`CausalOrder`).
 public struct Trace: Sendable, Equatable {
+  /// The header: clock origin, processes, problems.
   public var header: TraceHeader
+  /// The events, in causal order.
   public var events: [TraceEvent]
 
+  /// A trace of these events, which must already be in causal order.
   public init(header: TraceHeader, events: [TraceEvent]) {
     self.header = header
     self.events = events

@@ -6,6 +6,7 @@ public struct TraceReadResult: Sendable {
   /// The trace with every valid event. When the header is unusable, a stand-in header is used and
   /// a problem says so: valid events are never thrown away because of a bad neighbour.
   public var trace: Trace
+  /// Every line that is not valid, with its line number and what is wrong.
   public var problems: [TraceProblem]
   /// Where the file's events break the causal order (docs/trace-format.md, "The order of
   /// events"): a file written before the order was defined lists a blocking receive before its
@@ -15,6 +16,7 @@ public struct TraceReadResult: Sendable {
   /// Whether the file is a valid trace.
   public var isValid: Bool { problems.isEmpty }
 
+  /// A read result.
   public init(trace: Trace, problems: [TraceProblem], orderProblems: [TraceProblem] = []) {
     self.trace = trace
     self.problems = problems
@@ -24,13 +26,16 @@ public struct TraceReadResult: Sendable {
 
 /// An error that stops a trace from being read at all (the file cannot be opened).
 public struct TraceFileError: Error, Sendable, CustomStringConvertible {
+  /// The file that could not be read or written.
   public var path: String
+  /// Why, with the fix when there is one.
   public var message: String
   /// The system call's errno, when one failed.
   public var errno: Int32?
   /// Whether the path was refused before anything was done (it is an input of the command, a
   /// link, a directory): a usage error, not a failure of the system.
   public var isRefusal = false
+  /// `trace.jsonl: cannot open: ...`.
   public var description: String { "\(path): \(message)" }
 
   /// What to do when a file cannot be written into a directory for the reason `errno`, when

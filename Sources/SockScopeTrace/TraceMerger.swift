@@ -5,7 +5,9 @@ import Synchronization
 public enum TraceMerger {
   /// The merged trace and the log files it came from.
   public struct Result: Sendable {
+    /// The merged, linked trace in causal order.
     public var trace: Trace
+    /// The per-process logs it was merged from.
     public var logFiles: [String]
   }
 

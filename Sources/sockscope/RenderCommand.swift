@@ -39,6 +39,7 @@ struct RenderCommand: ParsableCommand {
         sockscope render sockscope-out --theme print -o handout.pdf
         sockscope render Resources/schematics/datagram-echo.schematic -o page-figure.png
         sockscope render run --schematic examples/schematics/request-reply.schematic -o run.svg
+        sockscope render long-run --view sequence --max-calls 2000 --page 3 -o page3.svg   (every call, a page at a time)
       """)
 
   @Argument(
@@ -79,6 +80,12 @@ struct RenderCommand: ParsableCommand {
 
   @Option(
     help: ArgumentHelp(
+      "Sequence view: draw page n of every call, --max-calls a page, instead of folding a long trace.",
+      valueName: "n"))
+  var page: Int?
+
+  @Option(
+    help: ArgumentHelp(
       "Colours: light (screens, pages), print (greys only; failures also marked by text and line), "
         + "dark (slides).", valueName: "light|print|dark"))
   var theme: DiagramTheme = .light
@@ -105,6 +112,12 @@ struct RenderCommand: ParsableCommand {
 
   func validate() throws {
     guard maxCalls >= 2 else { throw ValidationError("--max-calls must be at least 2") }
+    if let page {
+      guard view == .sequence else {
+        throw ValidationError("--page pages the sequence view (--view sequence)")
+      }
+      guard page >= 1 else { throw ValidationError("--page counts from 1, not \(page)") }
+    }
     if dpi != nil && scale != nil {
       throw ValidationError("give --dpi or --scale, not both (--scale 2 is --dpi 192)")
     }
@@ -155,10 +168,18 @@ struct RenderCommand: ParsableCommand {
     try reportingFailures {
       var options = DiagramOptions(
         language: language, timestamps: timestamps, timeAxis: timeAxis, maximumCalls: maxCalls, theme: theme,
-        dpi: resolvedDPI)
+        dpi: resolvedDPI, page: page)
       if let schematic { options.documented = try Self.readSchematic(schematic) }
       let documented = isSchematicFile ? try Self.readSchematic(trace) : nil
       let run = documented == nil ? try focus.apply(TraceInput.read(trace), path: trace) : nil
+      if let page, let run {
+        let pages = Diagrams.sequencePages(of: run, callsPerPage: maxCalls)
+        guard page <= pages else {
+          throw CommandFailure(
+            "\(trace): the sequence chart has \(pages) page\(pages == 1 ? "" : "s") of \(maxCalls) calls, so there "
+              + "is no page \(page); give --page 1 to \(pages), or another --max-calls")
+        }
+      }
       let bytes: [UInt8]
       do {
         if let documented {

@@ -38,7 +38,8 @@ struct FaultTests {
       for command in ["server", "client"] {
         let result = try sockscope([command, "--socket", long], in: dir, input: "")
         #expect(result.status == 1)
-        #expect(result.stderr.contains("is 200 bytes; a UNIX socket path holds at most 107 bytes"))
+        #expect(
+          result.stderr.contains("is 200 bytes; sockscope takes a UNIX socket name of at most 107 bytes"))
       }
       #expect(try FileManager.default.contentsOfDirectory(atPath: dir).filter { !$0.hasPrefix(".") }.isEmpty)
     }

@@ -109,13 +109,24 @@ struct RenderTests {
       let r = try sockscope(["render", "out", "-o", "missing/dir/s.svg"], in: dir)
       #expect(r.status == 1)
       #expect(r.stderr.contains("cannot write missing/dir/s.svg"))
+      // A path under a regular file cannot be written even by root (ENOTDIR); a read-only
+      // directory stops only other users, and these tests may run as root.
+      try "precious".write(toFile: dir + "/notes.txt", atomically: true, encoding: .utf8)
+      let under = try sockscope(["render", "out", "-o", "notes.txt/s.svg"], in: dir)
+      #expect(under.status == 1)
+      #expect(under.stderr.contains("cannot write notes.txt/s.svg"), "\(under.stderr)")
+      #expect(try String(contentsOfFile: dir + "/notes.txt", encoding: .utf8) == "precious")
       try FileManager.default.createDirectory(atPath: dir + "/ro", withIntermediateDirectories: true)
       chmod(dir + "/ro", 0o555)
       defer { chmod(dir + "/ro", 0o755) }
       if getuid() != 0 {
         #expect(try sockscope(["render", "out", "-o", "ro/s.svg"], in: dir).status == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/ro").isEmpty)
       }
-      #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/ro").isEmpty)
+      let left = try FileManager.default.contentsOfDirectory(atPath: dir).filter {
+        !$0.hasPrefix(".out-") && !$0.hasPrefix(".err-")
+      }
+      #expect(left.sorted() == ["notes.txt", "out", "ro"], "no temporary file is left behind")
     }
   }
 

@@ -190,7 +190,7 @@ struct DiffTests {
     #expect(c.conforms, "\(c.findings)")
   }
 
-  @Test("a run whose loop ran fewer times, or with an extra step, differs from the reference")
+  @Test("a run with a step missing, or whose loop ran fewer times, differs from the reference")
   func differentRun() throws {
     let a = try demoTrace()
     let (reference, options) = Comparer.reference(from: a, language: .en)

@@ -18,16 +18,21 @@ struct RunBuilder {
         data: Payload(length: UInt64(bytes.count), bytes: bytes)))
   }
 
+  /// A receive of `text`; with `buffer`, a datagram receive into a buffer that short, which keeps
+  /// the first `buffer` bytes and records the datagram's real length (MSG_TRUNC).
   mutating func receive(
-    on inode: UInt64, _ text: String, at start: UInt64, took: UInt64 = 10, stream: Bool = false
+    on inode: UInt64, _ text: String, at start: UInt64, took: UInt64 = 10, stream: Bool = false,
+    buffer: Int? = nil
   ) {
-    let bytes = Array(text.utf8)
+    let whole = Array(text.utf8)
+    let bytes = buffer.map { Array(whole.prefix($0)) } ?? whole
     events.append(
       TraceEvent(
         time: start, duration: took, pid: 1, role: "server", call: .recv, fd: 3,
-        args: ["len": .int(1024)], ret: Int64(bytes.count), socket: SocketIdentity(inode: inode),
+        args: ["len": .int(Int64(buffer ?? 1024))], ret: Int64(bytes.count),
+        socket: SocketIdentity(inode: inode),
         data: Payload(
-          length: UInt64(bytes.count), bytes: bytes, datagramLength: stream ? nil : UInt64(bytes.count))))
+          length: UInt64(bytes.count), bytes: bytes, datagramLength: stream ? nil : UInt64(whole.count))))
   }
 
   /// Links and returns, for each receive's payload, the payloads of the sends it was linked to.
@@ -61,19 +66,40 @@ struct FlowLinkingTests {
       queue.append((client, "c\(client)-\(next[client] ?? 0)"))
       next[client, default: 0] += 1
     }
-    // Sends overlap their neighbours in time (each takes 30 ns, one starts every 10 ns): order by
-    // time alone is ambiguous, content decides.
+    // Sends overlap their neighbours in time (one starts every 10 ns and each takes 5 to 95 ns),
+    // so the order in which they returned is not the order their datagrams were queued: the send
+    // that returned first is often another client's, and only content decides.
+    var returnedOutOfOrder = 0
+    var lastEnd: UInt64 = 0
     for (k, item) in queue.enumerated() {
-      run.send(
-        pid: item.client, from: UInt64(item.client), to: 100, item.text, at: 1000 + UInt64(k) * 10, took: 30)
-      run.receive(on: 100, item.text, at: 1005 + UInt64(k) * 10, took: 40)
+      let start = 1000 + UInt64(k) * 10
+      let took = 5 + generator.next() % 91
+      if start + took < lastEnd { returnedOutOfOrder += 1 }
+      lastEnd = max(lastEnd, start + took)
+      run.send(pid: item.client, from: UInt64(item.client), to: 100, item.text, at: start, took: took)
+      run.receive(on: 100, item.text, at: start + 5, took: 40)
     }
+    #expect(returnedOutOfOrder > 50, "the case only tests content if time points elsewhere")
     let (notes, links) = run.link()
     #expect(notes.isEmpty)
     #expect(links.count == 200)
     for link in links { #expect(link.sent == [link.received]) }
     let flows = run.events.filter { $0.call == .recv }.flatMap(\.flows)
     #expect(Set(flows).count == 200, "each send is received exactly once")
+  }
+
+  @Test("a datagram of the same first bytes but another length is not taken for a cut copy")
+  func truncatedDatagramLengthDecides() {
+    var run = RunBuilder()
+    // Both begin with the same 16 bytes; the receive kept 16 of a 30-byte datagram.
+    let thirty = "same-sixteen-byt" + String(repeating: "3", count: 14)
+    let forty = "same-sixteen-byt" + String(repeating: "4", count: 24)
+    run.send(pid: 11, from: 11, to: 100, thirty, at: 100, took: 100)
+    run.send(pid: 12, from: 12, to: 100, forty, at: 110, took: 10)
+    run.receive(on: 100, thirty, at: 130, took: 10, buffer: 16)
+    run.receive(on: 100, forty, at: 250, took: 10, buffer: 16)
+    let (_, links) = run.link()
+    #expect(links.map(\.sent) == [[thirty], [forty]])
   }
 
   @Test("a sender preempted after queueing its datagram is still linked, however many sends pass it")
@@ -148,6 +174,23 @@ struct FlowLinkingTests {
     run.receive(on: 100, "efgh", at: 40, stream: true)
     let (_, links) = run.link()
     #expect(links.map(\.sent) == [["abc", "defgh"], ["defgh"]])
+  }
+
+  @Test("a stream receive that starts exactly where a send ended is linked to the next send only")
+  func streamBoundary() {
+    var run = RunBuilder()
+    run.events.append(
+      TraceEvent(
+        time: 1, pid: 11, role: "client", call: .socketpair, args: ["type": .string("SOCK_STREAM")],
+        socket: SocketIdentity(inode: 11, peer: 100)))
+    run.send(pid: 11, from: 11, to: 100, "abc", at: 10)
+    run.send(pid: 11, from: 11, to: 100, "def", at: 20)
+    run.send(pid: 11, from: 11, to: 100, "gh", at: 30)
+    run.receive(on: 100, "abc", at: 40, stream: true)
+    run.receive(on: 100, "defgh", at: 50, stream: true)
+    let (notes, links) = run.link()
+    #expect(notes.isEmpty)
+    #expect(links.map(\.sent) == [["abc"], ["def", "gh"]])
   }
 
   @Test("receives no traced send accounts for are noted, not guessed")

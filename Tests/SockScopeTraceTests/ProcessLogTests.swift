@@ -134,10 +134,23 @@ struct ProcessLogTests {
     }
   }
 
-  @Test("random damage to a log never crashes the reader")
-  func randomDamage() {
+  @Test("random damage to a log never crashes the reader, and never costs the records before it")
+  func randomDamage() throws {
     let original = sampleLog().bytes
+    let undamaged = try ProcessLog.decode(original, path: "fuzz").events
+    // Where each record ends, from the sizes the writer gave them.
+    var recordEnds: [Int] = []
+    var offset = Int(SOCKSCOPE_LOG_HEADER_SIZE)
+    while offset + MemoryLayout<sockscope_record>.size <= original.count {
+      let record = original.withUnsafeBytes {
+        $0.loadUnaligned(fromByteOffset: offset, as: sockscope_record.self)
+      }
+      offset += Int(record.size)
+      recordEnds.append(offset)
+    }
+    try #require(recordEnds.count == undamaged.count)
     var generator = SplitMix64(seed: 1)
+    var refused = 0
     for _ in 0..<3000 {
       var bytes = original
       for _ in 0..<(1 + Int(generator.next() % 8)) {
@@ -145,8 +158,29 @@ struct ProcessLogTests {
         bytes[at] = UInt8(truncatingIfNeeded: generator.next())
       }
       if generator.next() % 4 == 0 { bytes.removeLast(Int(generator.next() % UInt64(bytes.count))) }
-      _ = try? ProcessLog.decode(bytes, path: "fuzz")
+      // The first byte that differs from the log as written (a cut counts from where it cut).
+      let firstChange =
+        zip(bytes, original).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        ?? min(bytes.count, original.count)
+      let log: ProcessLog
+      do throws(TraceFileError) {
+        log = try ProcessLog.decode(bytes, path: "fuzz")
+      } catch {
+        #expect(firstChange < Int(SOCKSCOPE_LOG_HEADER_SIZE), "only a damaged header refuses the whole log")
+        #expect(error.path == "fuzz")
+        refused += 1
+        continue
+      }
+      #expect(log.events.count <= undamaged.count, "damage never makes records up")
+      let intact = recordEnds.prefix { $0 <= firstChange }.count
+      #expect(
+        Array(log.events.prefix(intact)) == Array(undamaged.prefix(intact)),
+        "the \(intact) records before the damage at byte \(firstChange) are read as written")
+      if firstChange >= original.count && bytes.count == original.count {
+        #expect(log.problems.isEmpty && log.events == undamaged)
+      }
     }
+    #expect(refused > 0 && refused < 3000, "both kinds of damage were tried")
   }
 
   @Test("merging logs orders events by time across processes and numbers them")
