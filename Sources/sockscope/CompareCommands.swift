@@ -41,6 +41,8 @@ struct CompareCommand: ParsableCommand {
       "Also draw the run's schematic with each step marked (svg, png or pdf).", valueName: "file"))
   var render: String?
 
+  @OptionGroup(title: "Figure (with --render)") var figure: FigureStyleOptions
+
   @Option(
     name: .customLong("lang"), help: ArgumentHelp("Language of the drawing's words.", valueName: "ru|en"))
   var language: DiagramLanguage = .ru
@@ -66,7 +68,7 @@ struct CompareCommand: ParsableCommand {
       let run = try TraceInput.read(trace)
       try requireSocketCalls(run, path: trace)
       let comparison = Comparer.compare(run, with: documented, reference: name)
-      if let render { try drawMarked(run, comparison, to: render, language: language) }
+      if let render { try drawMarked(run, comparison, to: render, language: language, style: figure) }
       FileOutput.standardOutput.write(comparison.report(format, trace: trace))
       if !comparison.conforms { throw ExitCode(1) }
     }
@@ -85,7 +87,8 @@ func requireSocketCalls(_ trace: Trace, path: String) throws(CommandFailure) {
 
 /// Draws the run's schematic with the comparison's marks.
 func drawMarked(
-  _ trace: Trace, _ comparison: Comparison, to path: String, language: DiagramLanguage
+  _ trace: Trace, _ comparison: Comparison, to path: String, language: DiagramLanguage,
+  style: FigureStyleOptions = FigureStyleOptions()
 ) throws(CommandFailure) {
   let ext = (path as NSString).pathExtension.lowercased()
   guard let format = DiagramFormat(rawValue: ext), format != .dot else {
@@ -97,7 +100,15 @@ func drawMarked(
   let schematic = Schematic(trace: trace, language: language).marked(
     comparison.marks, missing: comparison.missing)
   do {
-    let bytes = try Diagrams.render(schematic.graph(language: language), engine: .dot, format: format)
+    var graph = schematic.graph(language: language, theme: style.theme)
+    if let dpi = style.resolvedDPI {
+      guard format == .png else {
+        throw CommandFailure(
+          "--dpi and --scale size a PNG; \(path) is drawn at its natural size", exitCode: 2)
+      }
+      graph.attributes["dpi"] = .number(dpi)
+    }
+    let bytes = try Diagrams.render(graph, engine: .dot, format: format)
     try OutputFile.write(bytes, to: path, failureStatus: 2)
   } catch let failure as CommandFailure {
     throw failure
