@@ -417,5 +417,6 @@
   current = fromHash();
   renderChrome();
   render();
+  root.setAttribute("data-ready-ms", String(Math.round(performance.now())));
   root.setAttribute("data-ready", "true");
 })();

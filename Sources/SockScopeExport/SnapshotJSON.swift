@@ -48,8 +48,18 @@ struct SnapshotJSON {
     switch mirror.displayStyle {
     case .optional:
       return mirror.children.first.map { value($0.value, depth: depth + 1) } ?? .null
-    case .collection, .set, .tuple:
+    case .collection, .set:
       return .array(mirror.children.map { value($0.value, depth: depth + 1) })
+    case .tuple:
+      // A case's labelled payload (`socket(inode: 7)`) is a tuple with labels; `.0`, `.1` are none.
+      let children = Array(mirror.children)
+      if children.allSatisfy({ $0.label.map { !$0.hasPrefix(".") } ?? false }) {
+        var o: JSONObject = [:]
+        for child in children { o[child.label ?? ""] = value(child.value, depth: depth + 1) }
+        return .object(o)
+      }
+      if children.count == 1 { return value(children[0].value, depth: depth + 1) }
+      return .array(children.map { value($0.value, depth: depth + 1) })
     case .dictionary:
       var o: JSONObject = [:]
       for pair in mirror.children {

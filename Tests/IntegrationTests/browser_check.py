@@ -137,6 +137,9 @@ def main():
         out["ready_seconds"] = round(time.time() - started, 3)
         out["ready_ms_in_page"] = driver.execute_script(
             "var t = performance.getEntriesByType('navigation')[0]; return t ? t.domContentLoadedEventEnd : null")
+        # Milliseconds from navigation start until the page's script finished its first render.
+        out["ready_ms"] = driver.execute_script(
+            "return +document.documentElement.getAttribute('data-ready-ms')")
         out["steps"] = int(driver.execute_script("return document.documentElement.getAttribute('data-steps')"))
         out["step_at_load"] = step(driver)
         if scenario == "walk":
@@ -192,6 +195,15 @@ def main():
         elif scenario == "middle":
             middle(driver, url, out, shot)
         else:
+            # One step's cost in the page: 50 → presses, each rendered in full (layout included).
+            out["step_ms"] = driver.execute_script("""
+                var t = performance.now();
+                for (var i = 0; i < 50; i++) {
+                  document.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight', bubbles: true}));
+                  document.body.getBoundingClientRect();
+                }
+                return (performance.now() - t) / 50;""")
+            out["step_after_50"] = step(driver)
             driver.save_screenshot(shot)
         out["console_errors"] = [e["message"] for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
     finally:
