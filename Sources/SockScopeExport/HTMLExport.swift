@@ -143,10 +143,24 @@ enum HTMLExport {
       "steps": .array(steps), "outputs": .array(outputs), "svg": .object(charts),
       "files": .array(files.embedded(sources)),
     ])
-    return Array(document(title: title, language: language, data: data).utf8)
+    return document(title: title, language: language, data: data)
   }
 
-  static func document(title: String, language: PlayerLanguage, data: JSONValue) -> String {
+  /// The page's bytes: written directly rather than as one interpolated string, so a 100 000-step
+  /// page (tens of megabytes of data) is not copied character by character.
+  static func document(title: String, language: PlayerLanguage, data: JSONValue) -> [UInt8] {
+    let marker = "\u{0}SOCKSCOPE-DATA\u{0}"
+    let text = template(title: title, language: language, data: marker)
+    guard let cut = text.range(of: marker) else { return Array(text.utf8) }
+    var out: [UInt8] = []
+    out.reserveCapacity(text.utf8.count + 1 << 20)
+    out.append(contentsOf: text[..<cut.lowerBound].utf8)
+    out.append(contentsOf: scriptSafeJSON(data))
+    out.append(contentsOf: text[cut.upperBound...].utf8)
+    return out
+  }
+
+  static func template(title: String, language: PlayerLanguage, data: String) -> String {
     """
     <!DOCTYPE html>
     <html lang="\(language.rawValue)" data-step="1" data-steps="0">
@@ -176,7 +190,7 @@ enum HTMLExport {
       <section class="chart"><h2 id="h-chart"></h2><div id="chart"></div></section>
     </main>
     <ol id="all-steps" class="all-steps"></ol>
-    <script type="application/json" id="sockscope-data">\(scriptSafeJSON(data))</script>
+    <script type="application/json" id="sockscope-data">\(data)</script>
     <script>
     \(EmbeddedResources.stepperJS)
     </script>
@@ -193,8 +207,15 @@ enum HTMLExport {
 
   /// JSON that cannot end the script element it sits in: `<` is written as `\u003c` (valid in
   /// JSON strings, the only place it can appear), so `</script>` or `<!--` in a payload stays text.
-  static func scriptSafeJSON(_ value: JSONValue) -> String {
-    value.jsonText.replacingOccurrences(of: "<", with: "\\u003c")
+  static func scriptSafeJSON(_ value: JSONValue) -> [UInt8] {
+    var writer = JSONWriter()
+    writer.value(value)
+    var out: [UInt8] = []
+    out.reserveCapacity(writer.bytes.count + writer.bytes.count / 64)
+    for byte in writer.bytes {
+      if byte == UInt8(ascii: "<") { out.append(contentsOf: Array("\\u003c".utf8)) } else { out.append(byte) }
+    }
+    return out
   }
 }
 
@@ -205,12 +226,5 @@ extension String {
       line.split(separator: "\t", omittingEmptySubsequences: false).map { String($0).terminalSafe }.joined(
         separator: "\t")
     }.joined(separator: "\n")
-  }
-
-  fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-    var out = ""
-    out.reserveCapacity(utf8.count)
-    for ch in self { if String(ch) == target { out += replacement } else { out.append(ch) } }
-    return out
   }
 }
