@@ -13,12 +13,22 @@
       call: "Вызов", kernel: "Ядро: очереди приёма", consoles: "Консоли", code: "Код", chart: "Диаграмма",
       none: "Ни в одной очереди нет данных.", socket: "сокет", owner: "читает", file: "файл", waiting: "ждут",
       datagrams: "датаграмм", bytes: "байт", noSource: "Исходный код не записан в трассе.", by: "процесс",
-      failed: "ошибка", help: "←/→ шаг, Home/End начало/конец, пробел пуск/пауза" },
+      failed: "ошибка", help: "←/→ шаг, Home/End начало/конец, пробел пуск/пауза; щелчок по строке кода или стрелке — переход",
+      noCall: "Этот процесс ещё не делал вызовов с записанной строкой кода.", at: "строка",
+      missing: { "not-found": "файл не найден рядом с трассой (укажите --sources DIR)", "left-out": "код не включён (--no-sources)",
+        "not-regular": "не обычный файл — не прочитан", "too-large": "файл больше 1 МБ — не включён", "not-text": "не текстовый файл — не включён" },
+      lastLine: "последний вызов этого процесса", chartSteps: "шаги", prevPage: "◀ раньше", nextPage: "позже ▶",
+      fromStep: "из шага", toStep: "в шаг", kernelMore: "Ядро: ещё" },
     en: { step: "step", of: "of", play: "▶ play", pause: "❚❚ pause", first: "|◀", prev: "◀", next: "▶", last: "▶|",
       call: "Call", kernel: "Kernel: receive queues", consoles: "Consoles", code: "Code", chart: "Sequence chart",
       none: "No data waits in any receive queue.", socket: "socket", owner: "read by", file: "file", waiting: "waiting",
       datagrams: "datagrams", bytes: "bytes", noSource: "The trace holds no source code.", by: "process",
-      failed: "failed", help: "←/→ step, Home/End first/last, space play/pause" }
+      failed: "failed", help: "←/→ step, Home/End first/last, space play/pause; click a code line or an arrow to go there",
+      noCall: "This process has made no call with a recorded source line yet.", at: "line",
+      missing: { "not-found": "file not found next to the trace (give --sources DIR)", "left-out": "code left out (--no-sources)",
+        "not-regular": "not a regular file — not read", "too-large": "file larger than 1 MB — left out", "not-text": "not a text file — left out" },
+      lastLine: "this process's last call", chartSteps: "steps", prevPage: "◀ earlier", nextPage: "later ▶",
+      fromStep: "from step", toStep: "to step", kernelMore: "Kernel: more" }
   };
   function $(id) { return document.getElementById(id); }
   function text(el, s) { el.textContent = s; return el; }
@@ -83,6 +93,201 @@
     return charts[which];
   }
 
+  // Source lines: per process, the steps that recorded one (to find its last line at any step);
+  // per file and line, the steps made there (a click on the line goes to the next of them).
+  var files = data.files || [];
+  var hasSources = steps.some(function (s) { return !!s.src; });
+  var srcStepsOf = data.participants.map(function () { return []; });
+  var stepsAtLine = {};
+  steps.forEach(function (s, k) {
+    if (!s.src) return;
+    srcStepsOf[s.p] && srcStepsOf[s.p].push(k);
+    if (s.src.f != null && s.src.l != null) { var key = s.src.f + ":" + s.src.l; (stepsAtLine[key] = stepsAtLine[key] || []).push(k); }
+  });
+  function lastSourceStep(p, k) {
+    var list = srcStepsOf[p] || [], lo = 0, hi = list.length;
+    while (lo < hi) { var mid = (lo + hi) >> 1; if (list[mid] <= k) lo = mid + 1; else hi = mid; }
+    return lo > 0 ? list[lo - 1] : -1;
+  }
+  function nextStepAt(f, line) {
+    var list = stepsAtLine[f + ":" + line] || [];
+    for (var i = 0; i < list.length; i++) if (list[i] > current) return list[i];
+    return list.length ? list[0] : -1;
+  }
+  function siteLabel(src) {
+    if (src.f == null) return src.at || "?";
+    var name = files[src.f] ? files[src.f].name : "?";
+    return name + (src.l != null ? ":" + src.l : "") + (src.fn ? " (" + src.fn + ")" : "");
+  }
+  // One code box per process, its file's lines rendered once and kept; a step only moves the mark.
+  var codeBoxes = [];
+  function codeBox(p) {
+    if (codeBoxes[p]) return codeBoxes[p];
+    var box = make("div", "program"), head = make("div", "program-title"), where = make("div", "where"), body = make("div", "program-body");
+    box.appendChild(head); box.appendChild(where); box.appendChild(body);
+    codeBoxes[p] = { box: box, head: head, where: where, body: body, file: null, pre: null, lines: [], marked: null };
+    return codeBoxes[p];
+  }
+  function showFile(cb, f) {
+    if (cb.file === f) return;
+    cb.file = f; cb.body.textContent = ""; cb.pre = null; cb.lines = []; cb.marked = null;
+    var file = files[f];
+    if (!file || file.text == null) {
+      cb.body.appendChild(make("p", "none", (file ? file.name + ": " : "") + (words[lang].missing[file && file.missing] || words[lang].missing["not-found"])));
+      return;
+    }
+    var pre = make("pre");
+    file.text.split("\n").forEach(function (line, n) {
+      var ln = make("span", "ln", line.replace(/\r$/, "") || " ");
+      ln.setAttribute("data-n", String(n + 1));
+      if (stepsAtLine[f + ":" + (n + 1)]) {
+        ln.classList.add("has-call");
+        ln.addEventListener("click", function () { var k = nextStepAt(f, n + 1); if (k >= 0) go(k); });
+      }
+      pre.appendChild(ln); cb.lines.push(ln);
+    });
+    cb.pre = pre; cb.body.appendChild(pre);
+  }
+  function renderCode() {
+    var w = words[lang], holder = $("code"), s = steps[current];
+    if (holder.childNodes.length !== data.participants.length) {
+      holder.textContent = "";
+      data.participants.forEach(function (p, i) { holder.appendChild(codeBox(i).box); });
+    }
+    data.participants.forEach(function (p, i) {
+      var cb = codeBox(i), k = lastSourceStep(i, current), src = k >= 0 ? steps[k].src : null;
+      cb.box.className = "program" + (i === s.p ? " acting" : "");
+      text(cb.head, p.name + (src && src.f != null && files[src.f] ? " — " + files[src.f].name : ""));
+      if (!src) { text(cb.where, w.noCall); cb.where.className = "where muted"; cb.body.textContent = ""; cb.file = null; return; }
+      text(cb.where, (i === s.p && k === current ? "▶ " : w.lastLine + ": ") + siteLabel(src));
+      cb.where.className = "where" + (i === s.p && k === current ? "" : " muted");
+      if (src.f == null) { cb.body.textContent = ""; cb.file = null; return; }
+      showFile(cb, src.f);
+      if (cb.marked) cb.marked.classList.remove("current", "recent");
+      cb.marked = cb.lines[src.l - 1] || null;
+      if (cb.marked) {
+        cb.marked.classList.add(k === current ? "current" : "recent");
+        var r = cb.marked.offsetTop - cb.pre.offsetTop, h = cb.pre.clientHeight;
+        if (r < cb.pre.scrollTop || r > cb.pre.scrollTop + h - 20) cb.pre.scrollTop = Math.max(0, r - h / 2);
+      }
+    });
+  }
+
+  // A long run's chart, drawn here a page of steps at a time (Graphviz draws only up to 400 calls):
+  // a lane per process, a row per step, an arrow from each send to the receive that got its data
+  // (to or from the page's edge when the other end is on another page). Everything is clickable.
+  var PAGE = 150, pagedPage = -1, pagedMarks = {}, pagedChart = !!(steps[0] && steps[0].n);
+  var toStep = {};
+  steps.forEach(function (s, k) { (s.from || []).forEach(function (f) { (toStep[f] = toStep[f] || []).push(k); }); });
+  var SVGNS = "http://www.w3.org/2000/svg";
+  function svgEl(tag, attrs, txt) {
+    var e = document.createElementNS(SVGNS, tag);
+    for (var a in attrs) e.setAttribute(a, String(attrs[a]));
+    if (txt != null) e.textContent = txt;
+    return e;
+  }
+  function drawPagedChart(page) {
+    var w = words[lang], holder = $("chart");
+    holder.textContent = "";
+    pagedPage = page; pagedMarks = {};
+    var lo = page * PAGE, hi = Math.min(total, lo + PAGE), pages = Math.ceil(total / PAGE);
+    var nav = make("div", "chart-nav");
+    var prev = make("button", null, w.prevPage), next = make("button", null, w.nextPage);
+    prev.type = next.type = "button"; prev.disabled = page === 0; next.disabled = page >= pages - 1;
+    prev.addEventListener("click", function () { go(lo - 1); });
+    next.addEventListener("click", function () { go(hi); });
+    nav.appendChild(prev);
+    nav.appendChild(make("span", "muted", " " + w.chartSteps + " " + (lo + 1) + "–" + hi + " " + w.of + " " + total + " "));
+    nav.appendChild(next);
+    holder.appendChild(nav);
+    var laneW = 230, rowH = 22, top = 40, left = 20, n = data.participants.length;
+    var width = left * 2 + n * laneW, height = top + (hi - lo + 1) * rowH;
+    var svg = svgEl("svg", { width: width, height: height, viewBox: "0 0 " + width + " " + height, "class": "paged" });
+    var defs = svgEl("defs", {}), marker = svgEl("marker", { id: "arrowhead", markerWidth: 8, markerHeight: 8, refX: 7, refY: 4, orient: "auto" });
+    marker.appendChild(svgEl("path", { d: "M0,0 L8,4 L0,8 z", "class": "head" })); defs.appendChild(marker); svg.appendChild(defs);
+    function laneX(p) { return left + p * laneW + laneW / 2; }
+    function rowY(k) { return top + (k - lo) * rowH + rowH / 2; }
+    data.participants.forEach(function (p, i) {
+      svg.appendChild(svgEl("line", { x1: laneX(i), y1: top - 6, x2: laneX(i), y2: height, "class": "lifeline" }));
+      svg.appendChild(svgEl("text", { x: laneX(i), y: 20, "text-anchor": "middle", "class": "lane" }, p.name));
+    });
+    function mark(k, g) { (pagedMarks[k] = pagedMarks[k] || []).push(g); g.setAttribute("data-step", String(k + 1)); }
+    function arrow(x1, y1, x2, y2, label, k, dashed) {
+      var g = svgEl("g", { "class": "edge" + (dashed ? " offpage" : "") });
+      g.appendChild(svgEl("line", { x1: x1, y1: y1, x2: x2, y2: y2, "marker-end": "url(#arrowhead)" }));
+      g.appendChild(svgEl("line", { x1: x1, y1: y1, x2: x2, y2: y2, "class": "hit" }));
+      if (label) g.appendChild(svgEl("text", { x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 4, "text-anchor": "middle" }, label));
+      g.addEventListener("click", function (e) { e.stopPropagation(); go(k); });
+      mark(k, g); svg.appendChild(g);
+    }
+    for (var k = lo; k < hi; k++) {
+      var s = steps[k], x = laneX(s.p), y = rowY(k);
+      (s.from || []).forEach(function (f) {
+        var sender = steps[f];
+        if (f >= lo) arrow(laneX(sender.p), rowY(f), x, y, s.m || "", k, false);
+        else arrow(laneX(sender.p), top - 4, x, y, w.fromStep + " " + (f + 1) + (s.m ? ": " + s.m : ""), k, true);
+      });
+      (toStep[k] || []).forEach(function (r) {
+        if (r >= hi) arrow(x, y, laneX(steps[r].p), height - 2, w.toStep + " " + (r + 1), r, true);
+      });
+    }
+    for (var j = lo; j < hi; j++) {
+      (function (k) {
+        var s = steps[k], g = svgEl("g", { "class": "node" + (s.failed ? " failed" : "") });
+        g.appendChild(svgEl("circle", { cx: laneX(s.p), cy: rowY(k), r: 4 }));
+        // The label goes on the side away from the step's arrow, so the two never overlap.
+        var partner = s.from && s.from.length ? steps[s.from[0]].p : toStep[k] ? steps[toStep[k][0]].p : s.p;
+        var right = partner <= s.p;
+        g.appendChild(svgEl("text", { x: laneX(s.p) + (right ? 8 : -8), y: rowY(k) + 4, "text-anchor": right ? "start" : "end" }, (k + 1) + " " + (s.n || "")));
+        g.addEventListener("click", function () { go(k); });
+        mark(k, g); svg.appendChild(g);
+      })(j);
+    }
+    holder.appendChild(svg);
+  }
+  function renderPagedChart() {
+    var page = Math.floor(current / PAGE);
+    if (page !== pagedPage) drawPagedChart(page);
+    $("chart").querySelectorAll("g.current").forEach(function (g) { g.classList.remove("current"); });
+    var marked = pagedMarks[current] || [];
+    marked.forEach(function (g) { g.classList.add("current"); });
+    return marked;
+  }
+
+  // Kernel state the player models beyond the receive queues (descriptors, files, …): shown as it
+  // comes, a table per list and a row per field, so each new part of the model appears here.
+  function kernelValue(v) {
+    if (v === null || v === undefined) return "—";
+    if (typeof v !== "object") return String(v);
+    if (Array.isArray(v)) return v.map(kernelValue).join(", ");
+    return Object.keys(v).map(function (key) { return key + ": " + kernelValue(v[key]); }).join("; ");
+  }
+  function renderKernelExtra(holder, state) {
+    Object.keys(state || {}).forEach(function (name) {
+      var v = state[name];
+      holder.appendChild(make("h3", null, name));
+      if (Array.isArray(v) && v.length && v.every(function (x) { return x && typeof x === "object" && !Array.isArray(x); })) {
+        var cols = [];
+        v.forEach(function (x) { Object.keys(x).forEach(function (c) { if (cols.indexOf(c) < 0) cols.push(c); }); });
+        var table = make("table", "queues"), head = make("tr");
+        cols.forEach(function (c) { head.appendChild(make("th", null, c)); });
+        table.appendChild(head);
+        v.forEach(function (x) {
+          var tr = make("tr");
+          cols.forEach(function (c) { tr.appendChild(make("td", null, kernelValue(x[c]))); });
+          table.appendChild(tr);
+        });
+        holder.appendChild(table);
+      } else if (v && typeof v === "object" && !Array.isArray(v)) {
+        var t = make("table", "queues");
+        Object.keys(v).forEach(function (key) { var tr = make("tr"); tr.appendChild(make("th", null, key)); tr.appendChild(make("td", null, kernelValue(v[key]))); t.appendChild(tr); });
+        holder.appendChild(t);
+      } else {
+        holder.appendChild(make("p", null, kernelValue(v)));
+      }
+    });
+  }
+
   var current = 0, timer = null;
 
   function renderChrome() {
@@ -94,9 +299,10 @@
     text($("h-code"), w.code); text($("h-chart"), w.chart); text($("help"), w.help);
     $("lang-ru").setAttribute("aria-pressed", String(lang === "ru"));
     $("lang-en").setAttribute("aria-pressed", String(lang === "en"));
-    var holder = $("chart"); holder.textContent = "";
+    var holder = $("chart"); holder.textContent = ""; pagedPage = -1;
+    codeBoxes.forEach(function (cb) { cb.file = null; });
     var chart = loadChart(lang);
-    if (chart) holder.appendChild(chart.svg); else holder.appendChild(make("p", "muted", "—"));
+    if (chart) holder.appendChild(chart.svg); else if (!pagedChart) holder.appendChild(make("p", "muted", "—"));
     renderPrint();
   }
 
@@ -126,6 +332,7 @@
       });
       q.appendChild(table);
     }
+    renderKernelExtra(q, (lang === "en" && s.kernel_en) || s.kernel);
     // Consoles, one per process.
     var box = $("consoles"); box.textContent = "";
     data.participants.forEach(function (p, i) {
@@ -134,28 +341,18 @@
       pane.appendChild(document.createTextNode(consoleLines(p.pid, current, 12).join("\n")));
       box.appendChild(pane);
     });
-    // Code: the source line of the call, when the trace recorded it.
-    var code = $("code"); code.textContent = "";
-    var src = s.source && data.sources[s.source.file];
-    if (src) {
-      var pre = make("pre");
-      src.split("\n").forEach(function (line, n) {
-        var ln = make("span", "ln" + (n + 1 === s.source.line ? " current" : ""), line);
-        ln.setAttribute("data-n", String(n + 1));
-        pre.appendChild(ln);
-      });
-      code.appendChild(make("div", "muted", s.source.file + ":" + s.source.line));
-      code.appendChild(pre);
-      var cur = pre.querySelector(".current"); if (cur && cur.scrollIntoView) cur.scrollIntoView({ block: "nearest" });
-    } else {
-      code.appendChild(make("p", "none", w.noSource));
-    }
+    // Code: each process's program, the line of its latest call marked.
+    if (hasSources) renderCode();
     // The chart: the step's call and message highlighted.
-    var chart = loadChart(lang);
+    var chart = loadChart(lang), marked = null;
     if (chart) {
       chart.svg.querySelectorAll("g.current").forEach(function (g) { g.classList.remove("current"); });
-      var marked = chart.byStep[current] || [];
+      marked = chart.byStep[current] || [];
       marked.forEach(function (g) { g.classList.add("current"); });
+    } else if (pagedChart) {
+      marked = renderPagedChart();
+    }
+    if (marked) {
       // Scroll the chart's own box, not the page, so the step's arrow stays in view.
       var box = document.querySelector("section.chart");
       if (marked.length && box) {
@@ -190,6 +387,7 @@
     steps.forEach(function (s) {
       var li = make("li"), who = data.participants[s.p];
       li.appendChild(make("code", null, (who ? who.name : "?") + ": " + s.call));
+      if (s.src) li.appendChild(document.createTextNode(" [" + siteLabel(s.src) + "]"));
       li.appendChild(document.createTextNode(" — " + (s.say[lang] || "")));
       ol.appendChild(li);
     });
@@ -215,9 +413,10 @@
   window.addEventListener("hashchange", function () { go(fromHash()); });
   root.setAttribute("data-steps", String(total));
   // Without recorded source lines the code panel would stay empty: the call panel takes its place.
-  if (!Object.keys(data.sources || {}).length) { document.querySelector("section.code").hidden = true; $("main").classList.add("no-code"); }
+  if (!hasSources) { document.querySelector("section.code").hidden = true; $("main").classList.add("no-code"); }
   current = fromHash();
   renderChrome();
   render();
+  root.setAttribute("data-ready-ms", String(Math.round(performance.now())));
   root.setAttribute("data-ready", "true");
 })();

@@ -9,9 +9,56 @@ import SockScopeTrace
 /// the source line (when the trace recorded it) and the sequence chart with the step highlighted.
 /// HTML, CSS, script and figures are inline: nothing is fetched, it works from `file://` offline.
 enum HTMLExport {
-  /// The page for `trace`; `title` names it (the run's directory, usually).
-  static func page(_ trace: Trace, title: String, language: PlayerLanguage) throws(Export.Failure) -> [UInt8]
-  {
+  /// The source files a trace names, numbered in order of first use; each step points at one.
+  struct SourceTable {
+    var names: [String] = []
+    var number: [String: Int] = [:]
+
+    /// A step's `src`: `{"f": file number, "l": line, "fn": function}`, or `{"at": "socat+0x1234"}`
+    /// for a module without a file.
+    mutating func entry(_ site: CallSite) -> JSONValue {
+      var o: JSONObject = [:]
+      if let file = site.file {
+        let n = number[file] ?? names.count
+        if n == names.count {
+          names.append(file)
+          number[file] = n
+        }
+        o["f"] = .int(Int64(n))
+        if let line = site.line { o["l"] = .int(Int64(line)) }
+      } else {
+        o["at"] = .string(site.label.terminalSafe)
+      }
+      if let function = site.function { o["fn"] = .string(function.terminalSafe) }
+      return .object(o)
+    }
+
+    /// Each file's name and its text, or why it is not on the page.
+    func embedded(_ sources: SourceEmbedding) -> [JSONValue] {
+      names.map { name in
+        var o: JSONObject = ["name": .string(name.terminalSafe)]
+        switch sources {
+        case .leaveOut: o["missing"] = .string(SourceFiles.Missing.leftOut.rawValue)
+        case .lookIn(let directories):
+          switch SourceFiles.contents(of: name, in: directories) {
+          case .success(let text): o["text"] = .string(text)
+          case .failure(let why): o["missing"] = .string(why.reason.rawValue)
+          }
+        }
+        return .object(o)
+      }
+    }
+  }
+
+  /// The sequence chart is Graphviz's up to this many calls; a longer run's chart is drawn by the
+  /// page itself, a page of steps at a time, so every step of it can be clicked.
+  static let graphvizChartLimit = 400
+
+  /// The page for `trace`; `title` names it (the run's directory, usually); `sources` says where
+  /// the programs' source files are read from, if at all.
+  static func page(
+    _ trace: Trace, title: String, language: PlayerLanguage, sources: SourceEmbedding = .leaveOut
+  ) throws(Export.Failure) -> [UInt8] {
     guard let ru = Playback(trace: trace, language: .ru), let en = Playback(trace: trace, language: .en)
     else {
       throw Export.Failure(
@@ -25,6 +72,10 @@ enum HTMLExport {
       slot[pane.pid] = participants.count
       participants.append(.object(["pid": .int(Int64(pane.pid)), "name": .string(pane.title)]))
     }
+    let extra = SnapshotJSON(first)
+    let paged = ru.count > graphvizChartLimit
+    let flows = trace.flowIndex
+    var files = SourceTable()
     var steps: [JSONValue] = []
     steps.reserveCapacity(ru.count)
     var stepOfEvent: [Int: Int] = [:]
@@ -40,12 +91,27 @@ enum HTMLExport {
         if let path = q.path { o["path"] = .string(path) }
         return .object(o)
       }
-      steps.append(
-        .object([
-          "event": .int(Int64(a.event)), "p": .int(Int64(slot[a.pid] ?? 0)), "call": .string(a.callLine),
-          "failed": .bool(a.failed), "t": .double((a.elapsed * 1000).rounded() / 1000),
-          "say": .object(["ru": .string(a.sentence), "en": .string(b.sentence)]), "queues": .array(queues),
-        ]))
+      var step: JSONObject = [
+        "event": .int(Int64(a.event)), "p": .int(Int64(slot[a.pid] ?? 0)), "call": .string(a.callLine),
+        "failed": .bool(a.failed), "t": .double((a.elapsed * 1000).rounded() / 1000),
+        "say": .object(["ru": .string(a.sentence), "en": .string(b.sentence)]), "queues": .array(queues),
+      ]
+      guard trace.events.indices.contains(a.event) else { continue }
+      let e = trace.events[a.event]
+      if let site = e.recordedSource { step["src"] = files.entry(site) }
+      if let kernel = extra.object(a) {
+        step["kernel"] = kernel
+        if let other = extra.object(b), other != kernel { step["kernel_en"] = other }
+      }
+      if paged {
+        step["n"] = .string(e.call.rawValue)
+        let senders = e.flows.compactMap { flows.send[$0]?.index }.compactMap { stepOfEvent[$0] }
+        if !senders.isEmpty {
+          step["from"] = .array(senders.map { .int(Int64($0)) })
+          if let data = e.data { step["m"] = .string("\(data.preview(limit: 24)) (\(data.length) B)") }
+        }
+      }
+      steps.append(.object(step))
     }
     // Console output shows from the first step after it in the trace's order, as in the terminal
     // player; what was printed after the last call shows at the last step.
@@ -65,20 +131,37 @@ enum HTMLExport {
     }
     flush(at: max(ru.count - 1, 0))
     var charts: JSONObject = [:]
-    for (key, lang) in [("ru", DiagramLanguage.ru), ("en", DiagramLanguage.en)] {
-      let options = DiagramOptions(language: lang)
-      if let svg = try? Diagrams.render(trace, view: .sequence, format: .svg, options: options) {
-        charts[key] = .string(String(decoding: svg, as: UTF8.self))
+    if !paged {
+      for (key, lang) in [("ru", DiagramLanguage.ru), ("en", DiagramLanguage.en)] {
+        let options = DiagramOptions(language: lang)
+        if let svg = try? Diagrams.render(trace, view: .sequence, format: .svg, options: options) {
+          charts[key] = .string(String(decoding: svg, as: UTF8.self))
+        }
       }
     }
     let data: JSONValue = .object([
       "title": .string(title), "lang": .string(language.rawValue), "participants": .array(participants),
-      "steps": .array(steps), "outputs": .array(outputs), "svg": .object(charts), "sources": .object([:]),
+      "steps": .array(steps), "outputs": .array(outputs), "svg": .object(charts),
+      "files": .array(files.embedded(sources)),
     ])
-    return Array(document(title: title, language: language, data: data).utf8)
+    return document(title: title, language: language, data: data)
   }
 
-  static func document(title: String, language: PlayerLanguage, data: JSONValue) -> String {
+  /// The page's bytes: written directly rather than as one interpolated string, so a 100 000-step
+  /// page (tens of megabytes of data) is not copied character by character.
+  static func document(title: String, language: PlayerLanguage, data: JSONValue) -> [UInt8] {
+    let marker = "\u{0}SOCKSCOPE-DATA\u{0}"
+    let text = template(title: title, language: language, data: marker)
+    guard let cut = text.range(of: marker) else { return Array(text.utf8) }
+    var out: [UInt8] = []
+    out.reserveCapacity(text.utf8.count + 1 << 20)
+    out.append(contentsOf: text[..<cut.lowerBound].utf8)
+    out.append(contentsOf: scriptSafeJSON(data))
+    out.append(contentsOf: text[cut.upperBound...].utf8)
+    return out
+  }
+
+  static func template(title: String, language: PlayerLanguage, data: String) -> String {
     """
     <!DOCTYPE html>
     <html lang="\(language.rawValue)" data-step="1" data-steps="0">
@@ -108,7 +191,7 @@ enum HTMLExport {
       <section class="chart"><h2 id="h-chart"></h2><div id="chart"></div></section>
     </main>
     <ol id="all-steps" class="all-steps"></ol>
-    <script type="application/json" id="sockscope-data">\(scriptSafeJSON(data))</script>
+    <script type="application/json" id="sockscope-data">\(data)</script>
     <script>
     \(EmbeddedResources.stepperJS)
     </script>
@@ -125,8 +208,15 @@ enum HTMLExport {
 
   /// JSON that cannot end the script element it sits in: `<` is written as `\u003c` (valid in
   /// JSON strings, the only place it can appear), so `</script>` or `<!--` in a payload stays text.
-  static func scriptSafeJSON(_ value: JSONValue) -> String {
-    value.jsonText.replacingOccurrences(of: "<", with: "\\u003c")
+  static func scriptSafeJSON(_ value: JSONValue) -> [UInt8] {
+    var writer = JSONWriter()
+    writer.value(value)
+    var out: [UInt8] = []
+    out.reserveCapacity(writer.bytes.count + writer.bytes.count / 64)
+    for byte in writer.bytes {
+      if byte == UInt8(ascii: "<") { out.append(contentsOf: Array("\\u003c".utf8)) } else { out.append(byte) }
+    }
+    return out
   }
 }
 
@@ -137,12 +227,5 @@ extension String {
       line.split(separator: "\t", omittingEmptySubsequences: false).map { String($0).terminalSafe }.joined(
         separator: "\t")
     }.joined(separator: "\n")
-  }
-
-  fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-    var out = ""
-    out.reserveCapacity(utf8.count)
-    for ch in self { if String(ch) == target { out += replacement } else { out.append(ch) } }
-    return out
   }
 }

@@ -28,9 +28,11 @@ enum PcapNGExport {
       var comment = "\(e.role) pid \(e.pid) fd \(e.fd.map(String.init) ?? "?") \(e.call.rawValue)"
       if let ino = e.socket?.inode { comment += " socket \(ino)" }
       if let path = e.addressPath { comment += " to \(path)" }
+      if let source = e.recordedSource { comment += " at \(source.shown)" }
       if let flow = e.flow, let receiver = receiverOfFlow[flow] {
         comment +=
-          " → received by \(receiver.role) pid \(receiver.pid) (\(receiver.call.rawValue), trace event \(receiver.index))"
+          " → received by \(receiver.role) pid \(receiver.pid) (\(receiver.call.rawValue), trace event \(receiver.index)"
+          + (receiver.recordedSource.map { " at \($0.shown)" } ?? "") + ")"
       } else {
         comment += " → not received in this trace"
       }

@@ -46,6 +46,7 @@ enum PerfettoExport {
       }
       if let path = e.addressPath { args["address"] = .string(path) }
       if let ino = e.socket?.inode { args["socket"] = .int(Int64(clamping: ino)) }
+      if let source = e.recordedSource { args["source"] = source.jsonValue }
       var slice = common
       if e.call == .output {
         slice["ph"] = .string("i")

@@ -43,11 +43,20 @@ struct SequenceModel {
           senders.append(from)
         }
         let what = e.data.map { "\($0.preview()) (\($0.length) B)" } ?? ""
-        for from in senders { items.append(.message(from: from, to: me, text: what)) }
+        for from in senders {
+          // Where in the code: the send's line and the receive's, when the trace recorded them.
+          let send = e.flows.lazy.compactMap { flows.send[$0] }.first { slot[$0.pid] == from }
+          let places = [send?.recordedSource?.shown, e.recordedSource?.shown]
+          let at =
+            places.allSatisfy({ $0 == nil })
+            ? "" : " [" + places.map { $0 ?? "?" }.joined(separator: " → ") + "]"
+          items.append(.message(from: from, to: me, text: what + at))
+        }
         continue
       }
       var text = e.summary
       if e.call.sendsData, e.failure == nil { text += " (not received in this trace)" }
+      if let source = e.recordedSource { text += " [\(source.shown)]" }
       items.append(.note(over: me, text: text))
     }
   }

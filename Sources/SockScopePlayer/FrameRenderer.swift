@@ -205,13 +205,15 @@ public struct FrameRenderer: Sendable {
   /// (with `…`) when the line is too long, so the call and its result stay readable.
   func callLine(_ s: Snapshot) -> String {
     let lead = " ▶ \(s.role)  "
-    let fixed = DisplayWidth.of(lead + s.call.head + s.call.tail)
+    let place = s.call.source.map { "   \($0)" } ?? ""  // The call's source line, after its result.
+    let fixed = DisplayWidth.of(lead + s.call.head + s.call.tail + place)
     guard let payload = s.call.payload else {
-      return DisplayWidth.fit(DisplayWidth.cut(lead + s.call.plain, width), width)
+      return DisplayWidth.fit(DisplayWidth.cut(lead + s.call.plain + place, width), width)
     }
     let room = max(1, width - fixed - 2)
     return DisplayWidth.fit(
-      DisplayWidth.cut(lead + s.call.head + "«" + DisplayWidth.cut(payload, room) + "»" + s.call.tail, width),
+      DisplayWidth.cut(
+        lead + s.call.head + "«" + DisplayWidth.cut(payload, room) + "»" + s.call.tail + place, width),
       width)
   }
 

@@ -29,6 +29,8 @@ public struct CallText: Sendable, Equatable {
   /// call moved none.
   public var payload: String?
   public var tail: String
+  /// Where in the program the call was made (`client.py:14`), when the trace recorded it.
+  public var source: String? = nil
 
   /// The whole line, payload uncut.
   public var plain: String { head + (payload.map { "«\($0)»" } ?? "") + tail }
@@ -180,7 +182,7 @@ public struct Playback: Sendable {
     }
     return Snapshot(
       step: index + 1, total: steps.count, elapsed: Double(e.endTime &- trace.header.t0) / 1e9,
-      role: name(e.pid), pid: e.pid, call: words.callText(e), failed: e.failure != nil,
+      role: name(e.pid), pid: e.pid, call: words.callText(e).at(e.source), failed: e.failure != nil,
       sentence: endingNote(e) + words.sentence(e, playback: self), travel: travel(e, words: words),
       panes: panes, queues: queuesAfter[index], event: e.index)
   }

@@ -75,9 +75,11 @@ struct ReportOptions: ParsableArguments {
       "Also draw the checked run's schematic with each step marked (svg, png or pdf).", valueName: "file"))
   var render: String?
 
+  @OptionGroup(title: "Figure (with --render)") var figure: FigureStyleOptions
+
   /// Draws the figure when asked, prints the report, and exits 1 when the run does not conform.
   func write(_ comparison: Comparison, run: Trace, trace: String) throws {
-    if let render { try drawMarked(run, comparison, to: render, language: language) }
+    if let render { try drawMarked(run, comparison, to: render, language: language, style: figure) }
     FileOutput.standardOutput.write(comparison.report(format, trace: trace, hints: hints))
     if !comparison.conforms { throw ExitCode(1) }
   }
@@ -109,7 +111,8 @@ func requireSocketCalls(_ trace: Trace, path: String) throws(CommandFailure) {
 
 /// Draws the run's schematic with the comparison's marks.
 func drawMarked(
-  _ trace: Trace, _ comparison: Comparison, to path: String, language: DiagramLanguage
+  _ trace: Trace, _ comparison: Comparison, to path: String, language: DiagramLanguage,
+  style: FigureStyleOptions = FigureStyleOptions()
 ) throws(CommandFailure) {
   let ext = (path as NSString).pathExtension.lowercased()
   guard let format = DiagramFormat(rawValue: ext), format != .dot else {
@@ -121,7 +124,15 @@ func drawMarked(
   let schematic = Schematic(trace: trace, language: language).marked(
     comparison.marks, missing: comparison.missing)
   do {
-    let bytes = try Diagrams.render(schematic.graph(language: language), engine: .dot, format: format)
+    var graph = schematic.graph(language: language, theme: style.theme)
+    if let dpi = style.resolvedDPI {
+      guard format == .png else {
+        throw CommandFailure(
+          "--dpi and --scale size a PNG; \(path) is drawn at its natural size", exitCode: 2)
+      }
+      graph.attributes["dpi"] = .number(dpi)
+    }
+    let bytes = try Diagrams.render(graph, engine: .dot, format: format)
     try OutputFile.write(bytes, to: path, failureStatus: 2)
   } catch let failure as CommandFailure {
     throw failure

@@ -4,10 +4,12 @@ import Testing
 
 /// Drives a page in headless Chromium (Tests/IntegrationTests/browser_check.py, Debian's python3
 /// with selenium) and returns what the script saw.
-func browse(_ page: String, screenshot: String, scenario: String) throws -> [String: Any] {
+func browse(
+  _ page: String, screenshot: String, scenario: String, arguments: [String] = []
+) throws -> [String: Any] {
   let python = "/usr/bin/python3"
   let script = repositoryRoot + "/Tests/IntegrationTests/browser_check.py"
-  let result = try run(python, [script, page, screenshot, scenario], in: "/tmp", seconds: 180)
+  let result = try run(python, [script, page, screenshot, scenario] + arguments, in: "/tmp", seconds: 180)
   #expect(result.status == 0, "\(result.stderr)")
   let line = result.stdout.split(separator: "\n").last.map(String.init) ?? ""
   return try #require(
@@ -110,6 +112,118 @@ struct HTMLExportTests {
       #expect(saw["scripts"] as? Int == 2, "the page's data and its own script, nothing else")
       #expect((saw["calls_text"] as? String)?.contains("</script><script>window.pwned=1") == true)
       #expect((saw["roles_text"] as? [String])?.contains { $0.contains(role) } == true)
+    }
+  }
+
+  @Test(
+    "each process's code is beside the run: its call's line marked, a click on a line or an arrow goes there")
+  func codePanel() throws {
+    #expect(
+      browserAvailable, "chromium, chromium-driver and python3-selenium are missing; make test installs them")
+    try withTemporaryDirectory { dir throws in
+      let trace = try demoWithSources(in: dir)
+      let export = try sockscope(["export", "html", "out", "-o", "page.html"], in: dir)
+      #expect(export.status == 0, "\(export.stderr)")
+      let saw = try browse(
+        dir + "/page.html", screenshot: dir + "/code.png", scenario: "code", arguments: ["11"])
+      #expect(saw["code_visible"] as? Bool == true)
+      let atLoad = try #require(saw["boxes_at_load"] as? [[String: Any]])
+      #expect(atLoad.count == 3, "a box per process")
+      #expect(atLoad.first?["line"] as? Int == 7 && atLoad.first?["how"] as? String == "current")
+      #expect(atLoad.first?["acting"] as? Bool == true)
+      #expect(atLoad.dropFirst().allSatisfy { $0["line"] is NSNull }, "the clients have made no call yet")
+      let second = try #require(saw["boxes_step_2"] as? [[String: Any]])
+      #expect(second.first?["line"] as? Int == 8, "the bind")
+      // server.recv(1024) on line 11 made every receive: each click goes to the next, then wraps.
+      let steps = trace.events.filter { $0.call != .output }
+      let receives = steps.indices.filter { steps[$0].call == .recv }.map { $0 + 1 }
+      #expect(receives.count == 4)
+      let expected = (0..<6).map { receives[$0 % receives.count] }
+      #expect(saw["line_clicks"] as? [Int] == expected)
+      let afterLines = try #require(saw["boxes_after_line_click"] as? [[String: Any]])
+      #expect(afterLines.first?["line"] as? Int == 11)
+      // At the second receive: client#1 has sent (its last line, marked as past), client#2 not yet.
+      #expect(afterLines.count == 3)
+      #expect(afterLines[1]["line"] as? Int == 10 && afterLines[1]["how"] as? String == "recent")
+      #expect(afterLines[2]["line"] is NSNull)
+      // An arrow of the chart: the receive it ends at, and its line in the server's code.
+      let edge = try #require(saw["clicked_edge_step"] as? Int)
+      #expect(saw["after_edge_click"] as? Int == edge)
+      let afterEdge = try #require(saw["boxes_after_edge_click"] as? [[String: Any]])
+      #expect(afterEdge.first?["line"] as? Int == 11 && afterEdge.first?["how"] as? String == "current")
+      let sender = try #require(afterEdge.first { ($0["title"] as? String)?.hasPrefix("client#1") == true })
+      #expect(sender["line"] as? Int == 10, "the client's last call: the send this receive got")
+      #expect((saw["console_errors"] as? [String])?.isEmpty == true, "\(saw["console_errors"] ?? "")")
+      let en = try #require(saw["boxes_en"] as? [[String: Any]])
+      #expect((en.first?["where"] as? String)?.contains("server.py:11 (main)") == true)
+    }
+  }
+
+  @Test("a trace whose source files are gone, or left out, still steps: the code panel says why")
+  func sourcesGone() throws {
+    #expect(
+      browserAvailable, "chromium, chromium-driver and python3-selenium are missing; make test installs them")
+    try withTemporaryDirectory { dir throws in
+      _ = try demoWithSources(in: dir, files: false)
+      for (options, why) in [([String](), "not found"), (["--no-sources"], "left out")] {
+        let export = try sockscope(
+          ["export", "html", "out", "-o", "page.html", "--lang", "en"] + options, in: dir)
+        #expect(export.status == 0, "\(export.stderr)")
+        let saw = try browse(dir + "/page.html", screenshot: dir + "/gone.png", scenario: "code")
+        #expect(saw["ready"] as? Bool == true)
+        let boxes = try #require(saw["boxes_at_load"] as? [[String: Any]])
+        #expect(boxes.first?["lines"] as? Int == 0, "no code")
+        #expect(
+          (boxes.first?["where"] as? String)?.contains("server.py:7") == true, "the line is still named")
+        #expect((boxes.first?["none"] as? [String])?.first?.contains(why) == true, "\(boxes)")
+        #expect(saw["clickable_lines"] as? Int == 0)
+        #expect(saw["after_edge_click"] as? Int == saw["clicked_edge_step"] as? Int, "the chart still works")
+        #expect((saw["console_errors"] as? [String])?.isEmpty == true, "\(saw["console_errors"] ?? "")")
+      }
+    }
+  }
+
+  @Test("markup and script in a source file's text and name are shown as text and never run")
+  func hostileSource() throws {
+    #expect(
+      browserAvailable, "chromium, chromium-driver and python3-selenium are missing; make test installs them")
+    try withTemporaryDirectory { dir throws in
+      let name = #"<img src=x onerror="window.pwned=5">.py"#
+      _ = try demoWithSources(in: dir, serverFile: name)
+      let evil = #"</script><script>window.pwned=4</script><img src=x onerror="window.pwned=6">"#
+      try (evil + "\n" + serverSource).write(toFile: dir + "/" + name, atomically: true, encoding: .utf8)
+      let export = try sockscope(["export", "html", "out", "-o", "page.html"], in: dir)
+      #expect(export.status == 0, "\(export.stderr)")
+      let saw = try browse(dir + "/page.html", screenshot: dir + "/hostile.png", scenario: "hostile")
+      #expect(saw["pwned"] is NSNull, "no script from a source file ran")
+      #expect(saw["images"] as? Int == 0)
+      #expect(saw["scripts"] as? Int == 2)
+      let code = try #require(saw["code_text"] as? String)
+      #expect(code.contains(evil), "the file's text, as written")
+      #expect(code.contains(name), "its name, as written")
+    }
+  }
+
+  @Test("a long run's chart is clickable in its middle: its arrows and calls go to their steps")
+  func longChartMiddle() throws {
+    #expect(
+      browserAvailable, "chromium, chromium-driver and python3-selenium are missing; make test installs them")
+    try withTemporaryDirectory { dir throws in
+      try writeEchoTrace(dir + "/big.jsonl", pairs: 5_000)
+      let export = try sockscope(["export", "html", "big.jsonl", "-o", "big.html"], in: dir, seconds: 120)
+      #expect(export.status == 0, "\(export.stderr)")
+      let saw = try browse(dir + "/big.html", screenshot: dir + "/middle.png", scenario: "middle")
+      #expect(saw["step_middle"] as? Int == 5_000)
+      #expect((saw["clickable_edges"] as? Int ?? 0) >= 50)
+      let low = try #require(saw["edge_steps_min"] as? Int)
+      let high = try #require(saw["edge_steps_max"] as? Int)
+      #expect(low > 4_000 && high < 6_000 && low <= 5_000 && 5_000 <= high + 1, "the page around step 5000")
+      #expect(saw["after_click"] as? Int == saw["clicked_edge_step"] as? Int)
+      #expect((saw["highlighted"] as? Int ?? 0) > 0)
+      #expect(saw["after_node_click"] as? Int == saw["clicked_node_step"] as? Int)
+      #expect((saw["last_step_marked"] as? Int ?? 0) > 0, "the last page is drawn when End is pressed")
+      #expect(saw["after_20_left"] as? Int == 9_980)
+      #expect((saw["console_errors"] as? [String])?.isEmpty == true, "\(saw["console_errors"] ?? "")")
     }
   }
 

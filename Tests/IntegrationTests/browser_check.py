@@ -3,7 +3,8 @@
 
 Usage: browser_check.py PAGE.html SCREENSHOT.png [SCENARIO]
 Scenarios: walk (keys, #step=, click, language, print), hostile (script in payloads never runs),
-load (only the time until the page is interactive). Debian's chromium, chromium-driver and
+code (the code panel: marked lines, a click on a line or an arrow), middle (a long run's chart is
+clickable in its middle), load (only the time until the page is interactive). Debian's chromium, chromium-driver and
 python3-selenium; run with /usr/bin/python3 (a pyenv python3 has no selenium).
 """
 import json
@@ -39,6 +40,90 @@ def step(driver):
     return int(driver.execute_script("return document.documentElement.getAttribute('data-step')"))
 
 
+def marked_lines(driver):
+    """Per code box: its title, the line it marks (current or recent) and how."""
+    return driver.execute_script("""
+        return Array.prototype.map.call(document.querySelectorAll('#code .program'), function (b) {
+          var m = b.querySelector('.ln.current, .ln.recent');
+          return { title: b.querySelector('.program-title').textContent,
+                   where: b.querySelector('.where').textContent,
+                   acting: b.classList.contains('acting'),
+                   line: m ? +m.getAttribute('data-n') : null,
+                   how: m ? (m.classList.contains('current') ? 'current' : 'recent') : null,
+                   lines: b.querySelectorAll('.ln').length,
+                   none: Array.prototype.map.call(b.querySelectorAll('.none'), function (e) { return e.textContent; }) };
+        });""")
+
+
+def click(driver, element):
+    driver.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", element)
+
+
+def code(driver, out, shot):
+    out["code_visible"] = driver.find_element(By.CSS_SELECTOR, "section.code").is_displayed()
+    out["boxes_at_load"] = marked_lines(driver)
+    body = driver.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.ARROW_RIGHT)
+    out["boxes_step_2"] = marked_lines(driver)
+    # A line with calls in the first process's box (argument LINE, default its last such line):
+    # each click goes to that line's next call after the current step, then wraps to its first.
+    wanted = sys.argv[4] if len(sys.argv) > 4 else None
+    selector = "#code .program:first-child .ln.has-call" + ("[data-n='%s']" % wanted if wanted else "")
+    lines = driver.find_elements(By.CSS_SELECTOR, selector)
+    out["clickable_lines"] = len(driver.find_elements(By.CSS_SELECTOR, "#code .ln.has-call"))
+    out["line_clicks"] = []
+    if lines:
+        out["clicked_line"] = int(lines[-1].get_attribute("data-n"))
+        for _ in range(6):
+            click(driver, driver.find_elements(By.CSS_SELECTOR, selector)[-1])
+            out["line_clicks"].append(step(driver))
+        out["boxes_after_line_click"] = marked_lines(driver)
+    edges = driver.find_elements(By.CSS_SELECTOR, "#chart g.edge[data-step]")
+    if edges:
+        out["clicked_edge_step"] = int(edges[0].get_attribute("data-step"))
+        click(driver, edges[0])
+        out["after_edge_click"] = step(driver)
+        out["boxes_after_edge_click"] = marked_lines(driver)
+    out["call_after_edge_click"] = driver.find_element(By.ID, "call").text
+    driver.save_screenshot(shot)
+    driver.find_element(By.ID, "lang-en").click()
+    out["boxes_en"] = marked_lines(driver)
+
+
+def middle(driver, url, out, shot):
+    total = out["steps"]
+    driver.get(url + "#step=" + str(total // 2))
+    wait_ready(driver)
+    out["step_middle"] = step(driver)
+    edges = driver.find_elements(By.CSS_SELECTOR, "#chart g.edge[data-step]")
+    out["clickable_edges"] = len(edges)
+    targets = [int(e.get_attribute("data-step")) for e in edges]
+    out["edge_steps_min"] = min(targets) if targets else None
+    out["edge_steps_max"] = max(targets) if targets else None
+    if edges:
+        pick = edges[len(edges) // 2]
+        out["clicked_edge_step"] = int(pick.get_attribute("data-step"))
+        click(driver, pick)
+        out["after_click"] = step(driver)
+        out["highlighted"] = len(driver.find_elements(By.CSS_SELECTOR, "#chart g.current"))
+    nodes = driver.find_elements(By.CSS_SELECTOR, "#chart g.node[data-step]")
+    out["clickable_nodes"] = len(nodes)
+    if nodes:
+        out["clicked_node_step"] = int(nodes[3].get_attribute("data-step"))
+        click(driver, nodes[3])
+        out["after_node_click"] = step(driver)
+    body = driver.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.END)
+    out["last_step_marked"] = len(driver.find_elements(By.CSS_SELECTOR, "#chart g.current"))
+    started = time.time()
+    for _ in range(20):
+        body.send_keys(Keys.ARROW_LEFT)
+    out["twenty_steps_seconds"] = round(time.time() - started, 3)
+    out["after_20_left"] = step(driver)
+    driver.execute_script("document.querySelector('section.chart').scrollIntoView()")
+    driver.save_screenshot(shot)
+
+
 def main():
     page, shot = sys.argv[1], sys.argv[2]
     scenario = sys.argv[3] if len(sys.argv) > 3 else "walk"
@@ -52,6 +137,9 @@ def main():
         out["ready_seconds"] = round(time.time() - started, 3)
         out["ready_ms_in_page"] = driver.execute_script(
             "var t = performance.getEntriesByType('navigation')[0]; return t ? t.domContentLoadedEventEnd : null")
+        # Milliseconds from navigation start until the page's script finished its first render.
+        out["ready_ms"] = driver.execute_script(
+            "return +document.documentElement.getAttribute('data-ready-ms')")
         out["steps"] = int(driver.execute_script("return document.documentElement.getAttribute('data-steps')"))
         out["step_at_load"] = step(driver)
         if scenario == "walk":
@@ -96,12 +184,26 @@ def main():
             for _ in range(out["steps"]):
                 body.send_keys(Keys.ARROW_RIGHT)
             out["pwned"] = driver.execute_script("return window.pwned === undefined ? null : window.pwned")
+            out["code_text"] = driver.find_element(By.ID, "code").text
             out["calls_text"] = driver.find_element(By.ID, "call").text
             out["roles_text"] = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "#consoles .title")]
             out["scripts"] = len(driver.find_elements(By.TAG_NAME, "script"))
             out["images"] = len(driver.find_elements(By.TAG_NAME, "img"))
             driver.save_screenshot(shot)
+        elif scenario == "code":
+            code(driver, out, shot)
+        elif scenario == "middle":
+            middle(driver, url, out, shot)
         else:
+            # One step's cost in the page: 50 → presses, each rendered in full (layout included).
+            out["step_ms"] = driver.execute_script("""
+                var t = performance.now();
+                for (var i = 0; i < 50; i++) {
+                  document.dispatchEvent(new KeyboardEvent('keydown', {key: 'ArrowRight', bubbles: true}));
+                  document.body.getBoundingClientRect();
+                }
+                return (performance.now() - t) / 50;""")
+            out["step_after_50"] = step(driver)
             driver.save_screenshot(shot)
         out["console_errors"] = [e["message"] for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
     finally:

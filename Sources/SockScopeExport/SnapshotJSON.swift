@@ -1,0 +1,87 @@
+import SockScopePlayer
+import SockScopeTrace
+
+/// The parts of a player's `Snapshot` the page has no panel of its own for, as JSON: every stored
+/// property but the ones `shown` names, read by reflection, so kernel state that the player learns
+/// to model (descriptors, files, …) reaches the page's kernel panel without a change here.
+struct SnapshotJSON {
+  /// What the page shows in its own panels.
+  static let shown: Set<String> = [
+    "step", "total", "elapsed", "role", "pid", "call", "failed", "sentence", "travel", "panes", "queues",
+    "event",
+  ]
+  /// The other properties' names, in declaration order (empty: nothing more to show).
+  let extra: [String]
+
+  init(_ sample: Snapshot) {
+    extra = Mirror(reflecting: sample).children.compactMap { $0.label }.filter { !Self.shown.contains($0) }
+  }
+
+  /// The extra properties of `s`, nil when there are none or all are empty.
+  func object(_ s: Snapshot) -> JSONValue? {
+    guard !extra.isEmpty else { return nil }
+    var o: JSONObject = [:]
+    for child in Mirror(reflecting: s).children {
+      guard let label = child.label, !Self.shown.contains(label) else { continue }
+      let value = Self.value(child.value, depth: 0)
+      if value != .null { o[label] = value }
+    }
+    return o.isEmpty ? nil : .object(o)
+  }
+
+  /// Any value as JSON: numbers, text and truth values as themselves, optionals unwrapped,
+  /// collections as arrays, structures as objects, enumeration cases by name (with their payload).
+  static func value(_ any: Any, depth: Int) -> JSONValue {
+    switch any {
+    case let v as String: return .string(v.terminalSafe)
+    case let v as Bool: return .bool(v)
+    case let v as Int: return .int(Int64(v))
+    case let v as Int32: return .int(Int64(v))
+    case let v as Int64: return .int(v)
+    case let v as UInt64: return .int(Int64(clamping: v))
+    case let v as UInt32: return .int(Int64(v))
+    case let v as Double: return .double(v)
+    default: break
+    }
+    guard depth < 8 else { return .string(String(describing: any).terminalSafe) }
+    let mirror = Mirror(reflecting: any)
+    switch mirror.displayStyle {
+    case .optional:
+      return mirror.children.first.map { value($0.value, depth: depth + 1) } ?? .null
+    case .collection, .set:
+      return .array(mirror.children.map { value($0.value, depth: depth + 1) })
+    case .tuple:
+      // A case's labelled payload (`socket(inode: 7)`) is a tuple with labels; `.0`, `.1` are none.
+      let children = Array(mirror.children)
+      if children.allSatisfy({ $0.label.map { !$0.hasPrefix(".") } ?? false }) {
+        var o: JSONObject = [:]
+        for child in children { o[child.label ?? ""] = value(child.value, depth: depth + 1) }
+        return .object(o)
+      }
+      if children.count == 1 { return value(children[0].value, depth: depth + 1) }
+      return .array(children.map { value($0.value, depth: depth + 1) })
+    case .dictionary:
+      var o: JSONObject = [:]
+      for pair in mirror.children {
+        let parts = Array(Mirror(reflecting: pair.value).children)
+        guard parts.count == 2 else { continue }
+        o[String(describing: parts[0].value).terminalSafe] = value(parts[1].value, depth: depth + 1)
+      }
+      return .object(o)
+    case .struct, .class:
+      var o: JSONObject = [:]
+      for child in mirror.children {
+        guard let label = child.label else { continue }
+        let v = value(child.value, depth: depth + 1)
+        if v != .null { o[label] = v }
+      }
+      return .object(o)
+    case .enum:
+      let name = String(describing: any).split(separator: "(").first.map(String.init) ?? ""
+      guard let payload = mirror.children.first else { return .string(name.terminalSafe) }
+      return .object([name.terminalSafe: value(payload.value, depth: depth + 1)])
+    default:
+      return .string(String(describing: any).terminalSafe)
+    }
+  }
+}
