@@ -48,6 +48,10 @@ let package = Package(
     .target(
       name: "SockScopeTrace", dependencies: ["CSockScopeLog", "SockScopeResources"],
       swiftSettings: swiftSettings),
+    // Analysis of a trace that views share: the kernel's objects step by step (Kernel/).
+    .target(
+      name: "SockScopeAnalysis", dependencies: ["SockScopeTrace", "SockScopeResources"],
+      swiftSettings: swiftSettings),
     // The instrumented socket layer: typed wrappers over Glibc that record every call.
     .target(
       name: "SockScopeSockets", dependencies: ["CSockScopeLog", "SockScopeTrace"],
@@ -57,11 +61,12 @@ let package = Package(
     .target(name: "SockScopeGraphviz", dependencies: ["CGraphviz"], swiftSettings: swiftSettings),
     // The views of a trace: schematic, sequence chart, topology.
     .target(
-      name: "SockScopeDiagrams", dependencies: ["SockScopeTrace", "SockScopeGraphviz"],
+      name: "SockScopeDiagrams", dependencies: ["SockScopeTrace", "SockScopeGraphviz", "SockScopeAnalysis"],
       swiftSettings: swiftSettings),
     // Stepping through a trace: snapshots, text frames, the terminal player, asciicast recordings.
     .target(
-      name: "SockScopePlayer", dependencies: ["SockScopeTrace", "CTerminal"], swiftSettings: swiftSettings),
+      name: "SockScopePlayer", dependencies: ["SockScopeTrace", "SockScopeAnalysis", "CTerminal"],
+      swiftSettings: swiftSettings),
     // The terminal's window size (ioctl is variadic, so Swift cannot call it).
     .target(name: "CTerminal"),
     // Checking a run against a documented schematic, or against another run.
@@ -117,7 +122,7 @@ let package = Package(
       dependencies: ["SockScopeCompare", "SockScopeDiagrams", "SockScopeTrace"],
       swiftSettings: swiftSettings),
     .testTarget(
-      name: "SockScopePlayerTests", dependencies: ["SockScopePlayer", "SockScopeTrace"],
+      name: "SockScopePlayerTests", dependencies: ["SockScopePlayer", "SockScopeTrace", "SockScopeAnalysis"],
       exclude: ["Fixtures"],
       swiftSettings: swiftSettings),
     .testTarget(
@@ -128,7 +133,9 @@ let package = Package(
       swiftSettings: swiftSettings),
     .testTarget(
       name: "IntegrationTests",
-      dependencies: ["SockScopeTrace", "SockScopeSockets", "SockScopePlayer", "sockscope"],
+      dependencies: [
+        "SockScopeTrace", "SockScopeSockets", "SockScopePlayer", "SockScopeAnalysis", "sockscope",
+      ],
       // Driven by the browser tests with Debian's python3 and selenium.
       exclude: ["browser_check.py"],
       swiftSettings: swiftSettings),
