@@ -144,18 +144,19 @@ struct KernelNarrator {
         before.files.values.first { $0.path == p || $0.path == "./" + p || "./" + $0.path == p }
       }
       let open = bound.flatMap { before.sockets[$0.socket] }.map { !$0.released }
+      let socket = bound.map { String($0.socket) } ?? "?"
       let rest: String
       switch open {
       case true?:
         rest =
           ru
-          ? " Сокет \(bound!.socket), что был к нему привязан, открыт и работает: уже соединённые с ним продолжают, новые по этому пути его не найдут."
-          : " Socket \(bound!.socket), bound to it, is still open and works: peers already connected carry on, new ones cannot find it by this path."
+          ? " Сокет \(socket), что был к нему привязан, открыт и работает: уже соединённые с ним продолжают, новые по этому пути его не найдут."
+          : " Socket \(socket), bound to it, is still open and works: peers already connected carry on, new ones cannot find it by this path."
       case false?:
         rest =
           ru
-          ? " Сокет \(bound!.socket), привязанный к нему, уже закрыт."
-          : " Socket \(bound!.socket), bound to it, was already closed."
+          ? " Сокет \(socket), привязанный к нему, уже закрыт."
+          : " Socket \(socket), bound to it, was already closed."
       case nil:
         rest = ""
       }
