@@ -224,11 +224,10 @@ extension KernelNarrator {
             ru
             ? " Адреса у отправителя нет (он не привязан): ответить ему sendto нельзя."
             : " The sender has no address (it is not bound): it cannot be answered with sendto."
-        case let n? where n.shown != nil:
-          s +=
-            ru
-            ? " Адрес отправителя: \(n.shown!.terminalSafe)."
-            : " The sender's address: \(n.shown!.terminalSafe)."
+        case let n?:
+          if let shown = n.shown?.terminalSafe {
+            s += ru ? " Адрес отправителя: \(shown)." : " The sender's address: \(shown)."
+          }
         default: break
         }
       }
