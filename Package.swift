@@ -86,6 +86,7 @@ let package = Package(
       name: "sockscope",
       dependencies: [
         "EchoPair", "SockScopeSockets", "SockScopeTrace", "SockScopeDiagrams", "SockScopeGraphviz",
+        "SockScopeAnalysis",
         "SockScopeCompare",
         "SockScopePlayer", "SockScopeExport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),

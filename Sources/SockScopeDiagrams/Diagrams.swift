@@ -1,3 +1,4 @@
+public import SockScopeAnalysis
 public import SockScopeGraphviz
 public import SockScopeTrace
 
@@ -9,6 +10,8 @@ public enum DiagramView: String, Sendable, CaseIterable {
   case sequence
   /// Processes, descriptors, sockets, the socket file and the kernel queue, with counts.
   case topology
+  /// How full each receive queue was over time, with the queue-length limit where it applies.
+  case queues
 }
 
 /// How a diagram is written.
@@ -33,6 +36,8 @@ public struct DiagramOptions: Sendable {
   public var theme: DiagramTheme
   /// PNG only: pixels per inch (Graphviz's default is 96); nil keeps the default.
   public var dpi: Double?
+  /// Queues view: net.unix.max_dgram_qlen, drawn where it limits a queue; nil draws no limit.
+  public var datagramQueueLimit: QueueLimit?
 
   public init(
     language: DiagramLanguage = .ru, timestamps: Bool = false, timeAxis: Bool = false,
@@ -83,6 +88,11 @@ public enum Diagrams {
       return (SequenceChart(trace: trace, options: options).graph, .nop2)
     case .topology:
       return (Topology(trace: trace, language: options.language, theme: options.theme).graph, .dot)
+    case .queues:
+      return (
+        QueueChart(trace: trace, options: options, datagramQueueLimit: options.datagramQueueLimit).graph,
+        .nop2
+      )
     }
   }
 

@@ -1,4 +1,3 @@
-import Glibc
 public import SockScopeAnalysis
 public import SockScopeTrace
 
@@ -201,17 +200,9 @@ public struct Playback: Sendable {
     }
   }
 
-  /// net.unix.max_dgram_qlen as this machine has it now (`/proc/sys/net/unix/max_dgram_qlen`): an
-  /// inference about the recorded run, said as such; nil when it cannot be read.
-  public static func datagramQueueLimit() -> QueueLimit? {
-    guard let file = fopen("/proc/sys/net/unix/max_dgram_qlen", "r") else { return nil }
-    defer { fclose(file) }
-    var buffer = [CChar](repeating: 0, count: 32)
-    guard fgets(&buffer, 32, file) != nil else { return nil }
-    let digits = buffer.prefix { $0 >= 0x30 && $0 <= 0x39 }.map { UInt8(bitPattern: $0) }
-    guard let value = Int(String(decoding: digits, as: UTF8.self)) else { return nil }
-    return QueueLimit(value: value, source: .inferred)
-  }
+  /// net.unix.max_dgram_qlen as this machine has it now: an inference about the recorded run,
+  /// said as such; nil when it cannot be read.
+  public static func datagramQueueLimit() -> QueueLimit? { QueueLimit.thisMachine() }
 
   /// The sockets that exist after step `k`, with the descriptors that refer to them.
   func sockets(after k: Int) -> [SocketView] {

@@ -1,5 +1,6 @@
 public import ArgumentParser
 import Foundation
+import SockScopeAnalysis
 import SockScopeDiagrams
 import SockScopeTrace
 
@@ -19,6 +20,7 @@ struct RenderCommand: ParsableCommand {
         sequence    a lifeline per process and one for the kernel's socket files; every call in causal order \
       (a send above its receive); each datagram from its send to its receive. --time-axis: the vertical axis is real time
         topology    processes, descriptors, sockets, the socket file, the kernel queue, with counts
+        queues      how full each receive queue was over time, with net.unix.max_dgram_qlen where it applies
 
       Layout and rendering run in process (libgraphviz). --format dot prints the DOT that is laid out.
 
@@ -118,9 +120,10 @@ struct RenderCommand: ParsableCommand {
   func run() throws {
     try reportingFailures {
       let run = try TraceInput.read(trace)
-      let options = DiagramOptions(
+      var options = DiagramOptions(
         language: language, timestamps: timestamps, timeAxis: timeAxis, maximumCalls: maxCalls, theme: theme,
         dpi: resolvedDPI)
+      options.datagramQueueLimit = QueueLimit.thisMachine()
       let bytes: [UInt8]
       do {
         bytes = try Diagrams.render(run, view: view, format: resolvedFormat, options: options)

@@ -1,3 +1,4 @@
+import Glibc
 public import SockScopeTrace
 
 /// The `net.unix.max_dgram_qlen` limit, and where the number came from.
@@ -15,6 +16,18 @@ public struct QueueLimit: Sendable, Equatable {
   public init(value: Int, source: Source) {
     self.value = value
     self.source = source
+  }
+
+  /// `/proc/sys/net/unix/max_dgram_qlen` as this machine has it now, marked inferred (the run may
+  /// have been recorded elsewhere, or before a change); nil when it cannot be read.
+  public static func thisMachine() -> QueueLimit? {
+    guard let file = fopen("/proc/sys/net/unix/max_dgram_qlen", "r") else { return nil }
+    defer { fclose(file) }
+    var buffer = [CChar](repeating: 0, count: 32)
+    guard fgets(&buffer, 32, file) != nil else { return nil }
+    let digits = buffer.prefix { $0 >= 0x30 && $0 <= 0x39 }.map { UInt8(bitPattern: $0) }
+    guard let value = Int(String(decoding: digits, as: UTF8.self)) else { return nil }
+    return QueueLimit(value: value, source: .inferred)
   }
 }
 
@@ -81,6 +94,8 @@ public struct KernelModel: Sendable {
   public let datagramQueueLimit: QueueLimit?
   /// The state after every `interval`th event, to rebuild any step's state quickly.
   let checkpoints: [Replayer]
+  /// Every descriptor a process held during the run, and how it got it.
+  public let descriptorsEverHeld: [HeldDescriptor: DescriptorOrigin]
   /// Per event, the receive queues that hold something after it.
   public let queues: [[QueueDepth]]
   /// Every socket's name, the last the trace showed it having.
@@ -128,6 +143,7 @@ public struct KernelModel: Sendable {
     self.facts = facts
     self.checkpoints = checkpoints
     kinds = replayer.state.sockets.compactMapValues(\.kind)
+    descriptorsEverHeld = replayer.everHeld
   }
 
   /// The position in `events` of the trace event with `index`.

@@ -60,6 +60,10 @@ struct Replayer: Sendable {
     guard let parent = parentOf[pid] else { return }
     var table = state.descriptors[parent] ?? [:]
     for (fd, ino) in inheritedUse[pid] ?? [:] { table[fd] = ino }
+    for (fd, ino) in table {
+      let held = HeldDescriptor(pid: pid, fd: fd, socket: ino)
+      if everHeld[held] == nil { everHeld[held] = .inherited }
+    }
     if !table.isEmpty { state.descriptors[pid] = table }
   }
 
@@ -89,8 +93,11 @@ struct Replayer: Sendable {
   }
 
   /// Records that `pid`'s descriptor `fd` refers to `inode`, replacing what it referred to.
-  mutating func setDescriptor(_ pid: Int32, _ fd: Int32, _ inode: UInt64) {
+  mutating func setDescriptor(_ pid: Int32, _ fd: Int32, _ inode: UInt64, _ origin: DescriptorOrigin = .made)
+  {
     let old = state.descriptors[pid]?[fd]
+    let held = HeldDescriptor(pid: pid, fd: fd, socket: inode)
+    if everHeld[held] == nil { everHeld[held] = origin }
     state.descriptors[pid, default: [:]][fd] = inode
     _ = socket(inode)
     state.sockets[inode]?.released = false
@@ -147,7 +154,7 @@ struct Replayer: Sendable {
     {
       // A descriptor the trace shows in use without the call that made it (inherited, or made by
       // a call not recorded).
-      setDescriptor(e.pid, fd, ino)
+      setDescriptor(e.pid, fd, ino, parentOf[e.pid] != nil ? .inherited : .seen)
     }
     if e.succeeded {
       switch e.call {
@@ -298,7 +305,7 @@ struct Replayer: Sendable {
           guard let ino = right.inode else { continue }
           facts.passed.append(right)
           if let n = state.inFlight[ino] { state.inFlight[ino] = n > 1 ? n - 1 : nil }
-          setDescriptor(e.pid, right.fd, ino)
+          setDescriptor(e.pid, right.fd, ino, .passed)
         }
       case .shutdown:
         if let ino = inode {
@@ -328,7 +335,7 @@ struct Replayer: Sendable {
           if let old = state.descriptors[e.pid]?[new], old != ino {
             facts.otherHolders = state.holders(of: old).filter { $0 != DescriptorRef(pid: e.pid, fd: new) }
           }
-          setDescriptor(e.pid, new, ino)
+          setDescriptor(e.pid, new, ino, .duplicated)
           facts.referencesAfter = state.references(to: ino)
         }
       case .fork:
@@ -336,6 +343,10 @@ struct Replayer: Sendable {
           started.insert(child)
           let table = state.descriptors[e.pid] ?? [:]
           state.descriptors[child] = table
+          for (fd, ino) in table {
+            let held = HeldDescriptor(pid: child, fd: fd, socket: ino)
+            if everHeld[held] == nil { everHeld[held] = .inherited }
+          }
           facts.inheritedDescriptors = table.count
         }
       case .getsockname:
@@ -358,6 +369,9 @@ struct Replayer: Sendable {
     }
     return facts
   }
+
+  /// Every descriptor any process held, and how it got it.
+  var everHeld: [HeldDescriptor: DescriptorOrigin] = [:]
 
   /// Sends from autobound sockets whose name the trace has not shown yet: flow id → socket.
   var autoboundSenderOfFlow: [Int: UInt64] = [:]

@@ -171,3 +171,24 @@ public struct KernelState: Sendable, Equatable {
     sockets.values.filter { !$0.released }.sorted { $0.inode < $1.inode }
   }
 }
+
+/// How a process came to hold a descriptor.
+public enum DescriptorOrigin: Sendable, Equatable {
+  /// Its own call made it: socket, socketpair, accept.
+  case made
+  /// Its parent's, copied at fork.
+  case inherited
+  /// dup, dup2, dup3, fcntl(F_DUPFD) of another descriptor of the process.
+  case duplicated
+  /// Received with SCM_RIGHTS.
+  case passed
+  /// Seen in use; the call that made it is not in the trace.
+  case seen
+}
+
+/// A descriptor number of one process and the socket it referred to.
+public struct HeldDescriptor: Sendable, Equatable, Hashable {
+  public var pid: Int32
+  public var fd: Int32
+  public var socket: UInt64
+}

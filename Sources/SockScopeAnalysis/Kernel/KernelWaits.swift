@@ -107,7 +107,11 @@ extension KernelModel {
   /// A lower bound: a send still in progress may already have queued its data.
   public func queueAt(_ receiver: UInt64, time: UInt64, stream: Bool) -> UInt64 {
     var queued: Int64 = 0
-    for (k, e) in events.enumerated() where e.endTime <= time && e.succeeded {
+    let received = firstReceiveEnd
+    for (k, e) in events.enumerated() where e.succeeded {
+      // A send's data was queued no later than the receive that took it returned.
+      let end = e.call.sendsData ? min(e.endTime, e.flow.flatMap { received[$0] } ?? e.endTime) : e.endTime
+      guard end <= time else { continue }
       if e.call.sendsData, facts[k].destination == receiver {
         queued += stream ? max(0, e.ret) : 1
       } else if e.call.receivesData, facts[k].socket == receiver, e.ret > 0 || !e.flows.isEmpty {

@@ -7,7 +7,8 @@ public struct QueueSeries: Sendable, Equatable {
   public var countsBytes: Bool
   /// The queue limit that applied to it (datagram sockets whose senders are not connected back).
   public var limit: QueueLimit?
-  /// (nanoseconds since the run's start, depth after that moment), in time order, from 0.
+  /// (nanoseconds since the run's start, depth after that change), in time order, from 0; several
+  /// changes may share a moment.
   public var points: [(time: UInt64, depth: UInt64)]
   /// The deepest the queue got.
   public var maximum: UInt64 { points.map(\.depth).max() ?? 0 }
@@ -19,17 +20,29 @@ public struct QueueSeries: Sendable, Equatable {
 }
 
 extension KernelModel {
+  /// When the first receive that took each flow's data returned.
+  var firstReceiveEnd: [Int: UInt64] {
+    var ends: [Int: UInt64] = [:]
+    for e in events where e.call.receivesData {
+      for flow in e.flows where ends[flow] == nil { ends[flow] = e.endTime }
+    }
+    return ends
+  }
+
   /// The depth of every socket's receive queue that ever held data, over time: a send counts from
   /// the moment it returned, a receive takes its data away when it returned, the last close drops
   /// what was left. Times are relative to `start`.
   public func queueTimeline(start: UInt64) -> [QueueSeries] {
     var changes: [UInt64: [(time: UInt64, order: Int, delta: Int64)]] = [:]
     var limited = Set<UInt64>()
+    let received = firstReceiveEnd
     for (k, e) in events.enumerated() where e.succeeded {
       let f = facts[k]
       if e.call.sendsData, let to = f.destination {
         let bytes = f.destinationKind == .stream
-        changes[to, default: []].append((e.endTime, k, bytes ? max(0, e.ret) : 1))
+        // Queued during the send, and no later than a receive took it.
+        let queued = min(e.endTime, e.flow.flatMap { received[$0] } ?? e.endTime)
+        changes[to, default: []].append((queued, k, bytes ? max(0, e.ret) : 1))
         if f.queueLimitApplies == true { limited.insert(to) }
       } else if e.call.receivesData, let on = f.socket, changes[on] != nil {
         let bytes = f.kind == .stream
@@ -48,11 +61,8 @@ extension KernelModel {
       for c in list.sorted(by: { ($0.time, $0.order) < ($1.time, $1.order) }) {
         depth = c.delta == Int64.min ? 0 : max(0, depth + c.delta)
         let t = c.time >= start ? c.time - start : 0
-        if let last = points.last, last.time == t {
-          points[points.count - 1].depth = UInt64(depth)
-        } else {
-          points.append((t, UInt64(depth)))
-        }
+        // Changes at one moment are all kept: a datagram queued and taken at once was in the queue.
+        points.append((t, UInt64(depth)))
       }
       let kind = kinds[socket]
       let s = final.sockets[socket]
