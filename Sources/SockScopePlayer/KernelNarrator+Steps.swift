@@ -235,11 +235,27 @@ extension KernelNarrator {
     return s + controlText(e, f)
   }
 
-  func close(_ e: KernelEvent, _ f: StepFacts, sock: String, fd: String) -> String {
+  func close(_ e: KernelEvent, _ f: StepFacts, sock: String, fd: String, position: Int) -> String {
     guard f.socket != nil, f.referencesAfter != nil else {
       return ru
         ? "close освободил дескриптор \(fd). Ядро уничтожает сокет \(sock), когда закрыт последний ссылающийся на него дескриптор."
         : "close released descriptor \(fd). The kernel destroys socket \(sock) when the last descriptor referring to it is closed."
+    }
+    if !f.released, f.otherHolders.isEmpty, let user = f.laterUser {
+      return ru
+        ? "close освободил дескриптор \(fd); сокет \(sock) жив: трасса показывает, что \(name(user)) пользуется им позже — через дескриптор, появление которого трасса не показала (передан SCM_RIGHTS или унаследован)."
+        : "close released descriptor \(fd); socket \(sock) lives on: the trace shows \(name(user)) using it later, through a descriptor whose making the trace does not show (passed with SCM_RIGHTS, or inherited)."
+    }
+    let quiet = Set(f.otherHolders.map(\.pid)).filter { !model.callsLater($0, than: position) }
+    if !f.released, !f.otherHolders.isEmpty, f.referencesAfter == f.otherHolders.count,
+      quiet.count == Set(f.otherHolders.map(\.pid)).count
+    {
+      // Every other holder makes no later call: it may have exited (closing its descriptors)
+      // before this close; the trace does not record when a process exits.
+      let others = f.otherHolders.map(holder).joined(separator: ", ")
+      return ru
+        ? "close освободил дескриптор \(fd) этого процесса. Другие дескрипторы сокета \(sock) — \(others) — у процесса, который больше не делает вызовов в трассе; при выходе процесса ядро закрывает все его дескрипторы. Сокет уничтожен при этом close или при выходе того процесса — что позже (когда он вышел, трасса не записывает)."
+        : "close released this process's descriptor \(fd). Socket \(sock)'s other descriptors — \(others) — belong to a process that makes no later call in the trace; when a process exits, the kernel closes all its descriptors. The socket is destroyed at this close or when that process exits, whichever is later (the trace does not record when it exited)."
     }
     if !f.released {
       let others = f.otherHolders.map(holder).joined(separator: ", ")

@@ -47,8 +47,8 @@ extension KernelNarrator {
         : count(Int(queued), model.facts[position].destinationKind)
       let at = receiver.map { ru ? " сокета \($0)" : " of socket \($0)" } ?? ""
       return ru
-        ? "\(call) ждал \(took) места в буфере отправки (SO_SNDBUF): отправленное раньше ещё не прочитано (в очереди приёма\(at) не меньше \(held)). "
-        : "\(call) waited \(took) for room in the send buffer (SO_SNDBUF): what was sent before was not read yet (the receive queue\(at) held at least \(held)). "
+        ? "\(call) занял \(took); когда он начался, в очереди приёма\(at) ещё не было прочитано не меньше \(held): отправитель ждёт, когда заполнен его буфер отправки (SO_SNDBUF). "
+        : "\(call) took \(took); when it started, at least \(held) sent earlier were still unread in the receive queue\(at): a sender waits when its send buffer (SO_SNDBUF) is full. "
     case .emptyBacklog(let connect?):
       let c = model.events[connect]
       return ru
@@ -67,8 +67,8 @@ extension KernelNarrator {
       return ""
     case .unknown:
       return ru
-        ? "\(call) занял \(took) (чего он ждал, трасса не показывает). "
-        : "\(call) took \(took) (the trace does not show what it waited for). "
+        ? "\(call) занял \(took) (ждал ли он и чего, трасса не показывает). "
+        : "\(call) took \(took) (the trace does not show whether or what it waited for). "
     }
   }
 }

@@ -136,7 +136,7 @@ struct KernelNarrator {
         ? "shutdown(\(how.terminalSafe)): соединение сокета \(sock) закрыто в обе стороны; дескриптор остаётся открыт до close."
         : "shutdown(\(how.terminalSafe)): socket \(sock)'s connection is shut both ways; the descriptor stays open until close."
     case .close:
-      return close(e, f, sock: sock, fd: fd)
+      return close(e, f, sock: sock, fd: fd, position: position)
     case .unlink:
       let path = (e.unlinkedPath ?? "").terminalSafe
       let before = model.state(after: position - 1)

@@ -53,6 +53,10 @@ public struct StepFacts: Sendable, Equatable {
   public var otherHolders: [DescriptorRef] = []
   /// close: whether this was the last reference, so the kernel destroyed the socket.
   public var released = false
+  /// close of what looked like the last reference, when the trace shows this process using the
+  /// socket later: a descriptor the trace did not see made (an older trace without SCM_RIGHTS or
+  /// fork records) still refers to it.
+  public var laterUser: Int32?
   /// close that destroyed the socket: what its receive queue still held (datagrams or records, or
   /// sends' bytes on a stream).
   public var discarded: (items: Int, bytes: UInt64)? = nil
@@ -98,6 +102,13 @@ public struct KernelModel: Sendable {
   public let descriptorsEverHeld: [HeldDescriptor: DescriptorOrigin]
   /// Per event, the receive queues that hold something after it.
   public let queues: [[QueueDepth]]
+  /// Each process's last event.
+  let lastPosition: [Int32: Int]
+
+  /// Whether the process makes a call after the event at `position` (else it may have exited
+  /// since, closing its descriptors; the trace does not record when).
+  public func callsLater(_ pid: Int32, than position: Int) -> Bool { (lastPosition[pid] ?? -1) > position }
+
   /// Every socket's name, the last the trace showed it having.
   let names: [UInt64: SocketName]
   /// Every socket's kind, as far as the trace shows.
@@ -116,6 +127,9 @@ public struct KernelModel: Sendable {
   public init(events: [KernelEvent], processes: [TracedProcess] = [], datagramQueueLimit: QueueLimit? = nil) {
     self.events = events
     self.datagramQueueLimit = datagramQueueLimit
+    var last: [Int32: Int] = [:]
+    for (k, e) in events.enumerated() { last[e.pid] = k }
+    lastPosition = last
     var replayer = Replayer(events: events, processes: processes)
     var facts: [StepFacts] = []
     var checkpoints: [Replayer] = []

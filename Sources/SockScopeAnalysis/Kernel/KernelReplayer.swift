@@ -20,7 +20,9 @@ struct Replayer: Sendable {
     var made: [Int32: Set<Int32>] = [:]
     var inherited: [Int32: [Int32: UInt64]] = [:]
     var receiverOfFlow: [Int: UInt64] = [:]
-    for e in events {
+    var lastUse: [UInt64: (position: Int, pid: Int32)] = [:]
+    for (k, e) in events.enumerated() {
+      if let ino = e.socket?.inode, e.succeeded { lastUse[ino] = (k, e.pid) }
       if e.call == .fork, e.succeeded, let child = Int32(exactly: e.ret) { parentOf[child] = e.pid }
       if let fd = e.fd, let ino = e.socket?.inode, e.call != .socket, e.call != .socketpair,
         !(made[e.pid]?.contains(fd) ?? false), inherited[e.pid]?[fd] == nil
@@ -35,6 +37,19 @@ struct Replayer: Sendable {
     self.parentOf = parentOf
     self.inheritedUse = inherited
     self.receiverOfFlow = receiverOfFlow
+    self.lastUse = lastUse
+  }
+
+  /// Each socket's last successful use in the trace, and by which process.
+  let lastUse: [UInt64: (position: Int, pid: Int32)]
+  /// The position of the event being applied.
+  var position = -1
+
+  /// A process the trace shows using `inode` after the current event: a descriptor refers to it
+  /// that the trace did not see made (passed with SCM_RIGHTS, or inherited).
+  func laterUser(of inode: UInt64) -> Int32? {
+    guard let use = lastUse[inode], use.position > position else { return nil }
+    return use.pid
   }
 
   /// The descriptor numbers a call gives its process.
@@ -108,7 +123,7 @@ struct Replayer: Sendable {
   @discardableResult
   mutating func releaseIfUnreferenced(_ inode: UInt64, by pid: Int32) -> (items: Int, bytes: UInt64)? {
     guard state.references(to: inode) == 0, unstartedHolders(of: inode, parent: pid).isEmpty,
-      var s = state.sockets[inode], !s.released
+      laterUser(of: inode) == nil, var s = state.sockets[inode], !s.released
     else { return nil }
     let left = (s.queuedItems, s.queuedBytes)
     s.released = true
@@ -146,6 +161,7 @@ struct Replayer: Sendable {
   }
 
   mutating func apply(_ e: KernelEvent) -> StepFacts {
+    position += 1
     start(e.pid)
     var facts = StepFacts()
     var inode = e.socket?.inode ?? e.fd.flatMap { state.descriptors[e.pid]?[$0] }
@@ -264,7 +280,8 @@ struct Replayer: Sendable {
           if let ino { state.inFlight[ino, default: 0] += 1 }
         }
       case .recv, .recvfrom, .recvmsg, .read:
-        if let ino = inode {
+        // MSG_PEEK reads without taking: the queue keeps what it showed.
+        if let ino = inode, !(e.flagNames?.contains("MSG_PEEK") ?? false) {
           var s = socket(ino)
           if s.kind == .stream {
             var left = UInt64(max(0, e.ret))
@@ -324,6 +341,8 @@ struct Replayer: Sendable {
           if let left = releaseIfUnreferenced(ino, by: e.pid) {
             facts.released = true
             facts.discarded = left
+          } else if facts.referencesAfter == 0 {
+            facts.laterUser = laterUser(of: ino)
           }
         }
       case .unlink:

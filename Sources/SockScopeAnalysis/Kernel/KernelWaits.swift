@@ -7,8 +7,8 @@ public enum WaitReason: Sendable, Equatable {
   case endOfStream
   /// A datagram send found the receiver's queue holding more than net.unix.max_dgram_qlen.
   case fullDatagramQueue(receiver: UInt64, queued: Int, limit: QueueLimit?)
-  /// A send waited for room in its send buffer (SO_SNDBUF): data it sent earlier was not read yet.
-  /// `queued` is what the receiver's queue held (datagrams or records; bytes on a stream).
+  /// A send took a while with data sent earlier still unread (`queued`: datagrams or records, bytes
+  /// on a stream, in the receiver's queue): a send waits when its send buffer (SO_SNDBUF) is full.
   case fullSendBuffer(receiver: UInt64?, queued: UInt64, stream: Bool)
   /// `accept` found no connection waiting; `connect` is the position of the one that came.
   case emptyBacklog(connect: Int?)
@@ -69,8 +69,11 @@ extension KernelModel {
         queued > 0
       {
         reason = .fullDatagramQueue(receiver: receiver, queued: Int(queued), limit: nil)
-      } else {
+      } else if queued > 0 {
         reason = .fullSendBuffer(receiver: receiver, queued: queued, stream: stream)
+      } else {
+        // Nothing was waiting unread: the trace shows no reason to wait.
+        reason = .unknown
       }
     case .accept, .accept4:
       let new = e.acceptedSocket?.inode
