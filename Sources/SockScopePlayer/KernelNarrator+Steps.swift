@@ -246,9 +246,9 @@ extension KernelNarrator {
         ? "close освободил дескриптор \(fd); сокет \(sock) жив: трасса показывает, что \(name(user)) пользуется им позже — через дескриптор, появление которого трасса не показала (передан SCM_RIGHTS или унаследован)."
         : "close released descriptor \(fd); socket \(sock) lives on: the trace shows \(name(user)) using it later, through a descriptor whose making the trace does not show (passed with SCM_RIGHTS, or inherited)."
     }
-    let quiet = Set(f.otherHolders.map(\.pid)).filter { !model.callsLater($0, than: position) }
-    if !f.released, !f.otherHolders.isEmpty, f.referencesAfter == f.otherHolders.count,
-      quiet.count == Set(f.otherHolders.map(\.pid)).count
+    let holders = Set(f.otherHolders.map(\.pid))
+    let quiet = holders.filter { $0 != e.pid && !model.callsLater($0, than: position) }
+    if !f.released, !holders.isEmpty, f.referencesAfter == f.otherHolders.count, quiet.count == holders.count
     {
       // Every other holder makes no later call: it may have exited (closing its descriptors)
       // before this close; the trace does not record when a process exits.

@@ -191,4 +191,10 @@ public struct HeldDescriptor: Sendable, Equatable, Hashable {
   public var pid: Int32
   public var fd: Int32
   public var socket: UInt64
+
+  public init(pid: Int32, fd: Int32, socket: UInt64) {
+    self.pid = pid
+    self.fd = fd
+    self.socket = socket
+  }
 }
