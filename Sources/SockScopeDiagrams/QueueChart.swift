@@ -93,7 +93,7 @@ struct QueueChart {
           ["style": "dashed", "color": .text(palette.failure)])
         let source = l.source == .recorded ? "" : (ru ? " (на этой машине)" : " (on this machine)")
         label(
-          "net.unix.max_dgram_qlen = \(l.value)\(source)", Self.left + Self.plotWidth - 110, ly + 9,
+          "net.unix.max_dgram_qlen = \(l.value)\(source)", Self.left + 150, ly - 10,
           color: palette.failure)
       }
       // The depth as a step line; where several changes fall on one horizontal point, a spike to

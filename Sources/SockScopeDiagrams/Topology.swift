@@ -180,10 +180,23 @@ struct Topology {
         ])
     }
     // A process that receives sits beside the sockets it receives on, under the queues that feed them.
+    // A socket several processes hold (after fork, or passed) sits beside the first of them only:
+    // one node in two same-rank sets makes libgraphviz abort (measured on a socketpair shared
+    // across fork).
+    var placed = Set<UInt64>()
     for p in trace.header.processes {
-      let receiving = Set(descriptors.filter { $0.pid == p.pid && traffic[$0.socket] != nil }.map(\.socket))
-      guard !receiving.isEmpty else { continue }
-      g.statements.append(.sameRank(["p\(p.pid)"] + receiving.sorted().map { "s\($0)" }))
+      let receiving = Set(
+        descriptors.filter { $0.pid == p.pid && traffic[$0.socket] != nil && !placed.contains($0.socket) }
+          .map(
+            \.socket))
+      placed.formUnion(receiving)
+      // Nor one fed by a socket this process also holds (a socketpair's two ends): the process
+      // above the sender above the queue above the receiver cannot sit level with the receiver,
+      // and that rank cycle makes libgraphviz crash (measured: a double free, in SVG and PNG).
+      let held = Set(descriptors.filter { $0.pid == p.pid }.map(\.socket))
+      let beside = receiving.filter { to in !(traffic[to] ?? [:]).keys.contains { held.contains($0) } }
+      guard !beside.isEmpty else { continue }
+      g.statements.append(.sameRank(["p\(p.pid)"] + beside.sorted().map { "s\($0)" }))
     }
     graph = g
   }

@@ -58,7 +58,12 @@ extension KernelNarrator {
 
   func send(_ e: KernelEvent, _ f: StepFacts, position: Int) -> String {
     var s = waitText(position)
-    let target = f.destination.map(String.init) ?? "?"
+    let target =
+      f.destination.map { ru ? "сокета \($0)" : "of socket \($0)" }
+      ?? e.addressName?.shown.map {
+        ru ? "сокета по адресу \($0.terminalSafe)" : "of the socket at \($0.terminalSafe)"
+      }
+      ?? (ru ? "получателя" : "of the receiver")
     let named = nameSuffix(f.destination)
     let kind = f.destinationKind ?? f.kind
     let held = f.queuedBefore.map { $0 + 1 }
@@ -66,13 +71,13 @@ extension KernelNarrator {
     case .stream?:
       s +=
         ru
-        ? "\(e.ret) Б скопированы из памяти процесса в очередь приёма сокета \(target)\(named) в ядре: у потока нет границ сообщений — recv может взять часть этих байтов или вместе с другими."
-        : "\(e.ret) B were copied from the process into the kernel's receive queue of socket \(target)\(named): a stream keeps no message boundaries — a recv may take part of these bytes, or them and others together."
+        ? "\(e.ret) Б скопированы из памяти процесса в очередь приёма \(target)\(named) в ядре: у потока нет границ сообщений — recv может взять часть этих байтов или вместе с другими."
+        : "\(e.ret) B were copied from the process into the kernel's receive queue \(target)\(named): a stream keeps no message boundaries — a recv may take part of these bytes, or them and others together."
     case .seqpacket?:
       s +=
         ru
-        ? "Запись (\(e.ret) Б) скопирована в очередь приёма сокета \(target)\(named) в ядре: её граница сохраняется, recv получит её одну."
-        : "A record (\(e.ret) B) was copied into the kernel's receive queue of socket \(target)\(named): its boundary is kept; a recv gets it alone."
+        ? "Запись (\(e.ret) Б) скопирована в очередь приёма \(target)\(named) в ядре: её граница сохраняется, recv получит её одну."
+        : "A record (\(e.ret) B) was copied into the kernel's receive queue \(target)\(named): its boundary is kept; a recv gets it alone."
     default:
       let size = e.data?.length ?? UInt64(max(0, e.ret))
       var queue = ""
@@ -101,9 +106,9 @@ extension KernelNarrator {
       let file = f.destination.flatMap { model.name(of: $0) }?.isFile == true
       s +=
         ru
-        ? "Датаграмма (\(size) Б) скопирована из памяти процесса в очередь приёма сокета \(target)\(named) в ядре\(queue)."
+        ? "Датаграмма (\(size) Б) скопирована из памяти процесса в очередь приёма \(target)\(named) в ядре\(queue)."
           + (file ? " Файл сокета данные не хранит." : "")
-        : "The datagram (\(size) B) was copied from the process into the kernel's receive queue of socket \(target)\(named)\(queue)."
+        : "The datagram (\(size) B) was copied from the process into the kernel's receive queue \(target)\(named)\(queue)."
           + (file ? " The socket file holds no data." : "")
       if let answered = answeredAddress(e, position: position) {
         s +=

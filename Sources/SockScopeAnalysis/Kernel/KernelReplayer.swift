@@ -271,8 +271,8 @@ struct Replayer: Sendable {
           }
           update(target) { $0.queue.append(QueuedData(flow: e.flow, bytes: UInt64(max(0, e.ret)))) }
         }
-        if let ino = inode, let flow = e.flow, state.sockets[ino]?.name == .autobound("") {
-          autoboundSenderOfFlow[flow] = ino
+        if let ino = inode, let flow = e.flow, state.sockets[ino]?.name.shown == nil {
+          unnamedSenderOfFlow[flow] = ino
         }
         for right in e.passedDescriptors {
           let ino = right.inode ?? state.descriptors[e.pid]?[right.fd]
@@ -312,7 +312,9 @@ struct Replayer: Sendable {
           // The sender's autobound name, as the receiver's recvfrom shows it.
           if case .abstract(let name)? = e.addressName {
             for flow in e.flows {
-              if let sender = autoboundSenderOfFlow[flow], state.sockets[sender]?.name == .autobound("") {
+              // A sender the trace shows with no name has one the kernel chose: autobind (a bind
+              // with the family alone, or SO_PASSCRED).
+              if let sender = unnamedSenderOfFlow[flow], state.sockets[sender]?.name.shown == nil {
                 state.sockets[sender]?.name = .autobound(name)
               }
             }
@@ -392,6 +394,6 @@ struct Replayer: Sendable {
   /// Every descriptor any process held, and how it got it.
   var everHeld: [HeldDescriptor: DescriptorOrigin] = [:]
 
-  /// Sends from autobound sockets whose name the trace has not shown yet: flow id → socket.
-  var autoboundSenderOfFlow: [Int: UInt64] = [:]
+  /// Sends from sockets whose name the trace has not shown: flow id → socket.
+  var unnamedSenderOfFlow: [Int: UInt64] = [:]
 }
