@@ -259,8 +259,8 @@ struct FailureExplanation {
           ? "there is no room: the receiver's queue is full (the net.unix.max_dgram_qlen limit) or the send buffer is"
           : "there is no room: the send buffer is full, the peer has not read fast enough"
       return ru
-        ? "\(call) не удался: \(name) — \(waited), а \(ruRoom). \(fix)"
-        : "\(call) failed: \(name) — \(waited), and \(enRoom). \(fix)"
+        ? "\(call) не удался: \(name) — \(waited), а \(queueSeen(ru: true) ?? ruRoom). \(fix)"
+        : "\(call) failed: \(name) — \(waited), and \(queueSeen(ru: false) ?? enRoom). \(fix)"
     }
     if event.call == .accept || event.call == .accept4 {
       return ru
@@ -273,6 +273,27 @@ struct FailureExplanation {
         : "connect failed: \(name) — \(waited), and the listening socket's backlog is full. \(fix)"
     }
     return nil
+  }
+
+  /// For a datagram send refused for room, when the limit applies (the receiver is not connected
+  /// back to the sender): what the receiver's queue held when the call was made, and the limit.
+  private func queueSeen(ru: Bool) -> String? {
+    let model = playback.model
+    guard kind(of: event.socket?.inode) == .datagram, !isPairEnd(event.socket?.inode),
+      let receiver = event.socket?.peer, model.kind(of: receiver) == .datagram
+    else { return nil }
+    let queued = model.queueAt(receiver, time: event.time, stream: false)
+    guard queued > 0 else { return nil }
+    let name = model.name(of: receiver)?.shown.map { " (\($0.terminalSafe))" } ?? ""
+    let limit =
+      model.datagramQueueLimit.map { l in
+        ru
+          ? ", больше предела net.unix.max_dgram_qlen (\(l.value))"
+          : ", more than net.unix.max_dgram_qlen (\(l.value))"
+      } ?? (ru ? " (предел net.unix.max_dgram_qlen)" : " (the net.unix.max_dgram_qlen limit)")
+    return ru
+      ? "места нет: в очереди сокета \(receiver)\(name) не меньше \(queued) \(PlayerText.plural(queued, "датаграммы", "датаграмм", "датаграмм"))\(limit)"
+      : "there is no room: the queue of socket \(receiver)\(name) held at least \(queued) datagram\(queued == 1 ? "" : "s")\(limit)"
   }
 
   private func ebadf() -> String? {

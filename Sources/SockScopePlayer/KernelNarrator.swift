@@ -105,16 +105,17 @@ struct KernelNarrator {
         ? "Сокет \(sock) слушает: соединения, пришедшие через connect, ждут в его очереди (backlog \(backlog)), пока accept их не возьмёт."
         : "Socket \(sock) now listens: connections made by connect wait in its queue (backlog \(backlog)) until accept takes them."
     case .connect:
-      return connect(e, f, sock)
+      return waitText(position) + connect(e, f, sock)
     case .accept, .accept4:
       let new = e.acceptedSocket.map { String($0.inode) } ?? "?"
       let waiting = f.listener.map { model.state(after: position).sockets[$0]?.pending.count ?? 0 } ?? 0
       let rest =
         waiting > 0
         ? (ru ? " Ещё ждут соединений: \(waiting)." : " Connections still waiting: \(waiting).") : ""
-      return ru
-        ? "accept взял из очереди сокета \(sock) готовое соединение: его серверный конец — новый сокет \(new) со своим inode, дескриптор \(e.ret). Сокет \(sock) продолжает слушать под своим именем.\(rest)"
-        : "accept took a waiting connection from socket \(sock)'s queue: its server end is a new socket, \(new), with its own inode, on descriptor \(e.ret). Socket \(sock) goes on listening under its name.\(rest)"
+      return waitText(position)
+        + (ru
+          ? "accept взял из очереди сокета \(sock) готовое соединение: его серверный конец — новый сокет \(new) со своим inode, дескриптор \(e.ret). Сокет \(sock) продолжает слушать под своим именем.\(rest)"
+          : "accept took a waiting connection from socket \(sock)'s queue: its server end is a new socket, \(new), with its own inode, on descriptor \(e.ret). Socket \(sock) goes on listening under its name.\(rest)")
     case .send, .sendto, .sendmsg, .write:
       return send(e, f, position: position)
     case .recv, .recvfrom, .recvmsg, .read:

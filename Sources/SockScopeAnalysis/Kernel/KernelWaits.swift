@@ -43,15 +43,20 @@ extension KernelModel {
     switch e.call {
     case .recv, .recvfrom, .recvmsg, .read:
       if f.kind == .stream, e.succeeded, e.ret == 0, (e.requestedLength ?? 1) > 0 {
-        reason = .endOfStream
+        // It waited for the end only if the peer closed or shut down after the call started.
+        let peer = f.socket.flatMap { state(after: position).sockets[$0]?.peer }
+        let ended = events[..<position].contains {
+          ($0.call == .close || $0.call == .shutdown) && $0.socket?.inode == peer && peer != nil
+            && $0.time > e.time
+        }
+        reason = ended ? .endOfStream : .unknown
       } else if let flow = e.flows.first, let send = events.firstIndex(where: { $0.flow == flow }),
         events[send].time > e.time
       {
         reason = .emptyReceiveQueue(send: send)
-      } else if e.flows.isEmpty || !e.succeeded {
-        reason = e.succeeded ? .emptyReceiveQueue(send: nil) : .unknown
       } else {
-        // Its data was queued before it started: what it waited for is not in the trace.
+        // Its data was queued before it started, or by a sender the trace does not show: what it
+        // waited for, if anything, is not in the trace.
         reason = .unknown
       }
     case .send, .sendto, .sendmsg, .write:
@@ -80,8 +85,12 @@ extension KernelModel {
       let connect = events.firstIndex { $0.call == .connect && $0.socket?.peer == new && new != nil }
       reason = .emptyBacklog(connect: connect.flatMap { events[$0].time > e.time ? $0 : nil })
     case .connect:
-      if let listener = f.listener {
-        reason = .fullBacklog(listener: listener, backlog: backlog(of: listener, before: position))
+      // A connect waits when the listener's queue already holds more than its backlog
+      // (unix_recvq_full); otherwise a slow connect is not explained.
+      if let listener = f.listener, let backlog = backlog(of: listener, before: position),
+        (state(after: position - 1).sockets[listener]?.pending.count ?? 0) > Int(backlog)
+      {
+        reason = .fullBacklog(listener: listener, backlog: backlog)
       } else {
         reason = .unknown
       }
