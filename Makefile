@@ -8,7 +8,7 @@ BIN = $(RELEASE_BIN_DIR)/sockscope
 PREFIX ?= /usr/local
 FORMAT_PATHS = Package.swift Sources Tests Resources examples Benchmarks Fuzz
 
-.PHONY: all deps build demo demo-python test release-check lint format install uninstall bench fuzz mutate coverage docs clean
+.PHONY: all deps build demo demo-python test release-check lint format install uninstall bench fuzz mutate coverage docs clean gallery
 
 all: build
 
@@ -45,6 +45,11 @@ release-check: build
 	  $(BIN) validate "$$out/python/trace.jsonl" >/dev/null && \
 	  echo "release-check: the optimized build ran the documented run (Swift and Python) and validated both traces" || \
 	  { echo "release-check: the optimized build failed the documented run:"; cat "$$out"/*.txt; exit 1; }
+
+## Records every example of examples/python (the gallery tests' own fixture) and writes every view
+## of each run into docs/gallery/ (scripts/gallery; docs/gallery/README.md explains them).
+gallery: deps
+	@scripts/gallery
 
 ## swift format in lint mode, with the committed .swift-format.
 lint:

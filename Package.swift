@@ -59,7 +59,8 @@ let package = Package(
     .target(name: "SockScopeLanguage", swiftSettings: swiftSettings),
     .target(name: "SockScopeGraphviz", dependencies: ["CGraphviz"], swiftSettings: swiftSettings),
     // What the views, compare and the exports read of a trace: runs of calls folded into steps
-    // and loops, the loop's decisions, step marks, a call as text, documented schematics.
+    // and loops, the loop's decisions, step marks, a call as text, documented schematics, and the
+    // kernel's objects step by step (Kernel/).
     .target(
       name: "SockScopeAnalysis", dependencies: ["SockScopeTrace", "SockScopeResources"],
       swiftSettings: swiftSettings),
@@ -70,7 +71,8 @@ let package = Package(
       swiftSettings: swiftSettings),
     // Stepping through a trace: snapshots, text frames, the terminal player, asciicast recordings.
     .target(
-      name: "SockScopePlayer", dependencies: ["SockScopeTrace", "SockScopeLanguage", "CTerminal"],
+      name: "SockScopePlayer",
+      dependencies: ["SockScopeTrace", "SockScopeAnalysis", "SockScopeLanguage", "CTerminal"],
       swiftSettings: swiftSettings),
     // The terminal's window size (ioctl is variadic, so Swift cannot call it).
     .target(name: "CTerminal"),
@@ -135,7 +137,7 @@ let package = Package(
       dependencies: ["SockScopeCompare", "SockScopeAnalysis", "SockScopeDiagrams", "SockScopeTrace"],
       swiftSettings: swiftSettings),
     .testTarget(
-      name: "SockScopePlayerTests", dependencies: ["SockScopePlayer", "SockScopeTrace"],
+      name: "SockScopePlayerTests", dependencies: ["SockScopePlayer", "SockScopeTrace", "SockScopeAnalysis"],
       exclude: ["Fixtures"],
       swiftSettings: swiftSettings),
     .testTarget(
@@ -146,7 +148,9 @@ let package = Package(
       swiftSettings: swiftSettings),
     .testTarget(
       name: "IntegrationTests",
-      dependencies: ["SockScopeTrace", "SockScopeSockets", "SockScopePlayer", "sockscope"],
+      dependencies: [
+        "SockScopeTrace", "SockScopeSockets", "SockScopePlayer", "SockScopeAnalysis", "sockscope",
+      ],
       // Driven by the browser tests with Debian's python3 and selenium.
       exclude: ["browser_check.py"],
       swiftSettings: swiftSettings),

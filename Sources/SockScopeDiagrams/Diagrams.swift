@@ -11,6 +11,8 @@ public enum DiagramView: String, Sendable, CaseIterable {
   case sequence
   /// Processes, descriptors, sockets, the socket file and the kernel queue, with counts.
   case topology
+  /// How full each receive queue was over time, with the queue-length limit where it applies.
+  case queues
 }
 
 /// How a diagram is written.
@@ -42,6 +44,8 @@ public struct DiagramOptions: Sendable {
   /// a long trace. A page lays out in a fraction of a second where every call of a long trace takes
   /// Graphviz many seconds and gigabytes (docs/performance.md).
   public var page: Int?
+  /// Queues view: net.unix.max_dgram_qlen, drawn where it limits a queue; nil draws no limit.
+  public var datagramQueueLimit: QueueLimit?
 
   public init(
     language: DiagramLanguage = .ru, timestamps: Bool = false, timeAxis: Bool = false,
@@ -101,6 +105,11 @@ public enum Diagrams {
       return (SequenceChart(trace: trace, options: options).graph, .nop2)
     case .topology:
       return (Topology(trace: trace, language: options.language, theme: options.theme).graph, .dot)
+    case .queues:
+      return (
+        QueueChart(trace: trace, options: options, datagramQueueLimit: options.datagramQueueLimit).graph,
+        .nop2
+      )
     }
   }
 

@@ -1,3 +1,4 @@
+import SockScopeAnalysis
 import SockScopeGraphviz
 import SockScopeLanguage
 import SockScopeTrace
@@ -31,41 +32,52 @@ struct Topology {
         "fontcolor": .text(palette.text),
       ])
 
+    // What the kernel held: every socket's kind and name, every descriptor any process held and
+    // how it got it (the kernel model, shared with the player).
+    let model = KernelModel(trace: trace)
     var sockets: [UInt64: String] = [:]  // inode → type
-    var descriptors: [String: (pid: Int32, fd: Int32, ino: UInt64)] = [:]
-    var files: [String: (path: String, ino: Int64?)] = [:]
+    for e in model.events where e.succeeded && e.call != .output {
+      for ino in [e.socket?.inode, e.acceptedSocket?.inode].compactMap({ $0 }) {
+        sockets[ino] = model.kind(of: ino)?.constant ?? ""
+      }
+      if e.call == .socketpair, let peer = e.socket?.peer {
+        sockets[peer] = model.kind(of: peer)?.constant ?? ""
+      }
+    }
+    for held in model.descriptorsEverHeld.keys where sockets[held.socket] == nil {
+      sockets[held.socket] = model.kind(of: held.socket)?.constant ?? ""
+    }
+    // A name node per socket file (by the file's inode, else its path) and per abstract name.
+    var files: [String: (path: String, ino: Int64?, abstract: Bool, autobind: Bool)] = [:]
     var bound: [(socket: UInt64, file: String)] = []
     var connected: [(socket: UInt64, file: String)] = []
-    for e in trace.events where e.succeeded && e.call != .output {
-      guard let ino = e.socket?.inode else {
+    for (k, e) in model.events.enumerated() where e.succeeded && (e.call == .bind || e.call == .connect) {
+      guard let ino = e.socket?.inode ?? model.facts[k].socket else { continue }
+      let name: SocketName?
+      if e.call == .bind, case .autobound? = model.facts[k].name {
+        name = model.name(of: ino) ?? .autobound("")
+      } else if e.call == .bind, let n = model.name(of: ino), n.isAbstract {
+        name = n
+      } else {
+        name = e.addressName
+      }
+      let key: String
+      let entry: (path: String, ino: Int64?, abstract: Bool, autobind: Bool)
+      switch name {
+      case .path(let p)?:
+        key = e.addressFileInode.map { "ino\($0)" } ?? p
+        entry = (p, e.addressFileInode, false, false)
+      case .abstract(let n)?:
+        key = "abs" + n
+        entry = ("@" + n, nil, true, false)
+      case .autobound(let n)?:
+        key = n.isEmpty ? "auto\(ino)" : "abs" + n
+        entry = (n.isEmpty ? "@?" : "@" + n, nil, true, true)
+      default:
         continue
       }
-      if e.call == .socket || e.call == .socketpair {
-        sockets[ino] = e.arguments.socket?.type?.baseName ?? ""
-      } else if sockets[ino] == nil {
-        sockets[ino] = ""
-      }
-      if let fd = e.fd { descriptors["\(e.pid):\(fd):\(ino)"] = (e.pid, fd, ino) }
-      // The other end of a socketpair, and the socket accept made: the same type, their own nodes.
-      if e.call == .socketpair, let peer = e.socket?.peer {
-        sockets[peer] = sockets[ino]
-        if let fds = e.arguments.socket?.descriptors, fds.count == 2, case let second = fds[1],
-          let fd = Int32(exactly: second)
-        {
-          descriptors["\(e.pid):\(fd):\(peer)"] = (e.pid, fd, peer)
-        }
-      }
-      if e.call == .accept || e.call == .accept4, let new = e.arguments.acceptedSocket?.inode,
-        new > 0
-      {
-        sockets[UInt64(new)] = sockets[ino]
-        descriptors["\(e.pid):\(e.ret):\(new)"] = (e.pid, Int32(truncatingIfNeeded: e.ret), UInt64(new))
-      }
-      if e.call == .bind || e.call == .connect, let path = e.addressPath {
-        let key = e.address?.inode.map { "ino\($0)" } ?? path
-        files[key] = (path, e.address?.inode.map { Int64(clamping: $0) })
-        if e.call == .bind { bound.append((ino, key)) } else { connected.append((ino, key)) }
-      }
+      files[key] = entry
+      if e.call == .bind { bound.append((ino, key)) } else { connected.append((ino, key)) }
     }
 
     for p in trace.header.processes
@@ -86,28 +98,52 @@ struct Topology {
           "label": .text(label),
         ])
     }
-    for d in descriptors.values.sorted(by: { ($0.pid, $0.fd) < ($1.pid, $1.fd) }) {
-      g.edge("p\(d.pid)", "s\(d.ino)", ["label": .text("fd \(d.fd)")])
+    // Each descriptor: the same socket under its own number in every process that holds it (a
+    // forked child's copy, a dup, one received with SCM_RIGHTS).
+    for (held, origin) in model.descriptorsEverHeld.sorted(by: {
+      ($0.key.pid, $0.key.fd, $0.key.socket) < ($1.key.pid, $1.key.fd, $1.key.socket)
+    }) {
+      var label = "fd \(held.fd)"
+      var attributes: DOTAttributes = [:]
+      switch origin {
+      case .passed:
+        label += ru ? "\nполучен SCM_RIGHTS" : "\nreceived by SCM_RIGHTS"
+        attributes["style"] = "bold"
+      case .duplicated:
+        label += " (dup)"
+      default:
+        break
+      }
+      attributes["label"] = .text(label)
+      g.edge("p\(held.pid)", "s\(held.socket)", attributes)
     }
     for (key, file) in files.sorted(by: { $0.key < $1.key }) {
-      let label =
-        file.path + "\n" + (ru ? "файл сокета" : "socket file") + (file.ino.map { ", inode \($0)" } ?? "")
+      let what: String
+      if file.autobind {
+        what = ru ? "абстрактное имя (автопривязка),\nфайла нет" : "abstract name (autobind),\nno file"
+      } else if file.abstract {
+        what = ru ? "абстрактное имя, файла нет" : "abstract name, no file"
+      } else {
+        what = (ru ? "файл сокета" : "socket file") + (file.ino.map { ", inode \($0)" } ?? "")
+      }
       g.node(
         "f_\(key)",
-        ["shape": "note", "style": "filled", "fillcolor": .text(palette.boxFill), "label": .text(label)])
+        [
+          "shape": file.abstract ? "box" : "note", "style": file.abstract ? "dashed,filled" : "filled",
+          "fillcolor": .text(palette.boxFill), "label": .text(file.path + "\n" + what),
+        ])
     }
     for b in bound {
       g.edge("s\(b.socket)", "f_\(b.file)", ["label": "bind", "style": "dashed", "arrowhead": "none"])
     }
     for c in connected { g.edge("s\(c.socket)", "f_\(c.file)", ["label": "connect", "style": "dotted"]) }
+    let descriptors = model.descriptorsEverHeld.keys
 
     // Data: sender socket → the receiver's kernel queue → the receiver, counted from linked flows.
     let sends = trace.flowIndex.send
     var traffic: [UInt64: [UInt64: (count: Int, bytes: UInt64)]] = [:]
-    var datagramSockets = Set<UInt64>()
     for recv in trace.events where !recv.flows.isEmpty {
       guard let to = recv.socket?.inode else { continue }
-      if recv.data?.datagramLength != nil { datagramSockets.insert(to) }
       for flow in recv.flows {
         guard let send = sends[flow], let from = send.socket?.inode else { continue }
         let old = traffic[to, default: [:]][from] ?? (0, 0)
@@ -116,9 +152,9 @@ struct Topology {
     }
     for (to, senders) in traffic.sorted(by: { $0.key < $1.key }) {
       let queue = "q\(to)"
-      // Datagrams only where the socket is known to take them; otherwise (a stream, or a socket
-      // of unknown type) what is known is bytes and sends.
-      let stream = !(sockets[to]?.hasPrefix("SOCK_DGRAM") == true || datagramSockets.contains(to))
+      // Datagrams or records only where the model knows the socket's kind; otherwise (a stream, or
+      // a socket of unknown type) what is known is bytes and sends.
+      let kind = model.kind(of: to)
       g.node(
         queue,
         [
@@ -131,7 +167,7 @@ struct Topology {
         g.edge(
           "s\(from)", queue,
           [
-            "label": .text(Self.counts(t.count, t.bytes, stream: stream, text: text, ru: ru)),
+            "label": .text(Self.counts(t.count, t.bytes, kind: kind, text: text, ru: ru)),
             "color": .text(palette.message),
           ])
         total = (total.count + t.count, total.bytes + t.bytes)
@@ -139,21 +175,40 @@ struct Topology {
       g.edge(
         queue, "s\(to)",
         [
-          "label": .text(Self.counts(total.count, total.bytes, stream: stream, text: text, ru: ru)),
+          "label": .text(Self.counts(total.count, total.bytes, kind: kind, text: text, ru: ru)),
           "color": .text(palette.message),
         ])
     }
     // A process that receives sits beside the sockets it receives on, under the queues that feed them.
+    // A socket several processes hold (after fork, or passed) sits beside the first of them only:
+    // one node in two same-rank sets makes libgraphviz abort (measured on a socketpair shared
+    // across fork).
+    var placed = Set<UInt64>()
     for p in trace.header.processes {
-      let receiving = Set(descriptors.values.filter { $0.pid == p.pid && traffic[$0.ino] != nil }.map(\.ino))
-      guard !receiving.isEmpty else { continue }
-      g.statements.append(.sameRank(["p\(p.pid)"] + receiving.sorted().map { "s\($0)" }))
+      let receiving = Set(
+        descriptors.filter { $0.pid == p.pid && traffic[$0.socket] != nil && !placed.contains($0.socket) }
+          .map(
+            \.socket))
+      placed.formUnion(receiving)
+      // Nor one fed by a socket this process also holds (a socketpair's two ends): the process
+      // above the sender above the queue above the receiver cannot sit level with the receiver,
+      // and that rank cycle makes libgraphviz crash (measured: a double free, in SVG and PNG).
+      let held = Set(descriptors.filter { $0.pid == p.pid }.map(\.socket))
+      let beside = receiving.filter { to in !(traffic[to] ?? [:]).keys.contains { held.contains($0) } }
+      guard !beside.isEmpty else { continue }
+      g.statements.append(.sameRank(["p\(p.pid)"] + beside.sorted().map { "s\($0)" }))
     }
     graph = g
   }
 
-  static func counts(_ n: Int, _ bytes: UInt64, stream: Bool = false, text: DiagramText, ru: Bool) -> String {
-    if stream {
+  /// `3 датагр., 41 Б` for datagrams, `2 записи, 30 Б` for seqpacket records, `41 Б, отправок: 3`
+  /// for a stream or a socket of unknown kind (a stream has no messages to count).
+  static func counts(_ n: Int, _ bytes: UInt64, kind: SocketKind?, text: DiagramText, ru: Bool) -> String {
+    if kind == .seqpacket {
+      return ru
+        ? "записей: \(n), \(text.bytes(bytes))" : "\(n) record\(n == 1 ? "" : "s"), \(text.bytes(bytes))"
+    }
+    if kind != .datagram {
       return ru
         ? "\(text.bytes(bytes)), отправок: \(n)" : "\(text.bytes(bytes)) in \(n) send\(n == 1 ? "" : "s")"
     }

@@ -1,30 +1,5 @@
+import SockScopeAnalysis
 import SockScopeTrace
-
-/// The kind of a socket as the trace's `socket`/`socketpair` call created it.
-enum SocketKind {
-  case datagram, stream, seqpacket
-
-  init?(type: String?) {
-    guard let type else { return nil }
-    if type.hasPrefix("SOCK_DGRAM") {
-      self = .datagram
-    } else if type.hasPrefix("SOCK_STREAM") {
-      self = .stream
-    } else if type.hasPrefix("SOCK_SEQPACKET") {
-      self = .seqpacket
-    } else {
-      return nil
-    }
-  }
-
-  var constant: String {
-    switch self {
-    case .datagram: "SOCK_DGRAM"
-    case .stream: "SOCK_STREAM"
-    case .seqpacket: "SOCK_SEQPACKET"
-    }
-  }
-}
 
 /// Why a call failed and what to do about it: a student's usual mistakes, each explained with the
 /// path, socket and numbers the trace recorded. Every statement holds for every socket kind, or is
@@ -45,11 +20,7 @@ struct FailureExplanation {
   /// The kind of the socket with `inode`, when the trace shows the call that made it.
   func kind(of inode: UInt64?) -> SocketKind? {
     guard let inode else { return nil }
-    for e in playback.steps where e.succeeded && (e.call == .socket || e.call == .socketpair) {
-      if e.socket?.inode == inode || e.socket?.peer == inode {
-        return SocketKind(type: e.arguments.socket?.type?.description)
-      }
-    }
+    if let kind = playback.model.kind(of: inode) { return kind }
     if playback.streamSockets.contains(inode) { return .stream }
     return nil
   }
@@ -186,7 +157,7 @@ struct FailureExplanation {
       return ru
         ? "\(call) не удался: \(name) — сокет (дескриптор \(fd)) не соединён. Что делать: клиенту — сначала connect; серверу — обмениваться данными через сокет, который вернул accept, а не через слушающий."
         : "\(call) failed: \(name) — the socket (descriptor \(fd)) is not connected. Fix: a client connects first; a server talks on the socket accept returned, not on the listening one."
-    case nil:
+    case nil, .other?:
       return ru
         ? "\(call) не удался: \(name) — у сокета (дескриптор \(fd)) нет собеседника: он не соединён, а вызов не дал адреса. Что делать: сначала connect или, для датаграмм, sendto с адресом."
         : "\(call) failed: \(name) — the socket (descriptor \(fd)) has no peer: it is not connected and the call gave no address. Fix: connect first or, for datagrams, use sendto with an address."
@@ -288,8 +259,8 @@ struct FailureExplanation {
           ? "there is no room: the receiver's queue is full (the net.unix.max_dgram_qlen limit) or the send buffer is"
           : "there is no room: the send buffer is full, the peer has not read fast enough"
       return ru
-        ? "\(call) не удался: \(name) — \(waited), а \(ruRoom). \(fix)"
-        : "\(call) failed: \(name) — \(waited), and \(enRoom). \(fix)"
+        ? "\(call) не удался: \(name) — \(waited), а \(queueSeen(ru: true) ?? ruRoom). \(fix)"
+        : "\(call) failed: \(name) — \(waited), and \(queueSeen(ru: false) ?? enRoom). \(fix)"
     }
     if event.call == .accept || event.call == .accept4 {
       return ru
@@ -302,6 +273,27 @@ struct FailureExplanation {
         : "connect failed: \(name) — \(waited), and the listening socket's backlog is full. \(fix)"
     }
     return nil
+  }
+
+  /// For a datagram send refused for room, when the limit applies (the receiver is not connected
+  /// back to the sender): what the receiver's queue held when the call was made, and the limit.
+  private func queueSeen(ru: Bool) -> String? {
+    let model = playback.model
+    guard kind(of: event.socket?.inode) == .datagram, !isPairEnd(event.socket?.inode),
+      let receiver = event.socket?.peer, model.kind(of: receiver) == .datagram
+    else { return nil }
+    let queued = model.queueAt(receiver, time: event.time, stream: false)
+    guard queued > 0 else { return nil }
+    let name = model.name(of: receiver)?.shown.map { " (\($0.terminalSafe))" } ?? ""
+    let limit =
+      model.datagramQueueLimit.map { l in
+        ru
+          ? ", больше предела net.unix.max_dgram_qlen (\(l.value))"
+          : ", more than net.unix.max_dgram_qlen (\(l.value))"
+      } ?? (ru ? " (предел net.unix.max_dgram_qlen)" : " (the net.unix.max_dgram_qlen limit)")
+    return ru
+      ? "места нет: в очереди сокета \(receiver)\(name) не меньше \(queued) \(PlayerText.plural(queued, "датаграммы", "датаграмм", "датаграмм"))\(limit)"
+      : "there is no room: the queue of socket \(receiver)\(name) held at least \(queued) datagram\(queued == 1 ? "" : "s")\(limit)"
   }
 
   private func ebadf() -> String? {

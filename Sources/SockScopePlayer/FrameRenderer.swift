@@ -40,8 +40,8 @@ public struct FrameRenderer: Sendable {
     self.title = title
   }
 
-  /// Rows that are not panes: title, call, three of explanation, travel, queues.
-  static let fixedRows = 7
+  /// Rows that are not panes: title, call, three of explanation, travel, queues, kernel.
+  static let fixedRows = 8
 
   /// The most console lines a pane can show (ask a snapshot for this many).
   public var paneHeight: Int { max(1, height - Self.fixedRows - 3) }
@@ -97,6 +97,8 @@ public struct FrameRenderer: Sendable {
     lines.append(paint(travelLine(s, position: position), "32"))
     lines.append(
       paint(DisplayWidth.fit(" " + DisplayWidth.cut(words.queues(s.queues), width - 1), width), "36"))
+    lines.append(
+      paint(DisplayWidth.fit(" " + DisplayWidth.cut(words.kernel(s.sockets), width - 1), width), "2"))
     if state != nil { lines.append(paint(DisplayWidth.fit(" " + words.keys, width), "2")) }
     return lines
   }

@@ -1,3 +1,4 @@
+public import SockScopeAnalysis
 public import SockScopeLanguage
 public import SockScopeTrace
 
@@ -57,6 +58,21 @@ public struct QueueView: Sendable, Equatable {
   /// Datagrams, or bytes for a stream.
   public var waiting: UInt64
   public var isStream: Bool
+  /// The net.unix.max_dgram_qlen limit, when it applies to this datagram queue.
+  public var limit: Int? = nil
+}
+
+/// A socket that exists at a step, and the descriptors that refer to it (the kernel panel).
+public struct SocketView: Sendable, Equatable {
+  public var socket: UInt64
+  /// `SOCK_DGRAM`, or nil when the trace does not show the socket's type.
+  public var type: String?
+  /// `./echo.socket`, `@name` (escaped).
+  public var name: String?
+  /// `server fd 3` per descriptor (escaped).
+  public var holders: [String]
+  /// For a listening socket: connections waiting for accept.
+  public var pending: Int?
 }
 
 /// Everything one step shows, computed from the trace alone (as Python Tutor's steps are), so
@@ -77,6 +93,8 @@ public struct Snapshot: Sendable, Equatable {
   public var panes: [PaneView]
   /// The sockets with data waiting in their receive queue after this step.
   public var queues: [QueueView]
+  /// The sockets that exist after this step, with their descriptors.
+  public var sockets: [SocketView] = []
   /// The step's event: its `index` in the trace (what figures and exports name it by).
   public var event: Int
 
@@ -104,9 +122,15 @@ public struct Playback: Sendable {
   /// Per socket, the last step that used it; per event index, its step.
   let lastUse: [UInt64: Int]
   let stepOfEvent: [Int: Int]
+  /// The kernel's objects step by step: what the explanations and the kernel panel say.
+  public let model: KernelModel
+  /// Per step, its position in the model's events.
+  let positionOfStep: [Int]
 
   /// Prepares `trace`; nil when it holds no socket call.
-  public init?(trace: Trace, language: PlayerLanguage) {
+  public init?(
+    trace: Trace, language: PlayerLanguage, datagramQueueLimit: QueueLimit? = Playback.datagramQueueLimit()
+  ) {
     self.trace = trace
     self.language = language
     // The trace's own order is the causal one (docs/trace-format.md): a receive never comes
@@ -138,7 +162,6 @@ public struct Playback: Sendable {
     let flows = trace.flowIndex
     sendsByFlow = flows.send
     receivesByFlow = flows.receive
-    let receives = flows.receive
     var files: [UInt64: String] = [:]
     for e in trace.events where e.succeeded && e.call == .bind {
       if let ino = e.socket?.inode, let path = e.addressPath { files[ino] = path }
@@ -154,10 +177,50 @@ public struct Playback: Sendable {
     }
     self.lastUse = lastUse
     self.stepOfEvent = stepOfEvent
-    let names = Dictionary(uniqueKeysWithValues: processes.map { ($0.pid, $0.name) })
-    queuesAfter = Self.queues(
-      steps: steps, sendsByFlow: sendsByFlow, receivesByFlow: receives, streams: streams, files: files,
-      names: names, lastUse: lastUse)
+    let model = KernelModel(trace: trace, datagramQueueLimit: datagramQueueLimit)
+    self.model = model
+    positionOfStep = steps.map { model.position(ofEventIndex: $0.index) ?? 0 }
+    var readers: [UInt64: [String]] = [:]
+    for e in steps where e.call.receivesData && !e.flows.isEmpty {
+      guard let inode = e.socket?.inode else { continue }
+      let name = processes.first { $0.pid == e.pid }?.name ?? e.role.terminalSafe
+      if !(readers[inode] ?? []).contains(name) { readers[inode, default: []].append(name) }
+    }
+    var limited = Set<UInt64>()
+    for f in model.facts where f.queueLimitApplies == true {
+      if let d = f.destination { limited.insert(d) }
+    }
+    queuesAfter = positionOfStep.map { position in
+      model.queues[position].map { q in
+        let stream = model.kind(of: q.socket) == .stream
+        return QueueView(
+          socket: q.socket, owner: (readers[q.socket] ?? []).joined(separator: ", "),
+          path: model.name(of: q.socket)?.shown?.terminalSafe, waiting: stream ? q.bytes : UInt64(q.items),
+          isStream: stream, limit: limited.contains(q.socket) ? datagramQueueLimit?.value : nil)
+      }
+    }
+  }
+
+  /// net.unix.max_dgram_qlen as this machine has it now: an inference about the recorded run,
+  /// said as such; nil when it cannot be read.
+  public static func datagramQueueLimit() -> QueueLimit? { QueueLimit.thisMachine() }
+
+  /// The sockets that exist after step `k`, with the descriptors that refer to them.
+  func sockets(after k: Int) -> [SocketView] {
+    let state = model.state(after: positionOfStep[k])
+    return state.liveSockets.map { s in
+      SocketView(
+        socket: s.inode, type: s.kind?.constant.terminalSafe, name: s.name.shown?.terminalSafe,
+        holders: state.holders(of: s.inode).map { "\(name($0.pid)) fd\($0.fd)" },
+        pending: s.backlog != nil ? s.pending.count : nil)
+    }
+  }
+
+  /// The words for the step at `k`, from the kernel model.
+  func narrator(_ words: PlayerText) -> KernelNarrator {
+    KernelNarrator(
+      words: words, model: model,
+      names: Dictionary(processes.map { ($0.pid, $0.name) }, uniquingKeysWith: { a, _ in a }))
   }
 
   /// How many steps there are.
@@ -184,25 +247,7 @@ public struct Playback: Sendable {
       step: index + 1, total: steps.count, elapsed: Double(e.endTime &- trace.header.t0) / 1e9,
       role: name(e.pid), pid: e.pid, call: words.callText(e).at(e.source), failed: e.failure != nil,
       sentence: endingNote(e) + words.sentence(e, playback: self), travel: travel(e, words: words),
-      panes: panes, queues: queuesAfter[index], event: e.index)
-  }
-
-  /// The process that uses `close`'s socket at a later step (so a descriptor still refers to
-  /// it), or nil when the trace shows no later use.
-  func laterUser(of close: TraceEvent) -> String? {
-    guard let ino = close.socket?.inode, let k = stepOfEvent[close.index], let last = lastUse[ino], last > k
-    else { return nil }
-    return name(steps[last].pid)
-  }
-
-  /// What was still waiting, unreceived, in the receive queue of the socket `close` closed, when
-  /// the trace shows no later use of that socket: datagrams (or bytes, for a stream).
-  func unreceived(at close: TraceEvent) -> (amount: UInt64, isStream: Bool)? {
-    guard let ino = close.socket?.inode, let k = stepOfEvent[close.index], k > 0, lastUse[ino] == k,
-      let before = queuesAfter[k - 1].first(where: { $0.socket == ino })
-    else { return nil }
-    let after = queuesAfter[k].first { $0.socket == ino }?.waiting ?? 0
-    return before.waiting > after ? (before.waiting - after, before.isStream) : nil
+      panes: panes, queues: queuesAfter[index], sockets: sockets(after: index), event: e.index)
   }
 
   /// The name a process is shown by: its role, with its pid when another process has that role.
@@ -267,83 +312,5 @@ public struct Playback: Sendable {
         startPosition: 0.5, senderOnLeft: leftOf(sender.pid, e.pid), fromPID: sender.pid, toPID: e.pid)
     }
     return nil
-  }
-
-  /// For each step, the receive queues holding data after it. Only what the trace shows is counted:
-  /// a send whose data a traced receive took later waits in the receiving socket's queue from the
-  /// send's step to that receive's step; a send no traced receive took waits in its destination's
-  /// queue until that socket's last step in the trace. A datagram counts once; a stream's queue is
-  /// counted in bytes (sent into it minus read from it).
-  static func queues(
-    steps: [TraceEvent], sendsByFlow: [Int: TraceEvent], receivesByFlow: [Int: TraceEvent],
-    streams: Set<UInt64>, files: [UInt64: String],
-    names: [Int32: String], lastUse: [UInt64: Int]
-  ) -> [[QueueView]] {
-    // Where a send that no traced receive took went: its connected peer, or the socket bound to
-    // the file it was sent to (by the file's inode). It waits there until that socket's last use
-    // in the trace, when that is a close (the kernel discards it with the last descriptor); else to
-    // the trace's end.
-    var boundToFile: [UInt64: UInt64] = [:]
-    for e in steps where e.call == .bind && e.succeeded {
-      if let file = e.address?.inode, let ino = e.socket?.inode { boundToFile[file] = ino }
-    }
-    func destination(_ send: TraceEvent) -> UInt64? {
-      if let file = send.address?.inode, let ino = boundToFile[file] { return ino }
-      return send.socket?.peer
-    }
-    var unreceivedUntil: [UInt64: [Int: Int64]] = [:]  // socket → (last step → amount)
-    var readers: [UInt64: [String]] = [:]
-    var stepOfEvent: [Int: Int] = [:]
-    for (k, e) in steps.enumerated() {
-      stepOfEvent[e.index] = k
-      if e.call.receivesData, !e.flows.isEmpty, let inode = e.socket?.inode {
-        let name = names[e.pid] ?? e.role.terminalSafe
-        if !(readers[inode] ?? []).contains(name) { readers[inode, default: []].append(name) }
-      }
-    }
-    var waiting: [UInt64: Int64] = [:]
-    var result: [[QueueView]] = []
-    result.reserveCapacity(steps.count)
-    for (k, e) in steps.enumerated() {
-      // A send counts only when its receive is a later step: nothing waits for a receive shown
-      // before it.
-      if e.call.sendsData, let flow = e.flow, let receive = receivesByFlow[flow],
-        let at = stepOfEvent[receive.index], at > k, let inode = receive.socket?.inode
-      {
-        waiting[inode, default: 0] += streams.contains(inode) ? max(0, e.ret) : 1
-      } else if e.call.sendsData, e.succeeded, let flow = e.flow, receivesByFlow[flow] == nil,
-        let inode = destination(e)
-      {
-        let amount: Int64 = streams.contains(inode) ? max(0, e.ret) : 1
-        waiting[inode, default: 0] += amount
-        // It leaves the queue only with a later close the trace shows; otherwise it waits to the end.
-        if let last = lastUse[inode], last > k, steps[last].call == .close {
-          unreceivedUntil[inode, default: [:]][last, default: 0] += amount
-        }
-      }
-      if e.call.receivesData, let inode = e.socket?.inode {
-        let earlier = e.flows.filter { f in
-          sendsByFlow[f].flatMap { stepOfEvent[$0.index] }.map { $0 < k } ?? false
-        }
-        if !earlier.isEmpty {
-          let taken: Int64 = streams.contains(inode) ? max(0, e.ret) : Int64(earlier.count)
-          let left = (waiting[inode] ?? 0) - taken
-          waiting[inode] = left > 0 ? left : nil
-        }
-      }
-      // At its socket's last step (a close: the socket goes, and its queue with it), what nobody
-      // received leaves the queue.
-      if let inode = e.socket?.inode, let gone = unreceivedUntil[inode]?[k] {
-        let left = (waiting[inode] ?? 0) - gone
-        waiting[inode] = left > 0 ? left : nil
-      }
-      result.append(
-        waiting.sorted { $0.key < $1.key }.map { inode, count in
-          QueueView(
-            socket: inode, owner: (readers[inode] ?? []).joined(separator: ", "),
-            path: files[inode]?.terminalSafe, waiting: UInt64(count), isStream: streams.contains(inode))
-        })
-    }
-    return result
   }
 }

@@ -1,4 +1,4 @@
-import SockScopeLanguage
+import SockScopeAnalysis
 import SockScopeTrace
 
 /// What the player says, in Russian or English.
@@ -47,7 +47,11 @@ struct PlayerText {
     var head: String
     var tail = ""
     var shows: String? = nil
-    switch e.call {
+    guard let call = KernelCall(e.call) else {
+      return CallText(head: "\(name)(\(fd))", payload: nil, tail: e.failure == nil ? " = \(e.ret)" : " = -1")
+    }
+    let k = KernelEvent(e)
+    switch call {
     case .socket, .socketpair:
       head =
         "\(name)(\((a.socket?.domain?.description ?? "").terminalSafe), \((a.socket?.type?.description ?? "").terminalSafe), \(a.socket?.protocol ?? 0))"
@@ -69,8 +73,16 @@ struct PlayerText {
     case .shutdown: head = "shutdown(\(fd), \((a.shutdownHow?.description ?? "").terminalSafe))"
     case .close: head = "close(\(fd))"
     case .unlink: head = "unlink(\(quoted(a.unlinkedPath)))"
-    case .getsockname, .getpeername, .setsockopt: head = "\(name)(\(fd))"
+    case .getsockname, .getpeername, .setsockopt, .getsockopt, .epollCtl: head = "\(name)(\(fd))"
     case .output: head = "write(\(fd))"
+    case .dup, .dup2, .dup3, .fcntl:
+      head =
+        "\(name)(\(fd)" + (k?.requestedDescriptor.map { ", \($0)" } ?? "")
+        + (k?.fcntlCommand.map { ", \($0.terminalSafe)" } ?? "") + ")"
+    case .fork: head = "fork()"
+    case .poll, .select, .epollWait:
+      let asked = k?.polledDescriptors.map { String($0.fd) } ?? []
+      head = "\(name)([\(asked.joined(separator: ", "))], \(k?.timeoutMilliseconds.map(String.init) ?? "…"))"
     }
     let result: String
     if let f = e.failure {
@@ -91,35 +103,6 @@ struct PlayerText {
       ? "\(Int(ms.rounded())) " + (ru ? "мс" : "ms") : "\((ms * 100).rounded() / 100) " + (ru ? "мс" : "ms")
   }
 
-  /// How long a receive that took a millisecond or more waited, as far as the trace shows: the
-  /// data was queued while its send ran, so a receive that started before that send waited at
-  /// least until the send started and at most until it returned; the rest of the call is the
-  /// kernel waking the process. Without a traced send, only the call's length is stated.
-  func waited(_ e: TraceEvent, playback: Playback, stream: Bool) -> String {
-    guard e.duration >= 1_000_000 else { return "" }
-    let what = stream ? (ru ? "данные" : "the data") : (ru ? "датаграмма" : "the datagram")
-    guard let send = e.flows.first.flatMap({ playback.sendsByFlow[$0] }) else {
-      return ru
-        ? "recv занял \(milliseconds(e.duration)) (чего он ждал, трасса не показывает); "
-        : "recv took \(milliseconds(e.duration)) (the trace does not show what it waited for); "
-    }
-    guard send.time > e.time else {
-      return ru
-        ? "\(what) уже \(stream ? "были" : "была") в очереди или \(stream ? "пришли" : "пришла") сразу; recv занял \(milliseconds(e.duration)); "
-        : "\(what) was already queued or arrived at once; recv took \(milliseconds(e.duration)); "
-    }
-    let from = milliseconds(send.time &- e.time)
-    let to = milliseconds(min(send.endTime, e.endTime) &- e.time)
-    // The send's start and end, rounded, may read the same: then it is one time, "about".
-    let when =
-      ru
-      ? (from == to ? "примерно через \(from)" : "через \(from)–\(to)")
-      : (from == to ? "about \(from)" : "\(from)–\(to)")
-    return ru
-      ? "recv ждал: \(what) \(stream ? "попали" : "попала") в очередь \(when) после начала вызова (пока шёл send у \(playback.name(send.pid))), вызов вернулся через \(milliseconds(e.duration)); "
-      : "recv waited: \(what) was queued \(when) after the call started (during \(playback.name(send.pid))'s send), and the call returned after \(milliseconds(e.duration)); "
-  }
-
   /// One plain sentence on what the kernel did.
   func sentence(_ e: TraceEvent, playback: Playback) -> String {
     if let f = e.failure {
@@ -128,106 +111,10 @@ struct PlayerText {
         ? "Вызов не удался: \(f.name.terminalSafe) — \(f.message.terminalSafe). Ядро ничего не изменило."
         : "The call failed: \(f.name.terminalSafe) — \(f.message.terminalSafe). The kernel changed nothing."
     }
-    let sock = e.socket.map { String($0.inode) } ?? "?"
-    let file = (e.namedPath ?? "").terminalSafe
-    let stream = e.socket.map { playback.streamSockets.contains($0.inode) } ?? false
-    switch e.call {
-    case .socket:
-      return ru
-        ? "Ядро создало сокет \(sock) и выдало процессу дескриптор \(e.ret). Имени у сокета пока нет."
-        : "The kernel created socket \(sock) and gave the process descriptor \(e.ret). The socket has no name yet."
-    case .socketpair:
-      return ru
-        ? "Ядро создало два соединённых друг с другом сокета."
-        : "The kernel created two sockets connected to each other."
-    case .bind:
-      return ru
-        ? "bind создал файл сокета \(file) и связал его с сокетом \(sock): теперь клиенты найдут сервер по этому пути."
-        : "bind created the socket file \(file) and tied it to socket \(sock): clients can now find the server by this path."
-    case .connect:
-      let peer = e.socket?.peer.map { String($0) } ?? "?"
-      if stream {
-        // A stream connect makes the server's end of the connection (the socket accept returns),
-        // not a reference to the listening socket.
-        return ru
-          ? "connect нашёл по пути \(file) слушающий сокет и соединился: ядро создало серверный конец соединения, сокет \(peer), и поставило его в очередь к accept."
-          : "connect found the listening socket by the path \(file) and connected: the kernel made the server's end of the connection, socket \(peer), and queued it for accept."
-      }
-      return ru
-        ? "connect нашёл по пути \(file) сокет сервера \(peer) и запомнил его: send теперь не нужен адрес."
-        : "connect looked up \(file), found the server's socket \(peer) and remembered it: send needs no address now."
-    case .listen:
-      return ru ? "Сокет \(sock) теперь принимает соединения." : "Socket \(sock) now accepts connections."
-    case .accept, .accept4:
-      return ru
-        ? "accept взял из очереди готовое соединение и выдал для него новый дескриптор \(e.ret)."
-        : "accept took a waiting connection from the queue and gave it a new descriptor, \(e.ret)."
-    case .send, .sendto, .sendmsg, .write:
-      let target = e.socket?.peer ?? playback.receivesByFlow[e.flow ?? 0]?.socket?.inode
-      let name = target.flatMap { playback.fileOfSocket[$0] }.map { " (\($0.terminalSafe))" } ?? ""
-      if stream {
-        return ru
-          ? "\(e.ret) Б скопированы из памяти процесса в очередь приёма сокета \(target.map(String.init) ?? "?")\(name) в ядре: у потока нет границ сообщений."
-          : "\(e.ret) B were copied from the process into the kernel's receive queue of socket \(target.map(String.init) ?? "?")\(name): a stream keeps no message boundaries."
-      }
-      return ru
-        ? "Датаграмма (\(e.data?.length ?? 0) Б) скопирована из памяти процесса в очередь приёма сокета \(target.map(String.init) ?? "?")\(name) в ядре. Файл сокета данные не хранит."
-        : "The datagram (\(e.data?.length ?? 0) B) was copied from the process into the kernel's receive queue of socket \(target.map(String.init) ?? "?")\(name). The socket file holds no data."
-    case .recv, .recvfrom, .recvmsg, .read:
-      if stream, e.ret == 0, (e.arguments.length ?? 1) > 0 {
-        return ru
-          ? "recv вернул 0 байт: поток кончился — другой конец закрыт или закрыт на запись (shutdown)."
-          : "recv returned 0 bytes: the end of the stream — the other end was closed or shut down for writing."
-      }
-      let sender =
-        e.flows.first.flatMap { playback.sendsByFlow[$0] }.map { playback.name($0.pid) }
-        ?? (ru ? "неизвестного отправителя" : "an untraced sender")
-      var s = waited(e, playback: playback, stream: stream)
-      s +=
-        ru
-        ? "ядро отдало процессу \(e.ret) Б от \(sender)."
-        : "the kernel handed the process \(e.ret) B from \(sender)."
-      if let d = e.data, d.datagramWasCut, let full = d.datagramLength {
-        s +=
-          ru
-          ? " Датаграмма была \(full) Б: остаток ядро выбросило (MSG_TRUNC)."
-          : " The datagram was \(full) B: the kernel discarded the rest (MSG_TRUNC)."
-      }
-      return s
-    case .shutdown:
-      return ru
-        ? "Соединение закрыто в одну или обе стороны." : "The connection was shut in one or both directions."
-    case .close:
-      let fd = e.fd.map(String.init) ?? "?"
-      // A socket outlives a close while another descriptor refers to it (fork, dup, passing):
-      // say it is gone only as a condition, and say it lives on when the trace shows it used later.
-      if let user = playback.laterUser(of: e) {
-        return ru
-          ? "close освободил дескриптор \(fd); сокет \(sock) жив: на него ещё ссылается дескриптор \(user)."
-          : "close released descriptor \(fd); socket \(sock) lives on: a descriptor of \(user) still refers to it."
-      }
-      var said =
-        ru
-        ? "close освободил дескриптор \(fd). Ядро уничтожает сокет \(sock), когда закрыт последний ссылающийся на него дескриптор."
-        : "close released descriptor \(fd). The kernel destroys socket \(sock) when the last descriptor referring to it is closed."
-      if let left = playback.unreceived(at: e) {
-        let what =
-          left.isStream
-          ? (ru ? "\(left.amount) Б" : "\(left.amount) B")
-          : (ru ? "датаграмм: \(left.amount)" : "\(left.amount) datagram\(left.amount == 1 ? "" : "s")")
-        said +=
-          ru
-          ? " В его очереди приёма ещё лежало то, чего никто в трассе не прочитал (\(what)): с последним дескриптором оно пропадает вместе с сокетом."
-          : " Its receive queue still held \(what) that no traced process received: with the last descriptor, \(left.amount == 1 && !left.isStream ? "it is" : "they are") discarded with the socket."
-      }
-      return said
-    case .unlink:
-      return ru
-        ? "unlink убрал имя \(file) из каталога: файла сокета больше нет."
-        : "unlink removed the name \(file) from the directory: the socket file is gone."
-    case .getsockname, .getpeername, .setsockopt, .output:
-      return ru ? "Ядро ответило на запрос о сокете." : "The kernel answered a question about the socket."
+    guard let position = playback.model.position(ofEventIndex: e.index) else {
+      return ru ? "Ядро выполнило вызов." : "The kernel carried out the call."
     }
+    return playback.narrator(self).sentence(at: position)
   }
 
   var keys: String {
@@ -286,10 +173,29 @@ struct PlayerText {
         : (ru
           ? "\(q.waiting) \(Self.plural(q.waiting, "датаграмма", "датаграммы", "датаграмм"))"
           : "\(q.waiting) datagram\(q.waiting == 1 ? "" : "s")")
+      let limit = q.limit.map { ru ? ", предел \($0)" : ", limit \($0)" } ?? ""
       return (ru ? "сокет \(q.socket)" : "socket \(q.socket)") + (who.isEmpty ? "" : " (\(who))") + ": "
-        + amount
+        + amount + limit
     }
     return (ru ? "Ждут в очередях приёма: " : "Waiting in receive queues: ") + items.joined(separator: " · ")
+  }
+
+  /// `Kernel: socket 15176 SOCK_DGRAM ./echo.socket ← server fd 3 · …` — the sockets that exist
+  /// and the descriptors that refer to them (the kernel panel).
+  func kernel(_ sockets: [SocketView]) -> String {
+    guard !sockets.isEmpty else { return ru ? "Ядро: сокетов нет" : "Kernel: no sockets" }
+    let items = sockets.map { s in
+      var text = "\(s.socket)"
+      if let type = s.type { text += " " + type.replacingOccurrences(of: "SOCK_", with: "") }
+      if let name = s.name { text += " " + name }
+      if let pending = s.pending {
+        text += ru ? " слушает, ждут \(pending)" : " listening, \(pending) waiting"
+      }
+      if !s.holders.isEmpty { text += " ← " + s.holders.joined(separator: ", ") }
+      // The socket is the number; the kind is short (DGRAM) so that a few fit on a line.
+      return text
+    }
+    return (ru ? "Сокеты в ядре: " : "Sockets in the kernel: ") + items.joined(separator: " · ")
   }
 
   /// The Russian noun form for `n`: 1 датаграмма, 2 датаграммы, 5 датаграмм.

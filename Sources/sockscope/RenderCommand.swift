@@ -21,6 +21,7 @@ struct RenderCommand: ParsableCommand {
         sequence    a lifeline per process and one for the kernel's socket files; every call in causal order \
       (a send above its receive); each datagram from its send to its receive. --time-axis: the vertical axis is real time
         topology    processes, descriptors, sockets, the socket file, the kernel queue, with counts
+        queues      how full each receive queue was over time, with net.unix.max_dgram_qlen where it applies
 
       The schematic view draws the loop's decisions (if datagram, if "DONE") with how often the run took \
       each branch, and its output steps (print datagram), where the run made the documented schematic's \
@@ -169,6 +170,7 @@ struct RenderCommand: ParsableCommand {
       var options = DiagramOptions(
         language: language, timestamps: timestamps, timeAxis: timeAxis, maximumCalls: maxCalls, theme: theme,
         dpi: resolvedDPI, page: page)
+      options.datagramQueueLimit = QueueLimit.thisMachine()
       if let schematic { options.documented = try Self.readSchematic(schematic) }
       let documented = isSchematicFile ? try Self.readSchematic(trace) : nil
       let run = documented == nil ? try focus.apply(TraceInput.read(trace), path: trace) : nil

@@ -210,8 +210,11 @@ let studentErrors: [StudentError] = [
     russian: ["неблокирующий", "ничего нет", "poll"]),
   StudentError(
     mode: "eagain-send", errno: "EAGAIN", call: "send",
-    english: ["non-blocking", "net.unix.max_dgram_qlen", "poll"],
-    russian: ["неблокирующий", "net.unix.max_dgram_qlen", "poll"]),
+    english: [
+      "non-blocking", "net.unix.max_dgram_qlen", "poll", "(./echo.socket) held at least",
+      "more than net.unix.max_dgram_qlen (",
+    ],
+    russian: ["неблокирующий", "net.unix.max_dgram_qlen", "poll", "больше предела net.unix.max_dgram_qlen ("]),
   StudentError(
     mode: "eagain-send-pair", errno: "EAGAIN", call: "send",
     english: ["non-blocking", "SO_SNDBUF", "does not apply between the ends of a socketpair"],

@@ -36,6 +36,11 @@ struct DiagramsTests {
       for label in ["./echo.socket", "4 датагр., 30 Б", "очередь приёма"] {
         #expect(text.contains(label), "topology SVG lacks \(label)")
       }
+    case .queues:
+      for label in ["Очередь приёма сокета", "./echo.socket", "датаграмм в очереди", "наибольшая глубина: 1"]
+      {
+        #expect(text.contains(label), "queues SVG lacks \(label)")
+      }
     }
   }
 
@@ -67,7 +72,7 @@ struct DiagramsTests {
       #expect(
         text.contains(shown),
         "the payload as typed: \(text.split(separator: "\n").filter { $0.contains("a\\") })")
-    case .topology:
+    case .topology, .queues:
       break
     }
     #expect(text.contains(path), "the path as typed")

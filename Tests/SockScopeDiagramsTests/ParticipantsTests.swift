@@ -219,7 +219,13 @@ struct ParticipantViewTests {
       let svg = try Diagrams.render(trace, view: view, format: .svg, options: DiagramOptions(language: .ru))
       let text = String(decoding: svg, as: UTF8.self)
       #expect(text.contains("</svg>"), "\(view)")
-      #expect(text.contains(view == .topology ? "pid 7" : "socket(AF_UNIX, SOCK_STREAM)"), "\(view)")
+      let expected =
+        switch view {
+        case .topology: "pid 7"
+        case .queues: "очереди приёма"
+        default: "socket(AF_UNIX, SOCK_STREAM)"
+        }
+      #expect(text.contains(expected), "\(view)")
     }
   }
 }

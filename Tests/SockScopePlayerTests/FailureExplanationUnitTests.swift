@@ -67,4 +67,32 @@ struct FailureExplanationUnitTests {
     #expect(sentence.hasPrefix("The call failed: EINVAL"))
     #expect(!sentence.contains("sun_path"))
   }
+
+  // Linux's UNIX sockets answer a send with no destination with ENOTCONN (measured for datagram,
+  // stream and seqpacket sockets), so EDESTADDRREQ comes only from other systems' traces or strace
+  // imports: it is checked on a written trace.
+  @Test("EDESTADDRREQ on a datagram send names the socket and the fix", arguments: PlayerLanguage.allCases)
+  func destinationRequired(_ language: PlayerLanguage) throws {
+    let sentence = try lastSentence(
+      [
+        event(
+          0,
+          #""call":"socket","fd":3,"args":{"domain":"AF_UNIX","type":"SOCK_DGRAM","protocol":0},"ret":3,"sock":{"ino":11}"#
+        ),
+        event(
+          1,
+          #""call":"send","fd":3,"args":{"len":5,"flags":"0"},"ret":-1,"errno":"EDESTADDRREQ","error":"Destination address required","sock":{"ino":11}"#
+        ),
+      ], language)
+    let facts =
+      language == .en
+      ? [
+        "send failed: EDESTADDRREQ", "socket 11 (descriptor 3) has no destination", "Fix: connect", "sendto",
+      ]
+      : [
+        "send не удался: EDESTADDRREQ", "у сокета 11 (дескриптор 3) нет адресата",
+        "Что делать: вызовите connect",
+      ]
+    for fact in facts { #expect(sentence.contains(fact), "«\(fact)» missing in: \(sentence)") }
+  }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SockScopeAnalysis
 import SockScopeTrace
 import Testing
 
@@ -13,7 +14,7 @@ let goldenDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent(
 func demoPlayback(_ language: PlayerLanguage) throws -> Playback {
   let read = try TraceFile.read(path: demoTracePath)
   try #require(read.problems.isEmpty)
-  return try #require(Playback(trace: read.trace, language: language))
+  return try #require(Playback(trace: read.trace, language: language, datagramQueueLimit: testQueueLimit))
 }
 
 /// Every step as plain frames, as `sockscope play --frames` prints them.
@@ -24,6 +25,9 @@ func allFrames(_ playback: Playback, width: Int = 80, height: Int = 24) -> Strin
     renderer.render(playback.snapshot(k, paneHeight: renderer.paneHeight)).joined(separator: "\n") + "\n"
   }.joined(separator: "\n")
 }
+
+/// The demo fixture's queue limit: fixed, so the golden frames do not depend on this machine's.
+let testQueueLimit = QueueLimit(value: 10, source: .inferred)
 
 @Suite("Stepping through the demo's run")
 struct PlayerTests {
@@ -67,7 +71,9 @@ struct PlayerTests {
     #expect(sendLev < recvLev)
     #expect(snapshots[sendLev].travel?.position == 0.5, "sent: in the kernel's queue")
     #expect(snapshots[recvLev].travel?.position == 1, "received: delivered")
-    #expect(snapshots[recvLev].sentence.hasPrefix("recv waited: the datagram was queued "))
+    #expect(
+      snapshots[recvLev].sentence.hasPrefix(
+        "recv waited: the receive queue was empty; the datagram was queued "))
     #expect(snapshots[recvLev].sentence.contains("after the call started (during client#1's send)"))
     #expect(snapshots.last?.callLine == "unlink(\"./echo.socket\") = 0")
   }
@@ -248,7 +254,7 @@ func threeProcessPlayback(_ language: PlayerLanguage = .en) throws -> Playback {
   ]
   let read = TraceFile.parse(Array((lines.joined(separator: "\n") + "\n").utf8), file: "t.jsonl")
   #expect(read.problems.isEmpty, "\(read.problems)")
-  return try #require(Playback(trace: read.trace, language: language))
+  return try #require(Playback(trace: read.trace, language: language, datagramQueueLimit: testQueueLimit))
 }
 
 @Suite("What a step shows")
@@ -300,8 +306,8 @@ struct StepContentTests {
     #expect(q.socket == 100 && q.path == "./echo.socket" && q.owner == "server" && !q.isStream)
     #expect(
       PlayerText(language: .en).queues([q])
-        == "Waiting in receive queues: socket 100 (server, ./echo.socket): 2 datagrams")
-    #expect(PlayerText(language: .ru).queues([q]).hasSuffix("2 датаграммы"))
+        == "Waiting in receive queues: socket 100 (server, ./echo.socket): 2 datagrams, limit 10")
+    #expect(PlayerText(language: .ru).queues([q]).hasSuffix("2 датаграммы, предел 10"))
   }
 
   @Test("a pane never emits a control character: tabs are expanded, escapes shown as text")
