@@ -24,7 +24,7 @@ struct DiffDirectionTests {
   func longerLoopDiffers() throws {
     let full = try demoTrace()
     let fewer = full.without { $0.role == "client#1" && $0.call == .send && $0.data?.text == "Толстой" }
-    let (reference, options) = Comparer.reference(from: fewer)
+    let (reference, options) = Comparer.reference(from: fewer, language: .en)
     let c = Comparer.compare(full, with: reference, reference: "A", options: options)
     #expect(!c.conforms, "\(c.findings)")
     let loop = try #require(c.findings.first { $0.kind == .loopCount && $0.role == "client#1" })
