@@ -66,7 +66,7 @@ struct CompareCommandTests {
         toFile: dir + "/bad.schematic", atomically: true, encoding: .utf8)
       let invalid = try sockscope(["compare", "out", "--schematic", "bad.schematic"], in: dir)
       #expect(invalid.status == 2)
-      #expect(invalid.stderr.contains("bad.schematic:3: unknown keyword \"stpe\""))
+      #expect(invalid.stderr.contains("bad.schematic:3:3: unknown keyword \"stpe\""))
 
       try "not json\n".write(toFile: dir + "/bad.jsonl", atomically: true, encoding: .utf8)
       let badTrace = try sockscope(["compare", "bad.jsonl"], in: dir)
