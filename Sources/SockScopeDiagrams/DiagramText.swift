@@ -1,11 +1,6 @@
 import SockScopeAnalysis
 import SockScopeTrace
 
-/// The language of a diagram's words (call names stay as in C).
-public enum DiagramLanguage: String, Sendable, CaseIterable {
-  case ru, en
-}
-
 /// Words that appear on diagrams.
 struct DiagramText {
   let language: DiagramLanguage
