@@ -210,16 +210,13 @@ struct RenderCommand: ParsableCommand {
 }
 
 extension RenderCommand {
-  /// Reads a documented schematic file; a file that cannot be read or parsed is bad input (exit 2).
+  /// Reads a documented schematic file (as an input: no output of the command may replace it);
+  /// a file that cannot be read or parsed is bad input (exit 2).
   static func readSchematic(_ path: String) throws(CommandFailure) -> DocumentedSchematic {
-    let text: String
+    let data: [UInt8]
+    do { data = try InputFile.read(path) } catch { throw CommandFailure("\(error)", exitCode: 2) }
     do {
-      text = try String(contentsOfFile: path, encoding: .utf8)
-    } catch {
-      throw CommandFailure("cannot read the schematic \(path): \(error.localizedDescription)", exitCode: 2)
-    }
-    do {
-      return try DocumentedSchematic.parse(text, file: path)
+      return try DocumentedSchematic.parse(String(decoding: data, as: UTF8.self), file: path)
     } catch {
       throw CommandFailure("\(error)", exitCode: 2)
     }

@@ -36,6 +36,16 @@ struct RenderSchematicFileTests {
       #expect(r.status == 2)
       #expect(r.stderr.contains("bad.schematic:4:5: unknown keyword \"stpe\""), "\(r.stderr)")
       #expect(!FileManager.default.fileExists(atPath: "\(dir)/x.svg"))
+      let missing = try sockscope(["render", "nope.schematic"], in: dir)
+      #expect(missing.status == 2 && missing.stderr.contains("nope.schematic"), "\(missing.stderr)")
+      // The schematic is an input: drawing over it is refused, and it is left as it was.
+      let page = try String(
+        contentsOfFile: repository + "/Resources/schematics/datagram-echo.schematic", encoding: .utf8)
+      try page.write(toFile: "\(dir)/page.schematic", atomically: true, encoding: .utf8)
+      let over = try sockscope(
+        ["render", "page.schematic", "--format", "svg", "-o", "page.schematic"], in: dir)
+      #expect(over.status == 2, "\(over.stderr)")
+      #expect(try String(contentsOfFile: "\(dir)/page.schematic", encoding: .utf8) == page)
       let view = try sockscope(
         ["render", repository + "/examples/schematics/stream-echo.schematic", "--view", "sequence"], in: dir)
       #expect(view.status != 0 && view.stderr.contains("needs a recorded run"), "\(view.stderr)")
