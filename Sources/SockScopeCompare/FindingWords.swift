@@ -174,6 +174,10 @@ struct FindingWords {
 
   func hint(_ kind: Finding.Kind, call: String, step: String, errno: String?, word: String?) -> String {
     switch kind {
+    case .missingStep where step.hasPrefix("loop"):
+      return say(
+        "Добавьте цикл \(step) туда, где он стоит на схеме: шаги в нём должны повторяться.",
+        "Add the loop \(step) where the schematic has it: its steps are meant to repeat.")
     case .missingStep:
       return say(
         "Добавьте вызов \(step) туда, где он стоит на схеме: без него следующий шаг работает не так, как нарисовано.",
@@ -306,12 +310,16 @@ struct FindingWords {
         "Сокет по этому пути другого типа (например, SOCK_STREAM против SOCK_DGRAM): создайте оба с одним типом.",
         "The socket at that path is of another type (SOCK_STREAM against SOCK_DGRAM, say): create both with one type."
       )
+    case (_, "EINTR"):
+      return say(
+        "Сигнал прервал вызов до того, как он завершился (например, Ctrl-C), и программа не повторила его.",
+        "A signal interrupted the call before it completed (Ctrl-C, for example), and the program did not retry it."
+      )
     default:
       return say(
-        "Вызов завершился ошибкой\(errno.map { " \($0)" } ?? ""): обычно до него пропущен шаг или нарушен порядок; "
-          + "что значит ошибка — в man 2 \(call).",
-        "The call failed\(errno.map { " with \($0)" } ?? ""): usually a step before it is missing or out of order; "
-          + "man 2 \(call) says what the error means.")
+        "Вызов завершился ошибкой\(errno.map { " \($0)" } ?? ""): что она значит для \(call), сказано в man 2 \(call).",
+        "The call failed\(errno.map { " with \($0)" } ?? ""): man 2 \(call) says what that means for \(call)."
+      )
     }
   }
 }
