@@ -87,8 +87,15 @@ struct FindingWords {
 
   func loopCount(_ count: Int, reference: Int) -> String {
     say(
-      "цикл выполнился \(count) раз(а); в эталонном прогоне — \(reference)",
+      "цикл выполнился \(count) \(Self.times(count)); в эталонном прогоне — \(reference)",
       "the loop ran \(count) time\(count == 1 ? "" : "s"); the reference ran it \(reference)")
+  }
+
+  /// «раз» or «раза», as Russian says it after `n`: 1 раз, 2 раза, 5 раз, 12 раз, 22 раза.
+  static func times(_ n: Int) -> String {
+    let tens = n % 100
+    let units = n % 10
+    return (2...4).contains(units) && !(12...14).contains(tens) ? "раза" : "раз"
   }
 
   func failed(_ call: String, _ name: String, _ message: String) -> String {

@@ -22,7 +22,7 @@ struct CompareCommand: ParsableCommand {
       with EADDRINUSE), a role that never appeared or is not in the schematic — naming the role, \
       the step and its time. Extra steps are notes: a figure may leave out what it does not explain. \
       --hints explains each finding to a student, with the fix. Reports are in Russian unless \
-      --lang en. docs/compare.md lists every finding.
+      --lang en. docs/grading.md lists every finding.
       Exit status: 0 the run conforms, 1 it does not, 2 bad input.
 
       Examples:

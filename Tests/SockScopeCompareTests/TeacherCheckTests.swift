@@ -141,4 +141,12 @@ struct TeacherCheckTests {
     #expect(!d.conforms)
     #expect(d.findings.contains { $0.kind == .extraStep && $0.severity == .difference })
   }
+
+  @Test("Russian counts agree with their number: 1 раз, 2 раза, 5 раз, 12 раз, 22 раза")
+  func russianTimes() {
+    #expect(
+      [1, 2, 4, 5, 11, 12, 14, 21, 22, 25, 104].map(FindingWords.times) == [
+        "раз", "раза", "раза", "раз", "раз", "раз", "раз", "раз", "раза", "раз", "раза",
+      ])
+  }
 }
