@@ -78,8 +78,10 @@ struct GradeCommand: ParsableCommand {
     try reportingFailures(outputFailureStatus: 2) {
       let documented = try loadSchematic(schematic)
       let points = try loadRubric()
-      let found = RunDiscovery.collect(runs)
       let figures = try format == .html ? FigureFolder(report: output ?? "grades.html") : nil
+      // A report written into the class's directory by an earlier grading is not a run.
+      let own = [output, figures?.path].compactMap { $0 }.map(RunDiscovery.absolute)
+      let found = RunDiscovery.collect(runs, excluding: Set(own))
       var graded: [GradedRun] = []
       var skipped = found.skipped
       graded.reserveCapacity(found.candidates.count)
