@@ -95,6 +95,15 @@ struct TeacherCheckTests {
     #expect(en.report(.text, trace: "t").contains("Checking t against the schematic the page"))
   }
 
+  @Test("the marked figure never draws a receive with a short buffer green")
+  func markedShortBuffer() throws {
+    let trace = try withBuffer(16)
+    let c = try compareWithPage(trace)
+    let figure = Schematic(trace: trace, language: .en).marked(c.marks, missing: c.missing)
+    let receive = try #require(figure.columns[0].steps.first { $0.call == .recv })
+    #expect(receive.mark == .failed)
+  }
+
   @Test("hints explain each finding with the fix, only when asked")
   func hints() throws {
     let c = try compareWithPage(try withBuffer(16))
