@@ -29,9 +29,9 @@ struct CompareCommand: ParsableCommand {
         sockscope compare sockscope-out
         sockscope compare run/ --schematic my.schematic --format markdown --lang en
         sockscope compare student/ --hints
-        sockscope compare socat-run/ --path ./echo.socket     (that path's sockets only)
+        sockscope compare socat-run/ --path ./echo.socket    (its sockets only)
         sockscope compare sockscope-out --render checked.svg
-          (green: as documented; dashed: extra; red: missing, failed, or made with other arguments)
+          (green: as documented; dashed: extra; red: missing, failed or wrong)
       """)
 
   @Argument(help: ArgumentHelp("A trace.jsonl file or a trace directory.", valueName: "trace"))
