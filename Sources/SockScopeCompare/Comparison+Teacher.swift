@@ -6,9 +6,10 @@ extension Comparer {
   /// Where the program made the call, as `file:line`, when the event records its source.
   ///
   /// SOURCE LOCATION — the one place findings take it from. The recorders add an optional `source`
-  /// object to events (`{"file": "client.py", "line": 14, "function": "main"}`, docs/trace-format.md);
-  /// `TraceEvent` on this branch does not carry it yet, so no finding names a line. When it does,
-  /// return `"\(file):\(line)"` (or the module and offset for native code without debug info) here.
+  /// object to events (`{"file": "client.py", "line": 14, "function": "main"}`); on main it is
+  /// `TraceEvent.source: CallSite?` (commit 814e61e), which this branch predates, so no finding
+  /// names a line here. After the merge this body is `event.source.map(\.label)` (empty labels
+  /// dropped): `client.py:14`, or `socat+0x1234` for native code without debug information.
   static func sourceLocation(_ event: TraceEvent) -> String? {
     nil
   }

@@ -305,6 +305,12 @@ public enum Comparer {
     }
     checkArrows(trace, schematic, participants, words, finding: finding)
     checkExit(trace, schematic, participants, callsByPID, words, finding: finding)
+    // A call made with other arguments than documented, or whose datagram was cut, is not "as
+    // documented": the marked figure draws it red, as a call that went wrong (the figure's legend
+    // has no mark of its own for it yet), never green.
+    for f in result.findings where f.kind == .wrongArgument || f.kind == .cutDatagram {
+      if let event = f.event { result.marks[event] = .failed }
+    }
     result.findings.sort { ($0.time ?? .infinity, $0.role) < ($1.time ?? .infinity, $1.role) }
     return result
   }

@@ -87,8 +87,15 @@ struct FindingWords {
 
   func loopCount(_ count: Int, reference: Int) -> String {
     say(
-      "цикл выполнился \(count) раз(а); в эталонном прогоне — \(reference)",
+      "цикл выполнился \(count) \(Self.times(count)); в эталонном прогоне — \(reference)",
       "the loop ran \(count) time\(count == 1 ? "" : "s"); the reference ran it \(reference)")
+  }
+
+  /// «раз» or «раза», as Russian says it after `n`: 1 раз, 2 раза, 5 раз, 12 раз, 22 раза.
+  static func times(_ n: Int) -> String {
+    let tens = n % 100
+    let units = n % 10
+    return (2...4).contains(units) && !(12...14).contains(tens) ? "раза" : "раз"
   }
 
   func failed(_ call: String, _ name: String, _ message: String) -> String {
@@ -174,6 +181,10 @@ struct FindingWords {
 
   func hint(_ kind: Finding.Kind, call: String, step: String, errno: String?, word: String?) -> String {
     switch kind {
+    case .missingStep where step.hasPrefix("loop"):
+      return say(
+        "Добавьте цикл \(step) туда, где он стоит на схеме: шаги в нём должны повторяться.",
+        "Add the loop \(step) where the schematic has it: its steps are meant to repeat.")
     case .missingStep:
       return say(
         "Добавьте вызов \(step) туда, где он стоит на схеме: без него следующий шаг работает не так, как нарисовано.",
@@ -306,12 +317,16 @@ struct FindingWords {
         "Сокет по этому пути другого типа (например, SOCK_STREAM против SOCK_DGRAM): создайте оба с одним типом.",
         "The socket at that path is of another type (SOCK_STREAM against SOCK_DGRAM, say): create both with one type."
       )
+    case (_, "EINTR"):
+      return say(
+        "Сигнал прервал вызов до того, как он завершился (например, Ctrl-C), и программа не повторила его.",
+        "A signal interrupted the call before it completed (Ctrl-C, for example), and the program did not retry it."
+      )
     default:
       return say(
-        "Вызов завершился ошибкой\(errno.map { " \($0)" } ?? ""): обычно до него пропущен шаг или нарушен порядок; "
-          + "что значит ошибка — в man 2 \(call).",
-        "The call failed\(errno.map { " with \($0)" } ?? ""): usually a step before it is missing or out of order; "
-          + "man 2 \(call) says what the error means.")
+        "Вызов завершился ошибкой\(errno.map { " \($0)" } ?? ""): что она значит для \(call), сказано в man 2 \(call).",
+        "The call failed\(errno.map { " with \($0)" } ?? ""): man 2 \(call) says what that means for \(call)."
+      )
     }
   }
 }

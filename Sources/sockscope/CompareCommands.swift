@@ -23,15 +23,16 @@ struct CompareCommand: ParsableCommand {
       with EADDRINUSE), a role that never appeared or is not in the schematic — naming the role, \
       the step and its time. Extra steps are notes: a figure may leave out what it does not explain. \
       --hints explains each finding to a student, with the fix. Reports are in Russian unless \
-      --lang en. docs/compare.md lists every finding.
+      --lang en. docs/grading.md lists every finding.
       Exit status: 0 the run conforms, 1 it does not, 2 bad input.
 
       Examples:
         sockscope compare sockscope-out
         sockscope compare run/ --schematic my.schematic --format markdown --lang en
         sockscope compare student/ --hints
-        sockscope compare socat-run/ --path ./echo.socket      only the sockets of that path
-        sockscope compare sockscope-out --render checked.svg      green: as documented; dashed: extra; red: missing
+        sockscope compare socat-run/ --path ./echo.socket    (its sockets only)
+        sockscope compare sockscope-out --render checked.svg
+          (green: as documented; dashed: extra; red: missing, failed or wrong)
       """)
 
   @Argument(help: ArgumentHelp("A trace.jsonl file or a trace directory.", valueName: "trace"))

@@ -25,13 +25,14 @@ struct GradeCommand: ParsableCommand {
       directory that are neither traces nor strace logs (a README, a picture) are left out and \
       listed. --format html writes each run's marked schematic next to the report (-o is needed) \
       and links it.
-      Exit status: 0 every run conforms, 1 some do not, 2 some could not be read (or bad options).
+      Exit status: 0 every run conforms, 1 some do not, 2 some could not be read, none were found, \
+      or the schematic or rubric is bad.
 
       Examples:
         sockscope grade class/ -o grades.csv --format csv
-        sockscope grade class/ --format html -o grades.html --lang en     figures in grades-figures/
+        sockscope grade class/ --format html -o grades.html    figures: grades-figures/
         sockscope grade alice/ bob/trace.jsonl carol.log --hints
-        sockscope grade class/ --schematic stream-echo.schematic --rubric strict.rubric
+        sockscope grade class/ --schematic stream.schematic --rubric strict.rubric
       """)
 
   @Argument(help: ArgumentHelp("Runs, or directories of runs.", valueName: "run"))
@@ -78,8 +79,10 @@ struct GradeCommand: ParsableCommand {
     try reportingFailures(outputFailureStatus: 2) {
       let documented = try loadSchematic(schematic)
       let points = try loadRubric()
-      let found = RunDiscovery.collect(runs)
       let figures = try format == .html ? FigureFolder(report: output ?? "grades.html") : nil
+      // A report written into the class's directory by an earlier grading is not a run.
+      let own = [output, figures?.path].compactMap { $0 }.map(RunDiscovery.absolute)
+      let found = RunDiscovery.collect(runs, excluding: Set(own))
       var graded: [GradedRun] = []
       var skipped = found.skipped
       graded.reserveCapacity(found.candidates.count)

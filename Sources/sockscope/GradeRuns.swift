@@ -28,7 +28,11 @@ enum RunDiscovery {
 
   /// The runs under `paths`, in the order given (a directory's entries by name), and the files
   /// found in directories that are neither traces nor strace logs.
-  static func collect(_ paths: [String]) -> (candidates: [Candidate], skipped: [String]) {
+  /// `excluding` names files and folders the command itself writes (the report and its figures),
+  /// which a directory of runs may hold from an earlier grading: they are not runs.
+  static func collect(
+    _ paths: [String], excluding: Set<String> = []
+  ) -> (candidates: [Candidate], skipped: [String]) {
     var candidates: [Candidate] = []
     var skipped: [String] = []
     for path in paths {
@@ -47,7 +51,7 @@ enum RunDiscovery {
       switch st.st_mode & S_IFMT {
       case S_IFDIR:
         let before = candidates.count
-        walk(path, depth: 0, into: &candidates, skipped: &skipped)
+        walk(path, depth: 0, excluding: excluding, into: &candidates, skipped: &skipped)
         if candidates.count == before && !skipped.contains(where: { $0.hasPrefix(path) }) {
           candidates.append(
             Candidate(
@@ -63,6 +67,9 @@ enum RunDiscovery {
     return (candidates, skipped)
   }
 
+  /// `path` made absolute and without `.` and `..` components, as `collect`'s `excluding` holds it.
+  static func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+
   /// Whether a directory is one run: it holds a merged trace or per-process logs.
   static func isRun(_ directory: String) -> Bool {
     let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
@@ -71,7 +78,8 @@ enum RunDiscovery {
   }
 
   static func walk(
-    _ directory: String, depth: Int, into candidates: inout [Candidate], skipped: inout [String]
+    _ directory: String, depth: Int, excluding: Set<String>, into candidates: inout [Candidate],
+    skipped: inout [String]
   ) {
     if isRun(directory) {
       candidates.append(Candidate(name: directory, source: .trace(directory)))
@@ -90,6 +98,7 @@ enum RunDiscovery {
     var straceGroups: [String: [String]] = [:]
     for name in names where !name.hasPrefix(".") {
       let path = (directory as NSString).appendingPathComponent(name)
+      if excluding.contains(absolute(path)) { continue }
       var st = stat()
       guard lstat(path, &st) == 0 else {
         candidates.append(Candidate(name: path, source: .bad("\(path): \(String(cString: strerror(errno)))")))
@@ -118,7 +127,7 @@ enum RunDiscovery {
       switch kind {
       case S_IFDIR:
         if depth < 2 {
-          walk(path, depth: depth + 1, into: &candidates, skipped: &skipped)
+          walk(path, depth: depth + 1, excluding: excluding, into: &candidates, skipped: &skipped)
         } else if isRun(path) {
           candidates.append(Candidate(name: path, source: .trace(path)))
         } else {

@@ -60,6 +60,13 @@ struct GradeCommandTests {
       let runs = try #require(try JSONValue.parse(json.stdout).objectValue?["runs"]?.arrayValue)
       #expect(runs.compactMap { $0.objectValue?["score"] } == [.int(100), .int(80)])
       #expect(try sockscope(["grade", "class/alice"], in: dir).status == 0)
+
+      // Grading again with the report (and its figures) inside the class's folder: they are not runs.
+      for _ in 0..<2 {
+        let again = try sockscope(["grade", "class", "--format", "html", "-o", "class/grades.html"], in: dir)
+        #expect(again.status == 2, "\(again.stderr)")
+        #expect(!again.stderr.contains("grades"), "\(again.stderr)")
+      }
     }
   }
 

@@ -95,6 +95,15 @@ struct TeacherCheckTests {
     #expect(en.report(.text, trace: "t").contains("Checking t against the schematic the page"))
   }
 
+  @Test("the marked figure never draws a receive with a short buffer green")
+  func markedShortBuffer() throws {
+    let trace = try withBuffer(16)
+    let c = try compareWithPage(trace)
+    let figure = Schematic(trace: trace, language: .en).marked(c.marks, missing: c.missing)
+    let receive = try #require(figure.columns[0].steps.first { $0.call == .recv })
+    #expect(receive.mark == .failed)
+  }
+
   @Test("hints explain each finding with the fix, only when asked")
   func hints() throws {
     let c = try compareWithPage(try withBuffer(16))
@@ -140,5 +149,13 @@ struct TeacherCheckTests {
     let d = Comparer.compare(extra, with: reference, reference: "A", options: options)
     #expect(!d.conforms)
     #expect(d.findings.contains { $0.kind == .extraStep && $0.severity == .difference })
+  }
+
+  @Test("Russian counts agree with their number: 1 раз, 2 раза, 5 раз, 12 раз, 22 раза")
+  func russianTimes() {
+    #expect(
+      [1, 2, 4, 5, 11, 12, 14, 21, 22, 25, 104].map(FindingWords.times) == [
+        "раз", "раза", "раза", "раз", "раз", "раз", "раз", "раз", "раза", "раз", "раза",
+      ])
   }
 }
