@@ -18,7 +18,7 @@
       missing: { "not-found": "файл не найден рядом с трассой (укажите --sources DIR)", "left-out": "код не включён (--no-sources)",
         "not-regular": "не обычный файл — не прочитан", "too-large": "файл больше 1 МБ — не включён", "not-text": "не текстовый файл — не включён" },
       lastLine: "последний вызов этого процесса", chartSteps: "шаги", prevPage: "◀ раньше", nextPage: "позже ▶",
-      fromStep: "из шага", toStep: "в шаг", kernelMore: "Ядро: ещё" },
+      fromStep: "из шага", toStep: "в шаг", unit: "Б", kernelMore: "Ядро: ещё" },
     en: { step: "step", of: "of", play: "▶ play", pause: "❚❚ pause", first: "|◀", prev: "◀", next: "▶", last: "▶|",
       call: "Call", kernel: "Kernel: receive queues", consoles: "Consoles", code: "Code", chart: "Sequence chart",
       none: "No data waits in any receive queue.", socket: "socket", owner: "read by", file: "file", waiting: "waiting",
@@ -28,7 +28,7 @@
       missing: { "not-found": "file not found next to the trace (give --sources DIR)", "left-out": "code left out (--no-sources)",
         "not-regular": "not a regular file — not read", "too-large": "file larger than 1 MB — left out", "not-text": "not a text file — left out" },
       lastLine: "this process's last call", chartSteps: "steps", prevPage: "◀ earlier", nextPage: "later ▶",
-      fromStep: "from step", toStep: "to step", kernelMore: "Kernel: more" }
+      fromStep: "from step", toStep: "to step", unit: "B", kernelMore: "Kernel: more" }
   };
   function $(id) { return document.getElementById(id); }
   function text(el, s) { el.textContent = s; return el; }
@@ -222,10 +222,11 @@
     }
     for (var k = lo; k < hi; k++) {
       var s = steps[k], x = laneX(s.p), y = rowY(k);
+      var label = s.m != null ? s.m + " (" + s.mb + " " + w.unit + ")" : "";
       (s.from || []).forEach(function (f) {
         var sender = steps[f];
-        if (f >= lo) arrow(laneX(sender.p), rowY(f), x, y, s.m || "", k, false);
-        else arrow(laneX(sender.p), top - 4, x, y, w.fromStep + " " + (f + 1) + (s.m ? ": " + s.m : ""), k, true);
+        if (f >= lo) arrow(laneX(sender.p), rowY(f), x, y, label, k, false);
+        else arrow(laneX(sender.p), top - 4, x, y, w.fromStep + " " + (f + 1) + (label ? ": " + label : ""), k, true);
       });
       (toStep[k] || []).forEach(function (r) {
         if (r >= hi) arrow(x, y, laneX(steps[r].p), height - 2, w.toStep + " " + (r + 1), r, true);

@@ -76,8 +76,10 @@ enum HTMLExport {
     let paged = ru.count > graphvizChartLimit
     let flows = trace.flowIndex
     var files = SourceTable()
-    var steps: [JSONValue] = []
-    steps.reserveCapacity(ru.count)
+    // Steps are written as they are made, not kept as a tree: a 100 000-step page's tree of
+    // values took most of the export's memory.
+    var steps = JSONWriter(capacity: ru.count * 400)
+    steps.bytes.append(UInt8(ascii: "["))
     var stepOfEvent: [Int: Int] = [:]
     for k in 0..<ru.count {
       let a = ru.snapshot(k, paneHeight: 0)
@@ -108,11 +110,16 @@ enum HTMLExport {
         let senders = e.flows.compactMap { flows.send[$0]?.index }.compactMap { stepOfEvent[$0] }
         if !senders.isEmpty {
           step["from"] = .array(senders.map { .int(Int64($0)) })
-          if let data = e.data { step["m"] = .string("\(data.preview(limit: 24)) (\(data.length) B)") }
+          if let data = e.data {
+            step["m"] = .string(data.preview(limit: 24))
+            step["mb"] = .int(Int64(clamping: data.length))
+          }
         }
       }
-      steps.append(.object(step))
+      if k > 0 { steps.bytes.append(UInt8(ascii: ",")) }
+      steps.object(step)
     }
+    steps.bytes.append(UInt8(ascii: "]"))
     // Console output shows from the first step after it in the trace's order, as in the terminal
     // player; what was printed after the last call shows at the last step.
     var outputs: [JSONValue] = []
@@ -139,24 +146,32 @@ enum HTMLExport {
         }
       }
     }
-    let data: JSONValue = .object([
+    let rest: JSONValue = .object([
       "title": .string(title), "lang": .string(language.rawValue), "participants": .array(participants),
-      "steps": .array(steps), "outputs": .array(outputs), "svg": .object(charts),
-      "files": .array(files.embedded(sources)),
+      "outputs": .array(outputs), "svg": .object(charts), "files": .array(files.embedded(sources)),
     ])
-    return document(title: title, language: language, data: data)
+    // {"steps":[…], and the rest's members}.
+    var data = JSONWriter()
+    data.value(rest)
+    var joined: [UInt8] = Array(#"{"steps":"#.utf8)
+    joined.reserveCapacity(steps.bytes.count + data.bytes.count + 16)
+    joined.append(contentsOf: steps.bytes)
+    steps = JSONWriter()
+    joined.append(UInt8(ascii: ","))
+    joined.append(contentsOf: data.bytes.dropFirst())
+    return document(title: title, language: language, json: joined)
   }
 
   /// The page's bytes: written directly rather than as one interpolated string, so a 100 000-step
   /// page (tens of megabytes of data) is not copied character by character.
-  static func document(title: String, language: PlayerLanguage, data: JSONValue) -> [UInt8] {
+  static func document(title: String, language: PlayerLanguage, json: [UInt8]) -> [UInt8] {
     let marker = "\u{0}SOCKSCOPE-DATA\u{0}"
     let text = template(title: title, language: language, data: marker)
     guard let cut = text.range(of: marker) else { return Array(text.utf8) }
     var out: [UInt8] = []
     out.reserveCapacity(text.utf8.count + 1 << 20)
     out.append(contentsOf: text[..<cut.lowerBound].utf8)
-    out.append(contentsOf: scriptSafeJSON(data))
+    out.append(contentsOf: scriptSafe(json))
     out.append(contentsOf: text[cut.upperBound...].utf8)
     return out
   }
@@ -208,12 +223,10 @@ enum HTMLExport {
 
   /// JSON that cannot end the script element it sits in: `<` is written as `\u003c` (valid in
   /// JSON strings, the only place it can appear), so `</script>` or `<!--` in a payload stays text.
-  static func scriptSafeJSON(_ value: JSONValue) -> [UInt8] {
-    var writer = JSONWriter()
-    writer.value(value)
+  static func scriptSafe(_ json: [UInt8]) -> [UInt8] {
     var out: [UInt8] = []
-    out.reserveCapacity(writer.bytes.count + writer.bytes.count / 64)
-    for byte in writer.bytes {
+    out.reserveCapacity(json.count + json.count / 64)
+    for byte in json {
       if byte == UInt8(ascii: "<") { out.append(contentsOf: Array("\\u003c".utf8)) } else { out.append(byte) }
     }
     return out

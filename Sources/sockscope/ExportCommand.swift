@@ -10,7 +10,7 @@ extension ExportFormat: ExpressibleByArgument {}
 struct ExportCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "export",
-    abstract: "Write a trace in a format other tools read: Mermaid, PlantUML, Perfetto, pcapng.",
+    abstract: "Write a trace in a format other tools read: a web page, Mermaid, PlantUML, Perfetto, pcapng.",
     discussion: """
       Formats:
         mermaid    a sequenceDiagram for Markdown pages (GitLab, GitHub, MkDocs): a participant per \
