@@ -248,6 +248,9 @@ public struct TraceHeader: Sendable, Equatable {
   public var processes: [TracedProcess]
   /// What the merge noticed: cut logs, damaged records, unlinked data.
   public var problems: [String]
+  /// `net.unix.max_dgram_qlen` on the machine, read when the trace was merged from its logs (the
+  /// datagram receive-queue limit the explanations name); nil in traces that did not record it.
+  public var maxDatagramQueueLength: Int? = nil
 
   public init(
     version: Int = TraceHeader.currentVersion, t0: UInt64, started: String? = nil, captureLimit: Int? = nil,

@@ -123,7 +123,7 @@ struct RenderCommand: ParsableCommand {
       var options = DiagramOptions(
         language: language, timestamps: timestamps, timeAxis: timeAxis, maximumCalls: maxCalls, theme: theme,
         dpi: resolvedDPI)
-      options.datagramQueueLimit = QueueLimit.thisMachine()
+      options.datagramQueueLimit = QueueLimit.of(run)
       let bytes: [UInt8]
       do {
         bytes = try Diagrams.render(run, view: view, format: resolvedFormat, options: options)
