@@ -127,10 +127,10 @@ public struct Playback: Sendable {
   /// Per step, its position in the model's events.
   let positionOfStep: [Int]
 
-  /// Prepares `trace`; nil when it holds no socket call.
-  public init?(
-    trace: Trace, language: PlayerLanguage, datagramQueueLimit: QueueLimit? = Playback.datagramQueueLimit()
-  ) {
+  /// Prepares `trace`; nil when it holds no socket call. `datagramQueueLimit` overrides the limit
+  /// the trace recorded (or, for a trace that did not, this machine's).
+  public init?(trace: Trace, language: PlayerLanguage, datagramQueueLimit: QueueLimit? = nil) {
+    let datagramQueueLimit = datagramQueueLimit ?? QueueLimit.of(trace)
     self.trace = trace
     self.language = language
     // The trace's own order is the causal one (docs/trace-format.md): a receive never comes
@@ -200,10 +200,6 @@ public struct Playback: Sendable {
       }
     }
   }
-
-  /// net.unix.max_dgram_qlen as this machine has it now: an inference about the recorded run,
-  /// said as such; nil when it cannot be read.
-  public static func datagramQueueLimit() -> QueueLimit? { QueueLimit.thisMachine() }
 
   /// The sockets that exist after step `k`, with the descriptors that refer to them.
   func sockets(after k: Int) -> [SocketView] {

@@ -191,6 +191,7 @@ extension TraceHeader {
     o["t0_ns"] = .int(Int64(clamping: t0))
     if let started { o["started"] = .string(started) }
     if let captureLimit { o["capture_limit"] = .int(Int64(captureLimit)) }
+    if let maxDatagramQueueLength { o["max_dgram_qlen"] = .int(Int64(maxDatagramQueueLength)) }
     o["processes"] = .array(
       processes.map { p in
         var po = JSONObject()
@@ -349,6 +350,7 @@ struct LineDecoder {
     let t0 = int(required(o, "t0_ns"), "t0_ns", minimum: 0)
     let started = string(o["started"], "started")
     let capture = int(o["capture_limit"], "capture_limit", minimum: 0)
+    let queueLength = int(o["max_dgram_qlen"], "max_dgram_qlen", minimum: 0)
     var processes: [TracedProcess] = []
     if let list = required(o, "processes") {
       if let items = list.arrayValue {
@@ -370,9 +372,11 @@ struct LineDecoder {
       }
     }
     guard problems.isEmpty, let version, let t0 else { return nil }
-    return TraceHeader(
+    var header = TraceHeader(
       version: Int(version), t0: UInt64(t0), started: started, captureLimit: capture.map { Int($0) },
       processes: processes, problems: problemTexts)
+    header.maxDatagramQueueLength = queueLength.map { Int(clamping: $0) }
+    return header
   }
 
   mutating func process(_ v: JSONValue, _ path: String) -> TracedProcess? {

@@ -271,6 +271,9 @@ public struct TraceHeader: Sendable, Equatable {
   public var processes: [TracedProcess]
   /// What the merge noticed: cut logs, damaged records, unlinked data.
   public var problems: [String]
+  /// `net.unix.max_dgram_qlen` on the machine, read when the trace was merged from its logs (the
+  /// datagram receive-queue limit the explanations name); nil in traces that did not record it.
+  public var maxDatagramQueueLength: Int? = nil
 
   /// A header; the version defaults to the current one.
   public init(

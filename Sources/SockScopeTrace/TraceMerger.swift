@@ -55,7 +55,10 @@ public enum TraceMerger {
     }
     ProcessEndings.resolve(
       &logs, exits: ProcessExit.read(directory: directory, names: names), isAlive: ProcessEndings.isRunning)
-    return Result(trace: merge(logs: logs, problems: problems), logFiles: logFiles)
+    var trace = merge(logs: logs, problems: problems)
+    // Merged on the machine that recorded the run (record, demo, merge): its datagram queue limit.
+    trace.header.maxDatagramQueueLength = TraceHeader.maxDatagramQueueLengthOfThisMachine()
+    return Result(trace: trace, logFiles: logFiles)
   }
 
   /// Merges logs already read.
@@ -137,5 +140,17 @@ public enum TraceMerger {
     formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
     formatter.timeZone = TimeZone(identifier: "UTC")
     return formatter.string(from: date)
+  }
+}
+
+extension TraceHeader {
+  /// `/proc/sys/net/unix/max_dgram_qlen` now, or nil when it cannot be read.
+  public static func maxDatagramQueueLengthOfThisMachine() -> Int? {
+    guard let file = fopen("/proc/sys/net/unix/max_dgram_qlen", "r") else { return nil }
+    defer { fclose(file) }
+    var buffer = [CChar](repeating: 0, count: 32)
+    guard fgets(&buffer, 32, file) != nil else { return nil }
+    let digits = buffer.prefix { $0 >= 0x30 && $0 <= 0x39 }.map { UInt8(bitPattern: $0) }
+    return Int(String(decoding: digits, as: UTF8.self))
   }
 }

@@ -170,10 +170,10 @@ struct RenderCommand: ParsableCommand {
       var options = DiagramOptions(
         language: language, timestamps: timestamps, timeAxis: timeAxis, maximumCalls: maxCalls, theme: theme,
         dpi: resolvedDPI, page: page)
-      options.datagramQueueLimit = QueueLimit.thisMachine()
       if let schematic { options.documented = try Self.readSchematic(schematic) }
       let documented = isSchematicFile ? try Self.readSchematic(trace) : nil
       let run = documented == nil ? try focus.apply(TraceInput.read(trace), path: trace) : nil
+      if let run { options.datagramQueueLimit = QueueLimit.of(run) }
       if let page, let run {
         let pages = Diagrams.sequencePages(of: run, callsPerPage: maxCalls)
         guard page <= pages else {

@@ -21,14 +21,14 @@ public struct QueueLimit: Sendable, Equatable {
   /// `/proc/sys/net/unix/max_dgram_qlen` as this machine has it now, marked inferred (the run may
   /// have been recorded elsewhere, or before a change); nil when it cannot be read.
   public static func thisMachine() -> QueueLimit? {
-    guard let file = fopen("/proc/sys/net/unix/max_dgram_qlen", "r") else { return nil }
-    defer { fclose(file) }
-    var buffer = [CChar](repeating: 0, count: 32)
-    guard fgets(&buffer, 32, file) != nil else { return nil }
-    let digits = buffer.prefix { $0 >= 0x30 && $0 <= 0x39 }.map { UInt8(bitPattern: $0) }
-    guard let value = Int(String(decoding: digits, as: UTF8.self)) else { return nil }
-    return QueueLimit(value: value, source: .inferred)
+    TraceHeader.maxDatagramQueueLengthOfThisMachine().map { QueueLimit(value: $0, source: .inferred) }
   }
+
+  /// The limit a trace recorded, else this machine's (inferred).
+  public static func of(_ trace: Trace) -> QueueLimit? {
+    trace.header.maxDatagramQueueLength.map { QueueLimit(value: $0, source: .recorded) } ?? thisMachine()
+  }
+
 }
 
 /// What one receive queue holds at a moment.
