@@ -3,15 +3,12 @@ import SockScopeTrace
 /// The checks a careful teacher makes beyond the order of the steps: every argument (inside loops
 /// too), datagrams cut by a short buffer, and a socket file left behind.
 extension Comparer {
-  /// Where the program made the call, as `file:line`, when the event records its source.
-  ///
-  /// SOURCE LOCATION — the one place findings take it from. The recorders add an optional `source`
-  /// object to events (`{"file": "client.py", "line": 14, "function": "main"}`); on main it is
-  /// `TraceEvent.source: CallSite?` (commit 814e61e), which this branch predates, so no finding
-  /// names a line here. After the merge this body is `event.source.map(\.label)` (empty labels
-  /// dropped): `client.py:14`, or `socat+0x1234` for native code without debug information.
+  /// Where the program made the call, as `file:line` (`client.py:14`, or `socat+0x1234` for
+  /// native code without debug information), when the event records its source: the one place
+  /// findings take it from.
   static func sourceLocation(_ event: TraceEvent) -> String? {
-    nil
+    guard let label = event.source?.label, !label.isEmpty else { return nil }
+    return label
   }
 
   /// A finding for each of `steps` whose arguments the calls do not have. `events` are the calls
