@@ -106,6 +106,10 @@ struct DiagramText {
     case .getsockname, .getpeername: "Address"
     case .setsockopt: "Option"
     case .output: "Output"
+    case .dup, .dup2, .dup3, .fcntl: "Duplicate"
+    case .fork: "Fork"
+    case .getsockopt: "Option"
+    case .poll, .select, .epollCtl, .epollWait: "Wait"
     }
   }
 
@@ -130,6 +134,8 @@ struct DiagramText {
     case .getsockname, .getpeername: return "\(e.call.rawValue)()"
     case .setsockopt: return "setsockopt(\(a["optname"]?.stringValue ?? ""), \(a["value"]?.intValue ?? 0))"
     case .output: return "print"
+    case .dup, .dup2, .dup3, .fcntl, .fork, .getsockopt, .poll, .select, .epollCtl, .epollWait:
+      return "\(e.call.rawValue)()"
     }
   }
 

@@ -70,6 +70,8 @@ struct PlayerText {
     case .unlink: head = "unlink(\(quoted(a["path"]?.stringValue)))"
     case .getsockname, .getpeername, .setsockopt: head = "\(name)(\(fd))"
     case .output: head = "write(\(fd))"
+    case .dup, .dup2, .dup3, .fcntl, .fork, .getsockopt, .poll, .select, .epollCtl, .epollWait:
+      head = "\(name)(\(fd))"
     }
     let result: String
     if let f = e.failure {
@@ -226,6 +228,9 @@ struct PlayerText {
         : "unlink removed the name \(file) from the directory: the socket file is gone."
     case .getsockname, .getpeername, .setsockopt, .output:
       return ru ? "Ядро ответило на запрос о сокете." : "The kernel answered a question about the socket."
+    case .dup, .dup2, .dup3, .fcntl, .fork, .getsockopt, .poll, .select, .epollCtl, .epollWait:
+      // Explained by the kernel model (issue 11); until then only the call is shown.
+      return ""
     }
   }
 

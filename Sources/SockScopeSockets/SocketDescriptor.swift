@@ -70,9 +70,12 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
 
   /// Creates a socket. The corresponding C function is `socket(2)`.
   public static func open(
-    _ domain: SocketDomain = .unix, _ type: SocketType, protocol proto: CInt = 0
+    _ domain: SocketDomain = .unix, _ type: SocketType, protocol proto: CInt = 0,
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) throws(SocketError) -> SocketDescriptor {
-    let fd = perform(SOCKSCOPE_CALL_SOCKET, fd: -1, retryOnInterrupt: false) {
+    let fd = perform(
+      SOCKSCOPE_CALL_SOCKET, fd: -1, retryOnInterrupt: false, site: SourceSite(file, line, function)
+    ) {
       Int(system_socket(domain.rawValue, type.rawValue, proto))
     } record: { r, ret in
       if ret >= 0 {
@@ -95,12 +98,15 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
 
   /// Creates a connected pair of sockets. The corresponding C function is `socketpair(2)`.
   public static func pair(
-    _ type: SocketType, _ domain: SocketDomain = .unix
+    _ type: SocketType, _ domain: SocketDomain = .unix, file: StaticString = #fileID, line: UInt = #line,
+    function: StaticString = #function
   ) throws(SocketError) -> (SocketDescriptor, SocketDescriptor) {
     var fds: (CInt, CInt) = (-1, -1)
     let result = withUnsafeMutablePointer(to: &fds) { pair in
       pair.withMemoryRebound(to: CInt.self, capacity: 2) { buffer in
-        perform(SOCKSCOPE_CALL_SOCKETPAIR, fd: -1, retryOnInterrupt: false) {
+        perform(
+          SOCKSCOPE_CALL_SOCKETPAIR, fd: -1, retryOnInterrupt: false, site: SourceSite(file, line, function)
+        ) {
           Int(system_socketpair(domain.rawValue, type.rawValue, 0, buffer))
         } record: { r, _ in
           r.record.a0 = Int64(domain.rawValue)
@@ -135,9 +141,14 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
 
   /// Gives the socket an address; for a path, this creates the socket file. The corresponding C
   /// function is `bind(2)`.
-  public func bind(to address: UnixAddress) throws(SocketError) {
+  public func bind(
+    to address: UnixAddress, file: StaticString = #fileID, line: UInt = #line,
+    function: StaticString = #function
+  ) throws(SocketError) {
     let result = address.withSockaddr { sa, len in
-      perform(SOCKSCOPE_CALL_BIND, fd: rawValue, retryOnInterrupt: false) {
+      perform(
+        SOCKSCOPE_CALL_BIND, fd: rawValue, retryOnInterrupt: false, site: SourceSite(file, line, function)
+      ) {
         Int(system_bind(rawValue, sa, len))
       } record: { r, _ in
         r.identify(DescriptorCache.info(rawValue))
@@ -149,9 +160,14 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
   }
 
   /// Connects to the socket at `address`. The corresponding C function is `connect(2)`.
-  public func connect(to address: UnixAddress) throws(SocketError) {
+  public func connect(
+    to address: UnixAddress, file: StaticString = #fileID, line: UInt = #line,
+    function: StaticString = #function
+  ) throws(SocketError) {
     let result = address.withSockaddr { sa, len in
-      perform(SOCKSCOPE_CALL_CONNECT, fd: rawValue, retryOnInterrupt: true) {
+      perform(
+        SOCKSCOPE_CALL_CONNECT, fd: rawValue, retryOnInterrupt: true, site: SourceSite(file, line, function)
+      ) {
         Int(system_connect(rawValue, sa, len))
       } record: { r, _ in
         let info =
@@ -165,8 +181,12 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
   }
 
   /// Marks a stream socket as accepting connections. The corresponding C function is `listen(2)`.
-  public func listen(backlog: CInt = 128) throws(SocketError) {
-    let result = perform(SOCKSCOPE_CALL_LISTEN, fd: rawValue, retryOnInterrupt: false) {
+  public func listen(
+    backlog: CInt = 128, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) throws(SocketError) {
+    let result = perform(
+      SOCKSCOPE_CALL_LISTEN, fd: rawValue, retryOnInterrupt: false, site: SourceSite(file, line, function)
+    ) {
       Int(system_listen(rawValue, backlog))
     } record: { r, _ in
       r.identify(DescriptorCache.info(rawValue))
@@ -177,13 +197,16 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
   }
 
   /// Takes the next connection. With `flags`, calls `accept4(2)`; else `accept(2)`.
-  public func accept(flags: SocketType? = nil) throws(SocketError) -> (SocketDescriptor, UnixAddress) {
+  public func accept(
+    flags: SocketType? = nil, file: StaticString = #fileID, line: UInt = #line,
+    function: StaticString = #function
+  ) throws(SocketError) -> (SocketDescriptor, UnixAddress) {
     var storage = sockaddr_un()
     var length = socklen_t(MemoryLayout<sockaddr_un>.size)
     let call = flags == nil ? SOCKSCOPE_CALL_ACCEPT : SOCKSCOPE_CALL_ACCEPT4
     let result = withUnsafeMutablePointer(to: &storage) { p in
       p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-        perform(call, fd: rawValue, retryOnInterrupt: true) {
+        perform(call, fd: rawValue, retryOnInterrupt: true, site: SourceSite(file, line, function)) {
           Int(system_accept4(rawValue, sa, &length, flags?.rawValue))
         } record: { r, ret in
           r.identify(DescriptorCache.info(rawValue))
@@ -214,9 +237,13 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
   /// A datagram send blocks while the receiver's queue is full. With `retryOnInterrupt` false, a
   /// signal ends the wait with EINTR (thrown), so a program can stop on Ctrl-C.
   public func send(
-    _ bytes: UnsafeRawBufferPointer, flags: MessageFlags = [], retryOnInterrupt: Bool = true
+    _ bytes: UnsafeRawBufferPointer, flags: MessageFlags = [], retryOnInterrupt: Bool = true,
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) throws(SocketError) -> Int {
-    let result = perform(SOCKSCOPE_CALL_SEND, fd: rawValue, retryOnInterrupt: retryOnInterrupt) {
+    let result = perform(
+      SOCKSCOPE_CALL_SEND, fd: rawValue, retryOnInterrupt: retryOnInterrupt,
+      site: SourceSite(file, line, function)
+    ) {
       system_send(rawValue, bytes.baseAddress, bytes.count, flags.rawValue)
     } record: { r, sent in
       r.identify(DescriptorCache.info(rawValue))
@@ -230,11 +257,15 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
 
   /// Sends `bytes` on a connected socket.
   public func send(
-    _ bytes: [UInt8], flags: MessageFlags = [], retryOnInterrupt: Bool = true
+    _ bytes: [UInt8], flags: MessageFlags = [], retryOnInterrupt: Bool = true, file: StaticString = #fileID,
+    line: UInt = #line, function: StaticString = #function
   ) throws(SocketError) -> Int {
     let result: Result<Int, SocketError> = bytes.withUnsafeBytes { raw in
       do throws(SocketError) {
-        return .success(try send(raw, flags: flags, retryOnInterrupt: retryOnInterrupt))
+        return .success(
+          try send(
+            raw, flags: flags, retryOnInterrupt: retryOnInterrupt, file: file, line: line, function: function)
+        )
       } catch { return .failure(error) }
     }
     return try result.get()
@@ -242,10 +273,13 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
 
   /// Sends to `address`. The corresponding C function is `sendto(2)`.
   public func send(
-    _ bytes: UnsafeRawBufferPointer, to address: UnixAddress, flags: MessageFlags = []
+    _ bytes: UnsafeRawBufferPointer, to address: UnixAddress, flags: MessageFlags = [],
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) throws(SocketError) -> Int {
     let result = address.withSockaddr { sa, len in
-      perform(SOCKSCOPE_CALL_SENDTO, fd: rawValue, retryOnInterrupt: true) {
+      perform(
+        SOCKSCOPE_CALL_SENDTO, fd: rawValue, retryOnInterrupt: true, site: SourceSite(file, line, function)
+      ) {
         system_sendto(rawValue, bytes.baseAddress, bytes.count, flags.rawValue, sa, len)
       } record: { r, sent in
         r.identify(DescriptorCache.info(rawValue))
@@ -264,7 +298,8 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
   /// Sends the concatenation of `buffers` as one message, to `address` when given. The
   /// corresponding C function is `sendmsg(2)`.
   public func sendMessage(
-    _ buffers: [UnsafeRawBufferPointer], to address: UnixAddress? = nil, flags: MessageFlags = []
+    _ buffers: [UnsafeRawBufferPointer], to address: UnixAddress? = nil, flags: MessageFlags = [],
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) throws(SocketError) -> Int {
     var iovecs = buffers.map {
       iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count)
@@ -277,7 +312,9 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
         message.msg_namelen = nameLength
         message.msg_iov = iov.baseAddress
         message.msg_iovlen = iov.count
-        return perform(SOCKSCOPE_CALL_SENDMSG, fd: rawValue, retryOnInterrupt: true) {
+        return perform(
+          SOCKSCOPE_CALL_SENDMSG, fd: rawValue, retryOnInterrupt: true, site: SourceSite(file, line, function)
+        ) {
           system_sendmsg(rawValue, &message, flags.rawValue)
         } record: { r, sent in
           r.identify(DescriptorCache.info(rawValue))
@@ -312,12 +349,15 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
   /// than the buffer is reported with its real length (`Received.wasCut`); the program still gets
   /// exactly what plain `recv` would return.
   public func receive(
-    into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []
+    into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = [], file: StaticString = #fileID,
+    line: UInt = #line, function: StaticString = #function
   ) throws(SocketError)
     -> Received
   {
     var received = Received(count: 0, datagramLength: nil)
-    let result = perform(SOCKSCOPE_CALL_RECV, fd: rawValue, retryOnInterrupt: true) { () -> Int in
+    let result = perform(
+      SOCKSCOPE_CALL_RECV, fd: rawValue, retryOnInterrupt: true, site: SourceSite(file, line, function)
+    ) { () -> Int in
       let (kernelFlags, asksLength) = receiveFlags(flags)
       let n = system_recv(rawValue, buffer.baseAddress, buffer.count, kernelFlags)
       return settle(n, asksLength: asksLength, flags: flags, buffer: buffer.count, into: &received)
@@ -330,14 +370,18 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
 
   /// Receives into `buffer` and says who sent it. The corresponding C function is `recvfrom(2)`.
   public func receiveFrom(
-    into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []
+    into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = [], file: StaticString = #fileID,
+    line: UInt = #line, function: StaticString = #function
   ) throws(SocketError) -> (Received, UnixAddress) {
     var received = Received(count: 0, datagramLength: nil)
     var storage = sockaddr_un()
     var length = socklen_t(MemoryLayout<sockaddr_un>.size)
     let result = withUnsafeMutablePointer(to: &storage) { p in
       p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-        perform(SOCKSCOPE_CALL_RECVFROM, fd: rawValue, retryOnInterrupt: true) { () -> Int in
+        perform(
+          SOCKSCOPE_CALL_RECVFROM, fd: rawValue, retryOnInterrupt: true,
+          site: SourceSite(file, line, function)
+        ) { () -> Int in
           length = socklen_t(MemoryLayout<sockaddr_un>.size)
           let (kernelFlags, asksLength) = receiveFlags(flags)
           let n = system_recvfrom(rawValue, buffer.baseAddress, buffer.count, kernelFlags, sa, &length)
@@ -354,7 +398,8 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
 
   /// Receives into `buffer` through `recvmsg(2)`; also returns the kernel's `msg_flags`.
   public func receiveMessage(
-    into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []
+    into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = [], file: StaticString = #fileID,
+    line: UInt = #line, function: StaticString = #function
   ) throws(SocketError) -> (Received, UnixAddress, MessageFlags) {
     var received = Received(count: 0, datagramLength: nil)
     var storage = sockaddr_un()
@@ -362,7 +407,9 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
     var nameLength: socklen_t = 0
     let result = withUnsafeMutablePointer(to: &storage) { p in
       var iov = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
-      return perform(SOCKSCOPE_CALL_RECVMSG, fd: rawValue, retryOnInterrupt: true) { () -> Int in
+      return perform(
+        SOCKSCOPE_CALL_RECVMSG, fd: rawValue, retryOnInterrupt: true, site: SourceSite(file, line, function)
+      ) { () -> Int in
         var message = msghdr()
         message.msg_name = UnsafeMutableRawPointer(p)
         message.msg_namelen = socklen_t(MemoryLayout<sockaddr_un>.size)
@@ -422,8 +469,13 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
   // MARK: Ending
 
   /// Shuts down one or both directions. The corresponding C function is `shutdown(2)`.
-  public func shutdown(_ how: ShutdownHow = .readWrite) throws(SocketError) {
-    let result = perform(SOCKSCOPE_CALL_SHUTDOWN, fd: rawValue, retryOnInterrupt: false) {
+  public func shutdown(
+    _ how: ShutdownHow = .readWrite, file: StaticString = #fileID, line: UInt = #line,
+    function: StaticString = #function
+  ) throws(SocketError) {
+    let result = perform(
+      SOCKSCOPE_CALL_SHUTDOWN, fd: rawValue, retryOnInterrupt: false, site: SourceSite(file, line, function)
+    ) {
       Int(system_shutdown(rawValue, how.rawValue))
     } record: { r, _ in
       r.identify(DescriptorCache.info(rawValue))
@@ -435,10 +487,14 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
 
   /// Closes the descriptor. Never retried: after EINTR the descriptor is already released on
   /// Linux. The corresponding C function is `close(2)`.
-  public func close() throws(SocketError) {
+  public func close(
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) throws(SocketError) {
     let info = sockscope_log_is_open() != 0 ? DescriptorCache.info(rawValue) : sockscope_fd_info()
     DescriptorCache.forget(rawValue)
-    let result = perform(SOCKSCOPE_CALL_CLOSE, fd: rawValue, retryOnInterrupt: false) {
+    let result = perform(
+      SOCKSCOPE_CALL_CLOSE, fd: rawValue, retryOnInterrupt: false, site: SourceSite(file, line, function)
+    ) {
       Int(system_close(rawValue))
     } record: { r, _ in
       r.identify(info)
@@ -450,24 +506,32 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
   // MARK: Inspecting
 
   /// The socket's own address. The corresponding C function is `getsockname(2)`.
-  public func localAddress() throws(SocketError) -> UnixAddress {
-    try nameQuery(SOCKSCOPE_CALL_GETSOCKNAME, "getsockname") { system_getsockname(rawValue, $0, $1) }
+  public func localAddress(
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) throws(SocketError) -> UnixAddress {
+    try nameQuery(SOCKSCOPE_CALL_GETSOCKNAME, "getsockname", SourceSite(file, line, function)) {
+      system_getsockname(rawValue, $0, $1)
+    }
   }
 
   /// The connected peer's address. The corresponding C function is `getpeername(2)`.
-  public func peerAddress() throws(SocketError) -> UnixAddress {
-    try nameQuery(SOCKSCOPE_CALL_GETPEERNAME, "getpeername") { system_getpeername(rawValue, $0, $1) }
+  public func peerAddress(
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) throws(SocketError) -> UnixAddress {
+    try nameQuery(SOCKSCOPE_CALL_GETPEERNAME, "getpeername", SourceSite(file, line, function)) {
+      system_getpeername(rawValue, $0, $1)
+    }
   }
 
   private func nameQuery(
-    _ call: sockscope_call, _ name: String,
+    _ call: sockscope_call, _ name: String, _ site: SourceSite,
     _ body: (UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> CInt
   ) throws(SocketError) -> UnixAddress {
     var storage = sockaddr_un()
     var length = socklen_t(MemoryLayout<sockaddr_un>.size)
     let result = withUnsafeMutablePointer(to: &storage) { p in
       p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-        perform(call, fd: rawValue, retryOnInterrupt: false) {
+        perform(call, fd: rawValue, retryOnInterrupt: false, site: site) {
           Int(body(sa, &length))
         } record: { r, got in
           r.identify(DescriptorCache.info(rawValue))
@@ -482,10 +546,14 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
   }
 
   /// Sets an integer socket option. The corresponding C function is `setsockopt(2)`.
-  public func setOption(level: CInt = 1 /* SOL_SOCKET */, _ option: CInt, to value: CInt) throws(SocketError)
-  {
+  public func setOption(
+    level: CInt = 1 /* SOL_SOCKET */, _ option: CInt, to value: CInt, file: StaticString = #fileID,
+    line: UInt = #line, function: StaticString = #function
+  ) throws(SocketError) {
     var v = value
-    let result = perform(SOCKSCOPE_CALL_SETSOCKOPT, fd: rawValue, retryOnInterrupt: false) {
+    let result = perform(
+      SOCKSCOPE_CALL_SETSOCKOPT, fd: rawValue, retryOnInterrupt: false, site: SourceSite(file, line, function)
+    ) {
       Int(system_setsockopt(rawValue, level, option, &v, socklen_t(MemoryLayout<CInt>.size)))
     } record: { r, _ in
       r.identify(DescriptorCache.info(rawValue))
@@ -521,7 +589,7 @@ private func destinationInode(_ address: UnixAddress, sent: Int) -> UInt64 {
 /// to the call and appends it. Untraced, this costs one load and one branch around the call.
 @inline(__always)
 func perform(
-  _ call: sockscope_call, fd: CInt, retryOnInterrupt: Bool, _ body: () -> Int,
+  _ call: sockscope_call, fd: CInt, retryOnInterrupt: Bool, site: SourceSite, _ body: () -> Int,
   record: (inout CallRecord, Int) -> Void
 ) -> Result<Int, Errno> {
   let recording = sockscope_log_is_open() != 0
@@ -530,7 +598,7 @@ func perform(
     let ret = body()
     let err = ret == -1 ? errno : 0
     if _slowPath(recording) {
-      var r = CallRecord(call, fd: fd, start: start, ret: ret, err: err)
+      var r = CallRecord(call, fd: fd, start: start, ret: ret, err: err, site: site)
       record(&r, ret)
       errno = err
     }

@@ -44,6 +44,8 @@ extension TraceEvent {
     case .unlink: s = "unlink(\(quoted(a["path"]?.stringValue)))"
     case .setsockopt: s = "setsockopt(\(a["optname"]?.stringValue ?? ""), \(a["value"]?.intValue ?? 0))"
     case .output: s = "print(\(data?.preview() ?? ""))"
+    case .dup, .dup2, .dup3, .fcntl, .fork, .getsockopt, .poll, .select, .epollCtl, .epollWait:
+      s = "\(call.rawValue)()"
     }
     if let failure { s += " → \(failure.name.terminalSafe)" }
     return s
