@@ -46,6 +46,8 @@ static struct {
 } g_log = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static pthread_once_t g_register_once = PTHREAD_ONCE_INIT;
+// Whether events carry their source (SOCKSCOPE_SOURCE=0 turns it off: to measure what it costs).
+static int g_sources = 1;
 static __thread int32_t t_cached_tid;
 
 int32_t sockscope_thread_id(void) {
@@ -234,8 +236,12 @@ static int open_locked(void) {
   return 0;
 }
 
+int sockscope_log_sources(void) { return g_sources; }
+
 int sockscope_log_open(const char *dir, const char *role, uint32_t capture_limit) {
   pthread_once(&g_register_once, register_handlers);
+  const char *sources = getenv("SOCKSCOPE_SOURCE");
+  g_sources = !(sources != NULL && strcmp(sources, "0") == 0);
   pthread_mutex_lock(&g_log.lock);
   int result;
   if (g_log.base != NULL) {
@@ -362,7 +368,7 @@ int sockscope_log_append_full(sockscope_record *rec, const void *addr, uint32_t 
     count = SOCKSCOPE_MAX_ITEMS;
   }
   pthread_mutex_lock(&g_log.lock);
-  if (source != NULL && g_log.base != NULL) sockscope_names_resolve_locked(rec, source);
+  if (source != NULL && g_sources && g_log.base != NULL) sockscope_names_resolve_locked(rec, source);
   int err = sockscope_log_append_locked(rec, addr, addr_len, data, data_len, items, count);
   pthread_mutex_unlock(&g_log.lock);
   return err;

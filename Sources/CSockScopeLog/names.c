@@ -27,7 +27,17 @@ static struct {
 } g_modules[MODULE_SLOTS];
 static uint32_t g_module_count;
 
+// The last names seen by address: the names recorders pass live as long as the process (string
+// literals, names the Python code cache holds), so an address seen before with the same length
+// is the same name, found without hashing it.
+#define RECENT_SLOTS 64
+static struct {
+  const char *text;
+  uint32_t length, id;
+} g_recent[RECENT_SLOTS];
+
 void sockscope_names_reset(void) {
+  memset(g_recent, 0, sizeof g_recent);
   memset(g_strings, 0, sizeof g_strings);
   memset(g_modules, 0, sizeof g_modules);
   g_next_string = 0;
@@ -42,9 +52,23 @@ static uint64_t fnv1a(const char *s, uint32_t n) {
 
 // The id of `text` in this log (0 when it cannot be stored). Ids of strings and modules share one
 // counter, so an id names one thing.
+static uint32_t intern_bytes(const char *text, uint32_t length);
+
 static uint32_t intern(const char *text, uint32_t length) {
   if (text == NULL || length == 0) return 0;
   if (length > 4096) length = 4096;
+  __typeof__(g_recent[0]) *recent = &g_recent[((uintptr_t)text >> 3) % RECENT_SLOTS];
+  if (recent->text == text && recent->length == length && recent->id != 0) return recent->id;
+  uint32_t id = intern_bytes(text, length);
+  if (id != 0) {
+    recent->text = text;
+    recent->length = length;
+    recent->id = id;
+  }
+  return id;
+}
+
+static uint32_t intern_bytes(const char *text, uint32_t length) {
   uint64_t h = fnv1a(text, length);
   for (uint32_t probe = 0; probe < STRING_SLOTS; probe++) {
     __typeof__(g_strings[0]) *slot = &g_strings[(h + probe) & (STRING_SLOTS - 1)];

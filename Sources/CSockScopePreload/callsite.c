@@ -38,6 +38,7 @@ static struct {
   void (*release)(int);
   PyObject *(*current_frame)(void);
   int (*line_number)(PyObject *);
+  int (*last_instruction)(PyObject *); /* PyFrame_GetLasti (3.11); NULL when missing */
   PyObject *(*frame_code)(PyObject *);
   PyObject *(*frame_back)(PyObject *);
   PyObject *(*get_attr)(PyObject *, const char *);
@@ -62,6 +63,7 @@ static void find_python(void) {
              LOOK_UP(get_attr, "PyObject_GetAttrString") && LOOK_UP(utf8, "PyUnicode_AsUTF8AndSize") &&
              LOOK_UP(incref, "Py_IncRef") && LOOK_UP(decref, "Py_DecRef") && LOOK_UP(fetch, "PyErr_Fetch") &&
              LOOK_UP(restore, "PyErr_Restore");
+  *(void **)&py.last_instruction = dlsym(RTLD_DEFAULT, "PyFrame_GetLasti");
 }
 
 // Whether `caller` lies in Python's _socket or select extension module. The answer is cached per
@@ -90,6 +92,10 @@ typedef struct {
   const char *file, *function;
   ssize_t file_len, function_len;
   int skip; /* the stdlib's socket.py: look at its caller instead */
+  // Lines of the last instructions asked about: PyFrame_GetLineNumber walks the code's line table
+  // from its start each time (most of the cost in a long script), and a loop asks the same ones.
+  int lasti[4], line[4];
+  unsigned next;
 } code_info;
 
 #define CODE_SLOTS 512
@@ -100,7 +106,7 @@ static int is_stdlib_socket_module(const char *file, ssize_t n) {
 }
 
 // With the GIL held: the cached facts of `code` (NULL when the cache is full or a name is missing).
-static const code_info *describe_code(PyObject *code) {
+static code_info *describe_code(PyObject *code) {
   uintptr_t h = ((uintptr_t)code >> 4) * 0x9E3779B97F4A7C15u;
   for (unsigned probe = 0; probe < 8; probe++) {
     code_info *slot = &g_codes[(h + probe) % CODE_SLOTS];
@@ -113,6 +119,7 @@ static const code_info *describe_code(PyObject *code) {
     PyObject *file = py.get_attr(code, "co_filename");
     PyObject *name = py.get_attr(code, "co_qualname");
     code_info info = {0};
+    for (int i = 0; i < 4; i++) info.lasti[i] = -1;
     if (file != NULL) info.file = py.utf8(file, &info.file_len);
     if (name != NULL) info.function = py.utf8(name, &info.function_len);
     py.restore(type, value, traceback); /* also clears whatever the lookups raised */
@@ -131,16 +138,21 @@ static const code_info *describe_code(PyObject *code) {
   return NULL;
 }
 
-static uint32_t copy_name(char **at, char *end, const char *text, ssize_t n) {
-  if (text == NULL || n <= 0) return 0;
-  if (n > end - *at) n = end - *at;
-  memcpy(*at, text, (size_t)n);
-  *at += n;
-  return (uint32_t)n;
+// The line `frame` is at, from the code's cache when its instruction was seen before.
+static int line_of(code_info *info, PyObject *frame) {
+  if (py.last_instruction == NULL) return py.line_number(frame);
+  int lasti = py.last_instruction(frame);
+  for (int i = 0; i < 4; i++)
+    if (info->lasti[i] == lasti) return info->line[i];
+  int line = py.line_number(frame);
+  unsigned slot = info->next++ % 4;
+  info->lasti[slot] = lasti;
+  info->line[slot] = line;
+  return line;
 }
 
-// The Python frame of the call, copied into `buffer`. Returns whether one was found.
-static int python_site(sockscope_source *source, char *buffer, size_t size) {
+// The Python frame of the call. Returns whether one was found.
+static int python_site(sockscope_source *source) {
   if (!py.is_initialized() || py.is_finalizing() || py.this_thread_state() == NULL) return 0;
   int state = py.ensure();
   int found = 0;
@@ -148,15 +160,15 @@ static int python_site(sockscope_source *source, char *buffer, size_t size) {
   if (frame != NULL) py.incref(frame);
   for (int depth = 0; frame != NULL && depth < 16; depth++) {
     PyObject *code = py.frame_code(frame);
-    const code_info *info = code != NULL ? describe_code(code) : NULL;
+    code_info *info = code != NULL ? describe_code(code) : NULL;
     if (code != NULL) py.decref(code);
     if (info != NULL && !info->skip) {
-      char *at = buffer, *end = buffer + size;
-      source->file = at;
-      source->file_len = copy_name(&at, end, info->file, info->file_len);
-      source->function = at;
-      source->function_len = copy_name(&at, end, info->function, info->function_len);
-      int line = py.line_number(frame);
+      // The names are the UTF-8 the code objects' strings keep: the cache holds them for good.
+      source->file = info->file;
+      source->file_len = (uint32_t)info->file_len;
+      source->function = info->function;
+      source->function_len = info->function != NULL ? (uint32_t)info->function_len : 0;
+      int line = line_of(info, frame);
       source->line = line > 0 ? (uint32_t)line : 0;
       found = 1;
       break;
@@ -180,10 +192,10 @@ static int python_allowed(enum sockscope_call call, const void *caller) {
          call != SOCKSCOPE_CALL_SEND && call != SOCKSCOPE_CALL_SENDTO && call != SOCKSCOPE_CALL_SENDMSG;
 }
 
-void sockscope_call_site(sockscope_source *source, enum sockscope_call call, char *buffer, size_t size) {
+void sockscope_call_site(sockscope_source *source, enum sockscope_call call) {
   memset(source, 0, sizeof *source);
   source->caller = t_caller;
   if (t_caller == NULL) return;
   pthread_once(&g_python_once, find_python);
-  if (g_python && python_allowed(call, t_caller) && python_site(source, buffer, size)) source->caller = NULL;
+  if (g_python && python_allowed(call, t_caller) && python_site(source)) source->caller = NULL;
 }

@@ -223,11 +223,11 @@ void sockscope_commit_items(sockscope_record *r, long ret, int err, const void *
   r->ret = ret;
   r->err = ret < 0 ? err : 0;
   sockscope_source source;
-  char names[1024];
   // What a program prints has no call site worth the cost: print's write comes from the runtime.
-  if (r->call != SOCKSCOPE_CALL_OUTPUT) sockscope_call_site(&source, (enum sockscope_call)r->call, names, sizeof names);
+  int sited = r->call != SOCKSCOPE_CALL_OUTPUT && sockscope_log_sources();
+  if (sited) sockscope_call_site(&source, (enum sockscope_call)r->call);
   sockscope_log_append_full(r, addr, addr_len, data, (uint32_t)(data_len > UINT32_MAX ? UINT32_MAX : data_len),
-                            r->call != SOCKSCOPE_CALL_OUTPUT ? &source : NULL, items, count);
+                            sited ? &source : NULL, items, count);
 }
 
 // The sun_path bytes of an AF_UNIX address (abstract names keep their leading NUL).

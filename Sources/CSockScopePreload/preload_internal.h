@@ -50,8 +50,7 @@ uint32_t sockscope_unix_path(const struct sockaddr *addr, socklen_t len, const c
 
 /// Where the call being recorded was made: the program's return address, and for a Python
 /// program the file, line and function of the innermost frame outside the stdlib's socket.py.
-/// `buffer` holds the names (`source` points into it).
-void sockscope_call_site(sockscope_source *source, enum sockscope_call call, char *buffer, size_t size);
+void sockscope_call_site(sockscope_source *source, enum sockscope_call call);
 
 /// Control messages of `msg` as items: SCM_RIGHTS descriptors (with their inodes), credentials,
 /// others by level and type; a message cut short as such. Returns the number of items written.

@@ -178,7 +178,9 @@ typedef struct sockscope_record {
   uint32_t items_lost; /* items the call had beyond SOCKSCOPE_MAX_ITEMS (not stored) */
 } sockscope_record;
 
-/// Where a call was made, as a recorder knows it before the names are interned.
+/// Where a call was made, as a recorder knows it before the names are interned. The names must stay
+/// valid and unchanged for the life of the process (string literals; names a cache keeps alive):
+/// the log recognises a name it has seen by its address.
 typedef struct sockscope_source {
   const char *file; /* not NUL-terminated: `file_len` bytes */
   uint32_t file_len;
@@ -222,6 +224,10 @@ int sockscope_log_append(sockscope_record *rec, const void *addr, uint32_t addr_
 int sockscope_log_append_full(sockscope_record *rec, const void *addr, uint32_t addr_len, const void *data,
                               uint32_t data_len, const sockscope_source *source, const sockscope_item *items,
                               uint32_t count);
+
+/// Whether events record their source (1 unless the environment had SOCKSCOPE_SOURCE=0 when the log
+/// was opened: a switch to measure what source lines cost).
+int sockscope_log_sources(void);
 
 /// Marks the log closed and trims it to its used length. Registered with atexit by open.
 void sockscope_log_close(void);
