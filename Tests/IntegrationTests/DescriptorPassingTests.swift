@@ -194,6 +194,8 @@ struct DescriptorPassingTests {
           == .array([
             .object(["level": .int(1), "type": .int(1), "len": .int(4096), "truncated": .bool(true)])
           ]))
+      #expect(
+        try FormatTests().pythonInvalidLines(dir + "/t/trace.jsonl") == [], "the schema accepts every line")
       let dups = events.filter { [.dup, .dup2, .dup3].contains($0.call) }
       #expect(dups.map(\.call) == [.dup, .dup2, .dup3])
       #expect(dups.allSatisfy { $0.fd == pairs[1].fd && $0.socket?.inode == passed[0] })
@@ -249,6 +251,8 @@ struct DescriptorPassingTests {
       #expect(ctl.args["target_fd"] == .int(y) && ctl.args["op"] == .string("EPOLL_CTL_ADD"))
       let wait = try #require(events.first { $0.call == .epollWait })
       #expect(wait.args["ready"] == .array([.object(["fd": .int(y), "events": .string("EPOLLOUT")])]))
+      #expect(
+        try FormatTests().pythonInvalidLines(dir + "/t/trace.jsonl") == [], "the schema accepts every line")
       // Each of these points at its line of pass.py.
       for e in [fork, sent, got, cred, dup, dup2, select, poll, ctl, wait] {
         #expect(e.source?.file == dir + "/pass.py" && e.source?.line != nil, "\(e.call)")

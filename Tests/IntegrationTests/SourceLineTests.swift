@@ -103,6 +103,8 @@ struct SourceLineTests {
         #expect(event.source?.function == function)
         #expect(event.source?.module == dir + "/pair")
       }
+      #expect(
+        try FormatTests().pythonInvalidLines(dir + "/g/trace.jsonl") == [], "the schema accepts every line")
       let stripped = try readTrace(dir + "/s/trace.jsonl").events.filter { $0.call != .output }
       #expect(stripped.count == withDebug.count)
       for (plain, debug) in zip(stripped, withDebug) {
