@@ -1,6 +1,6 @@
 // What the interposer's files share (not part of its interface). Each file holds the hooks of one
 // job: preload.c the configuration and the record path, preload_setup.c creating, naming and
-// connecting sockets, preload_data.c moving data, preload_control.c control messages,
+// connecting sockets, preload_data.c moving data,
 // preload_fds.c descriptors, preload_wait.c poll/select/epoll, callsite.c where a call was made.
 #ifndef SOCKSCOPE_PRELOAD_INTERNAL_H
 #define SOCKSCOPE_PRELOAD_INTERNAL_H
@@ -52,9 +52,6 @@ uint32_t sockscope_unix_path(const struct sockaddr *addr, socklen_t len, const c
 /// program the file, line and function of the innermost frame outside the stdlib's socket.py.
 void sockscope_call_site(sockscope_source *source, enum sockscope_call call);
 
-/// Control messages of `msg` as items: SCM_RIGHTS descriptors (with their inodes), credentials,
-/// others by level and type; a message cut short as such. Returns the number of items written.
-uint32_t sockscope_control_items(const struct msghdr *msg, sockscope_item *items, uint32_t cap, uint32_t *lost);
 
 /// Forgets what epoll_ctl registered on or for `fd` (after close).
 void sockscope_forget_watches(int fd);

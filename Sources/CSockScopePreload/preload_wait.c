@@ -35,14 +35,7 @@ static int poll_call(struct pollfd *fds, nfds_t nfds, int64_t timeout_ms, int (*
   r.a0 = (int64_t)nfds;
   r.a1 = timeout_ms;
   sockscope_item items[SOCKSCOPE_MAX_ITEMS];
-  uint32_t count = 0;
-  for (nfds_t i = 0; i < nfds; i++) {
-    if (count == SOCKSCOPE_MAX_ITEMS) {
-      r.items_lost++;
-      continue;
-    }
-    items[count++] = (sockscope_item){SOCKSCOPE_ITEM_POLLFD, fds[i].fd, fds[i].events, ret > 0 ? fds[i].revents : 0};
-  }
+  uint32_t count = sockscope_poll_items(fds, nfds, ret, items, SOCKSCOPE_MAX_ITEMS, &r.items_lost);
   sockscope_commit_items(&r, ret, err, NULL, 0, NULL, 0, items, count);
   t_busy = 0;
   errno = err;

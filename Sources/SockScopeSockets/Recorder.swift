@@ -118,6 +118,8 @@ struct CallRecord {
   var record = sockscope_record()
   var address: [UInt8] = []
   var site: SourceSite?
+  /// Call-specific items (passed descriptors, polled ones), made by the C codec both recorders use.
+  var items: [sockscope_item] = []
 
   init(_ call: sockscope_call, fd: CInt, start: UInt64, ret: Int, err: CInt, site: SourceSite? = nil) {
     self.site = site
@@ -145,9 +147,11 @@ struct CallRecord {
     var r = record
     address.withUnsafeBytes { addr in
       SourceSite.withSource(site) { source in
-        _ = sockscope_log_append_full(
-          &r, addr.baseAddress, UInt32(addr.count), data?.baseAddress, UInt32(clamping: data?.count ?? 0),
-          source, nil, 0)
+        items.withUnsafeBufferPointer { items in
+          _ = sockscope_log_append_full(
+            &r, addr.baseAddress, UInt32(addr.count), data?.baseAddress, UInt32(clamping: data?.count ?? 0),
+            source, items.baseAddress, UInt32(items.count))
+        }
       }
     }
     errno = saved

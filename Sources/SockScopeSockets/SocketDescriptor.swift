@@ -432,7 +432,7 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
 
   /// The flags for the kernel: MSG_TRUNC is added on datagram sockets while recording.
   @inline(__always)
-  private func receiveFlags(_ flags: MessageFlags) -> (CInt, Bool) {
+  func receiveFlags(_ flags: MessageFlags) -> (CInt, Bool) {
     guard sockscope_log_is_open() != 0, !flags.contains(.truncate) else { return (flags.rawValue, false) }
     let type = DescriptorCache.info(rawValue).type
     let isDatagram = type == SOCK_DGRAM.rawValue || type == SOCK_SEQPACKET.rawValue
@@ -441,7 +441,7 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
 
   /// Turns the kernel's answer into what the program would have got without the added MSG_TRUNC.
   @inline(__always)
-  private func settle(
+  func settle(
     _ n: Int, asksLength: Bool, flags: MessageFlags, buffer: Int, into received: inout Received
   )
     -> Int
@@ -454,7 +454,7 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
     return n
   }
 
-  private func recordReceive(
+  func recordReceive(
     _ r: inout CallRecord, got: Int, flags: MessageFlags, buffer: UnsafeMutableRawBufferPointer,
     received: Received
   ) {

@@ -225,6 +225,19 @@ int sockscope_log_append_full(sockscope_record *rec, const void *addr, uint32_t 
                               uint32_t data_len, const sockscope_source *source, const sockscope_item *items,
                               uint32_t count);
 
+struct msghdr;
+struct pollfd;
+
+/// Control messages of `msg` as items: SCM_RIGHTS descriptors (with the inode of what each refers
+/// to), credentials, others by level and type; a header running past the buffer as cut. Writes at
+/// most `cap` items and returns their number; `*lost` counts those that did not fit. Used by both
+/// recorders, after recvmsg returned (so the descriptors are the receiver's new ones).
+uint32_t sockscope_control_items(const struct msghdr *msg, sockscope_item *items, uint32_t cap, uint32_t *lost);
+
+/// The descriptors of a poll as items (fd, events, revents; revents only when `ret` > 0).
+uint32_t sockscope_poll_items(const struct pollfd *fds, unsigned long nfds, int ret, sockscope_item *items,
+                              uint32_t cap, uint32_t *lost);
+
 /// Whether events record their source (1 unless the environment had SOCKSCOPE_SOURCE=0 when the log
 /// was opened: a switch to measure what source lines cost).
 int sockscope_log_sources(void);

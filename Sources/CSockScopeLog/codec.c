@@ -1,10 +1,15 @@
-// Control messages of sendmsg and recvmsg as record items: the descriptors SCM_RIGHTS passes
-// (with the inode of the file each refers to), SCM_CREDENTIALS, any other message by level, type
-// and length, and a message whose length runs past the buffer as cut. Only the buffer the program
-// passed is read, and never past `msg_controllen`, whatever the lengths inside claim.
+// What a call records beyond its fixed fields, written once for both recorders (the LD_PRELOAD
+// interposer and the Swift socket layer call these): control messages of sendmsg and recvmsg, and
+// the descriptors of a poll.
+//
+// Control messages: the descriptors SCM_RIGHTS passes (with the inode of the file each refers
+// to), SCM_CREDENTIALS, any other message by level, type and length, and a message whose length
+// runs past the buffer as cut. Only the buffer the program passed is read, and never past
+// `msg_controllen`, whatever the lengths inside claim.
 #define _GNU_SOURCE
-#include "preload_internal.h"
+#include "sockscope_log.h"
 
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -53,6 +58,20 @@ uint32_t sockscope_control_items(const struct msghdr *msg, sockscope_item *items
       if (n < cap) items[n++] = item; else (*lost)++;
     }
     offset += CMSG_ALIGN(header.cmsg_len);
+  }
+  return n;
+}
+
+uint32_t sockscope_poll_items(const struct pollfd *fds, unsigned long nfds, int ret, sockscope_item *items,
+                              uint32_t cap, uint32_t *lost) {
+  uint32_t n = 0;
+  *lost = 0;
+  for (unsigned long i = 0; fds != NULL && i < nfds; i++) {
+    if (n == cap) {
+      (*lost)++;
+      continue;
+    }
+    items[n++] = (sockscope_item){SOCKSCOPE_ITEM_POLLFD, fds[i].fd, fds[i].events, ret > 0 ? fds[i].revents : 0};
   }
   return n;
 }
