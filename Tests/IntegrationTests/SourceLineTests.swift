@@ -140,4 +140,60 @@ struct SourceLineTests {
       }
     }
   }
+
+  /// Threads sending at once, and asyncio's signal handling (Python's C signal handler writes to a
+  /// socket from inside the handler): the GIL is taken for source lines, and must never deadlock.
+  static let threadedPython = """
+    import asyncio, os, signal, socket, threading, sys
+
+    def worker(n):
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+        for i in range(500):
+            a.send(b"x" * 10)
+            b.recv(100)
+            if i % 250 == 0:
+                print(f"worker {n} at {i}", flush=True)
+        a.close(); b.close()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for t in threads: t.start()
+    for t in threads: t.join()
+
+    # The test runner's blocked signals are inherited: unblock the one used here.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGUSR1])
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        got = asyncio.Event()
+        loop.add_signal_handler(signal.SIGUSR1, got.set)
+        r, w = socket.socketpair()
+        r.setblocking(False)
+        for _ in range(20):
+            os.kill(os.getpid(), signal.SIGUSR1)
+            await asyncio.wait_for(got.wait(), 5)
+            got.clear()
+            w.send(b"ping")
+            await loop.sock_recv(r, 10)
+        print("asyncio done", flush=True)
+    asyncio.run(main())
+    """
+
+  @Test(
+    "a threaded Python program with asyncio signal handling runs recorded as unrecorded, each thread's calls at its line",
+    needs("python3"))
+  func threadsAndSignals() throws {
+    let python = try tool("python3")
+    try withTemporaryDirectory { dir throws in
+      try Self.threadedPython.write(toFile: dir + "/th.py", atomically: true, encoding: .utf8)
+      let plain = try run(python, ["th.py"], in: dir, seconds: 60)
+      let traced = try sockscope(["record", "--out", "t", "--", python, "th.py"], in: dir, seconds: 120)
+      #expect(plain.status == 0 && traced.status == 0, "\(traced.stderr)")
+      #expect(traced.stdout.split(separator: "\n").sorted() == plain.stdout.split(separator: "\n").sorted())
+      let events = try readTrace(dir + "/t/trace.jsonl").events
+      let workerSends = events.filter { $0.call == .send && $0.source?.line == 6 }
+      let workerReceives = events.filter { $0.call == .recv && $0.source?.line == 7 }
+      #expect(workerSends.count == 2000 && workerReceives.count == 2000)
+      #expect(Set(workerSends.map(\.tid)).count == 4, "four threads, each at its own line")
+    }
+  }
 }
