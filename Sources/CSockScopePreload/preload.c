@@ -40,12 +40,28 @@ static struct {
   int pending; /* configured, not opened yet */
 } g_config;
 
+static void write_early_output(void);
+
+// Held while the log opens. Calls of other threads that come meanwhile wait for it, instead of
+// finding the log neither pending nor open and going unrecorded (threads that start together lost
+// their first calls that way).
+static pthread_mutex_t g_open_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void open_pending_log(void) {
-  if (!__atomic_exchange_n(&g_config.pending, 0, __ATOMIC_ACQ_REL)) return;
-  int err = sockscope_log_open(g_config.dir, g_config.role, g_config.limit);
-  if (err != 0 && err != -EEXIST)
-    fprintf(stderr, "sockscope: cannot record into %s: %s; running untraced\n", g_config.dir, strerror(-err));
+  if (!__atomic_load_n(&g_config.pending, __ATOMIC_ACQUIRE)) return;
+  pthread_mutex_lock(&g_open_lock);
+  if (__atomic_load_n(&g_config.pending, __ATOMIC_ACQUIRE)) {
+    int err = sockscope_log_open(g_config.dir, g_config.role, g_config.limit);
+    if (err != 0 && err != -EEXIST)
+      fprintf(stderr, "sockscope: cannot record into %s: %s; running untraced\n", g_config.dir, strerror(-err));
+    if (sockscope_log_is_open()) write_early_output();
+    __atomic_store_n(&g_config.pending, 0, __ATOMIC_RELEASE);
+  }
+  pthread_mutex_unlock(&g_open_lock);
 }
+
+// A child forked while another thread was opening the log must not find the lock held.
+static void reset_open_lock(void) { pthread_mutex_init(&g_open_lock, NULL); }
 
 // Output printed before the first socket call, kept until then: a process's log is opened by its
 // first socket call, so that wrapper processes which only print (shell scripts around python3)
@@ -99,7 +115,6 @@ int sockscope_ensure_log(void) {
   int was_busy = t_busy;
   t_busy = 1;
   open_pending_log();
-  if (sockscope_log_is_open()) write_early_output();
   t_busy = was_busy;
   return sockscope_log_is_open();
 }
@@ -152,6 +167,7 @@ __attribute__((constructor)) static void sockscope_preload_start(void) {
   snprintf(g_config.dir, sizeof g_config.dir, "%s", dir);
   snprintf(g_config.role, sizeof g_config.role, "%s", role);
   g_config.limit = capture ? (uint32_t)strtoul(capture, NULL, 10) : SOCKSCOPE_DEFAULT_CAPTURE;
+  pthread_atfork(NULL, NULL, reset_open_lock);
   __atomic_store_n(&g_config.pending, 1, __ATOMIC_RELEASE);
   t_busy = 0;
 }
