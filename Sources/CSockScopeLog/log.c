@@ -1,6 +1,7 @@
 // The per-process log writer. Layout and guarantees: include/sockscope_log.h.
 #define _GNU_SOURCE
 #include "sockscope_log.h"
+#include "log_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +46,8 @@ static struct {
 } g_log = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static pthread_once_t g_register_once = PTHREAD_ONCE_INIT;
+// Whether events carry their source (SOCKSCOPE_SOURCE=0 turns it off: to measure what it costs).
+static int g_sources = 1;
 static __thread int32_t t_cached_tid;
 
 int32_t sockscope_thread_id(void) {
@@ -212,6 +215,7 @@ static int open_locked(void) {
   }
   g_log.used = SOCKSCOPE_LOG_HEADER_SIZE;
   g_log.seq = 0;
+  sockscope_names_reset(); /* ids are per log: a new log (after fork) defines its own */
   g_log.pid = pid;
 
   sockscope_log_header *h = header();
@@ -232,8 +236,12 @@ static int open_locked(void) {
   return 0;
 }
 
+int sockscope_log_sources(void) { return g_sources; }
+
 int sockscope_log_open(const char *dir, const char *role, uint32_t capture_limit) {
   pthread_once(&g_register_once, register_handlers);
+  const char *sources = getenv("SOCKSCOPE_SOURCE");
+  g_sources = !(sources != NULL && strcmp(sources, "0") == 0);
   pthread_mutex_lock(&g_log.lock);
   int result;
   if (g_log.base != NULL) {
@@ -299,44 +307,71 @@ static int grow_locked(size_t need) {
   return err;
 }
 
-int sockscope_log_append(sockscope_record *rec, const void *addr, uint32_t addr_len, const void *data,
-                         uint32_t data_len) {
-  if (!sockscope_log_is_open()) return -EBADF;
-  if (data_len > g_log.capture_limit) data_len = g_log.capture_limit;
+// Called with the lock held: stores one record (event or META) with its address, payload and
+// items. Returns 0 or -errno (the event is counted in `dropped`).
+int sockscope_log_append_locked(sockscope_record *rec, const void *addr, uint32_t addr_len, const void *data,
+                                uint32_t data_len, const sockscope_item *items, uint32_t count) {
+  if (g_log.base == NULL) return -EBADF;
   if (addr == NULL) addr_len = 0;
   if (data == NULL) data_len = 0;
-  size_t body = sizeof(sockscope_record) + addr_len + data_len;
+  if (items == NULL) count = 0;
+  size_t extra = (size_t)count * sizeof(sockscope_item);
+  size_t body = sizeof(sockscope_record) + addr_len + data_len + extra;
   size_t size = (body + 7) & ~(size_t)7;
-
-  pthread_mutex_lock(&g_log.lock);
-  if (g_log.base == NULL) {
-    pthread_mutex_unlock(&g_log.lock);
-    return -EBADF;
-  }
   if (g_log.used + size > g_log.capacity) {
     int err = grow_locked(g_log.used + size - g_log.capacity);
     if (err != 0) {
       sockscope_log_header *h = header();
       if (h->dropped++ == 0) h->dropped_errno = -err;
-      pthread_mutex_unlock(&g_log.lock);
       return err;
     }
   }
   uint8_t *at = g_log.base + g_log.used;
   rec->magic = 0;
   rec->size = (uint32_t)size;
-  rec->seq = g_log.seq++;
+  rec->seq = rec->call >= SOCKSCOPE_META_STRING ? 0 : g_log.seq++;
   rec->addr_len = addr_len;
   rec->data_len = data_len;
+  rec->extra_len = (uint32_t)extra;
   memcpy(at, rec, sizeof *rec);
-  if (addr_len) memcpy(at + sizeof *rec, addr, addr_len);
-  if (data_len) memcpy(at + sizeof *rec + addr_len, data, data_len);
+  uint8_t *p = at + sizeof *rec;
+  if (addr_len) memcpy(p, addr, addr_len);
+  p += addr_len;
+  if (data_len) memcpy(p, data, data_len);
+  p += data_len;
+  if (extra) memcpy(p, items, extra);
   memset(at + body, 0, size - body);
   // The commit point: a reader that sees the magic sees everything written above.
   __atomic_store_n((uint32_t *)at, SOCKSCOPE_RECORD_MAGIC, __ATOMIC_RELEASE);
   g_log.used += size;
-  pthread_mutex_unlock(&g_log.lock);
   return 0;
+}
+
+const uint8_t *sockscope_log_record_at_locked(size_t offset) { return g_log.base + offset; }
+
+size_t sockscope_log_used_locked(void) { return g_log.used; }
+
+const char *sockscope_log_exe_locked(void) { return g_log.base != NULL ? header()->exe : ""; }
+
+int sockscope_log_append(sockscope_record *rec, const void *addr, uint32_t addr_len, const void *data,
+                         uint32_t data_len) {
+  return sockscope_log_append_full(rec, addr, addr_len, data, data_len, NULL, NULL, 0);
+}
+
+int sockscope_log_append_full(sockscope_record *rec, const void *addr, uint32_t addr_len, const void *data,
+                              uint32_t data_len, const sockscope_source *source, const sockscope_item *items,
+                              uint32_t count) {
+  if (!sockscope_log_is_open()) return -EBADF;
+  if (data_len > g_log.capture_limit) data_len = g_log.capture_limit;
+  if (count > SOCKSCOPE_MAX_ITEMS) {
+    rec->items_lost += count - SOCKSCOPE_MAX_ITEMS;
+    count = SOCKSCOPE_MAX_ITEMS;
+  }
+  pthread_mutex_lock(&g_log.lock);
+  if (source != NULL && g_sources && g_log.base != NULL) sockscope_names_resolve_locked(rec, source);
+  int err = sockscope_log_append_locked(rec, addr, addr_len, data, data_len, items, count);
+  pthread_mutex_unlock(&g_log.lock);
+  return err;
 }
 
 void sockscope_log_close(void) {

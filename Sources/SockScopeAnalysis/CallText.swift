@@ -41,6 +41,7 @@ extension TraceEvent {
     case .shutdown: return [.name(a.shutdownHow?.description ?? "")]
     case .setsockopt: return [.name(a.option?.option?.description ?? ""), .number(a.option?.value ?? 0)]
     case .send, .sendmsg, .write, .accept, .accept4, .close, .getsockname, .getpeername, .output: return []
+    case .dup, .dup2, .dup3, .fcntl, .fork, .getsockopt, .poll, .select, .epollCtl, .epollWait: return []
     }
   }
 

@@ -142,6 +142,10 @@ struct DiagramText {
     case .getsockname, .getpeername: "Address"
     case .setsockopt: "Option"
     case .output: "Output"
+    case .dup, .dup2, .dup3, .fcntl: "Duplicate"
+    case .fork: "Fork"
+    case .getsockopt: "Option"
+    case .poll, .select, .epollCtl, .epollWait: "Wait"
     }
   }
 

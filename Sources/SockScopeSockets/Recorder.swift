@@ -125,8 +125,12 @@ public enum Recorder {
 struct CallRecord {
   var record = sockscope_record()
   var address: [UInt8] = []
+  var site: SourceSite?
+  /// Call-specific items (passed descriptors, polled ones), made by the C codec both recorders use.
+  var items: [sockscope_item] = []
 
-  init(_ call: sockscope_call, fd: CInt, start: UInt64, ret: Int, err: CInt) {
+  init(_ call: sockscope_call, fd: CInt, start: UInt64, ret: Int, err: CInt, site: SourceSite? = nil) {
+    self.site = site
     record.t_ns = start
     record.dur_ns = sockscope_now_ns() &- start
     record.tid = sockscope_thread_id()
@@ -150,8 +154,13 @@ struct CallRecord {
     let saved = errno
     var r = record
     address.withUnsafeBytes { addr in
-      _ = sockscope_log_append(
-        &r, addr.baseAddress, UInt32(addr.count), data?.baseAddress, UInt32(clamping: data?.count ?? 0))
+      SourceSite.withSource(site) { source in
+        items.withUnsafeBufferPointer { items in
+          _ = sockscope_log_append_full(
+            &r, addr.baseAddress, UInt32(addr.count), data?.baseAddress, UInt32(clamping: data?.count ?? 0),
+            source, items.baseAddress, UInt32(items.count))
+        }
+      }
     }
     errno = saved
   }

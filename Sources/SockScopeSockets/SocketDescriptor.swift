@@ -84,9 +84,12 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
 
   /// Creates a socket. The corresponding C function is `socket(2)`.
   public static func open(
-    _ domain: SocketDomain = .unix, _ type: SocketType, protocol proto: CInt = 0
+    _ domain: SocketDomain = .unix, _ type: SocketType, protocol proto: CInt = 0,
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
   ) throws(SocketError) -> SocketDescriptor {
-    let fd = perform(SOCKSCOPE_CALL_SOCKET, fd: -1, retryOnInterrupt: false) {
+    let fd = perform(
+      SOCKSCOPE_CALL_SOCKET, fd: -1, retryOnInterrupt: false, site: SourceSite(file, line, function)
+    ) {
       Int(system_socket(domain.rawValue, type.rawValue, proto))
     } record: { r, ret in
       if ret >= 0 {
@@ -109,12 +112,15 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
 
   /// Creates a connected pair of sockets. The corresponding C function is `socketpair(2)`.
   public static func pair(
-    _ type: SocketType, _ domain: SocketDomain = .unix
+    _ type: SocketType, _ domain: SocketDomain = .unix, file: StaticString = #fileID, line: UInt = #line,
+    function: StaticString = #function
   ) throws(SocketError) -> (SocketDescriptor, SocketDescriptor) {
     var fds: (CInt, CInt) = (-1, -1)
     let result = withUnsafeMutablePointer(to: &fds) { pair in
       pair.withMemoryRebound(to: CInt.self, capacity: 2) { buffer in
-        perform(SOCKSCOPE_CALL_SOCKETPAIR, fd: -1, retryOnInterrupt: false) {
+        perform(
+          SOCKSCOPE_CALL_SOCKETPAIR, fd: -1, retryOnInterrupt: false, site: SourceSite(file, line, function)
+        ) {
           Int(system_socketpair(domain.rawValue, type.rawValue, 0, buffer))
         } record: { r, _ in
           r.record.a0 = Int64(domain.rawValue)
@@ -149,9 +155,14 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
 
   /// Gives the socket an address; for a path, this creates the socket file. The corresponding C
   /// function is `bind(2)`.
-  public func bind(to address: UnixAddress) throws(SocketError) {
+  public func bind(
+    to address: UnixAddress, file: StaticString = #fileID, line: UInt = #line,
+    function: StaticString = #function
+  ) throws(SocketError) {
     let result = address.withSockaddr { sa, len in
-      perform(SOCKSCOPE_CALL_BIND, fd: rawValue, retryOnInterrupt: false) {
+      perform(
+        SOCKSCOPE_CALL_BIND, fd: rawValue, retryOnInterrupt: false, site: SourceSite(file, line, function)
+      ) {
         Int(system_bind(rawValue, sa, len))
       } record: { r, _ in
         r.identify(DescriptorCache.info(rawValue))
@@ -163,9 +174,14 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
   }
 
   /// Connects to the socket at `address`. The corresponding C function is `connect(2)`.
-  public func connect(to address: UnixAddress) throws(SocketError) {
+  public func connect(
+    to address: UnixAddress, file: StaticString = #fileID, line: UInt = #line,
+    function: StaticString = #function
+  ) throws(SocketError) {
     let result = address.withSockaddr { sa, len in
-      perform(SOCKSCOPE_CALL_CONNECT, fd: rawValue, retryOnInterrupt: true) {
+      perform(
+        SOCKSCOPE_CALL_CONNECT, fd: rawValue, retryOnInterrupt: true, site: SourceSite(file, line, function)
+      ) {
         Int(system_connect(rawValue, sa, len))
       } record: { r, _ in
         let info =
@@ -179,8 +195,12 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
   }
 
   /// Marks a stream socket as accepting connections. The corresponding C function is `listen(2)`.
-  public func listen(backlog: CInt = 128) throws(SocketError) {
-    let result = perform(SOCKSCOPE_CALL_LISTEN, fd: rawValue, retryOnInterrupt: false) {
+  public func listen(
+    backlog: CInt = 128, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) throws(SocketError) {
+    let result = perform(
+      SOCKSCOPE_CALL_LISTEN, fd: rawValue, retryOnInterrupt: false, site: SourceSite(file, line, function)
+    ) {
       Int(system_listen(rawValue, backlog))
     } record: { r, _ in
       r.identify(DescriptorCache.info(rawValue))
@@ -191,13 +211,16 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
   }
 
   /// Takes the next connection. With `flags`, calls `accept4(2)`; else `accept(2)`.
-  public func accept(flags: SocketType? = nil) throws(SocketError) -> (SocketDescriptor, UnixAddress) {
+  public func accept(
+    flags: SocketType? = nil, file: StaticString = #fileID, line: UInt = #line,
+    function: StaticString = #function
+  ) throws(SocketError) -> (SocketDescriptor, UnixAddress) {
     var storage = sockaddr_un()
     var length = socklen_t(MemoryLayout<sockaddr_un>.size)
     let call = flags == nil ? SOCKSCOPE_CALL_ACCEPT : SOCKSCOPE_CALL_ACCEPT4
     let result = withUnsafeMutablePointer(to: &storage) { p in
       p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-        perform(call, fd: rawValue, retryOnInterrupt: true) {
+        perform(call, fd: rawValue, retryOnInterrupt: true, site: SourceSite(file, line, function)) {
           Int(system_accept4(rawValue, sa, &length, flags?.rawValue))
         } record: { r, ret in
           r.identify(DescriptorCache.info(rawValue))
@@ -221,223 +244,16 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
     return (SocketDescriptor(rawValue: CInt(fd)), UnixAddress(storage: storage, length: length))
   }
 
-  // MARK: Sending
-
-  /// Sends on a connected socket; returns the bytes sent. The corresponding C function is `send(2)`.
-  ///
-  /// A datagram send blocks while the receiver's queue is full. With `retryOnInterrupt` false, a
-  /// signal ends the wait with EINTR (thrown), so a program can stop on Ctrl-C.
-  public func send(
-    _ bytes: UnsafeRawBufferPointer, flags: MessageFlags = [], retryOnInterrupt: Bool = true
-  ) throws(SocketError) -> Int {
-    let result = perform(SOCKSCOPE_CALL_SEND, fd: rawValue, retryOnInterrupt: retryOnInterrupt) {
-      system_send(rawValue, bytes.baseAddress, bytes.count, flags.rawValue)
-    } record: { r, sent in
-      r.identify(DescriptorCache.info(rawValue))
-      r.record.a0 = Int64(bytes.count)
-      r.record.a1 = Int64(flags.rawValue)
-      r.record.full_len = UInt64(max(sent, 0))
-      r.append(data: UnsafeRawBufferPointer(rebasing: bytes.prefix(max(sent, 0))))
-    }
-    return try result.get(call: "send")
-  }
-
-  /// Sends `bytes` on a connected socket.
-  public func send(
-    _ bytes: [UInt8], flags: MessageFlags = [], retryOnInterrupt: Bool = true
-  ) throws(SocketError) -> Int {
-    let result: Result<Int, SocketError> = bytes.withUnsafeBytes { raw in
-      do throws(SocketError) {
-        return .success(try send(raw, flags: flags, retryOnInterrupt: retryOnInterrupt))
-      } catch { return .failure(error) }
-    }
-    return try result.get()
-  }
-
-  /// Sends to `address`. The corresponding C function is `sendto(2)`.
-  public func send(
-    _ bytes: UnsafeRawBufferPointer, to address: UnixAddress, flags: MessageFlags = []
-  ) throws(SocketError) -> Int {
-    let result = address.withSockaddr { sa, len in
-      perform(SOCKSCOPE_CALL_SENDTO, fd: rawValue, retryOnInterrupt: true) {
-        system_sendto(rawValue, bytes.baseAddress, bytes.count, flags.rawValue, sa, len)
-      } record: { r, sent in
-        r.identify(DescriptorCache.info(rawValue))
-        r.record.a0 = Int64(bytes.count)
-        r.record.a1 = Int64(flags.rawValue)
-        r.record.a3 = Int64(AF_UNIX)
-        r.record.full_len = UInt64(max(sent, 0))
-        r.address = address.sunPathBytes
-        r.record.path_ino = destinationInode(address, sent: sent)
-        r.append(data: UnsafeRawBufferPointer(rebasing: bytes.prefix(max(sent, 0))))
-      }
-    }
-    return try result.get(call: "sendto", context: address.description)
-  }
-
-  /// Sends the concatenation of `buffers` as one message, to `address` when given. The
-  /// corresponding C function is `sendmsg(2)`.
-  public func sendMessage(
-    _ buffers: [UnsafeRawBufferPointer], to address: UnixAddress? = nil, flags: MessageFlags = []
-  ) throws(SocketError) -> Int {
-    var iovecs = buffers.map {
-      iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count)
-    }
-    let total = buffers.reduce(0) { $0 + $1.count }
-    let result = iovecs.withUnsafeMutableBufferPointer { iov in
-      func send(_ name: UnsafeMutableRawPointer?, _ nameLength: socklen_t) -> Result<Int, Errno> {
-        var message = msghdr()
-        message.msg_name = name
-        message.msg_namelen = nameLength
-        message.msg_iov = iov.baseAddress
-        message.msg_iovlen = iov.count
-        return perform(SOCKSCOPE_CALL_SENDMSG, fd: rawValue, retryOnInterrupt: true) {
-          system_sendmsg(rawValue, &message, flags.rawValue)
-        } record: { r, sent in
-          r.identify(DescriptorCache.info(rawValue))
-          r.record.a0 = Int64(total)
-          r.record.a1 = Int64(flags.rawValue)
-          r.record.a2 = Int64(iov.count)
-          r.record.full_len = UInt64(max(sent, 0))
-          r.address = address?.sunPathBytes ?? []
-          if let address { r.record.path_ino = destinationInode(address, sent: sent) }
-          let gathered = SocketDescriptor.gather(
-            buffers, limit: min(max(sent, 0), Int(sockscope_log_capture_limit())))
-          gathered.withUnsafeBytes { r.append(data: $0) }
-        }
-      }
-      guard let address else { return send(nil, 0) }
-      return address.withSockaddr { sa, len in send(UnsafeMutableRawPointer(mutating: sa), len) }
-    }
-    return try result.get(call: "sendmsg", context: address?.description)
-  }
-
-  static func gather(_ buffers: [UnsafeRawBufferPointer], limit: Int) -> [UInt8] {
-    var out: [UInt8] = []
-    for b in buffers where out.count < limit { out += b.prefix(limit - out.count) }
-    return out
-  }
-
-  // MARK: Receiving
-
-  /// Receives into `buffer`. The corresponding C function is `recv(2)`.
-  ///
-  /// While recording, a datagram socket is asked with MSG_TRUNC added, so that a datagram longer
-  /// than the buffer is reported with its real length (`Received.wasCut`); the program still gets
-  /// exactly what plain `recv` would return.
-  public func receive(
-    into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []
-  ) throws(SocketError)
-    -> Received
-  {
-    var received = Received(count: 0, datagramLength: nil)
-    let result = perform(SOCKSCOPE_CALL_RECV, fd: rawValue, retryOnInterrupt: true) { () -> Int in
-      let (kernelFlags, asksLength) = receiveFlags(flags)
-      let n = system_recv(rawValue, buffer.baseAddress, buffer.count, kernelFlags)
-      return settle(n, asksLength: asksLength, flags: flags, buffer: buffer.count, into: &received)
-    } record: { r, got in
-      recordReceive(&r, got: got, flags: flags, buffer: buffer, received: received)
-    }
-    received.count = try result.get(call: "recv")
-    return received
-  }
-
-  /// Receives into `buffer` and says who sent it. The corresponding C function is `recvfrom(2)`.
-  public func receiveFrom(
-    into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []
-  ) throws(SocketError) -> (Received, UnixAddress) {
-    var received = Received(count: 0, datagramLength: nil)
-    var storage = sockaddr_un()
-    var length = socklen_t(MemoryLayout<sockaddr_un>.size)
-    let result = withUnsafeMutablePointer(to: &storage) { p in
-      p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-        perform(SOCKSCOPE_CALL_RECVFROM, fd: rawValue, retryOnInterrupt: true) { () -> Int in
-          length = socklen_t(MemoryLayout<sockaddr_un>.size)
-          let (kernelFlags, asksLength) = receiveFlags(flags)
-          let n = system_recvfrom(rawValue, buffer.baseAddress, buffer.count, kernelFlags, sa, &length)
-          return settle(n, asksLength: asksLength, flags: flags, buffer: buffer.count, into: &received)
-        } record: { r, got in
-          if got >= 0 { r.address = UnixAddress(storage: p.pointee, length: length).sunPathBytes }
-          recordReceive(&r, got: got, flags: flags, buffer: buffer, received: received)
-        }
-      }
-    }
-    received.count = try result.get(call: "recvfrom")
-    return (received, UnixAddress(storage: storage, length: length))
-  }
-
-  /// Receives into `buffer` through `recvmsg(2)`; also returns the kernel's `msg_flags`.
-  public func receiveMessage(
-    into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = []
-  ) throws(SocketError) -> (Received, UnixAddress, MessageFlags) {
-    var received = Received(count: 0, datagramLength: nil)
-    var storage = sockaddr_un()
-    var outFlags: CInt = 0
-    var nameLength: socklen_t = 0
-    let result = withUnsafeMutablePointer(to: &storage) { p in
-      var iov = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
-      return perform(SOCKSCOPE_CALL_RECVMSG, fd: rawValue, retryOnInterrupt: true) { () -> Int in
-        var message = msghdr()
-        message.msg_name = UnsafeMutableRawPointer(p)
-        message.msg_namelen = socklen_t(MemoryLayout<sockaddr_un>.size)
-        withUnsafeMutablePointer(to: &iov) { message.msg_iov = $0 }
-        message.msg_iovlen = 1
-        let (kernelFlags, asksLength) = receiveFlags(flags)
-        let n = system_recvmsg(rawValue, &message, kernelFlags)
-        outFlags = message.msg_flags
-        nameLength = message.msg_namelen
-        return settle(n, asksLength: asksLength, flags: flags, buffer: buffer.count, into: &received)
-      } record: { r, got in
-        if got >= 0 { r.address = UnixAddress(storage: p.pointee, length: nameLength).sunPathBytes }
-        r.record.a2 = Int64(outFlags)
-        recordReceive(&r, got: got, flags: flags, buffer: buffer, received: received)
-      }
-    }
-    received.count = try result.get(call: "recvmsg")
-    return (received, UnixAddress(storage: storage, length: nameLength), MessageFlags(rawValue: outFlags))
-  }
-
-  /// The flags for the kernel: MSG_TRUNC is added on datagram sockets while recording.
-  @inline(__always)
-  private func receiveFlags(_ flags: MessageFlags) -> (CInt, Bool) {
-    guard sockscope_log_is_open() != 0, !flags.contains(.truncate) else { return (flags.rawValue, false) }
-    let type = DescriptorCache.info(rawValue).type
-    let isDatagram = type == SOCK_DGRAM.rawValue || type == SOCK_SEQPACKET.rawValue
-    return isDatagram ? (flags.rawValue | MessageFlags.truncate.rawValue, true) : (flags.rawValue, false)
-  }
-
-  /// Turns the kernel's answer into what the program would have got without the added MSG_TRUNC.
-  @inline(__always)
-  private func settle(
-    _ n: Int, asksLength: Bool, flags: MessageFlags, buffer: Int, into received: inout Received
-  )
-    -> Int
-  {
-    guard n >= 0 else { return n }
-    if asksLength {
-      received.datagramLength = n
-      return min(n, buffer)
-    }
-    return n
-  }
-
-  private func recordReceive(
-    _ r: inout CallRecord, got: Int, flags: MessageFlags, buffer: UnsafeMutableRawBufferPointer,
-    received: Received
-  ) {
-    r.identify(DescriptorCache.info(rawValue))
-    r.record.a0 = Int64(buffer.count)
-    r.record.a1 = Int64(flags.rawValue)
-    r.record.full_len = UInt64(max(received.datagramLength ?? got, 0))
-    let kept = min(max(got, 0), buffer.count)
-    r.append(data: UnsafeRawBufferPointer(rebasing: buffer.prefix(kept)))
-  }
-
   // MARK: Ending
 
   /// Shuts down one or both directions. The corresponding C function is `shutdown(2)`.
-  public func shutdown(_ how: ShutdownHow = .readWrite) throws(SocketError) {
-    let result = perform(SOCKSCOPE_CALL_SHUTDOWN, fd: rawValue, retryOnInterrupt: false) {
+  public func shutdown(
+    _ how: ShutdownHow = .readWrite, file: StaticString = #fileID, line: UInt = #line,
+    function: StaticString = #function
+  ) throws(SocketError) {
+    let result = perform(
+      SOCKSCOPE_CALL_SHUTDOWN, fd: rawValue, retryOnInterrupt: false, site: SourceSite(file, line, function)
+    ) {
       Int(system_shutdown(rawValue, how.rawValue))
     } record: { r, _ in
       r.identify(DescriptorCache.info(rawValue))
@@ -449,10 +265,14 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
 
   /// Closes the descriptor. Never retried: after EINTR the descriptor is already released on
   /// Linux. The corresponding C function is `close(2)`.
-  public func close() throws(SocketError) {
+  public func close(
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) throws(SocketError) {
     let info = sockscope_log_is_open() != 0 ? DescriptorCache.info(rawValue) : sockscope_fd_info()
     DescriptorCache.forget(rawValue)
-    let result = perform(SOCKSCOPE_CALL_CLOSE, fd: rawValue, retryOnInterrupt: false) {
+    let result = perform(
+      SOCKSCOPE_CALL_CLOSE, fd: rawValue, retryOnInterrupt: false, site: SourceSite(file, line, function)
+    ) {
       Int(system_close(rawValue))
     } record: { r, _ in
       r.identify(info)
@@ -464,24 +284,32 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
   // MARK: Inspecting
 
   /// The socket's own address. The corresponding C function is `getsockname(2)`.
-  public func localAddress() throws(SocketError) -> UnixAddress {
-    try nameQuery(SOCKSCOPE_CALL_GETSOCKNAME, "getsockname") { system_getsockname(rawValue, $0, $1) }
+  public func localAddress(
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) throws(SocketError) -> UnixAddress {
+    try nameQuery(SOCKSCOPE_CALL_GETSOCKNAME, "getsockname", SourceSite(file, line, function)) {
+      system_getsockname(rawValue, $0, $1)
+    }
   }
 
   /// The connected peer's address. The corresponding C function is `getpeername(2)`.
-  public func peerAddress() throws(SocketError) -> UnixAddress {
-    try nameQuery(SOCKSCOPE_CALL_GETPEERNAME, "getpeername") { system_getpeername(rawValue, $0, $1) }
+  public func peerAddress(
+    file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) throws(SocketError) -> UnixAddress {
+    try nameQuery(SOCKSCOPE_CALL_GETPEERNAME, "getpeername", SourceSite(file, line, function)) {
+      system_getpeername(rawValue, $0, $1)
+    }
   }
 
   private func nameQuery(
-    _ call: sockscope_call, _ name: String,
+    _ call: sockscope_call, _ name: String, _ site: SourceSite,
     _ body: (UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> CInt
   ) throws(SocketError) -> UnixAddress {
     var storage = sockaddr_un()
     var length = socklen_t(MemoryLayout<sockaddr_un>.size)
     let result = withUnsafeMutablePointer(to: &storage) { p in
       p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-        perform(call, fd: rawValue, retryOnInterrupt: false) {
+        perform(call, fd: rawValue, retryOnInterrupt: false, site: site) {
           Int(body(sa, &length))
         } record: { r, got in
           r.identify(DescriptorCache.info(rawValue))
@@ -496,10 +324,14 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
   }
 
   /// Sets an integer socket option. The corresponding C function is `setsockopt(2)`.
-  public func setOption(level: CInt = 1 /* SOL_SOCKET */, _ option: CInt, to value: CInt) throws(SocketError)
-  {
+  public func setOption(
+    level: CInt = 1 /* SOL_SOCKET */, _ option: CInt, to value: CInt, file: StaticString = #fileID,
+    line: UInt = #line, function: StaticString = #function
+  ) throws(SocketError) {
     var v = value
-    let result = perform(SOCKSCOPE_CALL_SETSOCKOPT, fd: rawValue, retryOnInterrupt: false) {
+    let result = perform(
+      SOCKSCOPE_CALL_SETSOCKOPT, fd: rawValue, retryOnInterrupt: false, site: SourceSite(file, line, function)
+    ) {
       Int(system_setsockopt(rawValue, level, option, &v, socklen_t(MemoryLayout<CInt>.size)))
     } record: { r, _ in
       r.identify(DescriptorCache.info(rawValue))
@@ -524,7 +356,7 @@ private func describe(_ address: UnixAddress, length: socklen_t, into r: inout C
 /// The inode of the socket file a successful send to `address` reached (stat follows symbolic
 /// links, as the kernel does), so that the merge can find the bound socket by the file rather than
 /// by the path's spelling. 0 for abstract names and failed sends.
-private func destinationInode(_ address: UnixAddress, sent: Int) -> UInt64 {
+func destinationInode(_ address: UnixAddress, sent: Int) -> UInt64 {
   guard sent >= 0, let path = address.path else { return 0 }
   return sockscope_socket_path_inode(path)
 }
@@ -535,7 +367,7 @@ private func destinationInode(_ address: UnixAddress, sent: Int) -> UInt64 {
 /// to the call and appends it. Untraced, this costs one load and one branch around the call.
 @inline(__always)
 func perform(
-  _ call: sockscope_call, fd: CInt, retryOnInterrupt: Bool, _ body: () -> Int,
+  _ call: sockscope_call, fd: CInt, retryOnInterrupt: Bool, site: SourceSite, _ body: () -> Int,
   record: (inout CallRecord, Int) -> Void
 ) -> Result<Int, Errno> {
   let recording = sockscope_log_is_open() != 0
@@ -544,7 +376,7 @@ func perform(
     let ret = body()
     let err = ret == -1 ? errno : 0
     if _slowPath(recording) {
-      var r = CallRecord(call, fd: fd, start: start, ret: ret, err: err)
+      var r = CallRecord(call, fd: fd, start: start, ret: ret, err: err, site: site)
       record(&r, ret)
       errno = err
     }

@@ -34,9 +34,13 @@ public enum SocketFile {
   }
 
   /// Removes the name `path`. The corresponding C function is `unlink(2)`.
-  public static func unlink(_ path: String) throws(SocketError) {
+  public static func unlink(
+    _ path: String, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) throws(SocketError) {
     let inode = sockscope_log_is_open() != 0 ? sockscope_path_inode(path) : 0
-    let result = perform(SOCKSCOPE_CALL_UNLINK, fd: -1, retryOnInterrupt: false) {
+    let result = perform(
+      SOCKSCOPE_CALL_UNLINK, fd: -1, retryOnInterrupt: false, site: SourceSite(file, line, function)
+    ) {
       Int(system_unlink(path))
     } record: { r, _ in
       r.address = Array(path.utf8)
@@ -104,7 +108,9 @@ public enum SocketFile {
   /// Anything that is not a socket is left alone and reported, as swift-nio's
   /// `cleanupUnixDomainSocket` does: a typo in a path must never delete someone's file.
   @discardableResult
-  public static func removeStale(at path: String) throws(SocketFileError) -> Bool {
+  public static func removeStale(
+    at path: String, file: StaticString = #fileID, line: UInt = #line, function: StaticString = #function
+  ) throws(SocketFileError) -> Bool {
     let kind: Kind
     do { kind = try self.kind(at: path) } catch { throw .failed(error) }
     switch kind {
@@ -112,7 +118,7 @@ public enum SocketFile {
     case .other(let what): throw .notASocket(path: path, kind: what)
     case .socket:
       if try answers(at: path) { throw .inUse(path: path) }
-      do { try unlink(path) } catch {
+      do { try unlink(path, file: file, line: line, function: function) } catch {
         if error.errno == .noSuchFileOrDirectory { return false }
         throw .failed(error)
       }
@@ -133,9 +139,12 @@ public enum SocketFile {
   /// Returns whether it was removed; a file that is gone or is another one (a later server's) is left.
   /// Check with `isStill` before closing the socket, and call this right after (see `isStill`).
   @discardableResult
-  public static func removeOwn(at path: String, identity: Identity) throws(SocketFileError) -> Bool {
+  public static func removeOwn(
+    at path: String, identity: Identity, file: StaticString = #fileID, line: UInt = #line,
+    function: StaticString = #function
+  ) throws(SocketFileError) -> Bool {
     do { guard try isStill(identity, at: path) else { return false } } catch { throw .failed(error) }
-    do { try unlink(path) } catch {
+    do { try unlink(path, file: file, line: line, function: function) } catch {
       if error.errno == .noSuchFileOrDirectory { return false }
       throw .failed(error)
     }

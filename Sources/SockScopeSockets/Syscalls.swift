@@ -171,3 +171,11 @@ func system_setsockopt(
   #endif
   return setsockopt(fd, level, name, value, len)
 }
+
+@inline(__always)
+func system_poll(_ fds: UnsafeMutablePointer<pollfd>?, _ count: Int, _ timeout: CInt) -> CInt {
+  #if ENABLE_MOCKING
+    if mockedFailure("poll", [count, Int(timeout)]) { return -1 }
+  #endif
+  return poll(fds, nfds_t(count), timeout)
+}

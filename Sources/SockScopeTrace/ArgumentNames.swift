@@ -30,8 +30,41 @@ public enum ArgumentNames {
     1: "SO_DEBUG", 2: "SO_REUSEADDR", 3: "SO_TYPE", 4: "SO_ERROR", 5: "SO_DONTROUTE", 6: "SO_BROADCAST",
     7: "SO_SNDBUF", 8: "SO_RCVBUF", 9: "SO_KEEPALIVE", 10: "SO_OOBINLINE", 12: "SO_PRIORITY", 13: "SO_LINGER",
     15: "SO_REUSEPORT", 16: "SO_PASSCRED", 17: "SO_PEERCRED", 18: "SO_RCVLOWAT", 19: "SO_SNDLOWAT",
-    20: "SO_RCVTIMEO", 21: "SO_SNDTIMEO", 32: "SO_SNDBUFFORCE", 33: "SO_RCVBUFFORCE", 34: "SO_PASSSEC",
+    20: "SO_RCVTIMEO", 21: "SO_SNDTIMEO", 29: "SO_TIMESTAMP", 31: "SO_PEERSEC", 32: "SO_SNDBUFFORCE",
+    33: "SO_RCVBUFFORCE", 34: "SO_PASSSEC", 38: "SO_PROTOCOL", 39: "SO_DOMAIN",
   ]
+
+  static let pollEvents: [(Int64, String)] = [
+    (0x1, "POLLIN"), (0x2, "POLLPRI"), (0x4, "POLLOUT"), (0x8, "POLLERR"), (0x10, "POLLHUP"),
+    (0x20, "POLLNVAL"), (0x40, "POLLRDNORM"), (0x80, "POLLRDBAND"), (0x100, "POLLWRNORM"),
+    (0x200, "POLLWRBAND"), (0x400, "POLLMSG"), (0x2000, "POLLRDHUP"),
+  ]
+
+  static let epollEvents: [(Int64, String)] = [
+    (0x1, "EPOLLIN"), (0x2, "EPOLLPRI"), (0x4, "EPOLLOUT"), (0x8, "EPOLLERR"), (0x10, "EPOLLHUP"),
+    (0x40, "EPOLLRDNORM"), (0x80, "EPOLLRDBAND"), (0x100, "EPOLLWRNORM"), (0x200, "EPOLLWRBAND"),
+    (0x400, "EPOLLMSG"), (0x2000, "EPOLLRDHUP"), (0x1000_0000, "EPOLLEXCLUSIVE"),
+    (0x2000_0000, "EPOLLWAKEUP"),
+    (0x4000_0000, "EPOLLONESHOT"), (0x8000_0000, "EPOLLET"),
+  ]
+
+  static let epollOperations: [Int64: String] = [1: "EPOLL_CTL_ADD", 2: "EPOLL_CTL_DEL", 3: "EPOLL_CTL_MOD"]
+
+  static let fcntlCommands: [Int64: String] = [0: "F_DUPFD", 1030: "F_DUPFD_CLOEXEC"]
+
+  /// `POLLIN|POLLOUT`, `0` when none.
+  public static func pollEvents(_ value: Int64) -> String { joined(flagNames(value, pollEvents)) }
+
+  /// `EPOLLIN|EPOLLET`, `0` when none.
+  public static func epollEvents(_ value: Int64) -> String {
+    joined(flagNames(value & 0xFFFF_FFFF, epollEvents))
+  }
+
+  /// `EPOLL_CTL_ADD`.
+  public static func epollOperation(_ value: Int64) -> String { epollOperations[value] ?? String(value) }
+
+  /// `F_DUPFD_CLOEXEC`.
+  public static func fcntlCommand(_ value: Int64) -> String { fcntlCommands[value] ?? String(value) }
 
   /// `AF_UNIX`, or the number when it has no name here.
   public static func domain(_ value: Int64) -> String { domains[value] ?? String(value) }

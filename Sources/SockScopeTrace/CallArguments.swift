@@ -267,6 +267,8 @@ extension SocketCall {
     case .getsockname, .getpeername: .name
     case .setsockopt: .option
     case .output: .output
+    // Not modelled yet: their arguments stay as the trace wrote them (`UnreadArguments`).
+    case .dup, .dup2, .dup3, .fcntl, .fork, .getsockopt, .poll, .select, .epollCtl, .epollWait: .none
     }
   }
 }

@@ -43,6 +43,8 @@ extension TraceEvent {
     case .unlink: s = "unlink(\(quoted(a.unlinkedPath)))"
     case .setsockopt: s = "setsockopt(\(a.option?.option?.description ?? ""), \(a.option?.value ?? 0))"
     case .output: s = "print(\(data?.preview() ?? ""))"
+    case .dup, .dup2, .dup3, .fcntl, .fork, .getsockopt, .poll, .select, .epollCtl, .epollWait:
+      s = "\(call.rawValue)()"
     }
     if let failure { s += " → \(failure.name.terminalSafe)" }
     return s

@@ -27,7 +27,9 @@ public struct ProcessLog: Sendable {
 
   /// Reads the log at `path`.
   public static func read(path: String) throws(TraceFileError) -> ProcessLog {
-    try decode(FileIO.readAll(path), path: path)
+    var log = try decode(FileIO.readAll(path), path: path)
+    log.resolveNativeSources()
+    return log
   }
 
   /// Decodes the bytes of a log; `path` names it in messages.
@@ -41,7 +43,7 @@ public struct ProcessLog: Sendable {
     guard magic == Array(SOCKSCOPE_LOG_MAGIC.utf8) else {
       throw TraceFileError(path: path, message: "not a SockScope log (wrong magic)")
     }
-    guard header.version == SOCKSCOPE_LOG_VERSION, Int(header.header_size) == headerSize else {
+    guard (1...SOCKSCOPE_LOG_VERSION).contains(header.version), Int(header.header_size) == headerSize else {
       throw TraceFileError(
         path: path,
         message:
@@ -55,16 +57,15 @@ public struct ProcessLog: Sendable {
     // Most records are a send or a receive with a short payload: about 192 bytes.
     events.reserveCapacity(bytes.count / 160)
     var offset = headerSize
-    let recordSize = MemoryLayout<sockscope_record>.size
+    let recordSize = LogNames.recordSize(version: header.version)
     let magicWord = SOCKSCOPE_RECORD_MAGIC
+    var names = LogNames()
 
     while offset + recordSize <= bytes.count {
-      let record = bytes.withUnsafeBytes {
-        $0.loadUnaligned(fromByteOffset: offset, as: sockscope_record.self)
-      }
+      let record = LogNames.record(in: bytes, at: offset, size: recordSize)
       if record.magic == 0 { break }  // The end: nothing was committed past here.
       let size = Int(record.size)
-      let body = recordSize + Int(record.addr_len) + Int(record.data_len)
+      let body = recordSize + Int(record.addr_len) + Int(record.data_len) + Int(record.extra_len)
       guard record.magic == magicWord, size % 8 == 0, size >= body, offset + size <= bytes.count else {
         // Resynchronise on the next record magic at an 8-byte boundary.
         var next = offset + 8
@@ -81,7 +82,14 @@ public struct ProcessLog: Sendable {
       let address = Array(bytes[addrStart..<(addrStart + Int(record.addr_len))])
       let dataStart = addrStart + Int(record.addr_len)
       let payload = bytes[dataStart..<(dataStart + Int(record.data_len))]  // Copied once, by Payload.
-      if let event = RecordDecoder.event(record, address: address, payload: payload, role: role, pid: pid) {
+      if names.define(record, name: address) {
+        offset += size
+        continue
+      }
+      if var event = RecordDecoder.event(record, address: address, payload: payload, role: role, pid: pid) {
+        event.source = names.source(of: record)
+        let itemsStart = dataStart + Int(record.data_len)
+        RecordItems.decode(bytes[itemsStart..<(itemsStart + Int(record.extra_len))], record, into: &event)
         events.append(event)
       } else {
         problems.append("\(path): record \(record.seq) has unknown call code \(record.call); skipped")
@@ -144,6 +152,9 @@ enum RecordDecoder {
   ) -> TraceEvent? {
     guard let call = SocketCall(logCode: r.call) else { return nil }
     var arguments = CallArguments.none
+    // The calls the typed arguments do not model yet (dup, fork, poll...): their keys as JSON,
+    // kept whole in the event's unread arguments.
+    var untyped: JSONObject?
     var data: Payload?
     let isDatagram = r.flags & UInt16(SOCKSCOPE_FLAG_DATAGRAM.rawValue) != 0
     let failed = r.err != 0
@@ -226,16 +237,20 @@ enum RecordDecoder {
     case .output:
       arguments = .output(stream: r.fd == 2 ? .stderr : .stdout)
       data = Payload(capturing: payload, length: r.full_len, limit: payload.count)
+    case .dup, .dup2, .dup3, .fcntl, .fork, .getsockopt, .poll, .select, .epollCtl, .epollWait:
+      untyped = RecordItems.fixedArguments(call, r, failed: failed)
     }
 
     var socket: SocketIdentity?
     if r.sock_ino != 0 {
       socket = SocketIdentity(inode: r.sock_ino, peer: r.peer_ino == 0 ? nil : r.peer_ino)
     }
-    return TraceEvent(
+    var event = TraceEvent(
       time: r.t_ns, duration: r.dur_ns, pid: pid, tid: r.tid, seq: r.seq, role: role, call: call,
       fd: r.fd >= 0 ? r.fd : nil, arguments: arguments, ret: r.ret,
       failure: failed ? ArgumentNames.failure(errno: r.err) : nil, socket: socket, data: data)
+    if let untyped { event.args = untyped }
+    return event
   }
 
   /// A path or abstract name as text; bytes that are not UTF-8 become `\xNN`, as strace shows them.

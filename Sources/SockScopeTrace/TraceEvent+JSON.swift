@@ -500,7 +500,10 @@ struct LineDecoder {
       case "addrlen", "len", "ino", "optlen":
         _ = int(member.value, field, minimum: 0)
       case "fds":
-        if let items = member.value.arrayValue, items.count == 2 {
+        if let items = member.value.arrayValue, !items.isEmpty, items.allSatisfy({ $0.objectValue != nil }) {
+          // poll: one object per descriptor asked about.
+          for (n, item) in items.enumerated() { _ = int(item.objectValue?["fd"], "\(field)[\(n)].fd") }
+        } else if let items = member.value.arrayValue, items.count == 2 {
           for (n, item) in items.enumerated() { _ = int(item, "\(field)[\(n)]") }
         } else {
           problem(field, "expected an array of two descriptors")

@@ -10,6 +10,17 @@ public enum SocketCall: String, Sendable, CaseIterable, Codable {
   case read, write
   /// Text the program printed on its standard output or error (not a socket call).
   case output
+  /// Descriptors: a new number for an open socket (`fd` the old one, `ret` the new one).
+  case dup, dup2, dup3
+  /// `fcntl` with F_DUPFD or F_DUPFD_CLOEXEC only (other commands are not recorded).
+  case fcntl
+  /// In the parent: `ret` is the child's pid.
+  case fork
+  case getsockopt
+  /// Waiting for descriptors (`poll`/`ppoll`, `select`/`pselect`), recorded when a socket is among them.
+  case poll, select
+  case epollCtl = "epoll_ctl"
+  case epollWait = "epoll_wait"
 
   /// Whether the call hands data to a socket.
   public var sendsData: Bool { self == .send || self == .sendto || self == .sendmsg || self == .write }

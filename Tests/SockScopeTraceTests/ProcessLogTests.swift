@@ -288,7 +288,12 @@ struct ProcessLogHeaderTests {
 struct LogLayoutTests {
   @Test("header and record offsets are the ones docs/trace-format.md gives")
   func offsets() {
-    #expect(MemoryLayout<sockscope_record>.size == 128)
+    #expect(MemoryLayout<sockscope_record>.size == 160)
+    #expect(MemoryLayout<sockscope_record>.offset(of: \.caller) == Int(SOCKSCOPE_RECORD_V1_SIZE))
+    #expect(MemoryLayout<sockscope_record>.offset(of: \.src_module) == 136)
+    #expect(MemoryLayout<sockscope_record>.offset(of: \.src_line) == 144)
+    #expect(MemoryLayout<sockscope_record>.offset(of: \.extra_len) == 152)
+    #expect(MemoryLayout<sockscope_item>.size == 32)
     #expect(MemoryLayout<sockscope_record>.offset(of: \.seq) == 8)
     #expect(MemoryLayout<sockscope_record>.offset(of: \.tid) == 32)
     #expect(MemoryLayout<sockscope_record>.offset(of: \.ret) == 48)

@@ -27,7 +27,9 @@ extern "C" {
 #endif
 
 #define SOCKSCOPE_LOG_MAGIC "SSCOPLOG"
-#define SOCKSCOPE_LOG_VERSION 1u
+#define SOCKSCOPE_LOG_VERSION 2u
+/// The record size of version 1 logs (before the source and extra fields), which readers still read.
+#define SOCKSCOPE_RECORD_V1_SIZE 128u
 #define SOCKSCOPE_LOG_HEADER_SIZE 1024u
 #define SOCKSCOPE_RECORD_MAGIC 0x56455353u /* "SSEV" little-endian */
 #define SOCKSCOPE_DEFAULT_CAPTURE 256u
@@ -64,7 +66,59 @@ enum sockscope_call {
   SOCKSCOPE_CALL_READ = 20,
   SOCKSCOPE_CALL_WRITE = 21,
   SOCKSCOPE_CALL_OUTPUT = 22, /* text the program printed (fd 1 or 2): not a socket call */
+  SOCKSCOPE_CALL_DUP = 23,
+  SOCKSCOPE_CALL_DUP2 = 24,
+  SOCKSCOPE_CALL_DUP3 = 25,
+  SOCKSCOPE_CALL_FCNTL = 26, /* F_DUPFD and F_DUPFD_CLOEXEC only */
+  SOCKSCOPE_CALL_FORK = 27,  /* in the parent: ret is the child's pid */
+  SOCKSCOPE_CALL_GETSOCKOPT = 28,
+  SOCKSCOPE_CALL_POLL = 29,   /* poll and ppoll */
+  SOCKSCOPE_CALL_SELECT = 30, /* select and pselect */
+  SOCKSCOPE_CALL_EPOLL_CTL = 31,
+  SOCKSCOPE_CALL_EPOLL_WAIT = 32, /* epoll_wait and epoll_pwait */
 };
+
+/// Records that are not events (version 2): they name what events refer to by number. They take
+/// no sequence number. Their `a0` is the id they define; the name is in the address bytes.
+enum sockscope_meta_record {
+  /// A string events refer to (a source file, a function): `a0` id (from 1).
+  SOCKSCOPE_META_STRING = 0xFF01,
+  /// A loaded module (executable or shared object): `a0` id (from 1), `a1` its load bias (what
+  /// was added to its ELF addresses), `a2`..`a3` the range of addresses it was mapped at.
+  SOCKSCOPE_META_MODULE = 0xFF02,
+};
+
+/// Kinds of the call-specific items that follow a record's payload (`extra_len` bytes of
+/// `sockscope_item`s), version 2.
+enum sockscope_item_kind {
+  SOCKSCOPE_ITEM_RIGHT = 1,  /* SCM_RIGHTS: x fd (sender's, or the receiver's new one), y inode */
+  SOCKSCOPE_ITEM_CREDS = 2,  /* SCM_CREDENTIALS or SO_PEERCRED: x pid, y uid, z gid */
+  SOCKSCOPE_ITEM_CMSG = 3,   /* another control message: x level, y type, z cmsg_len */
+  SOCKSCOPE_ITEM_POLLFD = 4, /* poll: x fd, y events asked, z revents */
+  SOCKSCOPE_ITEM_SELECT = 5, /* select: x fd, y bits (SOCKSCOPE_SELECT_*) */
+  SOCKSCOPE_ITEM_EPOLL = 6,  /* epoll_wait: x fd (-1 when not known), y events, z data */
+  SOCKSCOPE_ITEM_CMSG_CUT = 7, /* a control message whose length runs past the buffer: x level,
+                                  y type, z cmsg_len as written */
+};
+
+/// Bits of a SOCKSCOPE_ITEM_SELECT item.
+enum sockscope_select_bits {
+  SOCKSCOPE_SELECT_READ = 1,
+  SOCKSCOPE_SELECT_WRITE = 2,
+  SOCKSCOPE_SELECT_EXCEPT = 4,
+  SOCKSCOPE_SELECT_READY_READ = 8,
+  SOCKSCOPE_SELECT_READY_WRITE = 16,
+  SOCKSCOPE_SELECT_READY_EXCEPT = 32,
+};
+
+/// One call-specific item (32 bytes).
+typedef struct sockscope_item {
+  int64_t kind; /* enum sockscope_item_kind */
+  int64_t x, y, z;
+} sockscope_item;
+
+/// The most items one record carries; more are counted in the record's `items_lost`.
+#define SOCKSCOPE_MAX_ITEMS 64
 
 /// The file header. Multi-byte fields are native-endian (the reader checks `version`).
 typedef struct sockscope_log_header {
@@ -114,7 +168,27 @@ typedef struct sockscope_record {
   uint64_t full_len; /* full length of the data the call moved; for recv: the datagram's real size */
   uint32_t addr_len; /* bytes of sun_path that follow (abstract names start with NUL) */
   uint32_t data_len; /* captured payload bytes that follow the address */
+  /* Version 2. Where the call was made: */
+  uint64_t caller;     /* return address into the program (native code), 0 when unknown */
+  uint32_t src_module; /* id of the SOCKSCOPE_META_MODULE `caller` lies in, 0 when unknown */
+  uint32_t src_file;   /* id of the SOCKSCOPE_META_STRING naming the source file, 0 when unknown */
+  uint32_t src_line;   /* line in that file, 0 when unknown */
+  uint32_t src_func;   /* id of the SOCKSCOPE_META_STRING naming the function, 0 when unknown */
+  uint32_t extra_len;  /* bytes of sockscope_item that follow the payload */
+  uint32_t items_lost; /* items the call had beyond SOCKSCOPE_MAX_ITEMS (not stored) */
 } sockscope_record;
+
+/// Where a call was made, as a recorder knows it before the names are interned. The names must stay
+/// valid and unchanged for the life of the process (string literals; names a cache keeps alive):
+/// the log recognises a name it has seen by its address.
+typedef struct sockscope_source {
+  const char *file; /* not NUL-terminated: `file_len` bytes */
+  uint32_t file_len;
+  uint32_t line;
+  const char *function;
+  uint32_t function_len;
+  const void *caller; /* a return address into native code, or NULL */
+} sockscope_source;
 
 /// Opens `dir/<pid>-<start>.sslog` for this process. Returns 0, or -errno (EEXIST when a log is
 /// already open in this process, or the error from creating or reserving the file).
@@ -143,6 +217,30 @@ uint32_t sockscope_log_capture_limit(void);
 /// `dropped`). Thread-safe.
 int sockscope_log_append(sockscope_record *rec, const void *addr, uint32_t addr_len, const void *data,
                          uint32_t data_len);
+
+/// Appends one record with its source (interning the file and function names, and the module of
+/// `caller`, as META records written before it) and `count` call-specific items after the payload.
+/// `source` and `items` may be NULL. Returns 0 or -errno, like sockscope_log_append.
+int sockscope_log_append_full(sockscope_record *rec, const void *addr, uint32_t addr_len, const void *data,
+                              uint32_t data_len, const sockscope_source *source, const sockscope_item *items,
+                              uint32_t count);
+
+struct msghdr;
+struct pollfd;
+
+/// Control messages of `msg` as items: SCM_RIGHTS descriptors (with the inode of what each refers
+/// to), credentials, others by level and type; a header running past the buffer as cut. Writes at
+/// most `cap` items and returns their number; `*lost` counts those that did not fit. Used by both
+/// recorders, after recvmsg returned (so the descriptors are the receiver's new ones).
+uint32_t sockscope_control_items(const struct msghdr *msg, sockscope_item *items, uint32_t cap, uint32_t *lost);
+
+/// The descriptors of a poll as items (fd, events, revents; revents only when `ret` > 0).
+uint32_t sockscope_poll_items(const struct pollfd *fds, unsigned long nfds, int ret, sockscope_item *items,
+                              uint32_t cap, uint32_t *lost);
+
+/// Whether events record their source (1 unless the environment had SOCKSCOPE_SOURCE=0 when the log
+/// was opened: a switch to measure what source lines cost).
+int sockscope_log_sources(void);
 
 /// Marks the log closed and trims it to its used length. Registered with atexit by open.
 void sockscope_log_close(void);

@@ -1,0 +1,69 @@
+// What the interposer's files share (not part of its interface). Each file holds the hooks of one
+// job: preload.c the configuration and the record path, preload_setup.c creating, naming and
+// connecting sockets, preload_data.c moving data,
+// preload_fds.c descriptors, preload_wait.c poll/select/epoll, callsite.c where a call was made.
+#ifndef SOCKSCOPE_PRELOAD_INTERNAL_H
+#define SOCKSCOPE_PRELOAD_INTERNAL_H
+
+#include "sockscope_log.h"
+
+#include <dlfcn.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+/// Set while a hook records, so that the writer's own socket calls (the peer lookup) and anything
+/// else called from inside a hook go straight to the real functions.
+extern __thread int t_busy;
+
+/// The return address of the hook the program called (set by ENTER, read when committing).
+extern __thread const void *t_caller;
+
+/// Notes where the program called from. First statement of every exported hook: in a helper the
+/// return address would be the hook's own. Calls made from inside a hook (the log's own close,
+/// the peer lookup's socket calls) leave the program's caller in place.
+#define ENTER() \
+  do { \
+    if (!t_busy) t_caller = __builtin_return_address(0); \
+  } while (0)
+
+#define REAL(name) \
+  static __typeof__(&name) real_##name; \
+  if (!real_##name) real_##name = (__typeof__(&name))dlsym(RTLD_NEXT, #name)
+
+/// How far a cached "not an AF_UNIX socket" is believed without asking the kernel again.
+enum trust { CONFIRM_ALL, TRUST_NOT_SOCKET };
+
+int sockscope_recording(void);
+int sockscope_ensure_log(void);
+/// Whether a log is configured but not yet opened (output is kept until it is).
+int sockscope_log_pending(void);
+void sockscope_keep_early_output(int fd, uint64_t t0, const void *buf, size_t len);
+sockscope_fd_info sockscope_describe(int fd, enum trust trust);
+int sockscope_unix_socket(int fd, sockscope_fd_info *info, enum trust trust);
+void sockscope_start(sockscope_record *r, enum sockscope_call call, int fd);
+void sockscope_identify(sockscope_record *r, sockscope_fd_info info);
+/// Fills the duration, result and source and appends the record with `count` items.
+void sockscope_commit_items(sockscope_record *r, long ret, int err, const void *addr, uint32_t addr_len,
+                            const void *data, size_t data_len, const sockscope_item *items, uint32_t count);
+uint32_t sockscope_unix_path(const struct sockaddr *addr, socklen_t len, const char **path);
+
+/// Where the call being recorded was made: the program's return address, and for a Python
+/// program the file, line and function of the innermost frame outside the stdlib's socket.py.
+void sockscope_call_site(sockscope_source *source, enum sockscope_call call);
+
+
+/// Forgets what epoll_ctl registered on or for `fd` (after close).
+void sockscope_forget_watches(int fd);
+
+#define recording sockscope_recording
+#define ensure_log sockscope_ensure_log
+#define describe sockscope_describe
+#define unix_socket sockscope_unix_socket
+#define start sockscope_start
+#define identify sockscope_identify
+#define unix_path sockscope_unix_path
+#define commit(r, ret, err, addr, addr_len, data, data_len) \
+  sockscope_commit_items(r, ret, err, addr, addr_len, data, data_len, NULL, 0)
+
+#endif

@@ -1,0 +1,129 @@
+import CSockScopeLog
+import Glibc
+
+extension SocketDescriptor {
+  // MARK: Receiving
+
+  /// Receives into `buffer`. The corresponding C function is `recv(2)`.
+  ///
+  /// While recording, a datagram socket is asked with MSG_TRUNC added, so that a datagram longer
+  /// than the buffer is reported with its real length (`Received.wasCut`); the program still gets
+  /// exactly what plain `recv` would return.
+  public func receive(
+    into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = [], file: StaticString = #fileID,
+    line: UInt = #line, function: StaticString = #function
+  ) throws(SocketError)
+    -> Received
+  {
+    var received = Received(count: 0, datagramLength: nil)
+    let result = perform(
+      SOCKSCOPE_CALL_RECV, fd: rawValue, retryOnInterrupt: true, site: SourceSite(file, line, function)
+    ) { () -> Int in
+      let (kernelFlags, asksLength) = receiveFlags(flags)
+      let n = system_recv(rawValue, buffer.baseAddress, buffer.count, kernelFlags)
+      return settle(n, asksLength: asksLength, flags: flags, buffer: buffer.count, into: &received)
+    } record: { r, got in
+      recordReceive(&r, got: got, flags: flags, buffer: buffer, received: received)
+    }
+    received.count = try result.get(call: "recv")
+    return received
+  }
+
+  /// Receives into `buffer` and says who sent it. The corresponding C function is `recvfrom(2)`.
+  public func receiveFrom(
+    into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = [], file: StaticString = #fileID,
+    line: UInt = #line, function: StaticString = #function
+  ) throws(SocketError) -> (Received, UnixAddress) {
+    var received = Received(count: 0, datagramLength: nil)
+    var storage = sockaddr_un()
+    var length = socklen_t(MemoryLayout<sockaddr_un>.size)
+    let result = withUnsafeMutablePointer(to: &storage) { p in
+      p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+        perform(
+          SOCKSCOPE_CALL_RECVFROM, fd: rawValue, retryOnInterrupt: true,
+          site: SourceSite(file, line, function)
+        ) { () -> Int in
+          length = socklen_t(MemoryLayout<sockaddr_un>.size)
+          let (kernelFlags, asksLength) = receiveFlags(flags)
+          let n = system_recvfrom(rawValue, buffer.baseAddress, buffer.count, kernelFlags, sa, &length)
+          return settle(n, asksLength: asksLength, flags: flags, buffer: buffer.count, into: &received)
+        } record: { r, got in
+          if got >= 0 { r.address = UnixAddress(storage: p.pointee, length: length).sunPathBytes }
+          recordReceive(&r, got: got, flags: flags, buffer: buffer, received: received)
+        }
+      }
+    }
+    received.count = try result.get(call: "recvfrom")
+    return (received, UnixAddress(storage: storage, length: length))
+  }
+
+  /// Receives into `buffer` through `recvmsg(2)`; also returns the kernel's `msg_flags`.
+  public func receiveMessage(
+    into buffer: UnsafeMutableRawBufferPointer, flags: MessageFlags = [], file: StaticString = #fileID,
+    line: UInt = #line, function: StaticString = #function
+  ) throws(SocketError) -> (Received, UnixAddress, MessageFlags) {
+    var received = Received(count: 0, datagramLength: nil)
+    var storage = sockaddr_un()
+    var outFlags: CInt = 0
+    var nameLength: socklen_t = 0
+    let result = withUnsafeMutablePointer(to: &storage) { p in
+      var iov = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
+      return perform(
+        SOCKSCOPE_CALL_RECVMSG, fd: rawValue, retryOnInterrupt: true, site: SourceSite(file, line, function)
+      ) { () -> Int in
+        var message = msghdr()
+        message.msg_name = UnsafeMutableRawPointer(p)
+        message.msg_namelen = socklen_t(MemoryLayout<sockaddr_un>.size)
+        withUnsafeMutablePointer(to: &iov) { message.msg_iov = $0 }
+        message.msg_iovlen = 1
+        let (kernelFlags, asksLength) = receiveFlags(flags)
+        let n = system_recvmsg(rawValue, &message, kernelFlags)
+        outFlags = message.msg_flags
+        nameLength = message.msg_namelen
+        return settle(n, asksLength: asksLength, flags: flags, buffer: buffer.count, into: &received)
+      } record: { r, got in
+        if got >= 0 { r.address = UnixAddress(storage: p.pointee, length: nameLength).sunPathBytes }
+        r.record.a2 = Int64(outFlags)
+        recordReceive(&r, got: got, flags: flags, buffer: buffer, received: received)
+      }
+    }
+    received.count = try result.get(call: "recvmsg")
+    return (received, UnixAddress(storage: storage, length: nameLength), MessageFlags(rawValue: outFlags))
+  }
+
+  /// The flags for the kernel: MSG_TRUNC is added on datagram sockets while recording.
+  @inline(__always)
+  func receiveFlags(_ flags: MessageFlags) -> (CInt, Bool) {
+    guard sockscope_log_is_open() != 0, !flags.contains(.truncate) else { return (flags.rawValue, false) }
+    let type = DescriptorCache.info(rawValue).type
+    let isDatagram = type == SOCK_DGRAM.rawValue || type == SOCK_SEQPACKET.rawValue
+    return isDatagram ? (flags.rawValue | MessageFlags.truncate.rawValue, true) : (flags.rawValue, false)
+  }
+
+  /// Turns the kernel's answer into what the program would have got without the added MSG_TRUNC.
+  @inline(__always)
+  func settle(
+    _ n: Int, asksLength: Bool, flags: MessageFlags, buffer: Int, into received: inout Received
+  )
+    -> Int
+  {
+    guard n >= 0 else { return n }
+    if asksLength {
+      received.datagramLength = n
+      return min(n, buffer)
+    }
+    return n
+  }
+
+  func recordReceive(
+    _ r: inout CallRecord, got: Int, flags: MessageFlags, buffer: UnsafeMutableRawBufferPointer,
+    received: Received
+  ) {
+    r.identify(DescriptorCache.info(rawValue))
+    r.record.a0 = Int64(buffer.count)
+    r.record.a1 = Int64(flags.rawValue)
+    r.record.full_len = UInt64(max(received.datagramLength ?? got, 0))
+    let kept = min(max(got, 0), buffer.count)
+    r.append(data: UnsafeRawBufferPointer(rebasing: buffer.prefix(kept)))
+  }
+}
