@@ -181,9 +181,21 @@ struct KernelNarrator {
         : "fork made process \(e.ret): the child has copies of all the parent's descriptors (\(n) of them sockets). Each such socket is now referred to by both processes: a close in one does not close it in the other."
     case .getsockopt:
       if let c = e.peerCredentials {
+        // Measured here: a datagram connect records no credentials (pid 0, uid and gid -1), and a
+        // socketpair records its creator for both ends, which fork does not change.
+        if c.pid == 0 {
+          return ru
+            ? "SO_PEERCRED: у сокета \(sock) нет учётных данных собеседника (pid 0): ядро запоминает их при connect потокового сокета и при socketpair, но не при connect датаграммного."
+            : "SO_PEERCRED: socket \(sock) has no peer credentials (pid 0): the kernel records them at a stream connect and at socketpair, not at a datagram connect."
+        }
+        if c.pid == Int64(e.pid) {
+          return ru
+            ? "SO_PEERCRED: pid \(c.pid), uid \(c.uid), gid \(c.gid) — это сам процесс: ядро запомнило того, кто вызвал socketpair, для обоих концов, и fork этого не меняет, даже если другой конец теперь у потомка."
+            : "SO_PEERCRED: pid \(c.pid), uid \(c.uid), gid \(c.gid) — this process itself: the kernel recorded whoever called socketpair for both ends, and fork does not change that, even when a child now holds the other end."
+        }
         return ru
-          ? "SO_PEERCRED: ядро сообщило, кто на другом конце сокета \(sock): pid \(c.pid), uid \(c.uid), gid \(c.gid) (на момент connect или socketpair)."
-          : "SO_PEERCRED: the kernel told who is at the other end of socket \(sock): pid \(c.pid), uid \(c.uid), gid \(c.gid) (as of connect or socketpair)."
+          ? "SO_PEERCRED: ядро сообщило, кто на другом конце сокета \(sock): pid \(c.pid), uid \(c.uid), gid \(c.gid) (записано при connect, listen или socketpair, а не сейчас)."
+          : "SO_PEERCRED: the kernel told who is at the other end of socket \(sock): pid \(c.pid), uid \(c.uid), gid \(c.gid) (recorded at connect, listen or socketpair, not now)."
       }
       return ru ? "Ядро ответило на запрос о сокете." : "The kernel answered a question about the socket."
     case .poll, .select, .epollWait:

@@ -4,12 +4,9 @@ import SockScopePlayer
 import SockScopeTrace
 import Testing
 
-// Explanations of data the `recorders` branch records (SCM_RIGHTS inodes, credentials, fork, dup,
+// Explanations of what the interposer records (SCM_RIGHTS inodes, credentials, fork, dup,
 // poll/select/epoll, MSG_CTRUNC): these tests record real runs and check what the player, the
-// model and the topology say. They need both branches merged; until then they are off, and they
-// run only with SOCKSCOPE_RECORDERS_MERGED=1. The lead removes this guard at the merge: from then
-// on a missing key or call FAILS the test (no skip).
-let recordersMerged = ProcessInfo.processInfo.environment["SOCKSCOPE_RECORDERS_MERGED"] == "1"
+// model and the topology say. A missing key or call fails the test.
 
 /// A small inline Python program, recorded under role `main` in `dir`.
 private func recordInline(_ program: String, in dir: String) throws -> Trace {
@@ -44,9 +41,7 @@ private func sentence(
 }
 
 @Suite(
-  "Recorded kinds: passed descriptors, credentials, fork, dup, readiness (needs the recorders branch)",
-  .enabled(if: recordersMerged, "set SOCKSCOPE_RECORDERS_MERGED=1 once the recorders branch is merged"),
-  needs("python3"))
+  "Recorded kinds: passed descriptors, credentials, fork, dup, readiness", needs("python3"))
 struct RecordedKindsTests {
   @Test(
     "SCM_RIGHTS: the receiver's new descriptor refers to the passed socket's inode, shown in player and topology"
@@ -77,7 +72,7 @@ struct RecordedKindsTests {
     }
   }
 
-  @Test("SCM_CREDENTIALS and SO_PEERCRED name the child's pid, uid and gid")
+  @Test("SCM_CREDENTIALS names the child; SO_PEERCRED on a socketpair names its creator, the parent")
   func credentials() throws {
     try withTemporaryDirectory { dir in
       let trace = try recordGalleryExample(.one("credentials", "parent", "creds.py"), in: dir)
@@ -89,9 +84,13 @@ struct RecordedKindsTests {
       #expect(
         try sentence(trace, model, receive).contains(
           "SCM_CREDENTIALS: pid \(child), uid \(getuid()), gid \(getgid())"))
+      // SO_PEERCRED on a socketpair names its creator, the parent, for both ends (measured; the
+      // kernel's unix_socketpair), even though the child holds the other end.
+      let parent = try #require(trace.header.processes.first { $0.role == "parent" }?.pid)
       let peercred = try first(model, .getsockopt) { $0.peerCredentials != nil }
-      #expect(model.events[peercred].peerCredentials?.pid == Int64(child))
-      #expect(try sentence(trace, model, peercred, .ru).contains("SO_PEERCRED: ядро сообщило"))
+      #expect(model.events[peercred].peerCredentials?.pid == Int64(parent))
+      #expect(try sentence(trace, model, peercred, .ru).contains("это сам процесс"))
+      #expect(try sentence(trace, model, peercred, .en).contains("this process itself"))
     }
   }
 
@@ -108,7 +107,9 @@ struct RecordedKindsTests {
     }
   }
 
-  @Test("dup, dup2 and fcntl(F_DUPFD) are references: only the last close destroys the socket")
+  @Test(
+    "os.dup (fcntl F_DUPFD_CLOEXEC), dup2 and fcntl(F_DUPFD) are references: only the last close destroys the socket"
+  )
   func duplicates() throws {
     try withTemporaryDirectory { dir in
       let trace = try recordInline(
@@ -121,7 +122,12 @@ struct RecordedKindsTests {
         a.close(); os.close(c); os.close(9); os.close(d)
         """, in: dir)
       let model = KernelModel(trace: trace)
-      for call in [KernelCall.dup, .dup2, .fcntl] { _ = try first(model, call) }
+      // Python's os.dup is fcntl(F_DUPFD_CLOEXEC) on Linux (strace shows it), so the trace has
+      // two fcntl calls and one dup2, and no dup.
+      let fcntls = model.events.filter { $0.call == .fcntl && $0.succeeded }
+      #expect(fcntls.map { $0.fcntlCommand } == ["F_DUPFD_CLOEXEC", "F_DUPFD"])
+      _ = try first(model, .dup2)
+      #expect(!model.events.contains { $0.call == .dup })
       let closes = model.events.indices.filter {
         model.events[$0].call == .close && model.events[$0].socket != nil
       }
