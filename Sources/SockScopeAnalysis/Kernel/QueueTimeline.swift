@@ -30,12 +30,18 @@ extension KernelModel {
   }
 
   /// The depth of every socket's receive queue that ever held data, over time: a send counts from
-  /// the moment it returned, a receive takes its data away when it returned, the last close drops
-  /// what was left. Times are relative to `start`.
+  /// the moment it returned (or its receive returned, if earlier), a receive takes its data away
+  /// once it had started and the data was there, the last close drops what was left. Times are relative to `start`. Where the clocks leave a choice, a change is
+  /// placed so that the depth is never more than the kernel held.
   public func queueTimeline(start: UInt64) -> [QueueSeries] {
     var changes: [UInt64: [(time: UInt64, order: Int, delta: Int64)]] = [:]
     var limited = Set<UInt64>()
     let received = firstReceiveEnd
+    // When each flow's data entered its queue: during the send, and no later than a receive took it.
+    var queuedAt: [Int: UInt64] = [:]
+    for e in events where e.succeeded && e.call.sendsData {
+      if let flow = e.flow { queuedAt[flow] = min(e.endTime, received[flow] ?? e.endTime) }
+    }
     for (k, e) in events.enumerated() where e.succeeded {
       let f = facts[k]
       if e.call.sendsData, let to = f.destination {
@@ -48,7 +54,12 @@ extension KernelModel {
         let bytes = f.kind == .stream
         let taken: Int64 =
           bytes ? max(0, e.ret) : (e.flows.isEmpty ? (e.ret > 0 ? 1 : 0) : Int64(e.flows.count))
-        if taken > 0 { changes[on, default: []].append((e.endTime, k, -taken)) }
+        // Taken as soon as both the receive had started and the data was there: the earliest moment
+        // the clocks allow, so a sender woken by this receive never shows in the queue beside
+        // what it took (the receive's own return is stamped after the sender may have returned).
+        let takenAt =
+          e.flows.isEmpty ? e.endTime : max(e.time, e.flows.compactMap { queuedAt[$0] }.max() ?? e.time)
+        if taken > 0 { changes[on, default: []].append((min(takenAt, e.endTime), k, -taken)) }
       } else if e.call == .close, f.released, let on = f.socket, changes[on] != nil {
         changes[on, default: []].append((e.endTime, k, Int64.min))
       }
