@@ -18,7 +18,7 @@
       missing: { "not-found": "файл не найден рядом с трассой (укажите --sources DIR)", "left-out": "код не включён (--no-sources)",
         "not-regular": "не обычный файл — не прочитан", "too-large": "файл больше 1 МБ — не включён", "not-text": "не текстовый файл — не включён" },
       lastLine: "последний вызов этого процесса", chartSteps: "шаги", prevPage: "◀ раньше", nextPage: "позже ▶",
-      fromStep: "из шага", toStep: "в шаг", unit: "Б", kernelMore: "Ядро: ещё" },
+      fromStep: "из шага", toStep: "в шаг", unit: "Б", kernelAll: "Ядро", queuesTitle: "очереди приёма", kernelMore: "Ядро: ещё" },
     en: { step: "step", of: "of", play: "▶ play", pause: "❚❚ pause", first: "|◀", prev: "◀", next: "▶", last: "▶|",
       call: "Call", kernel: "Kernel: receive queues", consoles: "Consoles", code: "Code", chart: "Sequence chart",
       none: "No data waits in any receive queue.", socket: "socket", owner: "read by", file: "file", waiting: "waiting",
@@ -28,7 +28,7 @@
       missing: { "not-found": "file not found next to the trace (give --sources DIR)", "left-out": "code left out (--no-sources)",
         "not-regular": "not a regular file — not read", "too-large": "file larger than 1 MB — left out", "not-text": "not a text file — left out" },
       lastLine: "this process's last call", chartSteps: "steps", prevPage: "◀ earlier", nextPage: "later ▶",
-      fromStep: "from step", toStep: "to step", unit: "B", kernelMore: "Kernel: more" }
+      fromStep: "from step", toStep: "to step", unit: "B", kernelAll: "Kernel", queuesTitle: "receive queues", kernelMore: "Kernel: more" }
   };
   function $(id) { return document.getElementById(id); }
   function text(el, s) { el.textContent = s; return el; }
@@ -318,6 +318,9 @@
     text($("say"), s.say[lang] || s.say.ru || "");
     // Kernel: receive queues after this step.
     var q = $("queues"); q.textContent = "";
+    var extra = (lang === "en" && s.kernel_en) || s.kernel;
+    text($("h-kernel"), extra ? w.kernelAll : w.kernel);
+    if (extra) q.appendChild(make("h3", null, w.queuesTitle));
     if (!s.queues.length) { q.appendChild(make("p", "muted", w.none)); }
     else {
       var table = make("table", "queues"), head = make("tr");
@@ -333,7 +336,7 @@
       });
       q.appendChild(table);
     }
-    renderKernelExtra(q, (lang === "en" && s.kernel_en) || s.kernel);
+    renderKernelExtra(q, extra);
     // Consoles, one per process.
     var box = $("consoles"); box.textContent = "";
     data.participants.forEach(function (p, i) {

@@ -8,7 +8,8 @@
 ///
 /// A trace may come from someone else (a student's run), so a name in it is never trusted: it is
 /// looked up only inside the directories given, one component at a time without following a
-/// symbolic link, `..` is refused, and only a regular file of at most `maximumSize` bytes that is
+/// symbolic link, `..` is refused (an absolute name outside them is looked up by its last
+/// component), and only a regular file of at most `maximumSize` bytes that is
 /// UTF-8 text without NUL bytes is read. Anything else is reported, not read.
 enum SourceFiles {
   /// The largest file embedded (a course example is a few kilobytes).
@@ -42,16 +43,19 @@ enum SourceFiles {
 
   struct MissingFile: Error { var reason: Missing }
 
-  /// The components of `name` below `directory`: a relative name as it is, an absolute one only
-  /// when it lies inside `directory`; nil for a name with `..` or outside.
+  /// The components of `name` below `directory`: a relative name as it is; an absolute one below
+  /// `directory` when it lies inside it, else only its last component (a Python script's
+  /// `co_filename` or a DWARF file name is absolute on the machine that recorded it, and a trace
+  /// is often read on another: `--sources DIR` then holds the file by its name); nil for `..`.
   static func relativePath(_ name: String, in directory: String) -> [String]? {
     var parts = name.split(separator: "/").map(String.init).filter { $0 != "." }
     if name.hasPrefix("/") {
       let base = directory.split(separator: "/").map(String.init).filter { $0 != "." }
-      guard directory.hasPrefix("/"), parts.count > base.count, Array(parts.prefix(base.count)) == base else {
-        return nil
+      if directory.hasPrefix("/"), parts.count > base.count, Array(parts.prefix(base.count)) == base {
+        parts.removeFirst(base.count)
+      } else {
+        parts = parts.last.map { [$0] } ?? []
       }
-      parts.removeFirst(base.count)
     }
     guard !parts.isEmpty, !parts.contains("..") else { return nil }
     return parts
