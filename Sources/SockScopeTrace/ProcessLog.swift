@@ -52,6 +52,7 @@ public struct ProcessLog: Sendable {
     var offset = headerSize
     let recordSize = MemoryLayout<sockscope_record>.size
     let magicWord = SOCKSCOPE_RECORD_MAGIC
+    var lastMessage: MessageArguments?
 
     while offset + recordSize <= bytes.count {
       let record = bytes.withUnsafeBytes {
@@ -76,7 +77,13 @@ public struct ProcessLog: Sendable {
       let address = Array(bytes[addrStart..<(addrStart + Int(record.addr_len))])
       let dataStart = addrStart + Int(record.addr_len)
       let payload = bytes[dataStart..<(dataStart + Int(record.data_len))]  // Copied once, by Payload.
-      if let event = RecordDecoder.event(record, address: address, payload: payload, role: role, pid: pid) {
+      if var event = RecordDecoder.event(record, address: address, payload: payload, role: role, pid: pid) {
+        // A datagram pair sends every message to one address: its events share one copy of it.
+        if case .message(var m) = event.arguments, m.address != nil {
+          m.share(with: lastMessage)
+          event.arguments = .message(m)
+          lastMessage = m
+        }
         events.append(event)
       } else {
         problems.append("\(path): record \(record.seq) has unknown call code \(record.call); skipped")
