@@ -155,14 +155,18 @@ extension Array {
   mutating func permute(to positions: [Int]) {
     precondition(positions.count == count, "a permutation of every element")
     var placed = [Bool](repeating: false, count: count)
-    for start in indices where !placed[start] {
-      var j = start
-      while true {
-        placed[j] = true
-        let k = positions[j]
-        if k == start || placed[k] { break }
-        swapAt(j, k)
-        j = k
+    // Swapped through the buffer: Array's own swapAt copies, retaining and releasing every
+    // reference an event holds.
+    withUnsafeMutableBufferPointer { elements in
+      for start in elements.indices where !placed[start] {
+        var j = start
+        while true {
+          placed[j] = true
+          let k = positions[j]
+          if k == start || placed[k] { break }
+          elements.swapAt(j, k)
+          j = k
+        }
       }
     }
   }
