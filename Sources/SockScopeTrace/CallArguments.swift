@@ -85,14 +85,37 @@ public struct AcceptArguments: Sendable, Equatable {
 
 /// The send and receive calls, `read` and `write`: the buffer's length (`len`), `flags`, a receive's
 /// returned `msg_flags`, the address (`addr`), and `sendmsg`/`recvmsg`'s `iovlen` and `controllen`.
-/// Control messages (`rights`, `creds`, `cmsgs`) are read by their own accessors where recorded.
+///
+/// Most events of a trace are sends and receives, so this is stored compactly (32 bytes): the length
+/// and flags inline, the rest (rarely present, and shared between events that repeat it) in a box.
 public struct MessageArguments: Sendable, Equatable {
-  public var length: Int64?
-  public var flags: MessageFlags?
-  public var returnedFlags: MessageFlags?
-  public var address: SocketAddress?
-  public var vectorCount: Int64?
-  public var controlLength: Int64?
+  private var lengthValue: Int64 = 0
+  private var flagsValue: Int64 = 0
+  private var rest: Rest?
+  private var present: UInt8 = 0
+
+  /// The arguments a send or receive rarely has; immutable, replaced on change.
+  final class Rest: Sendable, Equatable {
+    let returnedFlags: MessageFlags?
+    let address: SocketAddress?
+    let vectorCount: Int64?
+    let controlLength: Int64?
+
+    init(
+      returnedFlags: MessageFlags?, address: SocketAddress?, vectorCount: Int64?, controlLength: Int64?
+    ) {
+      self.returnedFlags = returnedFlags
+      self.address = address
+      self.vectorCount = vectorCount
+      self.controlLength = controlLength
+    }
+
+    static func == (a: Rest, b: Rest) -> Bool {
+      a === b
+        || (a.returnedFlags == b.returnedFlags && a.address == b.address && a.vectorCount == b.vectorCount
+          && a.controlLength == b.controlLength)
+    }
+  }
 
   public init(
     length: Int64? = nil, flags: MessageFlags? = nil, returnedFlags: MessageFlags? = nil,
@@ -100,10 +123,73 @@ public struct MessageArguments: Sendable, Equatable {
   ) {
     self.length = length
     self.flags = flags
-    self.returnedFlags = returnedFlags
-    self.address = address
-    self.vectorCount = vectorCount
-    self.controlLength = controlLength
+    setRest(
+      returnedFlags: returnedFlags, address: address, vectorCount: vectorCount, controlLength: controlLength)
+  }
+
+  public static func == (a: MessageArguments, b: MessageArguments) -> Bool {
+    a.length == b.length && a.flags == b.flags && a.rest == b.rest
+  }
+
+  /// The buffer's length as passed (`len`).
+  public var length: Int64? {
+    get { present & 1 != 0 ? lengthValue : nil }
+    set {
+      lengthValue = newValue ?? 0
+      present = newValue == nil ? present & ~1 : present | 1
+    }
+  }
+
+  /// The flags the program passed.
+  public var flags: MessageFlags? {
+    get { present & 2 != 0 ? MessageFlags(rawValue: flagsValue) : nil }
+    set {
+      flagsValue = newValue?.rawValue ?? 0
+      present = newValue == nil ? present & ~2 : present | 2
+    }
+  }
+
+  /// The flags a receive returned (`msg_flags`: `MSG_TRUNC`, `MSG_CTRUNC`).
+  public var returnedFlags: MessageFlags? {
+    get { rest?.returnedFlags }
+    set { setRest(returnedFlags: .some(newValue)) }
+  }
+
+  /// The address the call passed (sendto, sendmsg) or got (recvfrom, recvmsg).
+  public var address: SocketAddress? {
+    get { rest?.address }
+    set { setRest(address: .some(newValue)) }
+  }
+
+  /// `sendmsg`'s number of buffers (`iovlen`).
+  public var vectorCount: Int64? {
+    get { rest?.vectorCount }
+    set { setRest(vectorCount: .some(newValue)) }
+  }
+
+  /// The control buffer's length (`controllen`).
+  public var controlLength: Int64? {
+    get { rest?.controlLength }
+    set { setRest(controlLength: .some(newValue)) }
+  }
+
+  /// Shares `other`'s boxed arguments when they are equal, so events that repeat an address hold
+  /// one copy of it.
+  mutating func share(with other: MessageArguments?) {
+    if let mine = rest, let theirs = other?.rest, mine !== theirs, mine == theirs { rest = theirs }
+  }
+
+  private mutating func setRest(
+    returnedFlags: MessageFlags?? = nil, address: SocketAddress?? = nil, vectorCount: Int64?? = nil,
+    controlLength: Int64?? = nil
+  ) {
+    let r = returnedFlags ?? rest?.returnedFlags
+    let a = address ?? rest?.address
+    let v = vectorCount ?? rest?.vectorCount
+    let c = controlLength ?? rest?.controlLength
+    rest =
+      r == nil && a == nil && v == nil && c == nil
+      ? nil : Rest(returnedFlags: r, address: a, vectorCount: v, controlLength: c)
   }
 }
 
@@ -139,19 +225,19 @@ public struct OptionArguments: Sendable, Equatable {
 public enum CallArguments: Sendable, Equatable {
   /// `close`, and a call whose trace line gave no arguments of its family.
   case none
-  case socket(SocketArguments)
+  indirect case socket(SocketArguments)
   /// `bind`, `connect`.
-  case address(AddressArguments)
+  indirect case address(AddressArguments)
   case listen(backlog: Int64?)
-  case accept(AcceptArguments)
+  indirect case accept(AcceptArguments)
   /// Sends, receives, `read`, `write`.
   case message(MessageArguments)
   case shutdown(how: ShutdownHow?)
-  case unlink(UnlinkArguments)
+  indirect case unlink(UnlinkArguments)
   /// `getsockname`, `getpeername`: the address they returned.
-  case name(address: SocketAddress?)
+  indirect case name(address: SocketAddress?)
   /// `setsockopt`.
-  case option(OptionArguments)
+  indirect case option(OptionArguments)
   /// Printed output: which stream.
   case output(stream: OutputStream?)
 
@@ -277,19 +363,44 @@ extension SocketCall {
 /// and writing it back loses nothing: keys this version does not know (writers may add keys within
 /// a version), and the line's own spelling when it differs from the writer's.
 public struct UnreadArguments: Sendable, Equatable {
+  // Boxed: almost every event has none, and it then costs one word.
+  private final class Storage: Sendable {
+    let members: JSONObject
+    let asRead: JSONObject?
+    init(members: JSONObject, asRead: JSONObject?) {
+      self.members = members
+      self.asRead = asRead
+    }
+  }
+  private var storage: Storage?
+
+  public init(members: JSONObject = JSONObject()) {
+    storage = members.isEmpty ? nil : Storage(members: members, asRead: nil)
+  }
+
   /// Keys this reader does not know (or values it cannot type), as read, in order.
-  public var members: JSONObject
+  public var members: JSONObject {
+    get { storage?.members ?? JSONObject() }
+    set { set(members: newValue, asRead: asRead) }
+  }
+
   /// The whole `args` object as read, when writing the typed arguments would spell it otherwise
   /// (another key order, `AF_LOCAL` for `AF_UNIX`): written instead while the typed arguments
   /// still read the same from it.
-  var asRead: JSONObject?
-
-  public init(members: JSONObject = JSONObject()) {
-    self.members = members
-    self.asRead = nil
+  var asRead: JSONObject? {
+    get { storage?.asRead }
+    set { set(members: members, asRead: newValue) }
   }
 
-  public var isEmpty: Bool { members.isEmpty && asRead == nil }
+  private mutating func set(members: JSONObject, asRead: JSONObject?) {
+    storage = members.isEmpty && asRead == nil ? nil : Storage(members: members, asRead: asRead)
+  }
+
+  public var isEmpty: Bool { storage == nil }
+
+  public static func == (a: UnreadArguments, b: UnreadArguments) -> Bool {
+    a.members == b.members && a.asRead == b.asRead
+  }
 }
 
 extension TraceEvent {

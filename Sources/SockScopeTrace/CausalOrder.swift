@@ -110,10 +110,7 @@ public enum CausalOrder {
   @discardableResult
   public static func apply(_ events: inout [TraceEvent]) -> Int {
     let (positions, broken) = order(events)
-    var ordered: [TraceEvent] = []
-    ordered.reserveCapacity(events.count)
-    for p in positions { ordered.append(events[p]) }
-    events = ordered
+    events.permute(to: positions)  // In place: the events are not held twice.
     for i in events.indices { events[i].index = i }
     return broken
   }

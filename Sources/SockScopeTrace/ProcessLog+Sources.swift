@@ -15,15 +15,12 @@ struct LogNames {
   }
 
   /// The record at `offset`, read as `size` bytes (the fields a version 1 record lacks are zero).
-  static func record(in bytes: [UInt8], at offset: Int, size: Int) -> sockscope_record {
-    if size == MemoryLayout<sockscope_record>.size {
-      return bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: sockscope_record.self) }
-    }
+  static func record(in bytes: LogWindow, at offset: Int, size: Int) -> sockscope_record {
+    if size == MemoryLayout<sockscope_record>.size { return bytes.load(offset, as: sockscope_record.self) }
     var record = sockscope_record()
+    let slice = bytes.bytes(offset, size)
     withUnsafeMutableBytes(of: &record) { out in
-      bytes.withUnsafeBytes { raw in
-        out.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + size)]))
-      }
+      slice.withUnsafeBytes { out.copyMemory(from: $0) }
     }
     return record
   }

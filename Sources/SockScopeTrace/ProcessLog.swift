@@ -27,18 +27,27 @@ public struct ProcessLog: Sendable {
 
   /// Reads the log at `path`.
   public static func read(path: String) throws(TraceFileError) -> ProcessLog {
-    var log = try decode(FileIO.readAll(path), path: path)
+    let (fd, _) = try FileIO.openForReading(path, origin: .directoryEntry)
+    defer { close(fd) }
+    var window = LogWindow(fd: fd, path: path)
+    var log = try decode(&window, path: path)
     log.resolveNativeSources()
     return log
   }
 
   /// Decodes the bytes of a log; `path` names it in messages.
   public static func decode(_ bytes: [UInt8], path: String) throws(TraceFileError) -> ProcessLog {
+    var window = LogWindow(bytes: bytes, path: path)
+    return try decode(&window, path: path)
+  }
+
+  static func decode(_ bytes: inout LogWindow, path: String) throws(TraceFileError) -> ProcessLog {
     let headerSize = Int(SOCKSCOPE_LOG_HEADER_SIZE)
-    guard bytes.count >= MemoryLayout<sockscope_log_header>.size else {
-      throw TraceFileError(path: path, message: "too short to be a SockScope log (\(bytes.count) bytes)")
+    guard try bytes.has(0, MemoryLayout<sockscope_log_header>.size) else {
+      throw TraceFileError(
+        path: path, message: "too short to be a SockScope log (\(bytes.knownSize ?? 0) bytes)")
     }
-    let header = bytes.withUnsafeBytes { $0.loadUnaligned(as: sockscope_log_header.self) }
+    let header = bytes.load(0, as: sockscope_log_header.self)
     let magic = withUnsafeBytes(of: header.magic) { Array($0) }
     guard magic == Array(SOCKSCOPE_LOG_MAGIC.utf8) else {
       throw TraceFileError(path: path, message: "not a SockScope log (wrong magic)")
@@ -55,23 +64,23 @@ public struct ProcessLog: Sendable {
     var problems: [String] = []
     var events: [TraceEvent] = []
     // Most records are a send or a receive with a short payload: about 192 bytes.
-    events.reserveCapacity(bytes.count / 160)
+    events.reserveCapacity(bytes.knownSize.map { $0 / 160 } ?? 0)
     var offset = headerSize
     let recordSize = LogNames.recordSize(version: header.version)
     let magicWord = SOCKSCOPE_RECORD_MAGIC
     var names = LogNames()
+    var lastMessage: MessageArguments?
 
-    while offset + recordSize <= bytes.count {
+    while try bytes.has(offset, recordSize) {
       let record = LogNames.record(in: bytes, at: offset, size: recordSize)
       if record.magic == 0 { break }  // The end: nothing was committed past here.
       let size = Int(record.size)
       let body = recordSize + Int(record.addr_len) + Int(record.data_len) + Int(record.extra_len)
-      guard record.magic == magicWord, size % 8 == 0, size >= body, offset + size <= bytes.count else {
+      guard record.magic == magicWord, size % 8 == 0, size >= body, try bytes.has(offset, size) else {
         // Resynchronise on the next record magic at an 8-byte boundary.
         var next = offset + 8
-        while next + recordSize <= bytes.count {
-          let word = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: next, as: UInt32.self) }
-          if word == magicWord { break }
+        while try bytes.has(next, recordSize) {
+          if bytes.load(next, as: UInt32.self) == magicWord { break }
           next += 8
         }
         problems.append("\(path): damaged record at byte \(offset); skipped \(next - offset) bytes")
@@ -79,9 +88,9 @@ public struct ProcessLog: Sendable {
         continue
       }
       let addrStart = offset + recordSize
-      let address = Array(bytes[addrStart..<(addrStart + Int(record.addr_len))])
+      let address = Array(bytes.bytes(addrStart, Int(record.addr_len)))
       let dataStart = addrStart + Int(record.addr_len)
-      let payload = bytes[dataStart..<(dataStart + Int(record.data_len))]  // Copied once, by Payload.
+      let payload = bytes.bytes(dataStart, Int(record.data_len))  // Copied once, by Payload.
       if names.define(record, name: address) {
         offset += size
         continue
@@ -89,7 +98,13 @@ public struct ProcessLog: Sendable {
       if var event = RecordDecoder.event(record, address: address, payload: payload, role: role, pid: pid) {
         event.source = names.source(of: record)
         let itemsStart = dataStart + Int(record.data_len)
-        RecordItems.decode(bytes[itemsStart..<(itemsStart + Int(record.extra_len))], record, into: &event)
+        RecordItems.decode(bytes.bytes(itemsStart, Int(record.extra_len)), record, into: &event)
+        // A datagram pair sends every message to one address: its events share one copy of it.
+        if case .message(var m) = event.arguments, m.address != nil {
+          m.share(with: lastMessage)
+          event.arguments = .message(m)
+          lastMessage = m
+        }
         events.append(event)
       } else {
         problems.append("\(path): record \(record.seq) has unknown call code \(record.call); skipped")

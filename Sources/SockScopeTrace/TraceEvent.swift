@@ -121,6 +121,13 @@ public struct Payload: Sendable, Equatable {
   }
 }
 
+/// A failure, boxed (see `TraceEvent.failure`).
+final class FailureBox: Sendable, Equatable {
+  let failure: CallFailure
+  init(_ failure: CallFailure) { self.failure = failure }
+  static func == (a: FailureBox, b: FailureBox) -> Bool { a === b || a.failure == b.failure }
+}
+
 /// One recorded call of one process.
 public struct TraceEvent: Sendable, Equatable {
   /// Position in the merged timeline, from 0: the step, in causal order.
@@ -148,7 +155,12 @@ public struct TraceEvent: Sendable, Equatable {
   /// The return value as the program saw it (-1 on failure).
   public var ret: Int64
   /// Why the call failed, when it did.
-  public var failure: CallFailure?
+  public var failure: CallFailure? {
+    get { failureBox?.failure }
+    set { failureBox = newValue.map(FailureBox.init) }
+  }
+  // Boxed: few calls fail, and a box costs one word where the two strings cost 32 bytes.
+  private var failureBox: FailureBox?
   /// The socket acted on.
   public var socket: SocketIdentity?
   /// The data moved, for send, receive and output events.
@@ -188,7 +200,7 @@ public struct TraceEvent: Sendable, Equatable {
       (self.arguments, self.unreadArguments) = CallArguments.decode(args, call: call)
     }
     self.ret = ret
-    self.failure = failure
+    self.failureBox = failure.map(FailureBox.init)
     self.socket = socket
     self.data = data
     self.flow = flow

@@ -55,16 +55,22 @@ public enum TraceMerger {
     }
     ProcessEndings.resolve(
       &logs, exits: ProcessExit.read(directory: directory, names: names), isAlive: ProcessEndings.isRunning)
-    var trace = merge(logs: logs, problems: problems)
+    var trace = merge(logs: consume logs, problems: problems)
     // Merged on the machine that recorded the run (record, demo, merge): its datagram queue limit.
     trace.header.maxDatagramQueueLength = TraceHeader.maxDatagramQueueLengthOfThisMachine()
     return Result(trace: trace, logFiles: logFiles)
   }
 
   /// Merges logs already read.
-  public static func merge(logs: [ProcessLog], problems: [String] = []) -> Trace {
+  public static func merge(logs: consuming [ProcessLog], problems: [String] = []) -> Trace {
+    // The events are moved out of the logs, not copied: they are most of a merge's memory.
+    var lists: [[TraceEvent]] = []
+    for i in logs.indices {
+      lists.append([])
+      swap(&lists[i], &logs[i].events)
+    }
     var trace = merge(
-      eventLists: logs.map(\.events), processes: logs.map(\.process),
+      eventLists: lists, processes: logs.map(\.process),
       problems: problems + logs.flatMap(\.problems))
     trace.header.captureLimit = logs.map(\.captureLimit).max()
     if let earliest = logs.min(by: { $0.startMonotonic < $1.startMonotonic }) {
@@ -85,21 +91,26 @@ public enum TraceMerger {
     merge(eventLists: [unordered], processes: processes, problems: problems)
   }
 
-  static func merge(eventLists: [[TraceEvent]], processes: [TracedProcess], problems: [String]) -> Trace {
-    // Sorting small keys and placing each event once is much cheaper than moving whole events
-    // around while sorting.
-    var keys: [(time: UInt64, pid: Int32, seq: UInt64, list: Int, index: Int)] = []
-    keys.reserveCapacity(eventLists.reduce(0) { $0 + $1.count })
-    for (l, list) in eventLists.enumerated() {
-      for (i, e) in list.enumerated() { keys.append((e.time, e.pid, e.seq, l, i)) }
+  static func merge(
+    eventLists: consuming [[TraceEvent]], processes: [TracedProcess], problems: [String]
+  ) -> Trace {
+    // One array, each list freed as it is moved in; then sorted by small keys and put in that
+    // order in place, so the events are never held twice.
+    var events: [TraceEvent] = []
+    events.reserveCapacity(eventLists.reduce(0) { $0 + $1.count })
+    for l in eventLists.indices {
+      events.append(contentsOf: eventLists[l])
+      eventLists[l] = []
+    }
+    var keys: [(time: UInt64, pid: Int32, index: UInt32, seq: UInt64)] = []
+    keys.reserveCapacity(events.count)
+    for i in events.indices {
+      keys.append((events[i].time, events[i].pid, UInt32(truncatingIfNeeded: i), events[i].seq))
     }
     keys.sort { ($0.time, $0.pid, $0.seq) < ($1.time, $1.pid, $1.seq) }
-    var events: [TraceEvent] = []
-    events.reserveCapacity(keys.count)
-    for (i, key) in keys.enumerated() {
-      events.append(eventLists[key.list][key.index])
-      events[i].index = i
-    }
+    events.permute(to: keys.map { Int($0.index) })
+    keys = []
+    for i in events.indices { events[i].index = i }
     var notes = problems + FlowLinker.link(&events)
     let t0 = events.first?.time ?? 0
     let broken = CausalOrder.apply(&events)
@@ -152,5 +163,28 @@ extension TraceHeader {
     guard fgets(&buffer, 32, file) != nil else { return nil }
     let digits = buffer.prefix { $0 >= 0x30 && $0 <= 0x39 }.map { UInt8(bitPattern: $0) }
     return Int(String(decoding: digits, as: UTF8.self))
+  }
+}
+
+extension Array {
+  /// Reorders the elements so that the one at `positions[i]` comes to `i`, in place: each cycle of
+  /// the permutation is followed with swaps, so the elements are never held twice.
+  mutating func permute(to positions: [Int]) {
+    precondition(positions.count == count, "a permutation of every element")
+    var placed = [Bool](repeating: false, count: count)
+    // Swapped through the buffer: Array's own swapAt copies, retaining and releasing every
+    // reference an event holds.
+    withUnsafeMutableBufferPointer { elements in
+      for start in elements.indices where !placed[start] {
+        var j = start
+        while true {
+          placed[j] = true
+          let k = positions[j]
+          if k == start || placed[k] { break }
+          elements.swapAt(j, k)
+          j = k
+        }
+      }
+    }
   }
 }
