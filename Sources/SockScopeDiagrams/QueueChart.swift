@@ -16,19 +16,9 @@ struct QueueChart {
   init(trace: Trace, options: DiagramOptions, datagramQueueLimit: QueueLimit?) {
     let ru = options.language == .ru
     let palette = options.theme.palette
-    let font = DOTValue.text(DiagramFonts.layout)
-    var g = DOTGraph(
-      name: "queues",
-      attributes: [
-        "splines": "line", "outputorder": "edgesfirst", "fontname": font,
-        "bgcolor": .text(palette.background),
-        "fontcolor": .text(palette.text), "pad": .plain("0.3"),
-      ],
-      nodeDefaults: [
-        "fontname": font, "fontsize": .plain("10"), "color": .text(palette.text),
-        "fontcolor": .text(palette.text), "shape": "plaintext",
-      ],
-      edgeDefaults: ["dir": "none", "color": .text(palette.line)])
+    var g = DOTGraph.pinnedFigure(
+      name: "queues", palette: palette, node: ["shape": "plaintext"],
+      edge: ["dir": "none", "color": .text(palette.line)])
     func pos(_ x: Double, _ y: Double) -> DOTValue { .text("\(Self.number(x)),\(Self.number(y))!") }
     var pointCount = 0
     func point(_ x: Double, _ y: Double) -> String {

@@ -104,18 +104,9 @@ struct SequenceChart {
 
     let palette = options.theme.palette
     let font = DOTValue.text(DiagramFonts.layout)
-    var g = DOTGraph(
-      name: "sequence",
-      attributes: [
-        "splines": "line", "outputorder": "edgesfirst", "fontname": font,
-        "bgcolor": .text(palette.background),
-        "fontcolor": .text(palette.text), "pad": .plain("0.3"),
-      ],
-      nodeDefaults: [
-        "fontname": font, "fontsize": .plain("10"), "color": .text(palette.text),
-        "fontcolor": .text(palette.text),
-      ],
-      edgeDefaults: [
+    var g = DOTGraph.pinnedFigure(
+      name: "sequence", palette: palette,
+      edge: [
         "fontname": font, "fontsize": .plain("10"), "arrowsize": .plain("0.7"), "color": .text(palette.text),
       ])
     func pos(_ x: Double, _ y: Double) -> DOTValue { .text("\(Self.number(x)),\(Self.number(y))!") }

@@ -145,7 +145,7 @@ struct RecordedKindsTests {
       let model = KernelModel(trace: trace)
       let poll = try first(model, .poll)
       let ready = model.events[poll].polledDescriptors.filter(\.isReady)
-      #expect(ready.count == 1, "\(model.events[poll].args)")
+      #expect(ready.count == 1, "\(model.events[poll].unread)")
       let said = try sentence(trace, model, poll)
       #expect(said.contains("poll waited") && said.contains("ready: \(ready[0].fd)"), "\(said)")
       try FileManager.default.createDirectory(atPath: dir + "/s", withIntermediateDirectories: true)

@@ -1,9 +1,9 @@
 public import SockScopeTrace
 
-// Every read of a call's `args` that the kernel model and its explanations make, in one place
-// (docs/trace-format.md lists the keys): when the trace's arguments become typed, only this file
-// changes. Keys added for socket kinds (rights, creds, cmsgs, dup, fork, getsockopt, poll, select,
-// epoll) are optional: an older trace simply has none.
+// What the kernel model and its explanations read of a call's arguments, in one place: the typed
+// arguments where the trace model has them, and, for the keys it does not type yet (rights, creds,
+// cmsgs, and the arguments of dup, fork, getsockopt, poll, select, epoll: docs/trace-format.md),
+// the keys as written. Those keys are optional: an older trace simply has none.
 
 /// A descriptor passed with SCM_RIGHTS: on `sendmsg` the sender's descriptor, on `recvmsg` the new
 /// descriptor in the receiver; `inode` the open file's (for a socket, its sockfs inode).
@@ -51,64 +51,63 @@ extension KernelEvent {
   }
 
   /// `socket`/`socketpair`: the type as recorded (`SOCK_STREAM|SOCK_CLOEXEC`).
-  public var socketTypeName: String? { args["type"]?.stringValue }
+  public var socketTypeName: String? { arguments.socket?.type?.description }
 
   /// `socket`/`socketpair`: the family as recorded (`AF_UNIX`).
-  public var domainName: String? { args["domain"]?.stringValue }
+  public var domainName: String? { arguments.socket?.domain?.description }
 
   /// `socketpair`: the two descriptors.
   public var pairDescriptors: (Int32, Int32)? {
-    guard let fds = args["fds"]?.arrayValue, fds.count == 2, let a = int32(fds[0]), let b = int32(fds[1])
+    guard let fds = arguments.socket?.descriptors, fds.count == 2, let a = Int32(exactly: fds[0]),
+      let b = Int32(exactly: fds[1])
     else { return nil }
     return (a, b)
   }
 
   /// `accept`: the new socket's inode and its peer's.
   public var acceptedSocket: SocketIdentity? {
-    guard let o = args["new_sock"]?.objectValue, let ino = o["ino"]?.intValue, ino > 0 else { return nil }
-    return SocketIdentity(inode: UInt64(ino), peer: o["peer"]?.intValue.flatMap { $0 > 0 ? UInt64($0) : nil })
+    guard let new = arguments.acceptedSocket, new.inode > 0 else { return nil }
+    return SocketIdentity(inode: new.inode, peer: new.peer.flatMap { $0 > 0 ? $0 : nil })
   }
 
   /// `listen`: the backlog asked for.
-  public var backlog: Int64? { args["backlog"]?.intValue }
+  public var backlog: Int64? { arguments.backlog }
 
   /// `shutdown`: `SHUT_RD`, `SHUT_WR` or `SHUT_RDWR`.
-  public var shutdownHow: String? { args["how"]?.stringValue }
+  public var shutdownHow: String? { arguments.shutdownHow?.description }
 
   /// The flags the program passed (`MSG_DONTWAIT`...), as recorded.
-  public var flagNames: String? { args["flags"]?.stringValue }
+  public var flagNames: String? { arguments.flagsText }
 
   /// Bytes the program offered to send, or the receive buffer's size.
-  public var requestedLength: Int64? { args["len"]?.intValue }
-
-  /// The address argument: bind, connect, sendto, recvfrom, accept, getsockname.
-  public var addressObject: JSONObject? { args["addr"]?.objectValue }
+  public var requestedLength: Int64? { arguments.length }
 
   /// The address as a socket name, when it is a UNIX one.
   public var addressName: SocketName? {
-    guard let a = addressObject else { return nil }
-    if let path = a["path"]?.stringValue { return .path(path) }
-    if let name = a["abstract"]?.stringValue { return .abstract(name) }
-    if a["unnamed"]?.boolValue == true { return .unnamed }
-    if let family = a["family"]?.stringValue { return .foreign(family) }
-    return nil
+    switch arguments.address?.name {
+    case .path(let path)?: return .path(path)
+    case .abstract(let name)?: return .abstract(name)
+    case .unnamed?: return .unnamed
+    case .family(let family)?: return .foreign(family)
+    case nil: return nil
+    }
   }
 
   /// The inode of the socket file at the address's path (bind, connect, sendto), when recorded.
-  public var addressFileInode: Int64? { addressObject?["ino"]?.intValue }
+  public var addressFileInode: Int64? { arguments.address?.inode.map { Int64(clamping: $0) } }
 
   /// `bind`'s address length: 2 (the family alone) asks the kernel to choose an abstract name.
-  public var addressLength: Int64? { args["addrlen"]?.intValue }
+  public var addressLength: Int64? { arguments.addressLength }
 
   /// `unlink`: the path removed.
-  public var unlinkedPath: String? { args["path"]?.stringValue }
+  public var unlinkedPath: String? { arguments.unlinkedPath }
 
   /// `sendmsg`/`recvmsg`: the control buffer's length.
-  public var controlLength: Int64? { args["controllen"]?.intValue }
+  public var controlLength: Int64? { arguments.message?.controlLength }
 
   /// `recvmsg`: the flags the kernel returned (`MSG_CTRUNC`, `MSG_TRUNC`).
   public var returnedFlags: [String] {
-    (args["msg_flags"]?.stringValue ?? "").split(separator: "|").map(String.init)
+    (arguments.message?.returnedFlags?.description ?? "").split(separator: "|").map(String.init)
   }
 
   /// `recvmsg`: whether the control buffer was too small, so passed descriptors were lost.
@@ -116,7 +115,7 @@ extension KernelEvent {
 
   /// SCM_RIGHTS descriptors the call passed or received.
   public var passedDescriptors: [PassedDescriptor] {
-    (args["rights"]?.arrayValue ?? []).compactMap { item in
+    (unread["rights"]?.arrayValue ?? []).compactMap { item in
       guard let o = item.objectValue, let fd = int32(o["fd"]) else { return nil }
       return PassedDescriptor(fd: fd, inode: o["ino"]?.intValue.flatMap { $0 > 0 ? UInt64($0) : nil })
     }
@@ -130,14 +129,14 @@ extension KernelEvent {
   }
 
   /// SCM_CREDENTIALS the call carried.
-  public var passedCredentials: Credentials? { credentials(args["creds"]) }
+  public var passedCredentials: Credentials? { credentials(unread["creds"]) }
 
   /// `getsockopt(SO_PEERCRED)`: the peer's credentials.
-  public var peerCredentials: Credentials? { credentials(args["cred"]) }
+  public var peerCredentials: Credentials? { credentials(unread["cred"]) }
 
   /// Control messages other than SCM_RIGHTS and SCM_CREDENTIALS.
   public var otherControlMessages: [OtherControlMessage] {
-    (args["cmsgs"]?.arrayValue ?? []).compactMap { item in
+    (unread["cmsgs"]?.arrayValue ?? []).compactMap { item in
       guard let o = item.objectValue else { return nil }
       return OtherControlMessage(
         level: o["level"]?.intValue, type: o["type"]?.intValue, length: o["len"]?.intValue)
@@ -145,28 +144,28 @@ extension KernelEvent {
   }
 
   /// `dup2`/`dup3`: the descriptor number asked for.
-  public var requestedDescriptor: Int32? { int32(args["newfd"]) }
+  public var requestedDescriptor: Int32? { int32(unread["newfd"]) }
 
   /// `fcntl`: the command (`F_DUPFD`, `F_DUPFD_CLOEXEC`).
-  public var fcntlCommand: String? { text(args["cmd"]) }
+  public var fcntlCommand: String? { text(unread["cmd"]) }
 
   /// `getsockopt`/`setsockopt`: the option's level and name, as recorded.
-  public var optionName: String? { text(args["optname"]) }
+  public var optionName: String? { text(unread["optname"]) }
 
   /// `poll`/`epoll_wait`: the timeout in milliseconds (-1 waits for ever).
-  public var timeoutMilliseconds: Int64? { args["timeout_ms"]?.intValue }
+  public var timeoutMilliseconds: Int64? { unread["timeout_ms"]?.intValue }
 
   /// `poll`: every descriptor asked about, with what happened on it.
   public var polledDescriptors: [PolledDescriptor] {
     if call == .epollWait {
-      return (args["ready"]?.arrayValue ?? []).compactMap { item in
+      return (unread["ready"]?.arrayValue ?? []).compactMap { item in
         guard let o = item.objectValue, let fd = int32(o["fd"]) else { return nil }
         let events = text(o["events"])
         return PolledDescriptor(fd: fd, events: events, ready: events ?? "ready")
       }
     }
     guard call == .poll else { return [] }
-    return (args["fds"]?.arrayValue ?? []).compactMap { item in
+    return (unread["fds"]?.arrayValue ?? []).compactMap { item in
       guard let o = item.objectValue, let fd = int32(o["fd"]) else { return nil }
       return PolledDescriptor(fd: fd, events: text(o["events"]), ready: text(o["revents"]))
     }
@@ -174,12 +173,12 @@ extension KernelEvent {
 
   /// `select`: the descriptors asked about for reading and for writing, and those that were ready.
   public var selectSets: (read: [Int32], write: [Int32], readyRead: [Int32], readyWrite: [Int32]) {
-    func list(_ key: String) -> [Int32] { (args[key]?.arrayValue ?? []).compactMap { int32($0) } }
+    func list(_ key: String) -> [Int32] { (unread[key]?.arrayValue ?? []).compactMap { int32($0) } }
     return (list("read"), list("write"), list("ready_read"), list("ready_write"))
   }
 
   /// `epoll_ctl`: the operation and the descriptor it adds, changes or removes.
-  public var epollTarget: (op: String?, fd: Int32?) { (text(args["op"]), int32(args["target_fd"])) }
+  public var epollTarget: (op: String?, fd: Int32?) { (text(unread["op"]), int32(unread["target_fd"])) }
 
   /// Whether the program asked this one call not to wait (`MSG_DONTWAIT`).
   public var asksNotToWait: Bool { flagNames?.contains("MSG_DONTWAIT") == true }

@@ -39,7 +39,12 @@ public struct KernelEvent: Sendable, Equatable {
   public var role: String
   public var call: KernelCall
   public var fd: Int32?
-  public var args: JSONObject
+  /// The call's typed arguments.
+  public var arguments: CallArguments
+  /// The argument keys the typed model does not hold yet (`rights`, `creds`, `cmsgs`, and the
+  /// arguments of dup, fork, getsockopt, poll, select, epoll), as the trace wrote them; read only
+  /// through `KernelEvent+Arguments.swift`.
+  public var unread: JSONObject
   public var ret: Int64
   public var failure: CallFailure?
   public var socket: SocketIdentity?
@@ -47,11 +52,30 @@ public struct KernelEvent: Sendable, Equatable {
   public var flow: Int?
   public var flows: [Int]
 
+  /// An event built by hand, its arguments given as a trace line's `args` (read as the trace
+  /// readers read them).
   public init(
     index: Int, time: UInt64 = 0, duration: UInt64 = 0, pid: Int32, tid: Int32? = nil, role: String = "",
     call: KernelCall, fd: Int32? = nil, args: JSONObject = JSONObject(), ret: Int64 = 0,
     failure: CallFailure? = nil, socket: SocketIdentity? = nil, data: Payload? = nil, flow: Int? = nil,
     flows: [Int] = []
+  ) {
+    let typed: (CallArguments, UnreadArguments)
+    if let traceCall = SocketCall(rawValue: call.rawValue) {
+      typed = CallArguments.decode(args, call: traceCall)
+    } else {
+      typed = (.none, UnreadArguments(members: args))
+    }
+    self.init(
+      index: index, time: time, duration: duration, pid: pid, tid: tid, role: role, call: call, fd: fd,
+      arguments: typed.0, unread: typed.1.members, ret: ret, failure: failure, socket: socket, data: data,
+      flow: flow, flows: flows)
+  }
+
+  init(
+    index: Int, time: UInt64, duration: UInt64, pid: Int32, tid: Int32?, role: String, call: KernelCall,
+    fd: Int32?, arguments: CallArguments, unread: JSONObject, ret: Int64, failure: CallFailure?,
+    socket: SocketIdentity?, data: Payload?, flow: Int?, flows: [Int]
   ) {
     self.index = index
     self.time = time
@@ -61,7 +85,8 @@ public struct KernelEvent: Sendable, Equatable {
     self.role = role
     self.call = call
     self.fd = fd
-    self.args = args
+    self.arguments = arguments
+    self.unread = unread
     self.ret = ret
     self.failure = failure
     self.socket = socket
@@ -75,8 +100,8 @@ public struct KernelEvent: Sendable, Equatable {
     guard let call = KernelCall(e.call) else { return nil }
     self.init(
       index: e.index, time: e.time, duration: e.duration, pid: e.pid, tid: e.tid, role: e.role, call: call,
-      fd: e.fd, args: e.args, ret: e.ret, failure: e.failure, socket: e.socket, data: e.data, flow: e.flow,
-      flows: e.flows)
+      fd: e.fd, arguments: e.arguments, unread: e.unreadArguments.members, ret: e.ret, failure: e.failure,
+      socket: e.socket, data: e.data, flow: e.flow, flows: e.flows)
   }
 
   public var succeeded: Bool { failure == nil }

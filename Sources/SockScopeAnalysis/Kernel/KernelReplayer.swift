@@ -259,7 +259,7 @@ struct Replayer: Sendable {
         }
       case .send, .sendto, .sendmsg, .write:
         let target =
-          e.flow.flatMap { receiverOfFlow[$0] } ?? (e.addressObject != nil ? boundSocket(e) : nil)
+          e.flow.flatMap { receiverOfFlow[$0] } ?? (e.arguments.address != nil ? boundSocket(e) : nil)
           ?? inode.flatMap { state.sockets[$0]?.peer }
         if let target {
           let receiver = socket(target)
