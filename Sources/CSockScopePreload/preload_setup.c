@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -68,7 +69,10 @@ static int name_call(enum sockscope_call call, int fd, const struct sockaddr *ad
                      int (*real)(int, const struct sockaddr *, socklen_t)) {
   const char *path = NULL;
   uint32_t path_len = unix_path(addr, len, &path);
-  if (!recording() || path_len == 0 || !ensure_log()) return real(fd, addr, len);
+  // An AF_UNIX address with no name at all (addrlen 2, the family alone) is a bind that asks the
+  // kernel to choose an abstract name (autobind): recorded too, with no address bytes.
+  int family_only = addr != NULL && len == sizeof(sa_family_t) && addr->sa_family == AF_UNIX;
+  if (!recording() || (path_len == 0 && !family_only) || !ensure_log()) return real(fd, addr, len);
   t_busy = 1;
   sockscope_record r;
   start(&r, call, fd);
@@ -82,13 +86,29 @@ static int name_call(enum sockscope_call call, int fd, const struct sockaddr *ad
   identify(&r, info);
   r.a0 = len;
   r.a1 = AF_UNIX;
-  if (ret == 0 && path[0] != 0) {
+  char chosen[sizeof(((struct sockaddr_un *)0)->sun_path)];
+  if (ret == 0 && family_only && call == SOCKSCOPE_CALL_BIND) {
+    // Autobind: record the abstract name the kernel chose, so that the trace can follow datagrams
+    // sent to it. One getsockname, made straight to the kernel so that it is not recorded itself.
+    struct sockaddr_un name;
+    socklen_t name_len = sizeof name;
+    if (syscall(SYS_getsockname, fd, (struct sockaddr *)&name, &name_len) == 0) {
+      const char *p = NULL;
+      uint32_t n = unix_path((const struct sockaddr *)&name, name_len, &p);
+      if (n > 0 && n <= sizeof chosen) {
+        memcpy(chosen, p, n);
+        path = chosen;
+        path_len = n;
+      }
+    }
+  }
+  if (ret == 0 && path_len > 0 && path[0] != 0) {
     char copy[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
     memcpy(copy, path, path_len);
     copy[path_len] = 0;
     r.path_ino = sockscope_socket_path_inode(copy);
   }
-  commit(&r, ret, err, path, path_len, NULL, 0);
+  commit(&r, ret, err, path_len > 0 ? path : "", path_len, NULL, 0);
   t_busy = 0;
   errno = err;
   return ret;

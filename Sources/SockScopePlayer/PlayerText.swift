@@ -55,6 +55,8 @@ struct PlayerText {
     case .socket, .socketpair:
       head =
         "\(name)(\((a.socket?.domain?.description ?? "").terminalSafe), \((a.socket?.type?.description ?? "").terminalSafe), \(a.socket?.protocol ?? 0))"
+    // A bind with the family alone (autobind) passed no name, whatever name the kernel chose.
+    case .bind where a.addressLength == 2: head = "bind(\(fd), \"\")"
     case .bind, .connect: head = "\(name)(\(fd), \(quoted(e.addressPath)))"
     case .listen: head = "listen(\(fd), \(a.backlog ?? 0))"
     case .accept, .accept4: head = "\(name)(\(fd))"

@@ -138,6 +138,47 @@ struct RecordedKindsTests {
     }
   }
 
+  @Test(
+    "autobind (bind with the address family alone) is recorded and explained as an abstract name, no file")
+  func autobind() throws {
+    try withTemporaryDirectory { dir in
+      let trace = try recordInline(
+        """
+        import os, socket
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        s.bind("")
+        print(s.getsockname())
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        server.bind("srv.sock")
+        s.sendto(b"hi", "srv.sock")
+        data, sender = server.recvfrom(100)
+        server.sendto(b"re:" + data, sender)
+        print(s.recv(100))
+        s.close(); server.close(); os.unlink("srv.sock")
+        """, in: dir)
+      let model = KernelModel(trace: trace)
+      let bind = try first(model, .bind)
+      #expect(model.events[bind].addressLength == 2)
+      // The name the kernel chose is recorded: the one the program's getsockname printed.
+      let printed = trace.events.filter { $0.call == .output }.compactMap { $0.data?.text }.joined()
+      guard case .abstract(let chosen)? = model.events[bind].addressName else {
+        Issue.record("the chosen name is not recorded: \(String(describing: model.events[bind].addressName))")
+        return
+      }
+      #expect(chosen.count == 5 && printed.contains("\\x00" + chosen), "\(printed)")
+      let said = try sentence(trace, model, bind)
+      #expect(said.contains("autobind") && said.contains("@" + chosen) && said.contains("No file"), "\(said)")
+      // The reply sent to the chosen name is linked to the client's receive.
+      let reply = try #require(trace.events.first { $0.call == .sendto && $0.data?.text == "re:hi" })
+      let got = try #require(trace.events.first { $0.call == .recv && $0.data?.text == "re:hi" })
+      #expect(reply.flow != nil && got.flows == [reply.flow].compactMap { $0 })
+      // Nothing was created in the directory (the test harness's own hidden output files
+      // aside): an abstract name has no file.
+      let entries = try FileManager.default.contentsOfDirectory(atPath: dir).filter { !$0.hasPrefix(".") }
+      #expect(Set(entries) == ["program.py", "run"], "\(entries)")
+    }
+  }
+
   @Test("poll and select are recorded: which descriptors were watched and which became ready")
   func readiness() throws {
     try withTemporaryDirectory { dir in

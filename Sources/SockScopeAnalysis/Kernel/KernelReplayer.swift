@@ -209,6 +209,8 @@ struct Replayer: Sendable {
           update(ino) { s in
             switch name {
             case .path(let p)?: s.name = .path(p)
+            // Autobind, with the name the kernel chose (the interposer records it).
+            case .abstract(let n)? where e.addressLength == 2: s.name = .autobound(n)
             case .abstract(let n)?: s.name = .abstract(n)
             // bind with the family alone (or an empty name): the kernel chose an abstract name.
             case .unnamed?, nil: s.name = .autobound("")
