@@ -21,7 +21,10 @@ struct FigureStyleOptions: ParsableArguments {
       "With --render to a PNG: size relative to 96 dpi (--scale 2 is --dpi 192).", valueName: "factor"))
   var scale: Double?
 
-  func validate() throws {
+  func validate() throws { try Self.check(dpi: dpi, scale: scale) }
+
+  /// The one check of `--dpi` and `--scale`, for `render` and for figures drawn on the side.
+  static func check(dpi: Int?, scale: Double?) throws {
     if dpi != nil && scale != nil {
       throw ValidationError("give --dpi or --scale, not both (--scale 2 is --dpi 192)")
     }
@@ -37,6 +40,11 @@ struct FigureStyleOptions: ParsableArguments {
     }
   }
 
+  /// Pixels per inch for `--dpi` or `--scale`, if either was given.
+  static func resolvedDPI(dpi: Int?, scale: Double?) -> Double? {
+    dpi.map(Double.init) ?? scale.map { $0 * 96 }
+  }
+
   /// Pixels per inch asked for, if any.
-  var resolvedDPI: Double? { dpi.map(Double.init) ?? scale.map { $0 * 96 } }
+  var resolvedDPI: Double? { Self.resolvedDPI(dpi: dpi, scale: scale) }
 }

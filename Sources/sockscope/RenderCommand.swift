@@ -119,19 +119,7 @@ struct RenderCommand: ParsableCommand {
       }
       guard page >= 1 else { throw ValidationError("--page counts from 1, not \(page)") }
     }
-    if dpi != nil && scale != nil {
-      throw ValidationError("give --dpi or --scale, not both (--scale 2 is --dpi 192)")
-    }
-    if let dpi, !Self.dpiRange.contains(dpi) {
-      throw ValidationError(
-        "--dpi must be from \(Self.dpiRange.lowerBound) to \(Self.dpiRange.upperBound) (96 is the default; "
-          + "300 for print), not \(dpi)")
-    }
-    if let scale, !(scale.isFinite && Self.scaleRange.contains(scale)) {
-      throw ValidationError(
-        "--scale must be from \(Self.scaleRange.lowerBound) to \(Self.scaleRange.upperBound) (1 is 96 dpi), "
-          + "not \(scale)")
-    }
+    try FigureStyleOptions.check(dpi: dpi, scale: scale)
     if isSchematicFile {
       guard view == .schematic else {
         throw ValidationError(
@@ -150,10 +138,7 @@ struct RenderCommand: ParsableCommand {
   }
 
   /// Pixels per inch asked for by --dpi or --scale.
-  var resolvedDPI: Double? {
-    if let dpi { return Double(dpi) }
-    return scale.map { $0 * 96 }
-  }
+  var resolvedDPI: Double? { FigureStyleOptions.resolvedDPI(dpi: dpi, scale: scale) }
 
   /// The format asked for, or the one `-o`'s extension names.
   var resolvedFormat: DiagramFormat {
