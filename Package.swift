@@ -45,13 +45,26 @@ let package = Package(
         .embedInCode("schematics/datagram-echo.rubric"),
       ],
       swiftSettings: swiftSettings),
-    // The trace model: events, the JSON Lines format, validation, reading logs, merging, linking.
+    // Writing output files (whole or not at all, never through a link, never over an input) and
+    // standard output and error; its own error type, and the fix for each errno.
+    .target(name: "SockScopeOutput", swiftSettings: swiftSettings),
+    // The trace model: events, typed call arguments, the JSON Lines format, reading and
+    // validation, causal order.
     .target(
-      name: "SockScopeTrace", dependencies: ["CSockScopeLog", "SockScopeResources"],
+      name: "SockScopeTrace", dependencies: ["CSockScopeLog", "SockScopeResources", "SockScopeOutput"],
+      swiftSettings: swiftSettings),
+    // Making a trace from per-process binary logs: reading them, merging events into one
+    // timeline, linking receives to sends; a trace directory's layout.
+    .target(
+      name: "SockScopeMerge", dependencies: ["CSockScopeLog", "SockScopeTrace", "SockScopeOutput"],
+      swiftSettings: swiftSettings),
+    // Making a trace from strace's output.
+    .target(
+      name: "SockScopeStrace", dependencies: ["SockScopeTrace", "SockScopeMerge"],
       swiftSettings: swiftSettings),
     // The instrumented socket layer: typed wrappers over Glibc that record every call.
     .target(
-      name: "SockScopeSockets", dependencies: ["CSockScopeLog", "SockScopeTrace"],
+      name: "SockScopeSockets", dependencies: ["CSockScopeLog", "SockScopeOutput"],
       swiftSettings: swiftSettings + mocking),
     // The lecture page's datagram echo server and client, written on the socket layer.
     // A DOT graph model, and libgraphviz in process behind one lock.
@@ -96,7 +109,7 @@ let package = Package(
       name: "sockscope",
       dependencies: [
         "EchoPair", "SockScopeSockets", "SockScopeTrace", "SockScopeAnalysis", "SockScopeDiagrams",
-        "SockScopeLanguage",
+        "SockScopeLanguage", "SockScopeOutput", "SockScopeMerge", "SockScopeStrace",
         "SockScopeGraphviz",
         "SockScopeCompare",
         "SockScopePlayer", "SockScopeExport",
@@ -113,35 +126,48 @@ let package = Package(
       swiftSettings: swiftSettings),
     .executableTarget(name: "c-echo-throughput", path: "Benchmarks/CEchoThroughput"),
     .executableTarget(
-      name: "trace-load", dependencies: ["SockScopeTrace"], path: "Benchmarks/TraceLoad",
+      name: "trace-load", dependencies: ["SockScopeTrace", "SockScopeMerge"], path: "Benchmarks/TraceLoad",
       swiftSettings: swiftSettings),
     // Fuzz/: the libFuzzer targets of `make fuzz` (scripts/fuzz); built normally, a replayer.
     .executableTarget(
-      name: "sockscope-fuzz", dependencies: ["SockScopeTrace", "SockScopeCompare", "CLibFuzzer"],
+      name: "sockscope-fuzz",
+      dependencies: [
+        "SockScopeTrace", "SockScopeMerge", "SockScopeStrace", "SockScopeCompare", "CLibFuzzer",
+      ],
       path: "Fuzz/SockScopeFuzz",
       swiftSettings: swiftSettings),
     .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
     .testTarget(
-      name: "SockScopeTraceTests", dependencies: ["SockScopeTrace", "CSockScopeLog"],
+      name: "SockScopeTraceTests",
+      dependencies: [
+        "SockScopeTrace", "SockScopeMerge", "SockScopeStrace", "SockScopeOutput", "CSockScopeLog",
+      ],
       resources: [.copy("Fixtures")],
       swiftSettings: swiftSettings),
     .testTarget(
-      name: "SockScopeAnalysisTests", dependencies: ["SockScopeAnalysis", "SockScopeTrace"],
+      name: "SockScopeAnalysisTests",
+      dependencies: ["SockScopeAnalysis", "SockScopeTrace", "SockScopeMerge"],
       exclude: ["Fixtures"], swiftSettings: swiftSettings),
     .testTarget(
       name: "SockScopeDiagramsTests",
-      dependencies: ["SockScopeDiagrams", "SockScopeAnalysis", "SockScopeGraphviz", "SockScopeTrace"],
+      dependencies: [
+        "SockScopeDiagrams", "SockScopeAnalysis", "SockScopeGraphviz", "SockScopeTrace", "SockScopeMerge",
+      ],
       exclude: ["Fixtures"], swiftSettings: swiftSettings),
     .testTarget(
       name: "SockScopeCompareTests",
-      dependencies: ["SockScopeCompare", "SockScopeAnalysis", "SockScopeDiagrams", "SockScopeTrace"],
+      dependencies: [
+        "SockScopeCompare", "SockScopeAnalysis", "SockScopeDiagrams", "SockScopeTrace", "SockScopeMerge",
+      ],
       swiftSettings: swiftSettings),
     .testTarget(
-      name: "SockScopePlayerTests", dependencies: ["SockScopePlayer", "SockScopeTrace", "SockScopeAnalysis"],
+      name: "SockScopePlayerTests",
+      dependencies: ["SockScopePlayer", "SockScopeTrace", "SockScopeAnalysis", "SockScopeMerge"],
       exclude: ["Fixtures"],
       swiftSettings: swiftSettings),
     .testTarget(
-      name: "SockScopeSocketsTests", dependencies: ["SockScopeSockets", "SockScopeTrace", "CSockScopeLog"],
+      name: "SockScopeSocketsTests",
+      dependencies: ["SockScopeSockets", "SockScopeTrace", "SockScopeMerge", "CSockScopeLog"],
       swiftSettings: swiftSettings + mocking),
     .testTarget(
       name: "SockScopeExportTests", dependencies: ["SockScopeExport", "SockScopeTrace"],
@@ -149,7 +175,8 @@ let package = Package(
     .testTarget(
       name: "IntegrationTests",
       dependencies: [
-        "SockScopeTrace", "SockScopeSockets", "SockScopePlayer", "SockScopeAnalysis", "sockscope",
+        "SockScopeTrace", "SockScopeMerge", "SockScopeStrace", "SockScopeSockets", "SockScopePlayer",
+        "SockScopeAnalysis", "sockscope",
       ],
       // Driven by the browser tests with Debian's python3 and selenium.
       exclude: ["browser_check.py"],

@@ -9,6 +9,7 @@
 //                                order (what every read does)
 import Foundation
 import Glibc
+import SockScopeMerge
 import SockScopeTrace
 
 @main

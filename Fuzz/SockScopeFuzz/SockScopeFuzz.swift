@@ -8,6 +8,8 @@
 // files: `sockscope-fuzz TARGET FILE...` runs the checks on each, as a crash report is replayed.
 import Foundation
 @_spi(Fuzzing) import SockScopeCompare
+@_spi(Fuzzing) import SockScopeMerge
+@_spi(Fuzzing) import SockScopeStrace
 @_spi(Fuzzing) import SockScopeTrace
 
 enum Target: String, CaseIterable {

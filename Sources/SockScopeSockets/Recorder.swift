@@ -1,7 +1,7 @@
 import CSockScopeLog
 import Foundation
 import Glibc
-import SockScopeTrace
+import SockScopeOutput
 
 /// Recording failed to start: the trace directory cannot hold a log.
 public struct RecorderError: Error, Sendable, CustomStringConvertible {
@@ -17,7 +17,7 @@ public struct RecorderError: Error, Sendable, CustomStringConvertible {
   /// The directory, the errno and a fix.
   public var description: String {
     let fix =
-      TraceFileError.fix(forErrno: errno.rawValue) ?? "check that the path names a directory you can write to"
+      OutputError.fix(forErrno: errno.rawValue) ?? "check that the path names a directory you can write to"
     return "cannot record into \"\(directory)\": \(errno); \(fix)"
   }
 }

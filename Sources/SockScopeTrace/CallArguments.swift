@@ -175,7 +175,7 @@ public struct MessageArguments: Sendable, Equatable {
 
   /// Shares `other`'s boxed arguments when they are equal, so events that repeat an address hold
   /// one copy of it.
-  mutating func share(with other: MessageArguments?) {
+  package mutating func share(with other: MessageArguments?) {
     if let mine = rest, let theirs = other?.rest, mine !== theirs, mine == theirs { rest = theirs }
   }
 

@@ -239,13 +239,13 @@ public enum CausalOrder {
   }
 
   /// Flow id → position, in an array while ids are dense (they are numbered from 1).
-  struct FlowPositions {
+  package struct FlowPositions {
     private var dense: [Int32]
     private var sparse: [Int: Int] = [:]
 
-    init(capacity: Int) { dense = [Int32](repeating: -1, count: capacity + 1) }
+    package init(capacity: Int) { dense = [Int32](repeating: -1, count: capacity + 1) }
 
-    subscript(flow: Int) -> Int? {
+    package subscript(flow: Int) -> Int? {
       get {
         if flow >= 0 && flow < dense.count { return dense[flow] < 0 ? nil : Int(dense[flow]) }
         return sparse[flow]

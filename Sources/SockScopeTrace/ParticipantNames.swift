@@ -14,9 +14,9 @@
 ///
 /// The names depend only on the logs, so merging the same logs again gives the same names. The
 /// role a process asked for stays in `TracedProcess.requestedRole` when it differs.
-enum ParticipantNames {
+package enum ParticipantNames {
   /// Names `processes` (keeping each one's asked-for role) and the `role` of every event.
-  static func assign(_ processes: inout [TracedProcess], events: inout [TraceEvent]) {
+  package static func assign(_ processes: inout [TracedProcess], events: inout [TraceEvent]) {
     guard !processes.isEmpty else { return }
     var firstStep: [Int32: Int] = [:]
     var makesCalls = Set<Int32>()

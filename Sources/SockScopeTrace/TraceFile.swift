@@ -1,4 +1,5 @@
 import Foundation
+public import SockScopeOutput
 import Synchronization
 
 /// What reading a trace produced: the events that could be read and every problem found.
@@ -24,9 +25,9 @@ public struct TraceReadResult: Sendable {
   }
 }
 
-/// An error that stops a trace from being read at all (the file cannot be opened).
+/// An error that stops a trace or a log from being read at all (the file cannot be opened).
 public struct TraceFileError: Error, Sendable, CustomStringConvertible {
-  /// The file that could not be read or written.
+  /// The file that could not be read.
   public var path: String
   /// Why, with the fix when there is one.
   public var message: String
@@ -38,17 +39,12 @@ public struct TraceFileError: Error, Sendable, CustomStringConvertible {
   /// `trace.jsonl: cannot open: ...`.
   public var description: String { "\(path): \(message)" }
 
-  /// What to do when a file cannot be written into a directory for the reason `errno`, when
-  /// there is something to say: one wording for traces, logs and recording alike.
-  public static func fix(forErrno errno: Int32) -> String? {
-    switch errno {
-    case EACCES, EPERM, EROFS: "choose a directory you can write to"
-    case ENOSPC, EDQUOT: "free some space or choose another directory"
-    case ELOOP:
-      "it is a symbolic link, and sockscope never writes through a link it did not make: remove the "
-        + "link or choose another directory"
-    default: nil
-    }
+  /// An error about `path`.
+  public init(path: String, message: String, errno: Int32? = nil, isRefusal: Bool = false) {
+    self.path = path
+    self.message = message
+    self.errno = errno
+    self.isRefusal = isRefusal
   }
 }
 
@@ -56,33 +52,6 @@ public struct TraceFileError: Error, Sendable, CustomStringConvertible {
 public enum TraceFile {
   /// The name of a merged trace inside a trace directory.
   public static let fileName = "trace.jsonl"
-
-  /// Reads a trace. `path` is a `trace.jsonl` file or a trace directory; a directory is read from
-  /// its `trace.jsonl` when present, else merged from its per-process logs (`logs/`, or the old
-  /// layout's logs directly in the directory: ``TraceDirectory``).
-  public static func read(path: String) throws(TraceFileError) -> TraceReadResult {
-    var st = stat()
-    guard stat(path, &st) == 0 else {
-      let code = errno
-      if code == ENOENT {
-        throw TraceFileError(path: path, message: "no such file or directory", errno: code)
-      }
-      throw FileIO.failure(path, "cannot be read", code)
-    }
-    if (st.st_mode & S_IFMT) == S_IFDIR {
-      // Inside the directory only regular files are read, never through a link, and a FIFO is
-      // refused rather than waited on.
-      let merged = (path as NSString).appendingPathComponent(fileName)
-      var entry = stat()
-      if lstat(merged, &entry) == 0 {
-        return try FileIO.withContents(of: merged, origin: .directoryEntry) { parse($0, file: merged) }
-      }
-      let result = try TraceMerger.merge(directory: TraceDirectory.logsFolder(of: path))
-      return TraceReadResult(trace: result.trace, problems: [])
-    }
-    // A named file is read whatever it is: a pipe (`<(cat t.jsonl)`, /dev/stdin) to its end.
-    return try FileIO.withContents(of: path) { parse($0, file: path) }
-  }
 
   /// Parses the bytes of a trace file; `file` names it in problems.
   public static func parse(_ bytes: [UInt8], file: String) -> TraceReadResult {
@@ -108,8 +77,9 @@ public enum TraceFile {
 
   /// `pieces` overrides how many pieces the file is read in (tests check that it does not
   /// matter).
-  static func parse(_ buffer: UnsafeBufferPointer<UInt8>, file: String, pieces: Int? = nil) -> TraceReadResult
-  {
+  package static func parse(
+    _ buffer: UnsafeBufferPointer<UInt8>, file: String, pieces: Int? = nil
+  ) -> TraceReadResult {
     var problems: [TraceProblem] = []
     func report(_ line: Int, _ field: String?, _ message: String) {
       problems.append(TraceProblem(file: file, line: line, field: field, message: message))
@@ -366,15 +336,15 @@ public enum TraceFile {
   }
 
   /// What one line held, read the thorough way, every problem explained.
-  struct LineOutcome {
-    var event: TraceEvent?
-    var header: TraceHeader?
-    var problems: [(field: String?, message: String)] = []
+  package struct LineOutcome {
+    package var event: TraceEvent?
+    package var header: TraceHeader?
+    package var problems: [(field: String?, message: String)] = []
   }
 
   /// Reads one line with the JSON reader and `LineDecoder`: what `FastEventDecoder` leaves to it,
   /// and what the fuzz target compares it with. `isHeader` says the line is the file's first.
-  static func decodeLine(
+  package static func decodeLine(
     _ line: UnsafeBufferPointer<UInt8>, isHeader: Bool, endsWithNewline: Bool = true
   ) -> LineOutcome {
     var outcome = LineOutcome()
@@ -430,9 +400,12 @@ public enum TraceFile {
 
   /// Writes the trace to `path` atomically: readers never see half a file, and a failure leaves
   /// nothing behind.
-  public static func write(_ trace: Trace, to path: String) throws(TraceFileError) {
-    try FileIO.writeAtomically(path) { (w, flush) throws(TraceFileError) in
-      try encodeLines(trace, into: &w, flush: flush)
+  public static func write(_ trace: Trace, to path: String) throws(OutputError) {
+    try FileIO.writeAtomically(path) { (buffer, flush) throws(OutputError) in
+      var w = JSONWriter()
+      swap(&w.bytes, &buffer)
+      defer { swap(&w.bytes, &buffer) }
+      try encodeLines(trace, into: &w) { (w: inout JSONWriter) throws(OutputError) in try flush(&w.bytes) }
     }
   }
 

@@ -1,4 +1,5 @@
 import Glibc
+import SockScopeMerge
 import SockScopeTrace
 
 /// A child process started with `posix_spawn`, its standard output and error read through one pipe

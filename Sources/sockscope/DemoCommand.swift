@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 import SockScopeDiagrams
 import SockScopeLanguage
+import SockScopeMerge
 import SockScopePlayer
 import SockScopeSockets
 import SockScopeTrace

@@ -1,4 +1,5 @@
 import Glibc
+import SockScopeOutput
 import SockScopeTrace
 import Synchronization
 

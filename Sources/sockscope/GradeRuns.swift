@@ -1,5 +1,7 @@
 import Foundation
 import Glibc
+import SockScopeMerge
+import SockScopeStrace
 import SockScopeTrace
 
 /// Finding and reading the runs `sockscope grade` is given: run directories, traces, strace logs,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SockScopeStrace
 import SockScopeTrace
 
 struct ImportCommand: ParsableCommand {

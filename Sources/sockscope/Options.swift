@@ -2,6 +2,7 @@ public import ArgumentParser
 import EchoPair
 import Glibc
 import SockScopeLanguage
+import SockScopeMerge
 import SockScopeSockets
 import SockScopeTrace
 

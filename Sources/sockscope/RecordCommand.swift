@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Glibc
+import SockScopeMerge
+import SockScopeOutput
 import SockScopeSockets
 import SockScopeTrace
 
@@ -95,7 +97,7 @@ struct RecordCommand: ParsableCommand {
         return
       }
       let tracePath = (out as NSString).appendingPathComponent(TraceFile.fileName)
-      do throws(TraceFileError) {
+      do throws(OutputError) {
         try TraceFile.write(merged.trace, to: tracePath)
         RecordCommand.report(merged, tracePath: tracePath, logs: logs)
       } catch {

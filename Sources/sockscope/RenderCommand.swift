@@ -3,6 +3,7 @@ import Foundation
 import SockScopeAnalysis
 import SockScopeDiagrams
 import SockScopeLanguage
+import SockScopeOutput
 import SockScopeTrace
 
 extension DiagramView: ExpressibleByArgument {}
@@ -229,7 +230,7 @@ enum OutputFile {
 extension CommandFailure {
   /// The failure to write an output file: its path and reason, and what to do. A refused path
   /// (an input of the command, a link, a directory) is exit status 2.
-  init(writing error: TraceFileError, failureStatus: Int32 = 1, hint: String?) {
+  init(writing error: OutputError, failureStatus: Int32 = 1, hint: String?) {
     let fix = error.isRefusal ? "" : hint.map { "; \($0)" } ?? ""
     self.init("\(error)\(fix)", exitCode: error.isRefusal ? 2 : failureStatus)
   }

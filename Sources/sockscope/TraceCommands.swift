@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import SockScopeMerge
+import SockScopeOutput
 import SockScopeTrace
 
 struct MergeCommand: ParsableCommand {
@@ -38,7 +40,7 @@ struct MergeCommand: ParsableCommand {
             + "left out of this merge; move them into \(logs) to merge them too")
       }
       let path = output ?? (directory as NSString).appendingPathComponent(TraceFile.fileName)
-      do throws(TraceFileError) {
+      do throws(OutputError) {
         try TraceFile.write(merged.trace, to: path)
       } catch {
         let elsewhere =

@@ -1,4 +1,5 @@
 import Foundation
+import SockScopeMerge
 import SockScopeTrace
 
 /// Reading the trace a command works on. Unreadable or invalid input is exit status 2 everywhere.

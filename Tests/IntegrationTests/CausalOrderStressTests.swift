@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import SockScopeMerge
 import SockScopeTrace
 import Testing
 

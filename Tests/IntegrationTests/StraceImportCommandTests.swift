@@ -1,4 +1,5 @@
 import Foundation
+import SockScopeStrace
 import SockScopeTrace
 import Testing
 

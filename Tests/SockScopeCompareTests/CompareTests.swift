@@ -1,5 +1,6 @@
 import Foundation
 import SockScopeDiagrams
+import SockScopeMerge
 import SockScopeTrace
 import Testing
 

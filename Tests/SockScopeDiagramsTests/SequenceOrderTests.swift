@@ -1,3 +1,4 @@
+import SockScopeMerge
 import SockScopeTrace
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+import SockScopeMerge
 import SockScopeTrace
 import Testing
 

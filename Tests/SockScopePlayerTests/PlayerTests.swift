@@ -1,5 +1,6 @@
 import Foundation
 import SockScopeAnalysis
+import SockScopeMerge
 import SockScopeTrace
 import Testing
 

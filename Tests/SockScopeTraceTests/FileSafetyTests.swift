@@ -1,7 +1,9 @@
 import Foundation
 import Glibc
+import SockScopeOutput
 import Testing
 
+@testable import SockScopeMerge
 @testable import SockScopeTrace
 
 @Suite("Reading and writing the user's files safely")
@@ -19,8 +21,8 @@ struct FileSafetyTests {
     try withDirectory { dir in
       try "precious".write(toFile: dir + "/target", atomically: false, encoding: .utf8)
       symlink(dir + "/target", dir + "/out")
-      #expect(throws: TraceFileError.self) { try OutputFileWriter.write(Array("x".utf8), to: dir + "/out") }
-      do throws(TraceFileError) {
+      #expect(throws: OutputError.self) { try OutputFileWriter.write(Array("x".utf8), to: dir + "/out") }
+      do throws(OutputError) {
         try OutputFileWriter.write(Array("x".utf8), to: dir + "/out")
       } catch {
         #expect(error.isRefusal)
@@ -37,7 +39,7 @@ struct FileSafetyTests {
       link(dir + "/in", dir + "/hard")
       _ = try InputFile.read(dir + "/./in")
       for name in ["/in", "/hard", "//in"] {
-        do throws(TraceFileError) {
+        do throws(OutputError) {
           try OutputFileWriter.write(Array("x".utf8), to: dir + name)
           Issue.record("\(name) was written")
         } catch {

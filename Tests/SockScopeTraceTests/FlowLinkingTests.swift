@@ -1,5 +1,6 @@
 import Testing
 
+@testable import SockScopeMerge
 @testable import SockScopeTrace
 
 /// Builds events of a small synthetic run.

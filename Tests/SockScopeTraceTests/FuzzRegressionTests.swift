@@ -1,4 +1,6 @@
 import Foundation
+@_spi(Fuzzing) import SockScopeMerge
+@_spi(Fuzzing) import SockScopeStrace
 @_spi(Fuzzing) import SockScopeTrace
 import Testing
 

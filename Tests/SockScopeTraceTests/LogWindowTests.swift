@@ -2,6 +2,7 @@ import CSockScopeLog
 import Foundation
 import Testing
 
+@testable import SockScopeMerge
 @testable import SockScopeTrace
 
 @Suite("Reading a log a piece at a time")

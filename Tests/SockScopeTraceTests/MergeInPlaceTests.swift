@@ -1,5 +1,6 @@
 import Testing
 
+@testable import SockScopeMerge
 @testable import SockScopeTrace
 
 @Suite("Merging without a second copy of the events")

@@ -1,5 +1,7 @@
 import Testing
 
+@testable import SockScopeMerge
+@testable import SockScopeStrace
 @testable import SockScopeTrace
 
 @Suite("Every process its own participant")

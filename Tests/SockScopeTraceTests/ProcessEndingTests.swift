@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 
+@testable import SockScopeMerge
 @testable import SockScopeTrace
 
 /// A decoded log of `pid`, opened at CLOCK_MONOTONIC 1 000, closed or not.

@@ -2,6 +2,7 @@ import CSockScopeLog
 import Glibc
 import Testing
 
+@testable import SockScopeMerge
 @testable import SockScopeTrace
 
 /// Writes log files byte by byte from the C layout, so the reader is tested against the format

@@ -2,6 +2,7 @@ import CSockScopeLog
 import Glibc
 import Testing
 
+@testable import SockScopeMerge
 @testable import SockScopeTrace
 
 extension LogImage {

@@ -1,5 +1,6 @@
 import Testing
 
+@testable import SockScopeStrace
 @testable import SockScopeTrace
 
 /// The other shapes strace writes the same run in: one file per process (`-ff`), with durations

@@ -1,5 +1,6 @@
 import Testing
 
+@testable import SockScopeStrace
 @testable import SockScopeTrace
 
 @Suite("Importing strace output")

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import SockScopeMerge
 @testable import SockScopeTrace
 
 /// The fixtures shipped with these tests.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import SockScopeMerge
 @testable import SockScopeTrace
 
 @Suite("A trace directory whose logs cannot be read")

@@ -1,4 +1,5 @@
 import Foundation
+import SockScopeTrace
 
 /// Links each receive to the send (or, on a stream, the sends) whose data it returned.
 ///

@@ -1,4 +1,6 @@
 import Foundation
+import SockScopeMerge
+import SockScopeTrace
 
 // How strace writes a line: results, times, descriptors, arguments, C strings, addresses.
 extension StraceImport {

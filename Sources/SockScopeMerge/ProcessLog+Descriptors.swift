@@ -1,4 +1,5 @@
 import CSockScopeLog
+import SockScopeTrace
 
 /// The call-specific items of a version 2 record (passed descriptors, credentials, control
 /// messages, polled descriptors), decoded into the event's arguments in the shapes

@@ -1,5 +1,6 @@
 import CSockScopeLog
 import Foundation
+import SockScopeTrace
 
 /// The names a version 2 log defines in META records (source files, functions, modules), and the
 /// `source` of each event made from them.

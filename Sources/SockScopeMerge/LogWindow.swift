@@ -1,4 +1,6 @@
 import Glibc
+import SockScopeOutput
+import SockScopeTrace
 
 /// The bytes of a per-process log, read a piece at a time: a merge then holds a window of each
 /// log (a few megabytes) instead of the whole file, which was as large as the events it decodes.

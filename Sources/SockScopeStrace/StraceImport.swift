@@ -1,4 +1,6 @@
 import Foundation
+import SockScopeMerge
+public import SockScopeTrace
 
 /// Converts the output of `strace -f -tt -T -yy -s N` into a trace, for programs that cannot be
 /// recorded with LD_PRELOAD (statically linked, Go) or runs recorded elsewhere.

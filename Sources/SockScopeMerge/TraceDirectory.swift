@@ -1,4 +1,5 @@
 import Foundation
+import SockScopeTrace
 
 /// The layout of a trace directory, the same whichever command recorded it (`demo --out`,
 /// `record --out`, `server`/`client --trace`):

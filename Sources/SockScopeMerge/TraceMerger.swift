@@ -1,4 +1,6 @@
 import Foundation
+import SockScopeOutput
+public import SockScopeTrace
 import Synchronization
 
 /// Merges a trace directory's per-process logs into one timeline, in causal order.
@@ -151,40 +153,5 @@ public enum TraceMerger {
     formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
     formatter.timeZone = TimeZone(identifier: "UTC")
     return formatter.string(from: date)
-  }
-}
-
-extension TraceHeader {
-  /// `/proc/sys/net/unix/max_dgram_qlen` now, or nil when it cannot be read.
-  public static func maxDatagramQueueLengthOfThisMachine() -> Int? {
-    guard let file = fopen("/proc/sys/net/unix/max_dgram_qlen", "r") else { return nil }
-    defer { fclose(file) }
-    var buffer = [CChar](repeating: 0, count: 32)
-    guard fgets(&buffer, 32, file) != nil else { return nil }
-    let digits = buffer.prefix { $0 >= 0x30 && $0 <= 0x39 }.map { UInt8(bitPattern: $0) }
-    return Int(String(decoding: digits, as: UTF8.self))
-  }
-}
-
-extension Array {
-  /// Reorders the elements so that the one at `positions[i]` comes to `i`, in place: each cycle of
-  /// the permutation is followed with swaps, so the elements are never held twice.
-  mutating func permute(to positions: [Int]) {
-    precondition(positions.count == count, "a permutation of every element")
-    var placed = [Bool](repeating: false, count: count)
-    // Swapped through the buffer: Array's own swapAt copies, retaining and releasing every
-    // reference an event holds.
-    withUnsafeMutableBufferPointer { elements in
-      for start in elements.indices where !placed[start] {
-        var j = start
-        while true {
-          placed[j] = true
-          let k = positions[j]
-          if k == start || placed[k] { break }
-          elements.swapAt(j, k)
-          j = k
-        }
-      }
-    }
   }
 }

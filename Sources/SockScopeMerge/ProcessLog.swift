@@ -1,5 +1,7 @@
 import CSockScopeLog
 import Foundation
+import SockScopeOutput
+public import SockScopeTrace
 
 /// One process's binary log (`*.sslog`), read back into events.
 ///

@@ -1,4 +1,6 @@
 import Foundation
+import SockScopeOutput
+public import SockScopeTrace
 
 /// How a launcher's child ended, as the launcher saw it with `waitpid`: written next to the
 /// per-process logs (`<pid>-<spawn ns>.exit`, one JSON object) so that a merge can say

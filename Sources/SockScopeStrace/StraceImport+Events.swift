@@ -1,4 +1,6 @@
 import Foundation
+import SockScopeMerge
+import SockScopeTrace
 
 // One strace call as a trace event.
 extension StraceImport {
