@@ -1,0 +1,69 @@
+import Foundation
+public import SockScopeOutput
+import Synchronization
+
+extension TraceFile {
+  /// The whole trace as JSON Lines text.
+  public static func encode(_ trace: Trace) -> String {
+    String(decoding: encodedBytes(trace), as: UTF8.self)
+  }
+
+  /// The whole trace as JSON Lines, UTF-8.
+  public static func encodedBytes(_ trace: Trace) -> [UInt8] {
+    var w = JSONWriter(capacity: 340 * (trace.events.count + 1))
+    encodeLines(trace, into: &w) { _ in }
+    return w.bytes
+  }
+
+  /// Writes the trace to `path` atomically: readers never see half a file, and a failure leaves
+  /// nothing behind.
+  public static func write(_ trace: Trace, to path: String) throws(OutputError) {
+    try FileIO.writeAtomically(path) { (buffer, flush) throws(OutputError) in
+      var w = JSONWriter()
+      swap(&w.bytes, &buffer)
+      defer { swap(&w.bytes, &buffer) }
+      try encodeLines(trace, into: &w) { (w: inout JSONWriter) throws(OutputError) in try flush(&w.bytes) }
+    }
+  }
+
+  /// Appends the trace's lines to `w`, handing it to `flush` whenever it holds about a megabyte.
+  /// Events are encoded a batch per core at a time, and the batches handed on in order.
+  static func encodeLines<E: Error>(
+    _ trace: Trace, into w: inout JSONWriter, flush: (inout JSONWriter) throws(E) -> Void
+  ) throws(E) {
+    w.object(trace.header.json)
+    w.bytes.append(0x0A)
+    let events = trace.events
+    let batch = 4096
+    let workers = events.count < 4 * batch ? 1 : min(ProcessInfo.processInfo.activeProcessorCount, 8)
+    var start = 0
+    while start < events.count {
+      let ranges = (0..<workers).map { k in
+        min(events.count, start + k * batch)..<min(events.count, start + (k + 1) * batch)
+      }
+      let encoded = Mutex([[UInt8]](repeating: [], count: workers))
+      let encodeOne = { @Sendable (k: Int) in
+        var piece = JSONWriter(capacity: 340 * ranges[k].count)
+        for i in ranges[k] {
+          events[i].write(to: &piece)
+          piece.bytes.append(0x0A)
+        }
+        encoded.withLock { $0[k] = piece.bytes }
+      }
+      if workers == 1 {
+        encodeOne(0)
+      } else {
+        DispatchQueue.concurrentPerform(iterations: workers, execute: encodeOne)
+      }
+      for piece in encoded.withLock({ $0 }) {
+        if w.bytes.isEmpty {
+          w.bytes = piece  // Handed on as it is, not copied.
+        } else {
+          w.bytes.append(contentsOf: piece)
+        }
+        if w.bytes.count >= 1 << 20 { try flush(&w) }
+      }
+      start = ranges[workers - 1].upperBound
+    }
+  }
+}
