@@ -152,6 +152,7 @@ let package = Package(
       name: "SockScopeDiagramsTests",
       dependencies: [
         "SockScopeDiagrams", "SockScopeAnalysis", "SockScopeGraphviz", "SockScopeTrace", "SockScopeMerge",
+        "SockScopeLanguage",
       ],
       exclude: ["Fixtures"], swiftSettings: swiftSettings),
     .testTarget(
@@ -162,7 +163,9 @@ let package = Package(
       swiftSettings: swiftSettings),
     .testTarget(
       name: "SockScopePlayerTests",
-      dependencies: ["SockScopePlayer", "SockScopeTrace", "SockScopeAnalysis", "SockScopeMerge"],
+      dependencies: [
+        "SockScopePlayer", "SockScopeTrace", "SockScopeAnalysis", "SockScopeMerge", "SockScopeLanguage",
+      ],
       exclude: ["Fixtures"],
       swiftSettings: swiftSettings),
     .testTarget(
@@ -176,7 +179,7 @@ let package = Package(
       name: "IntegrationTests",
       dependencies: [
         "SockScopeTrace", "SockScopeMerge", "SockScopeStrace", "SockScopeSockets", "SockScopePlayer",
-        "SockScopeAnalysis", "sockscope",
+        "SockScopeAnalysis", "SockScopeLanguage", "sockscope",
       ],
       // Driven by the browser tests with Debian's python3 and selenium.
       exclude: ["browser_check.py"],

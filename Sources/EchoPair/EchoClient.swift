@@ -6,7 +6,7 @@ public struct EchoClient: Sendable {
   public var socketPath: String
   public var messages: EchoMessages
 
-  public init(socketPath: String = "./echo.socket", language: EchoLanguage = .ru) {
+  public init(socketPath: String = "./echo.socket", language: Language = .ru) {
     self.socketPath = socketPath
     self.messages = .forLanguage(language)
   }

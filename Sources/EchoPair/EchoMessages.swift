@@ -1,8 +1,6 @@
 public import SockScopeLanguage
 
 /// The language of the echo pair's messages: the one `Language` (`.ru`, the page's own Russian
-/// messages, is the default).
-public typealias EchoLanguage = Language
 
 /// What the server and client print, word for word as on the lecture page (Russian) or translated.
 ///
@@ -30,7 +28,7 @@ public struct EchoMessages: Sendable {
   /// «ОТПРАВЛЕНО: Лев».
   public func sent(_ line: String) -> String { sentPrefix + line }
 
-  public static func forLanguage(_ language: EchoLanguage) -> EchoMessages {
+  public static func forLanguage(_ language: Language) -> EchoMessages {
     switch language {
     case .ru:
       EchoMessages(

@@ -14,7 +14,7 @@ public struct EchoServer: Sendable {
   /// The receive buffer, as the page's `recv(1024)`.
   public var bufferSize: Int
 
-  public init(socketPath: String = "./echo.socket", language: EchoLanguage = .ru, bufferSize: Int = 1024) {
+  public init(socketPath: String = "./echo.socket", language: Language = .ru, bufferSize: Int = 1024) {
     self.socketPath = socketPath
     self.messages = .forLanguage(language)
     self.bufferSize = bufferSize

@@ -1,13 +1,10 @@
 import SockScopeAnalysis
-public import SockScopeLanguage
+import SockScopeLanguage
 import SockScopeTrace
-
-/// The language of a diagram's words (call names stay as in C): the one `Language`.
-public typealias DiagramLanguage = Language
 
 /// Words that appear on diagrams.
 struct DiagramText {
-  let language: DiagramLanguage
+  let language: Language
 
   /// «Сервер», «Клиент ×2», «Клиент #1», or the role as given: a column that stands for several
   /// processes says how many; one that stands for one process keeps what tells it apart.

@@ -24,7 +24,7 @@ public enum DiagramFormat: String, Sendable, CaseIterable {
 
 /// Choices for drawing.
 public struct DiagramOptions: Sendable {
-  public var language: DiagramLanguage
+  public var language: Language
   /// Sequence view: show each call's time since the start of the run.
   public var timestamps: Bool
   /// Sequence view: the vertical axis follows real time; datagrams are drawn slanted from send to
@@ -48,7 +48,7 @@ public struct DiagramOptions: Sendable {
   public var datagramQueueLimit: QueueLimit?
 
   public init(
-    language: DiagramLanguage = .ru, timestamps: Bool = false, timeAxis: Bool = false,
+    language: Language = .ru, timestamps: Bool = false, timeAxis: Bool = false,
     maximumCalls: Int = 400,
     theme: DiagramTheme = .light, dpi: Double? = nil,
     documented: DocumentedSchematic? = DiagramOptions.pageSchematic, page: Int? = nil

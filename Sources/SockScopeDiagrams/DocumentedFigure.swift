@@ -19,7 +19,7 @@ extension Diagrams {
 /// Builds the figure of a documented schematic.
 struct DocumentedFigure {
   let schematic: DocumentedSchematic
-  let language: DiagramLanguage
+  let language: Language
   let palette: DiagramPalette
 
   var figure: SchematicFigure {

@@ -11,7 +11,7 @@ public struct Schematic: Sendable, Equatable {
   /// The folded run.
   public var run: RunSchematic
   /// The language of the column titles (the figure's other words follow `graph(language:)`).
-  public var language: DiagramLanguage
+  public var language: Language
   /// Send→recv links between steps, as (column, step) pairs.
   var links: [RunSchematic.Link]
 
@@ -25,7 +25,7 @@ public struct Schematic: Sendable, Equatable {
   /// Folds `trace` (see `RunSchematic`); `documented` supplies the loops' decisions and output
   /// steps, and the loops of more than one call (a request/reply loop).
   public init(
-    trace: Trace, language: DiagramLanguage, maximumSteps: Int? = Schematic.maximumSteps,
+    trace: Trace, language: Language, maximumSteps: Int? = Schematic.maximumSteps,
     documented: DocumentedSchematic? = nil
   ) {
     run = RunSchematic(trace: trace, documented: documented, maximumSteps: maximumSteps)
@@ -52,11 +52,11 @@ public struct Schematic: Sendable, Equatable {
   }
 
   /// The schematic as a dot graph.
-  public func graph(language: DiagramLanguage, theme: DiagramTheme = .light) -> DOTGraph {
+  public func graph(language: Language, theme: DiagramTheme = .light) -> DOTGraph {
     figure(language: language, palette: theme.palette).graph(palette: theme.palette)
   }
 
-  func figure(language: DiagramLanguage, palette: DiagramPalette) -> SchematicFigure {
+  func figure(language: Language, palette: DiagramPalette) -> SchematicFigure {
     let text = DiagramText(language: language)
     var figure = SchematicFigure(columns: [])
     var times: [Int] = []

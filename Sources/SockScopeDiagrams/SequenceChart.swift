@@ -348,7 +348,7 @@ struct SequenceChart {
     return s
   }
 
-  static func fileNote(_ call: SocketCall, path: String, language: DiagramLanguage) -> String {
+  static func fileNote(_ call: SocketCall, path: String, language: Language) -> String {
     switch (call, language) {
     case (.bind, .ru): "\(path) создан"
     case (.bind, .en): "\(path) created"

@@ -9,7 +9,7 @@ import SockScopeTrace
 struct Topology {
   var graph: DOTGraph
 
-  init(trace: Trace, language: DiagramLanguage, theme: DiagramTheme = .light) {
+  init(trace: Trace, language: Language, theme: DiagramTheme = .light) {
     let text = DiagramText(language: language)
     let palette = theme.palette
     let font = DOTValue.text(DiagramFonts.layout)

@@ -1,5 +1,5 @@
 public import SockScopeLanguage
-public import SockScopePlayer
+import SockScopePlayer
 public import SockScopeTrace
 
 /// A format that other tools read.
@@ -39,7 +39,7 @@ public enum Export {
   /// page's first `language` (the page switches between Russian and English); `sources` says
   /// where the page reads the programs' code from.
   public static func bytes(
-    _ trace: Trace, as format: ExportFormat, title: String = "", language: PlayerLanguage = .ru,
+    _ trace: Trace, as format: ExportFormat, title: String = "", language: Language = .ru,
     sources: SourceEmbedding = .leaveOut
   ) throws(Failure) -> [UInt8] {
     switch format {

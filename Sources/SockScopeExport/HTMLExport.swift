@@ -57,7 +57,7 @@ enum HTMLExport {
   /// The page for `trace`; `title` names it (the run's directory, usually); `sources` says where
   /// the programs' source files are read from, if at all.
   static func page(
-    _ trace: Trace, title: String, language: PlayerLanguage, sources: SourceEmbedding = .leaveOut
+    _ trace: Trace, title: String, language: Language, sources: SourceEmbedding = .leaveOut
   ) throws(Export.Failure) -> [UInt8] {
     guard let ru = Playback(trace: trace, language: .ru), let en = Playback(trace: trace, language: .en)
     else {
@@ -139,7 +139,7 @@ enum HTMLExport {
     flush(at: max(ru.count - 1, 0))
     var charts: JSONObject = [:]
     if !paged {
-      for (key, lang) in [("ru", DiagramLanguage.ru), ("en", DiagramLanguage.en)] {
+      for (key, lang) in [("ru", Language.ru), ("en", Language.en)] {
         let options = DiagramOptions(language: lang)
         if let svg = try? Diagrams.render(trace, view: .sequence, format: .svg, options: options) {
           charts[key] = .string(String(decoding: svg, as: UTF8.self))
@@ -164,7 +164,7 @@ enum HTMLExport {
 
   /// The page's bytes: written directly rather than as one interpolated string, so a 100 000-step
   /// page (tens of megabytes of data) is not copied character by character.
-  static func document(title: String, language: PlayerLanguage, json: [UInt8]) -> [UInt8] {
+  static func document(title: String, language: Language, json: [UInt8]) -> [UInt8] {
     let marker = "\u{0}SOCKSCOPE-DATA\u{0}"
     let text = template(title: title, language: language, data: marker)
     guard let cut = text.range(of: marker) else { return Array(text.utf8) }
@@ -176,7 +176,7 @@ enum HTMLExport {
     return out
   }
 
-  static func template(title: String, language: PlayerLanguage, data: String) -> String {
+  static func template(title: String, language: Language, data: String) -> String {
     """
     <!DOCTYPE html>
     <html lang="\(language.rawValue)" data-step="1" data-steps="0">

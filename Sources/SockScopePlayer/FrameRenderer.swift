@@ -28,11 +28,11 @@ public struct FrameRenderer: Sendable {
   public var height: Int
   /// ANSI colours (off for NO_COLOR, dumb terminals, files).
   public var color: Bool
-  public var language: PlayerLanguage
+  public var language: Language
   /// Shown in the title line (the trace's name).
   public var title: String
 
-  public init(width: Int, height: Int, color: Bool, language: PlayerLanguage, title: String) {
+  public init(width: Int, height: Int, color: Bool, language: Language, title: String) {
     self.width = min(max(width, 1), Self.maximumWidth)
     self.height = min(max(height, 1), Self.maximumHeight)
     self.color = color

@@ -2,9 +2,6 @@ public import SockScopeAnalysis
 public import SockScopeLanguage
 public import SockScopeTrace
 
-/// The language of the player's words: the one `Language`.
-public typealias PlayerLanguage = Language
-
 /// Where a datagram is in the step shown.
 public struct Travel: Sendable, Equatable {
   public var from: String
@@ -105,7 +102,7 @@ public struct Snapshot: Sendable, Equatable {
 /// A trace prepared for stepping through.
 public struct Playback: Sendable {
   public let trace: Trace
-  public let language: PlayerLanguage
+  public let language: Language
   /// The socket calls, in the order they returned.
   let steps: [TraceEvent]
   /// The processes, one pane each, in order of first appearance: role and shown name, escaped.
@@ -129,7 +126,7 @@ public struct Playback: Sendable {
 
   /// Prepares `trace`; nil when it holds no socket call. `datagramQueueLimit` overrides the limit
   /// the trace recorded (or, for a trace that did not, this machine's).
-  public init?(trace: Trace, language: PlayerLanguage, datagramQueueLimit: QueueLimit? = nil) {
+  public init?(trace: Trace, language: Language, datagramQueueLimit: QueueLimit? = nil) {
     let datagramQueueLimit = datagramQueueLimit ?? QueueLimit.of(trace)
     self.trace = trace
     self.language = language

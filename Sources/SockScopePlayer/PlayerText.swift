@@ -1,9 +1,10 @@
 import SockScopeAnalysis
+import SockScopeLanguage
 import SockScopeTrace
 
 /// What the player says, in Russian or English.
 struct PlayerText {
-  let language: PlayerLanguage
+  let language: Language
   var ru: Bool { language == .ru }
 
   /// The payload as it is shown: its text whole (spaces, quotes, Cyrillic), or, when it is not

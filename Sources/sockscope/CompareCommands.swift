@@ -3,6 +3,7 @@ import Foundation
 import SockScopeCompare
 import SockScopeDiagrams
 import SockScopeLanguage
+import SockScopeOutput
 import SockScopeTrace
 
 extension ReportFormat: ExpressibleByArgument {}
@@ -66,7 +67,7 @@ struct ReportOptions: ParsableArguments {
   @Option(
     name: .customLong("lang"),
     help: ArgumentHelp("Language of the report and of the drawing's words.", valueName: "ru|en"))
-  var language: DiagramLanguage = .ru
+  var language: Language = .ru
 
   @Flag(help: "Explain each finding to a student: what it means and how to fix it.")
   var hints = false
@@ -81,7 +82,7 @@ struct ReportOptions: ParsableArguments {
   /// Draws the figure when asked, prints the report, and exits 1 when the run does not conform.
   func write(_ comparison: Comparison, run: Trace, trace: String) throws {
     if let render { try drawMarked(run, comparison, to: render, language: language, style: figure) }
-    FileOutput.standardOutput.write(comparison.report(format, trace: trace, hints: hints))
+    StandardStream.standardOutput.write(comparison.report(format, trace: trace, hints: hints))
     if !comparison.conforms { throw ExitCode(1) }
   }
 }
@@ -112,7 +113,7 @@ func requireSocketCalls(_ trace: Trace, path: String) throws(CommandFailure) {
 
 /// Draws the run's schematic with the comparison's marks.
 func drawMarked(
-  _ trace: Trace, _ comparison: Comparison, to path: String, language: DiagramLanguage,
+  _ trace: Trace, _ comparison: Comparison, to path: String, language: Language,
   style: FigureStyleOptions = FigureStyleOptions()
 ) throws(CommandFailure) {
   let ext = (path as NSString).pathExtension.lowercased()

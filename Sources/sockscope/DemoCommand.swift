@@ -5,6 +5,7 @@ import Glibc
 import SockScopeDiagrams
 import SockScopeLanguage
 import SockScopeMerge
+import SockScopeOutput
 import SockScopePlayer
 import SockScopeSockets
 import SockScopeTrace
@@ -32,7 +33,7 @@ struct DemoCommand: ParsableCommand {
   @Option(
     name: .customLong("lang"),
     help: ArgumentHelp("Language of the processes' messages: ru (the page's own) or en.", valueName: "ru|en"))
-  var language: EchoLanguage = .ru
+  var language: Language = .ru
 
   @Option(help: ArgumentHelp("Seconds to wait for each step before giving up.", valueName: "seconds"))
   var timeout: Double = 10
@@ -64,16 +65,16 @@ enum DemoProgram: String, ExpressibleByArgument, CaseIterable {
 struct DemoRunner {
   let outDirectory: String
   let logDirectory: String
-  let language: EchoLanguage
+  let language: Language
   let messages: EchoMessages
   let executable: String
   let timeout: Double
-  let console = FileOutput.standardOutput
+  let console = StandardStream.standardOutput
   /// For `--program python`: python3, the scripts' directory and the interposer.
   let python: (interpreter: String, scripts: String, library: String)?
 
   init(
-    out: String, language: EchoLanguage, timeout: Double, program: DemoProgram = .swift,
+    out: String, language: Language, timeout: Double, program: DemoProgram = .swift,
     pythonDirectory: String? = nil
   )
     throws(CommandFailure)

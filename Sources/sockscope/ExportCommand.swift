@@ -2,6 +2,7 @@ public import ArgumentParser
 import Foundation
 import SockScopeExport
 import SockScopeLanguage
+import SockScopeOutput
 import SockScopePlayer
 import SockScopeTrace
 
@@ -50,7 +51,7 @@ struct ExportCommand: ParsableCommand {
     name: .customLong("lang"),
     help: ArgumentHelp(
       "html: the page's language when it opens (it switches on the page).", valueName: "ru|en"))
-  var language: PlayerLanguage = .ru
+  var language: Language = .ru
 
   @OptionGroup(title: "Focus") var focus: FocusOptions
 
@@ -105,13 +106,13 @@ struct ExportCommand: ParsableCommand {
         throw CommandFailure("cannot export \(self.trace) as \(format.rawValue): \(error)", exitCode: 2)
       }
       guard let output else {
-        if format.isBinary && FileOutput.standardOutput.isTerminal {
+        if format.isBinary && StandardStream.standardOutput.isTerminal {
           throw CommandFailure(
             "\(format.rawValue) is binary and standard output is a terminal; write it to a file with -o FILE",
             exitCode: 2)
         }
-        try FileOutput.standardOutput.requireNotAnInput()
-        FileOutput.standardOutput.write(bytes)
+        try StandardStream.standardOutput.requireNotAnInput()
+        StandardStream.standardOutput.write(bytes)
         return
       }
       try OutputFile.write(bytes, to: output)

@@ -4,6 +4,7 @@ import Glibc
 public import SockScopeCompare
 import SockScopeDiagrams
 import SockScopeLanguage
+import SockScopeOutput
 import SockScopeTrace
 
 extension GradeFormat: ExpressibleByArgument {}
@@ -58,7 +59,7 @@ struct GradeCommand: ParsableCommand {
   @Option(
     name: .customLong("lang"),
     help: ArgumentHelp("Language of the findings and the report.", valueName: "ru|en"))
-  var language: DiagramLanguage = .ru
+  var language: Language = .ru
 
   @Flag(help: "Explain each finding to the student, with the fix.")
   var hints = false
@@ -103,7 +104,7 @@ struct GradeCommand: ParsableCommand {
         }
       }
       for name in skipped {
-        FileOutput.standardError.write(
+        StandardStream.standardError.write(
           "note: \(name.terminalSafe) is not a run (neither a trace nor an strace log): left out\n")
       }
       let report = ClassReport(
@@ -113,8 +114,8 @@ struct GradeCommand: ParsableCommand {
       if let output {
         try OutputFile.write(bytes, to: output, failureStatus: 2)
       } else {
-        try FileOutput.standardOutput.requireNotAnInput()
-        FileOutput.standardOutput.write(bytes)
+        try StandardStream.standardOutput.requireNotAnInput()
+        StandardStream.standardOutput.write(bytes)
       }
       if report.runs.isEmpty {
         throw CommandFailure("no runs found in \(runs.joined(separator: ", "))", exitCode: 2)
@@ -169,7 +170,7 @@ struct FigureFolder {
 
   /// Draws the run's marked schematic; its link, or nil (said on standard error) when it cannot be drawn.
   func draw(
-    _ trace: Trace, _ comparison: Comparison, number: Int, name: String, language: DiagramLanguage
+    _ trace: Trace, _ comparison: Comparison, number: Int, name: String, language: Language
   ) -> String? {
     guard trace.events.contains(where: { $0.call != .output }) else { return nil }
     let file = String(format: "%03d-", number) + Self.safeName(name) + ".svg"
@@ -180,7 +181,8 @@ struct FigureFolder {
       try OutputFile.write(bytes, to: (path as NSString).appendingPathComponent(file), failureStatus: 2)
       return relative + "/" + file
     } catch {
-      FileOutput.standardError.write("note: \(name.terminalSafe): no figure: \("\(error)".terminalSafe)\n")
+      StandardStream.standardError.write(
+        "note: \(name.terminalSafe): no figure: \("\(error)".terminalSafe)\n")
       return nil
     }
   }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SockScopeOutput
 import SockScopeStrace
 import SockScopeTrace
 
@@ -69,7 +70,7 @@ struct StraceImportCommand: ParsableCommand {
       let result = StraceImport.read(inputs, roles: roles)
       guard !result.trace.events.isEmpty else {
         for problem in result.problems {
-          FileOutput.standardError.write("\(String(describing: problem).terminalSafe)\n")
+          StandardStream.standardError.write("\(String(describing: problem).terminalSafe)\n")
         }
         throw CommandFailure(
           "no calls on AF_UNIX sockets in \(inputs.map(\.name).joined(separator: ", ")), so no trace was written: "
@@ -79,35 +80,35 @@ struct StraceImportCommand: ParsableCommand {
       if let output {
         try OutputFile.write(bytes, to: output)
       } else {
-        try FileOutput.standardOutput.requireNotAnInput()
-        FileOutput.standardOutput.write(bytes)
+        try StandardStream.standardOutput.requireNotAnInput()
+        StandardStream.standardOutput.write(bytes)
       }
       if result.nameServiceSockets > 0 {
         let n = result.nameServiceSockets
-        FileOutput.standardError.write(
+        StandardStream.standardError.write(
           "note: left out \(n) socket\(n == 1 ? "" : "s") glibc opened to ask nscd for a user or host name "
             + "(/var/run/nscd/socket); the program did not make \(n == 1 ? "it" : "them"), "
             + "and SockScope's own recording does not see them either\n")
       }
       if result.otherUnlinks > 0 {
         let n = result.otherUnlinks
-        FileOutput.standardError.write(
+        StandardStream.standardError.write(
           "note: left out \(n) unlink\(n == 1 ? "" : "s") of files that no socket in the trace was bound, "
             + "connected or sent to\n")
       }
       if result.untimedCalls > 0 {
-        FileOutput.standardError.write(
+        StandardStream.standardError.write(
           "note: strace wrote \(result.untimedCalls) call\(result.untimedCalls == 1 ? "" : "s") without a time of day, "
             + "so they are ordered by line and have no duration: run strace with -tt\n")
       }
       if !result.filesWithoutDurations.isEmpty {
-        FileOutput.standardError.write(
+        StandardStream.standardError.write(
           "note: strace -ff wrote \(result.filesWithoutDurations.count) per-process file"
             + "\(result.filesWithoutDurations.count == 1 ? "" : "s") without -T, so how long each call took is not known; each call's duration is the time until its process's next call "
             + "(an upper bound), and receives are linked to sends by it: run strace with -T\n")
       }
       for problem in result.problems {
-        FileOutput.standardError.write("\(String(describing: problem).terminalSafe)\n")
+        StandardStream.standardError.write("\(String(describing: problem).terminalSafe)\n")
       }
       if !result.problems.isEmpty {
         throw CommandFailure(

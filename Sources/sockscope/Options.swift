@@ -3,6 +3,7 @@ import EchoPair
 import Glibc
 import SockScopeLanguage
 import SockScopeMerge
+import SockScopeOutput
 import SockScopeSockets
 import SockScopeTrace
 
@@ -58,7 +59,7 @@ struct EchoOptions: ParsableArguments {
   @Option(
     name: .customLong("lang"),
     help: ArgumentHelp("Language of the messages: ru (the page's own) or en.", valueName: "ru|en"))
-  var language: EchoLanguage = .ru
+  var language: Language = .ru
 }
 
 /// A failure already explained to the user: printed as `sockscope: error: ...`, exit status 1.
@@ -92,7 +93,7 @@ extension ParsableCommand {
     } catch let error as ExitCode {
       exit = error
     }
-    let errorOutput = FileOutput.standardError
+    let errorOutput = StandardStream.standardError
     if let failure {
       // Lines taken from traces, logs and paths are escaped; the message's own newlines are kept.
       let text = failure.description.split(separator: "\n", omittingEmptySubsequences: false)
@@ -100,13 +101,13 @@ extension ParsableCommand {
       errorOutput.write("sockscope \(name): error: \(text)\n")
     }
     var status = failure?.exitCode ?? exit?.rawValue ?? 0
-    if let code = FileOutput.standardOutput.failure {
+    if let code = StandardStream.standardOutput.failure {
       let reason =
-        code == FileOutput.isAnInput
+        code == StandardStream.isAnInput
         ? "it is an input of this command (the same file, by device and inode): redirect it elsewhere"
         : "\(String(cString: strerror(code))); the output is incomplete"
       errorOutput.write("sockscope \(name): error: cannot write to standard output: \(reason)\n")
-      status = max(status, code == FileOutput.isAnInput ? 2 : outputFailureStatus)
+      status = max(status, code == StandardStream.isAnInput ? 2 : outputFailureStatus)
     }
     if errorOutput.failure != nil { status = max(status, outputFailureStatus) }
     if status != 0 { throw ExitCode(status) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Glibc
 import SockScopeLanguage
+import SockScopeOutput
 import SockScopePlayer
 import SockScopeTrace
 
@@ -37,7 +38,7 @@ struct PlayCommand: ParsableCommand {
 
   @Option(
     name: .customLong("lang"), help: ArgumentHelp("Language of the player's words.", valueName: "ru|en"))
-  var language: PlayerLanguage = .ru
+  var language: Language = .ru
 
   @Option(help: ArgumentHelp("Columns of a frame (--frames, --cast): 80 to 1000.", valueName: "n"))
   var width = 100
@@ -67,13 +68,13 @@ struct PlayCommand: ParsableCommand {
       let title = (trace as NSString).lastPathComponent
       if let cast {
         try PlayCommand.writeCast(playback, title: title, width: width, height: height, to: cast)
-        FileOutput.standardError.write(
+        StandardStream.standardError.write(
           "wrote \(cast) (\(counted(playback.count, "step"))); play it with: asciinema play \(shellQuoted(cast))\n"
         )
         return
       }
       if frames || isatty(1) != 1 || isatty(0) != 1 {
-        try FileOutput.standardOutput.requireNotAnInput()
+        try StandardStream.standardOutput.requireNotAnInput()
         PlayCommand.printFrames(playback, title: title, width: width, height: height)
         return
       }
@@ -88,7 +89,7 @@ struct PlayCommand: ParsableCommand {
   }
 
   static func load(
-    _ path: String, language: PlayerLanguage, focus: FocusOptions? = nil
+    _ path: String, language: Language, focus: FocusOptions? = nil
   ) throws(CommandFailure) -> Playback {
     var trace = try TraceInput.read(path)
     if let focus { trace = try focus.apply(trace, path: path) }
@@ -104,8 +105,8 @@ struct PlayCommand: ParsableCommand {
     let renderer = FrameRenderer(
       width: width, height: height, color: false, language: playback.language, title: title)
     // Stops at the first failed write (a full disk): the command then reports it.
-    for k in 0..<playback.count where FileOutput.standardOutput.failure == nil {
-      FileOutput.standardOutput.write(
+    for k in 0..<playback.count where StandardStream.standardOutput.failure == nil {
+      StandardStream.standardOutput.write(
         renderer.plainText(playback.snapshot(k, paneHeight: renderer.paneHeight)) + "\n\n")
     }
   }

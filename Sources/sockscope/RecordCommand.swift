@@ -83,13 +83,13 @@ struct RecordCommand: ParsableCommand {
         let logNames = (try? FileManager.default.contentsOfDirectory(atPath: logs)) ?? []
         if !logNames.contains(where: { $0.hasSuffix(".sslog") }) {
           // Not a failure of the recording: the interposer records only calls on AF_UNIX sockets.
-          FileOutput.standardError.write(
+          StandardStream.standardError.write(
             "sockscope record: \(command[0].terminalSafe) made no call on a UNIX-domain socket, so there is no trace to "
               + "write (\(logs.terminalSafe) holds no per-process log). A program that calls the kernel "
               + "without the C library (Go, for one) is not seen through LD_PRELOAD: record it with "
               + "`strace -f -o run.strace PROGRAM` and `sockscope import strace run.strace`.\n")
         } else {
-          FileOutput.standardError.write(
+          StandardStream.standardError.write(
             "sockscope record: the program left no trace in \(logs) (\(String(describing: error).terminalSafe))\n"
           )
         }
@@ -114,7 +114,7 @@ extension RecordCommand {
   /// What was recorded, as `demo` says it: on standard error, since standard output is the
   /// program's. The trace covers every log in the directory, other `record` runs' included.
   static func report(_ merged: TraceMerger.Result, tracePath: String, logs: String) {
-    let err = FileOutput.standardError
+    let err = StandardStream.standardError
     err.write("\nsockscope record: the run is recorded: \(TraceSummary(merged.trace).line.terminalSafe).\n")
     for problem in merged.trace.header.problems { err.write("note: \(problem.terminalSafe)\n") }
     err.write("  trace      \(tracePath)\n")
@@ -267,7 +267,7 @@ enum ProcessLauncher {
     do {
       try ProcessExit(pid: pid, spawned: spawned, waitStatus: status).write(into: directory)
     } catch {
-      FileOutput.standardError.write("sockscope: warning: \(error)\n")
+      StandardStream.standardError.write("sockscope: warning: \(error)\n")
     }
   }
 }

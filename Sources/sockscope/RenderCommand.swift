@@ -68,7 +68,7 @@ struct RenderCommand: ParsableCommand {
 
   @Option(
     name: .customLong("lang"), help: ArgumentHelp("Language of the figure's words.", valueName: "ru|en"))
-  var language: DiagramLanguage = .ru
+  var language: Language = .ru
 
   @Flag(help: "Sequence view: show each call's time since the start of the run.")
   var timestamps = false
@@ -186,8 +186,8 @@ struct RenderCommand: ParsableCommand {
             + "to see what was to be laid out")
       }
       guard let output else {
-        try FileOutput.standardOutput.requireNotAnInput()
-        FileOutput.standardOutput.write(bytes)
+        try StandardStream.standardOutput.requireNotAnInput()
+        StandardStream.standardOutput.write(bytes)
         return
       }
       try OutputFile.write(bytes, to: output)

@@ -47,7 +47,7 @@ struct MergeCommand: ParsableCommand {
           output == nil ? "or write the timeline elsewhere: sockscope merge \(directory) -o FILE" : nil
         throw CommandFailure(writing: error, hint: elsewhere)
       }
-      let out = FileOutput.standardOutput
+      let out = StandardStream.standardOutput
       // Roles and notes come from the logs: escaped, so a crafted log cannot drive the terminal.
       out.write(TraceSummary(merged.trace).line.terminalSafe + "\n")
       for problem in merged.trace.header.problems { out.write("note: \(problem.terminalSafe)\n") }
@@ -74,7 +74,7 @@ struct ValidateCommand: ParsableCommand {
     try reportingFailures(outputFailureStatus: 2) {
       let result: TraceReadResult
       do { result = try TraceFile.read(path: trace) } catch { throw CommandFailure("\(error)", exitCode: 2) }
-      let out = FileOutput.standardOutput
+      let out = StandardStream.standardOutput
       for problem in result.problems + result.orderProblems {
         out.write("\(String(describing: problem).terminalSafe)\n")
       }
@@ -99,7 +99,7 @@ struct SchemaCommand: ParsableCommand {
     discussion: "Example:  sockscope schema > trace.schema.json")
 
   func run() throws {
-    try reportingFailures { FileOutput.standardOutput.write(TraceSchema.text) }
+    try reportingFailures { StandardStream.standardOutput.write(TraceSchema.text) }
   }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import SockScopeMerge
+import SockScopeOutput
 import SockScopeTrace
 
 /// Reading the trace a command works on. Unreadable or invalid input is exit status 2 everywhere.
@@ -22,7 +23,7 @@ enum TraceInput {
       !FileManager.default.fileExists(atPath: merged)
     {
       for note in read.trace.header.problems {
-        FileOutput.standardError.write("note: \(note.terminalSafe)\n")
+        StandardStream.standardError.write("note: \(note.terminalSafe)\n")
       }
     }
     return read.trace

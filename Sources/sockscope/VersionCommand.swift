@@ -1,5 +1,6 @@
 import ArgumentParser
 import SockScopeGraphviz
+import SockScopeOutput
 import SockScopeTrace
 
 enum SockScopeVersion {
@@ -13,7 +14,7 @@ struct VersionCommand: ParsableCommand {
 
   func run() throws {
     try reportingFailures {
-      FileOutput.standardOutput.write("\(SockScopeVersion.text), libgraphviz \(Graphviz.version)\n")
+      StandardStream.standardOutput.write("\(SockScopeVersion.text), libgraphviz \(Graphviz.version)\n")
     }
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SockScopeLanguage
 import SockScopePlayer
 import SockScopeTrace
 import Testing
@@ -255,7 +256,7 @@ struct FailureExplanationTests {
       let result = try sockscope(["record", "--out", "t", "--", python, "errors.py", expected.mode], in: dir)
       #expect(result.status == 0, "\(result.stderr)")
       let trace = try readTrace(dir + "/t/trace.jsonl")
-      for (language, facts) in [(PlayerLanguage.en, expected.english), (.ru, expected.russian)] {
+      for (language, facts) in [(Language.en, expected.english), (.ru, expected.russian)] {
         let playback = try #require(Playback(trace: trace, language: language))
         let step = try #require(
           (0..<playback.count).first { k in
@@ -320,7 +321,7 @@ extension FailureExplanationTests {
       let trace = try readTrace(dir + "/t/trace.jsonl")
       for (language, facts) in [
         (
-          PlayerLanguage.en,
+          Language.en,
           ["bind failed: EINVAL", "111 bytes", "108 for sun_path", "at most 107 bytes plus its NUL"]
         ),
         (.ru, ["bind не удался: EINVAL", "111 Б", "108 на sun_path", "до 107 байт и завершающего NUL"]),

@@ -1,5 +1,6 @@
 import Foundation
 import SockScopeAnalysis
+import SockScopeLanguage
 import SockScopePlayer
 import SockScopeTrace
 import Testing
@@ -112,7 +113,7 @@ func writeGalleryViews(_ example: GalleryExample, trace: String, to out: String,
 }
 
 /// The player's sentences for every step of `trace`, in `language`.
-func sentences(_ trace: Trace, _ language: PlayerLanguage) throws -> [(call: String, sentence: String)] {
+func sentences(_ trace: Trace, _ language: Language) throws -> [(call: String, sentence: String)] {
   let playback = try #require(Playback(trace: trace, language: language))
   return (0..<playback.count).map { k in
     let s = playback.snapshot(k, paneHeight: 3)

@@ -1,5 +1,6 @@
 import Foundation
 import SockScopeAnalysis
+import SockScopeLanguage
 import SockScopePlayer
 import SockScopeTrace
 import Testing
@@ -30,7 +31,7 @@ private func first(
 
 /// The player's sentence for the event at model position `k`.
 private func sentence(
-  _ trace: Trace, _ model: KernelModel, _ k: Int, _ language: PlayerLanguage = .en
+  _ trace: Trace, _ model: KernelModel, _ k: Int, _ language: Language = .en
 ) throws
   -> String
 {

@@ -1,5 +1,6 @@
 import Foundation
 import FoundationXML
+import SockScopeLanguage
 import SockScopeTrace
 import Testing
 
@@ -9,8 +10,8 @@ import Testing
 struct DiagramsTests {
   @Test(
     "each view's DOT matches its golden file, in both languages",
-    arguments: DiagramView.allCases, DiagramLanguage.allCases)
-  func golden(view: DiagramView, language: DiagramLanguage) throws {
+    arguments: DiagramView.allCases, Language.allCases)
+  func golden(view: DiagramView, language: Language) throws {
     let dot = try Diagrams.render(
       try demoTrace(), view: view, format: .dot, options: DiagramOptions(language: language))
     try expectGolden(String(decoding: dot, as: UTF8.self), "\(view.rawValue)-\(language.rawValue).dot")

@@ -1,5 +1,6 @@
 import Foundation
 import SockScopeAnalysis
+import SockScopeLanguage
 import SockScopeTrace
 import Testing
 
@@ -9,8 +10,8 @@ import Testing
 struct DocumentedFigureTests {
   @Test(
     "the page's figure from Resources/schematics alone matches its golden DOT",
-    arguments: DiagramLanguage.allCases)
-  func pageFigureGolden(language: DiagramLanguage) throws {
+    arguments: Language.allCases)
+  func pageFigureGolden(language: Language) throws {
     let graph = Diagrams.graph(
       of: try DocumentedSchematic.datagramEcho, options: DiagramOptions(language: language))
     let dot = try Diagrams.render(graph, engine: .dot, format: .dot)

@@ -1,11 +1,12 @@
 import Foundation
+import SockScopeLanguage
 import SockScopeTrace
 import Testing
 
 @testable import SockScopePlayer
 
 /// Plays `lines` (a header and events) and returns the sentence of its last step.
-private func lastSentence(_ lines: [String], _ language: PlayerLanguage) throws -> String {
+private func lastSentence(_ lines: [String], _ language: Language) throws -> String {
   let header =
     #"{"format":"sockscope-trace","version":2,"clock":"CLOCK_MONOTONIC","t0_ns":0,"processes":[{"pid":7,"role":"client","events":\#(lines.count),"ended":"closed"}]}"#
   let text = ([header] + lines).joined(separator: "\n") + "\n"
@@ -24,8 +25,8 @@ struct FailureExplanationUnitTests {
   // Neither the interposer nor the strace import keeps a call on a descriptor that is not (or no
   // longer) a socket, so EBADF is checked on a written trace: a send on descriptor 3 after its close.
   @Test(
-    "a send on a closed descriptor names the close's step and the fix", arguments: PlayerLanguage.allCases)
-  func useAfterClose(_ language: PlayerLanguage) throws {
+    "a send on a closed descriptor names the close's step and the fix", arguments: Language.allCases)
+  func useAfterClose(_ language: Language) throws {
     let sentence = try lastSentence(
       [
         event(
@@ -71,8 +72,8 @@ struct FailureExplanationUnitTests {
   // Linux's UNIX sockets answer a send with no destination with ENOTCONN (measured for datagram,
   // stream and seqpacket sockets), so EDESTADDRREQ comes only from other systems' traces or strace
   // imports: it is checked on a written trace.
-  @Test("EDESTADDRREQ on a datagram send names the socket and the fix", arguments: PlayerLanguage.allCases)
-  func destinationRequired(_ language: PlayerLanguage) throws {
+  @Test("EDESTADDRREQ on a datagram send names the socket and the fix", arguments: Language.allCases)
+  func destinationRequired(_ language: Language) throws {
     let sentence = try lastSentence(
       [
         event(

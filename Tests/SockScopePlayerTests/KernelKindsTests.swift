@@ -1,4 +1,5 @@
 import SockScopeAnalysis
+import SockScopeLanguage
 import SockScopeTrace
 import Testing
 
@@ -11,7 +12,7 @@ private func args(_ json: String) throws -> JSONObject {
 
 /// The narrator of hand-built events (calls the trace reader may not know yet: dup, fork, poll...).
 private func narrate(
-  _ events: [KernelEvent], _ language: PlayerLanguage = .en,
+  _ events: [KernelEvent], _ language: Language = .en,
   names: [Int32: String] = [1: "parent", 2: "child"]
 ) -> (model: KernelModel, say: (Int) -> String) {
   var numbered = events
@@ -114,8 +115,8 @@ struct KernelKindsTests {
     #expect(say(3).contains("and 1 in flight (SCM_RIGHTS)"))
   }
 
-  @Test("SCM_CREDENTIALS and SO_PEERCRED show pid, uid and gid", arguments: PlayerLanguage.allCases)
-  func credentials(_ language: PlayerLanguage) throws {
+  @Test("SCM_CREDENTIALS and SO_PEERCRED show pid, uid and gid", arguments: Language.allCases)
+  func credentials(_ language: Language) throws {
     let (_, say) = narrate(
       [
         try pair(),
@@ -210,7 +211,7 @@ struct KernelKindsTests {
 /// Traces a reader gets that SockScope does not explain: shown as such, never a crash.
 @Suite("Bad input: unknown families and types, other control messages, truncated control data")
 struct KernelBadInputTests {
-  private func play(_ lines: [String], _ language: PlayerLanguage = .en) throws -> [String] {
+  private func play(_ lines: [String], _ language: Language = .en) throws -> [String] {
     let header =
       #"{"format":"sockscope-trace","version":2,"clock":"CLOCK_MONOTONIC","t0_ns":0,"processes":[{"pid":7,"role":"p","events":\#(lines.count),"ended":"closed"}]}"#
     let numbered = lines.enumerated().map { i, body in
@@ -239,7 +240,7 @@ struct KernelBadInputTests {
 
   @Test("a control message that is neither SCM_RIGHTS nor SCM_CREDENTIALS, and MSG_CTRUNC, are named")
   func otherAndTruncatedControl() throws {
-    for language in PlayerLanguage.allCases {
+    for language in Language.allCases {
       let said = try play(
         [
           #""call":"socketpair","fd":3,"args":{"domain":"AF_UNIX","type":"SOCK_DGRAM","protocol":0,"fds":[3,4]},"ret":0,"sock":{"ino":11,"peer":12}"#,

@@ -1,4 +1,5 @@
 import Foundation
+import SockScopeLanguage
 import SockScopeMerge
 import SockScopeTrace
 import Testing
@@ -8,7 +9,7 @@ import Testing
 @Suite("A killed process in the player")
 struct KilledProcessTests {
   /// The demo's run with client#1 killed by SIGKILL after its second send (its close left out).
-  func killedPlayback(_ language: PlayerLanguage) throws -> Playback {
+  func killedPlayback(_ language: Language) throws -> Playback {
     var trace = try TraceFile.read(path: demoTracePath).trace
     trace.events.removeAll { $0.role == "client#1" && $0.call == .close }
     for i in trace.events.indices { trace.events[i].index = i }
@@ -21,7 +22,7 @@ struct KilledProcessTests {
 
   @Test("the killed process's last step says which signal killed it, first; no other step does")
   func markAtLastStep() throws {
-    for language in PlayerLanguage.allCases {
+    for language in Language.allCases {
       let playback = try killedPlayback(language)
       let snapshots = (0..<playback.count).map { playback.snapshot($0, paneHeight: 10) }
       let marked = snapshots.filter { $0.sentence.hasPrefix("✕") }

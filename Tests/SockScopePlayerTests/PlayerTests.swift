@@ -1,5 +1,6 @@
 import Foundation
 import SockScopeAnalysis
+import SockScopeLanguage
 import SockScopeMerge
 import SockScopeTrace
 import Testing
@@ -12,7 +13,7 @@ let goldenDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent(
   "Fixtures"
 ).path
 
-func demoPlayback(_ language: PlayerLanguage) throws -> Playback {
+func demoPlayback(_ language: Language) throws -> Playback {
   let read = try TraceFile.read(path: demoTracePath)
   try #require(read.problems.isEmpty)
   return try #require(Playback(trace: read.trace, language: language, datagramQueueLimit: testQueueLimit))
@@ -32,8 +33,8 @@ let testQueueLimit = QueueLimit(value: 10, source: .inferred)
 
 @Suite("Stepping through the demo's run")
 struct PlayerTests {
-  @Test("every frame matches its golden file, in both languages", arguments: PlayerLanguage.allCases)
-  func goldenFrames(language: PlayerLanguage) throws {
+  @Test("every frame matches its golden file, in both languages", arguments: Language.allCases)
+  func goldenFrames(language: Language) throws {
     let frames = allFrames(try demoPlayback(language))
     let path = goldenDirectory + "/frames-\(language.rawValue).txt"
     if ProcessInfo.processInfo.environment["SOCKSCOPE_RECORD_GOLDEN"] == "1" {
@@ -52,8 +53,8 @@ struct PlayerTests {
       "re-record with SOCKSCOPE_RECORD_GOLDEN=1 if intended")
   }
 
-  @Test("every frame line is exactly 80 columns wide, Cyrillic included", arguments: PlayerLanguage.allCases)
-  func widths(language: PlayerLanguage) throws {
+  @Test("every frame line is exactly 80 columns wide, Cyrillic included", arguments: Language.allCases)
+  func widths(language: Language) throws {
     let playback = try demoPlayback(language)
     let renderer = FrameRenderer(width: 80, height: 24, color: false, language: language, title: "t")
     for k in 0..<playback.count {
@@ -147,7 +148,7 @@ struct PlayerTests {
       let meaning = line[gap.lowerBound...].drop { $0 == " " }
       return DisplayWidth.of(String(line[..<meaning.startIndex]))
     }
-    for language in PlayerLanguage.allCases {
+    for language in Language.allCases {
       let renderer = FrameRenderer(width: 80, height: 24, color: false, language: language, title: "t")
       let lines = renderer.message(PlayerText(language: language).help).map { $0.trimmingTrailingSpaces }
         .filter { !$0.isEmpty }
@@ -239,7 +240,7 @@ struct AsciicastTests {
 /// A trace of three processes: a server (pid 10) and two clients that share the role `client`
 /// (pids 11 and 12). Client 11 sends a text with spaces, client 12 two bytes of binary; the
 /// server receives them two steps later. Their consoles hold a tab and an escape sequence.
-func threeProcessPlayback(_ language: PlayerLanguage = .en) throws -> Playback {
+func threeProcessPlayback(_ language: Language = .en) throws -> Playback {
   let lines = [
     #"{"format":"sockscope-trace","version":1,"clock":"CLOCK_MONOTONIC","t0_ns":0,"processes":["#
       + #"{"pid":10,"ppid":1,"role":"server","exe":"/s","events":5,"ended":"closed"},"#

@@ -1,3 +1,4 @@
+import SockScopeLanguage
 import SockScopeTrace
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 @Suite("Data nobody received")
 struct UnreceivedTests {
   /// A client sends «hello» to a server that closes its socket without reading it.
-  func playback(_ language: PlayerLanguage, closed: Bool = true) throws -> Playback {
+  func playback(_ language: Language, closed: Bool = true) throws -> Playback {
     var events = [
       TraceEvent(
         time: 10, pid: 1, seq: 0, role: "server", call: .socket, fd: 3,
