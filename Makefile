@@ -98,7 +98,8 @@ fuzz: deps
 mutate: deps
 	scripts/mutate
 
-## DocC sites of the library modules' public API (SockScopeSockets, SockScopeTrace, SockScopeGraphviz)
+## DocC sites of the library modules' public API (SockScopeSockets, SockScopeOutput, SockScopeTrace,
+## SockScopeMerge, SockScopeStrace, SockScopeGraphviz)
 ## under .build/docs, with the toolchain's docc.
 docs:
 	scripts/docs
