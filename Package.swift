@@ -85,7 +85,8 @@ let package = Package(
     .target(
       name: "SockScopeExport",
       dependencies: [
-        "SockScopeTrace", "SockScopePlayer", "SockScopeDiagrams", "SockScopeLanguage", "SockScopeResources",
+        "SockScopeTrace", "SockScopeAnalysis", "SockScopePlayer", "SockScopeDiagrams", "SockScopeLanguage",
+        "SockScopeResources",
       ],
       swiftSettings: swiftSettings),
     .target(
@@ -149,7 +150,8 @@ let package = Package(
     .testTarget(
       name: "IntegrationTests",
       dependencies: [
-        "SockScopeTrace", "SockScopeSockets", "SockScopePlayer", "SockScopeAnalysis", "sockscope",
+        "SockScopeTrace", "SockScopeSockets", "SockScopePlayer", "SockScopeAnalysis", "SockScopeDiagrams",
+        "SockScopeGraphviz", "sockscope",
       ],
       // Driven by the browser tests with Debian's python3 and selenium.
       exclude: ["browser_check.py"],
