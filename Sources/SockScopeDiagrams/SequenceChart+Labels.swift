@@ -31,16 +31,61 @@ struct MessageLabelPlacer {
   /// The space kept between a label and the arrow it names, in points.
   static let clearance = 3.0
 
-  /// The labels already on the chart.
-  private(set) var taken: [Box] = []
-  /// The arrows and lifelines on the chart, as straight lines.
-  private(set) var lines: [(a: (x: Double, y: Double), b: (x: Double, y: Double))] = []
+  /// The labels already on the chart, and by band of height (`band` points) the ones reaching
+  /// into it: a chart of every call of a long run has tens of thousands of labels.
+  private var taken: [Box] = []
+  private var takenInBand: [Int: [Int]] = [:]
+  /// The slanted lines (arrows) on the chart, and by band the ones crossing it.
+  private var slanted: [(a: (x: Double, y: Double), b: (x: Double, y: Double))] = []
+  private var slantedInBand: [Int: [Int]] = [:]
+  /// The vertical lines (lifelines), in order of x: each crosses every band.
+  private var vertical: [(x: Double, low: Double, high: Double)] = []
+  private static let band = 52.0
+
+  private static func bands(_ low: Double, _ high: Double) -> ClosedRange<Int> {
+    Int((low / band).rounded(.down))...Int((high / band).rounded(.down))
+  }
 
   /// Marks a label's rectangle as taken.
-  mutating func take(_ box: Box) { taken.append(box) }
+  mutating func take(_ box: Box) {
+    for k in Self.bands(box.bottom, box.top) { takenInBand[k, default: []].append(taken.count) }
+    taken.append(box)
+  }
 
   /// Marks a straight line (an arrow, a lifeline) a label should not cross.
-  mutating func line(from a: (x: Double, y: Double), to b: (x: Double, y: Double)) { lines.append((a, b)) }
+  mutating func line(from a: (x: Double, y: Double), to b: (x: Double, y: Double)) {
+    if abs(a.x - b.x) < 0.5 {
+      let at = vertical.firstIndex { $0.x > a.x } ?? vertical.endIndex
+      vertical.insert((a.x, min(a.y, b.y), max(a.y, b.y)), at: at)
+      return
+    }
+    for k in Self.bands(min(a.y, b.y), max(a.y, b.y)) { slantedInBand[k, default: []].append(slanted.count) }
+    slanted.append((a, b))
+  }
+
+  /// Whether `box` overlaps a label or crosses a line other than `own`.
+  private func isFree(_ box: Box, own: (a: (x: Double, y: Double), b: (x: Double, y: Double))) -> Bool {
+    for k in Self.bands(box.bottom, box.top) {
+      if (takenInBand[k] ?? []).contains(where: { taken[$0].overlaps(box) }) { return false }
+      let crossed = (slantedInBand[k] ?? []).contains { i in
+        let l = slanted[i]
+        return !(l.a == own.a && l.b == own.b) && box.crosses(l.a, l.b)
+      }
+      if crossed { return false }
+    }
+    // The first lifeline right of the box's left edge, and on while they are left of its right one.
+    var low = 0
+    var high = vertical.count
+    while low < high {
+      let mid = (low + high) / 2
+      if vertical[mid].x <= box.left { low = mid + 1 } else { high = mid }
+    }
+    for v in vertical[low...] {
+      if v.x >= box.right { break }
+      if box.crosses((v.x, v.low), (v.x, v.high)) { return false }
+    }
+    return true
+  }
 
   /// The centre of a label of `width`×`height` for the arrow from `from` to `to`, which it then
   /// takes: above the arrow, from its middle outwards, else below it, the first place that overlaps
@@ -67,9 +112,7 @@ struct MessageLabelPlacer {
     }
     let own = (a: from, b: to)
     let free = (above + below).first { c in
-      let box = Box(centerX: c.x, centerY: c.y, width: width, height: height)
-      return !taken.contains { $0.overlaps(box) }
-        && !lines.contains { l in !(l.a == own.a && l.b == own.b) && box.crosses(l.a, l.b) }
+      isFree(Box(centerX: c.x, centerY: c.y, width: width, height: height), own: own)
     }
     // Where no place is free (a fan of many arrows), above the middle: such labels then stand in
     // one column, in the arrows' order, rather than scattered.
