@@ -98,7 +98,8 @@ let package = Package(
     .target(
       name: "SockScopeExport",
       dependencies: [
-        "SockScopeTrace", "SockScopePlayer", "SockScopeDiagrams", "SockScopeLanguage", "SockScopeResources",
+        "SockScopeTrace", "SockScopeAnalysis", "SockScopePlayer", "SockScopeDiagrams", "SockScopeLanguage",
+        "SockScopeResources",
       ],
       swiftSettings: swiftSettings),
     .target(
@@ -179,7 +180,7 @@ let package = Package(
       name: "IntegrationTests",
       dependencies: [
         "SockScopeTrace", "SockScopeMerge", "SockScopeStrace", "SockScopeSockets", "SockScopePlayer",
-        "SockScopeAnalysis", "SockScopeLanguage", "sockscope",
+        "SockScopeAnalysis", "SockScopeLanguage", "SockScopeDiagrams", "SockScopeGraphviz", "sockscope",
       ],
       // Driven by the browser tests with Debian's python3 and selenium.
       exclude: ["browser_check.py"],

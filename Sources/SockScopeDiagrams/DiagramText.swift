@@ -65,6 +65,44 @@ struct DiagramText {
 
   func bytes(_ n: UInt64) -> String { language == .ru ? "\(n) Б" : "\(n) B" }
 
+  /// One descriptor passed with SCM_RIGHTS, from the sender's number to the receiver's new one:
+  /// «fd 5 → fd 3 (сокет 14695)»; «fd 5 → не доставлен (MSG_CTRUNC)» when the receiver's control
+  /// buffer had no room for it; «fd 5 (сокет 14695) → ?» when the receive recorded no number for it.
+  func passing(_ p: DescriptorPassing) -> String {
+    let ru = language == .ru
+    let to: String
+    if let fd = p.receiverFD {
+      to = "fd \(fd)"
+    } else if p.dropped {
+      to = ru ? "не доставлен (MSG_CTRUNC)" : "not delivered (MSG_CTRUNC)"
+    } else {
+      to = "?"
+    }
+    let what =
+      p.inode.map { p.isSocket ? (ru ? " (сокет \($0))" : " (socket \($0))") : " (inode \($0))" } ?? ""
+    if p.dropped { return "fd \(p.senderFD) → \(to)" }
+    // The socket is named on the side whose number is known.
+    return p.receiverFD == nil ? "fd \(p.senderFD)\(what) → ?" : "fd \(p.senderFD) → \(to)\(what)"
+  }
+
+  /// The label of a message arrow: what the send carried, and on lines below, each descriptor it
+  /// passed with SCM_RIGHTS (at most `limit` lines of them, then how many more).
+  func message(_ send: TraceEvent, passed: [DescriptorPassing], limit: Int = 4) -> String {
+    // Bytes that are not text are said once («4 B», not «4 B 4 B»); without captured data, the
+    // count the send returned.
+    var s =
+      send.data.map { $0.text == nil ? bytes($0.length) : "\(preview($0)) \(bytes($0.length))" }
+      ?? bytes(UInt64(max(send.ret, 0)))
+    guard !passed.isEmpty else { return s }
+    s += " + SCM_RIGHTS"
+    for p in passed.prefix(passed.count > limit ? limit - 1 : limit) { s += "\n" + passing(p) }
+    if passed.count > limit {
+      let more = passed.count - limit + 1
+      s += "\n" + (language == .ru ? "… и ещё \(more)" : "… and \(more) more")
+    }
+    return s
+  }
+
   /// The note on one page of a paged sequence chart.
   func page(_ page: Int, of pages: Int, first: Int, last: Int, total: Int) -> String {
     language == .ru

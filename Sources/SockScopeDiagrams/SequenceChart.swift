@@ -57,6 +57,21 @@ struct SequenceChart {
     let kernelX = lanes.firstIndex(of: nil).map { 80 + Double($0) * Self.laneGap }
     let t0 = trace.header.t0
 
+    // A receive whose data came from a lane to its right has the arrow arriving from above on the
+    // right, where its label would be: that label goes below the call instead, and in rows the
+    // next row moves down to make room when it is on the same lifeline.
+    let shownCalls = Set(calls.map(\.index))
+    let sendByFlow = trace.flowIndex.send
+    let fromTheRight = Set(
+      calls.filter { recv in
+        recv.flows.contains { flow in
+          guard let send = sendByFlow[flow], shownCalls.contains(send.index),
+            let sx = laneX[send.pid], let rx = laneX[recv.pid]
+          else { return false }
+          return sx > rx
+        }
+      }.map(\.index))
+
     // Vertical positions (y grows upwards in Graphviz: rows count down from the top). On a time
     // axis, height follows elapsed time, but consecutive calls are never closer than a row: long
     // waits stay long, bursts spread out so their labels stay readable. Every position is
@@ -70,6 +85,7 @@ struct SequenceChart {
     let scale = Double(calls.count) * Self.rowHeight * 1.5 / duration
     var marks: [(time: UInt64, depth: Double)] = []
     let placed = options.timeAxis ? calls.sorted { ($0.endTime, $0.index) < ($1.endTime, $1.index) } : calls
+    var extra = 0.0
     for (row, e) in placed.enumerated() {
       if options.timeAxis {
         let depth =
@@ -77,7 +93,10 @@ struct SequenceChart {
         marks.append((e.endTime, depth))
       } else {
         let shifted = row + (foldAfter.map { row > $0 ? 2 : 0 } ?? 0)
-        marks.append((e.endTime, Double(shifted) * Self.rowHeight))
+        marks.append((e.endTime, Double(shifted) * Self.rowHeight + extra))
+        if fromTheRight.contains(e.index), row + 1 < placed.count, placed[row + 1].pid == e.pid {
+          extra += Self.rowHeight * 0.5
+        }
       }
     }
     let height = max((marks.last?.depth ?? 0) + Self.rowHeight, 300)
@@ -141,6 +160,13 @@ struct SequenceChart {
       }
     }
 
+    // Every label drawn so far, so a message's label can be placed clear of them.
+    var labels = MessageLabelPlacer()
+    func box(_ label: String, _ x: Double, _ y: Double) -> MessageLabelPlacer.Box {
+      MessageLabelPlacer.Box(
+        centerX: x, centerY: y, width: Self.width(of: label), height: Self.height(of: label))
+    }
+
     for lane in lanes {
       guard let x = lane.flatMap({ laneX[$0] }) ?? kernelX else { continue }
       let isKernel = lane == nil
@@ -174,6 +200,7 @@ struct SequenceChart {
               "pos": pos(x, end.y),
             ])
         }
+        labels.take(box(end.label, x + 12 + Self.width(of: end.label) / 2, end.y))
         g.node(
           id + "_end",
           [
@@ -207,11 +234,13 @@ struct SequenceChart {
       let label = Self.label(e, text: text, t0: t0, timestamps: options.timestamps || options.timeAxis)
       let color =
         e.failure != nil ? palette.failure : (e.data?.datagramWasCut == true ? palette.cut : palette.line)
+      let labelY = fromTheRight.contains(e.index) ? ey - 6 : ey + 8
+      labels.take(box(label, x + 8 + Self.width(of: label) / 2, labelY))
       g.node(
         point + "_label",
         [
           "shape": "plaintext", "label": .text(label), "fontcolor": .text(color),
-          "pos": pos(x + 8 + Self.width(of: label) / 2, ey + 8),
+          "pos": pos(x + 8 + Self.width(of: label) / 2, labelY),
         ])
       // Only a call that succeeded made, found or removed the file: a failed bind created nothing.
       if e.succeeded, [.bind, .connect, .unlink].contains(e.call), let kx = kernelX,
@@ -228,6 +257,7 @@ struct SequenceChart {
             "arrowhead": e.call == .unlink ? "tee" : "normal",
           ])
         let note = Self.fileNote(e.call, path: path, language: options.language)
+        labels.take(box(note, kx + 8 + Self.width(of: note) / 2, ey - 8))
         g.node(
           kernelPoint + "_label",
           [
@@ -237,12 +267,23 @@ struct SequenceChart {
       }
     }
 
-    // Messages: each receive's data from the send that produced it.
-    let shown = Set(calls.map(\.index))
-    let sendByFlow = trace.flowIndex.send
+    // Messages: each receive's data from the send that produced it. Their labels keep clear of
+    // every arrow and lifeline, so all of them are known first.
+    let passings = DescriptorPassings(trace: trace)
+    for x in Array(laneX.values) + (kernelX.map { [$0] } ?? []) {
+      labels.line(from: (x, headerY), to: (x, bottomY))
+    }
     for recv in calls where !recv.flows.isEmpty {
       for flow in recv.flows {
-        guard let send = sendByFlow[flow], shown.contains(send.index), let sx = laneX[send.pid],
+        guard let send = sendByFlow[flow], shownCalls.contains(send.index), let sx = laneX[send.pid],
+          let rx = laneX[recv.pid], sx != rx, let (sy, ry) = messageY(send, recv)
+        else { continue }
+        labels.line(from: (sx, sy), to: (rx, ry))
+      }
+    }
+    for recv in calls where !recv.flows.isEmpty {
+      for flow in recv.flows {
+        guard let send = sendByFlow[flow], shownCalls.contains(send.index), let sx = laneX[send.pid],
           let rx = laneX[recv.pid], let (sy, ry) = messageY(send, recv)
         else { continue }
         var from = "e\(send.index)"
@@ -255,7 +296,9 @@ struct SequenceChart {
             g.node(id, ["shape": "point", "width": .plain("0.01"), "label": "", "pos": pos(x, at)])
           }
         }
-        let note = "\(text.preview(send.data)) \(text.bytes(send.data?.length ?? 0))"
+        // What the send carried, and each descriptor it passed: the sender's number, the
+        // receiver's new one, the socket both refer to.
+        let note = text.message(send, passed: passings.passed(from: send, to: recv))
         let style: DOTAttributes = ["color": .text(palette.message), "penwidth": .plain("1.4")]
         guard sx != rx else {
           // A process that talks to itself: the message leaves its lifeline to the left and comes
@@ -266,21 +309,26 @@ struct SequenceChart {
           toBend["arrowhead"] = "none"
           g.edge(from, bend, toBend)
           g.edge(bend, to, style)
+          let at = (x: sx - 46 - Self.width(of: note) / 2, y: (sy + ry) / 2)
+          labels.take(box(note, at.x, at.y))
           g.node(
             "m\(flow)_\(recv.index)",
             [
               "shape": "plaintext", "label": .text(note), "fontcolor": .text(palette.message),
-              "pos": pos(sx - 46 - Self.width(of: note) / 2, (sy + ry) / 2),
+              "pos": pos(at.x, at.y),
             ])
           continue
         }
         g.edge(from, to, style)
+        let at = labels.place(
+          width: Self.width(of: note), height: Self.height(of: note), from: (sx, sy), to: (rx, ry))
         g.node(
           "m\(flow)_\(recv.index)",
           [
             "shape": "plaintext", "label": .text(note), "fontcolor": .text(palette.message),
-            "pos": pos((sx + rx) / 2, (sy + ry) / 2 + 8),
-          ])
+            "pos": pos(at.x, at.y),
+          ]
+        )
       }
     }
 
@@ -359,8 +407,14 @@ struct SequenceChart {
     }
   }
 
-  /// An estimate of a label's width in points at font size 10, so it can start right of its lane.
-  static func width(of label: String) -> Double { Double(label.count) * 5.9 + 6 }
+  /// An estimate of a label's width in points at font size 10, so it can start right of its lane
+  /// (a label of several lines: its longest line's).
+  static func width(of label: String) -> Double {
+    Double(label.split(separator: "\n").map(\.count).max() ?? 0) * 5.9 + 6
+  }
+
+  /// An estimate of a label's height in points at font size 10.
+  static func height(of label: String) -> Double { Double(label.split(separator: "\n").count) * 12 + 2 }
 
   static func number(_ v: Double) -> String {
     v == v.rounded() ? String(Int64(v)) : String(v.rounded(toPlaces: 2))

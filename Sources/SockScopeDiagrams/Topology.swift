@@ -99,7 +99,10 @@ struct Topology {
         ])
     }
     // Each descriptor: the same socket under its own number in every process that holds it (a
-    // forked child's copy, a dup, one received with SCM_RIGHTS).
+    // forked child's copy, a dup, one received with SCM_RIGHTS). A passed one says from which
+    // process and number it came; the sender's says where it went (the sender keeps its own
+    // number until it closes it).
+    let passed = Self.passings(in: trace)
     for (held, origin) in model.descriptorsEverHeld.sorted(by: {
       ($0.key.pid, $0.key.fd, $0.key.socket) < ($1.key.pid, $1.key.fd, $1.key.socket)
     }) {
@@ -107,13 +110,23 @@ struct Topology {
       var attributes: DOTAttributes = [:]
       switch origin {
       case .passed:
-        label += ru ? "\nполучен SCM_RIGHTS" : "\nreceived by SCM_RIGHTS"
+        let from = Self.listed(passed.received[held] ?? []) {
+          ru ? "pid \($0.pid) (там fd \($0.fd))" : "pid \($0.pid) (its fd \($0.fd))"
+        }
+        label +=
+          from.isEmpty
+          ? (ru ? "\nполучен SCM_RIGHTS" : "\nreceived by SCM_RIGHTS")
+          : (ru ? ", получен SCM_RIGHTS\nот " : ", received by SCM_RIGHTS\nfrom ") + from
         attributes["style"] = "bold"
       case .duplicated:
         label += " (dup)"
       default:
         break
       }
+      let to = Self.listed(passed.sent[held] ?? []) {
+        ru ? "pid \($0.pid) (там fd \($0.fd))" : "pid \($0.pid) (as fd \($0.fd))"
+      }
+      if !to.isEmpty { label += (ru ? "\nпередан SCM_RIGHTS в " : "\npassed by SCM_RIGHTS to ") + to }
       attributes["label"] = .text(label)
       g.edge("p\(held.pid)", "s\(held.socket)", attributes)
     }
@@ -199,6 +212,40 @@ struct Topology {
       g.statements.append(.sameRank(["p\(p.pid)"] + beside.sorted().map { "s\($0)" }))
     }
     graph = g
+  }
+
+  /// Every descriptor passed with SCM_RIGHTS whose two numbers the trace recorded: by the
+  /// receiver's descriptor, the senders' (process and number); by the sender's, the receivers'.
+  static func passings(
+    in trace: Trace
+  ) -> (
+    received: [HeldDescriptor: [DescriptorRef]], sent: [HeldDescriptor: [DescriptorRef]]
+  ) {
+    let pairing = DescriptorPassings(trace: trace)
+    let sends = trace.flowIndex.send
+    var received: [HeldDescriptor: [DescriptorRef]] = [:]
+    var sent: [HeldDescriptor: [DescriptorRef]] = [:]
+    for recv in trace.events where recv.succeeded && !recv.flows.isEmpty {
+      for flow in recv.flows {
+        guard let send = sends[flow] else { continue }
+        for p in pairing.passed(from: send, to: recv) {
+          guard let ino = p.inode, let fd = p.receiverFD else { continue }
+          let from = DescriptorRef(pid: send.pid, fd: p.senderFD)
+          let to = DescriptorRef(pid: recv.pid, fd: fd)
+          let receiver = HeldDescriptor(pid: recv.pid, fd: fd, socket: ino)
+          let sender = HeldDescriptor(pid: send.pid, fd: p.senderFD, socket: ino)
+          if !(received[receiver] ?? []).contains(from) { received[receiver, default: []].append(from) }
+          if !(sent[sender] ?? []).contains(to) { sent[sender, default: []].append(to) }
+        }
+      }
+    }
+    return (received, sent)
+  }
+
+  /// `pid 4 (its fd 5), pid 6 (its fd 5)`: at most three, then how many more.
+  static func listed(_ refs: [DescriptorRef], _ say: (DescriptorRef) -> String) -> String {
+    let shown = refs.prefix(3).map(say).joined(separator: ", ")
+    return refs.count > 3 ? shown + ", … +\(refs.count - 3)" : shown
   }
 
   /// `3 датагр., 41 Б` for datagrams, `2 записи, 30 Б` for seqpacket records, `41 Б, отправок: 3`

@@ -1,3 +1,4 @@
+import SockScopeAnalysis
 import SockScopeTrace
 
 /// What a sequence diagram shows of a trace, independent of the tool that draws it: one participant
@@ -27,6 +28,7 @@ struct SequenceModel {
       participants.append(Participant(id: "p\(e.pid)", pid: e.pid, title: "\(e.role) (pid \(e.pid))"))
     }
     let flows = trace.flowIndex
+    let passings = DescriptorPassings(trace: trace)
     for e in trace.events where e.call != .output {
       guard let me = slot[e.pid] else { continue }
       if e.call.sendsData, e.failure == nil, let flow = e.flow, flows.receive[flow] != nil {
@@ -50,7 +52,13 @@ struct SequenceModel {
           let at =
             places.allSatisfy({ $0 == nil })
             ? "" : " [" + places.map { $0 ?? "?" }.joined(separator: " → ") + "]"
-          items.append(.message(from: from, to: me, text: what + at))
+          // Descriptors passed with SCM_RIGHTS: the sender's number → the receiver's new one.
+          let passed = e.flows.compactMap { flows.send[$0] }.filter { slot[$0.pid] == from }.flatMap {
+            passings.passed(from: $0, to: e)
+          }
+          let rights =
+            passed.isEmpty ? "" : " + SCM_RIGHTS " + passed.map(Self.passing).joined(separator: ", ")
+          items.append(.message(from: from, to: me, text: what + rights + at))
         }
         continue
       }
@@ -59,5 +67,12 @@ struct SequenceModel {
       if let source = e.recordedSource { text += " [\(source.shown)]" }
       items.append(.note(over: me, text: text))
     }
+  }
+
+  /// `fd 5 → fd 3 (socket 14695)`: the sender's descriptor, the receiver's new one, the socket.
+  static func passing(_ p: DescriptorPassing) -> String {
+    let what = p.inode.map { p.isSocket ? " (socket \($0))" : " (inode \($0))" } ?? ""
+    if let fd = p.receiverFD { return "fd \(p.senderFD) → fd \(fd)\(what)" }
+    return p.dropped ? "fd \(p.senderFD) → not delivered (MSG_CTRUNC)" : "fd \(p.senderFD)\(what) → ?"
   }
 }

@@ -69,7 +69,10 @@ struct RecordedKindsTests {
           "SCM_RIGHTS passes descriptor fd \(passed.fd) (socket \(inode))"))
       let topology = try sockscope(
         ["render", "run", "--view", "topology", "--format", "dot", "--lang", "en"], in: dir)
-      #expect(topology.stdout.contains("fd \(got.fd)\\nreceived by SCM_RIGHTS"), "\(topology.stdout)")
+      #expect(
+        topology.stdout.contains(
+          "fd \(got.fd), received by SCM_RIGHTS\\nfrom pid \(model.events[send].pid) (its fd \(passed.fd))"),
+        "\(topology.stdout)")
     }
   }
 
