@@ -101,6 +101,29 @@ static void settle(uint64_t token, uint64_t t0, int ret, int err) {
   errno = err;
 }
 
+// The real functions, found when the interposer loads: a vfork child (posix_spawn, Python's
+// subprocess) calls exec while its parent is suspended, and must not be the first to call dlsym,
+// which takes the loader's locks.
+static __typeof__(&execve) real_execve;
+static __typeof__(&execv) real_execv;
+static __typeof__(&execvp) real_execvp;
+static __typeof__(&execvpe) real_execvpe;
+static __typeof__(&fexecve) real_fexecve;
+static __typeof__(&execveat) real_execveat;
+
+__attribute__((constructor)) static void find_real_exec(void) {
+  real_execve = (__typeof__(&execve))dlsym(RTLD_NEXT, "execve");
+  real_execv = (__typeof__(&execv))dlsym(RTLD_NEXT, "execv");
+  real_execvp = (__typeof__(&execvp))dlsym(RTLD_NEXT, "execvp");
+  real_execvpe = (__typeof__(&execvpe))dlsym(RTLD_NEXT, "execvpe");
+  real_fexecve = (__typeof__(&fexecve))dlsym(RTLD_NEXT, "fexecve");
+  real_execveat = (__typeof__(&execveat))dlsym(RTLD_NEXT, "execveat");
+}
+
+// Should a call come before the constructor ran (another library's constructor), it is found then.
+#define REAL_EXEC(name) \
+  if (!real_##name) real_##name = (__typeof__(&name))dlsym(RTLD_NEXT, #name)
+
 #define EXEC_BODY(variant, path, fd, flags, call) \
   uint64_t t0 = sockscope_now_ns(); \
   uint64_t token = record_exec(variant, path, fd, flags); \
@@ -110,37 +133,37 @@ static void settle(uint64_t token, uint64_t t0, int ret, int err) {
 
 int execve(const char *path, char *const argv[], char *const envp[]) {
   ENTER();
-  REAL(execve);
+  REAL_EXEC(execve);
   EXEC_BODY(EXEC_EXECVE, path, -1, 0, real_execve(path, argv, envp));
 }
 
 int execv(const char *path, char *const argv[]) {
   ENTER();
-  REAL(execv);
+  REAL_EXEC(execv);
   EXEC_BODY(EXEC_EXECV, path, -1, 0, real_execv(path, argv));
 }
 
 int execvp(const char *file, char *const argv[]) {
   ENTER();
-  REAL(execvp);
+  REAL_EXEC(execvp);
   EXEC_BODY(EXEC_EXECVP, file, -1, 0, real_execvp(file, argv));
 }
 
 int execvpe(const char *file, char *const argv[], char *const envp[]) {
   ENTER();
-  REAL(execvpe);
+  REAL_EXEC(execvpe);
   EXEC_BODY(EXEC_EXECVPE, file, -1, 0, real_execvpe(file, argv, envp));
 }
 
 int fexecve(int fd, char *const argv[], char *const envp[]) {
   ENTER();
-  REAL(fexecve);
+  REAL_EXEC(fexecve);
   EXEC_BODY(EXEC_FEXECVE, NULL, fd, 0, real_fexecve(fd, argv, envp));
 }
 
 int execveat(int dirfd, const char *path, char *const argv[], char *const envp[], int flags) {
   ENTER();
-  REAL(execveat);
+  REAL_EXEC(execveat);
   EXEC_BODY(EXEC_EXECVEAT, path, dirfd, flags, real_execveat(dirfd, path, argv, envp, flags));
 }
 
@@ -157,7 +180,7 @@ int execveat(int dirfd, const char *path, char *const argv[], char *const envp[]
 
 int execl(const char *path, const char *arg, ...) {
   ENTER();
-  REAL(execv);
+  REAL_EXEC(execv);
   size_t count;
   COUNT_ARGS(arg, count);
   char *argv[count + 1];
@@ -171,7 +194,7 @@ int execl(const char *path, const char *arg, ...) {
 
 int execlp(const char *file, const char *arg, ...) {
   ENTER();
-  REAL(execvp);
+  REAL_EXEC(execvp);
   size_t count;
   COUNT_ARGS(arg, count);
   char *argv[count + 1];
@@ -185,7 +208,7 @@ int execlp(const char *file, const char *arg, ...) {
 
 int execle(const char *path, const char *arg, ...) {
   ENTER();
-  REAL(execve);
+  REAL_EXEC(execve);
   size_t count;
   COUNT_ARGS(arg, count);
   char *argv[count + 1];
