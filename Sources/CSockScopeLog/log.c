@@ -374,6 +374,28 @@ int sockscope_log_append_full(sockscope_record *rec, const void *addr, uint32_t 
   return err;
 }
 
+int sockscope_log_owned(void) { return sockscope_log_is_open() && getpid() == g_log.pid; }
+
+int sockscope_log_settle(uint64_t seq, uint16_t call, int64_t ret, int32_t err, uint64_t dur_ns) {
+  int found = -ENOENT;
+  pthread_mutex_lock(&g_log.lock);
+  // From the end would need record sizes backwards; a failed exec is rare, so walk from the start.
+  for (size_t at = SOCKSCOPE_LOG_HEADER_SIZE; g_log.base != NULL && at + sizeof(sockscope_record) <= g_log.used;) {
+    sockscope_record *r = (sockscope_record *)(g_log.base + at);
+    if (r->size == 0) break;
+    if (r->call == call && r->seq == seq) {
+      r->ret = ret;
+      r->err = err;
+      r->dur_ns = dur_ns;
+      found = 0;
+      break;
+    }
+    at += r->size;
+  }
+  pthread_mutex_unlock(&g_log.lock);
+  return found;
+}
+
 void sockscope_log_close(void) {
   pthread_mutex_lock(&g_log.lock);
   // A vfork child (posix_spawn, Python's subprocess) shares its parent's memory until it execs; when

@@ -179,6 +179,7 @@ struct DiagramText {
     case .output: "Output"
     case .dup, .dup2, .dup3, .fcntl: "Duplicate"
     case .fork: "Fork"
+    case .execve: "Exec"
     case .getsockopt: "Option"
     case .poll, .select, .epollCtl, .epollWait: "Wait"
     }

@@ -4,7 +4,7 @@ import SockScopeTrace
 /// The call-specific items of a version 2 record (passed descriptors, credentials, control
 /// messages, polled descriptors), decoded into the event's arguments in the shapes
 /// docs/trace-format.md gives: `rights`, `creds`, `cmsgs`, `cred`, `fds`, `read`/`write`/
-/// `ready_read`/`ready_write`, `ready`.
+/// `ready_read`/`ready_write`, `ready`, `sockets` (exec).
 enum RecordItems {
   /// The arguments of the new calls, from the record's fixed fields (a0...a3).
   static func fixedArguments(_ call: SocketCall, _ r: sockscope_record, failed: Bool) -> JSONObject {
@@ -35,6 +35,13 @@ enum RecordItems {
     case .epollWait:
       args["maxevents"] = .int(r.a0)
       args["timeout_ms"] = .int(r.a1)
+    case .execve:
+      let functions = [
+        "execve", "execv", "execvp", "execvpe", "execl", "execlp", "execle", "fexecve", "execveat",
+      ]
+      args["function"] = .string(r.a0 >= 1 && r.a0 <= 9 ? functions[Int(r.a0) - 1] : "execve")
+      if r.a0 == 8 || r.a0 == 9 { args["dirfd"] = .int(r.a1) }
+      if r.a0 == 9 { args["at_flags"] = .int(r.a2) }
     default:
       break
     }
@@ -49,6 +56,7 @@ enum RecordItems {
     var cmsgs: [JSONValue] = []
     var fds: [JSONValue] = []
     var ready: [JSONValue] = []
+    var sockets: [JSONValue] = []
     var sets: [String: [JSONValue]] = [:]
     var offset = bytes.startIndex
     while offset + size <= bytes.endIndex {
@@ -91,6 +99,8 @@ enum RecordItems {
         var o: JSONObject = item.x >= 0 ? ["fd": .int(item.x)] : ["data": .int(item.z)]
         o["events"] = .string(ArgumentNames.epollEvents(item.y))
         ready.append(.object(o))
+      case Int(SOCKSCOPE_ITEM_EXEC_FD.rawValue):
+        sockets.append(.object(["fd": .int(item.x), "ino": .int(item.y), "cloexec": .bool(item.z != 0)]))
       default:
         break  // A kind from a newer writer: nothing this reader can say about it.
       }
@@ -99,6 +109,7 @@ enum RecordItems {
     if !cmsgs.isEmpty { event.args["cmsgs"] = .array(cmsgs) }
     if event.call == .poll { event.args["fds"] = .array(fds) }
     if event.call == .epollWait { event.args["ready"] = .array(ready) }
+    if event.call == .execve { event.args["sockets"] = .array(sockets) }
     if event.call == .select {
       // read/write and what became ready of them always; the exception sets when asked for.
       for key in ["read", "write", "ready_read", "ready_write"] { event.args[key] = .array(sets[key] ?? []) }

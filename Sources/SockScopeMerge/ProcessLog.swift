@@ -256,6 +256,9 @@ enum RecordDecoder {
       data = Payload(capturing: payload, length: r.full_len, limit: payload.count)
     case .dup, .dup2, .dup3, .fcntl, .fork, .getsockopt, .poll, .select, .epollCtl, .epollWait:
       untyped = RecordItems.fixedArguments(call, r, failed: failed)
+    case .execve:
+      untyped = RecordItems.fixedArguments(call, r, failed: failed)
+      if !address.isEmpty { untyped?["path"] = .string(escaped(address.prefix { $0 != 0 })) }
     }
 
     var socket: SocketIdentity?

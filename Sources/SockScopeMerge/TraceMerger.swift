@@ -71,6 +71,15 @@ public enum TraceMerger {
       lists.append([])
       swap(&lists[i], &logs[i].events)
     }
+    // A process that called exec has a log per program, each numbering its events from 0: the
+    // later program's continue the earlier's, so one process's calls stay in program order.
+    var nextSeq: [Int32: UInt64] = [:]
+    for i in logs.indices.sorted(by: { logs[$0].startMonotonic < logs[$1].startMonotonic }) {
+      let pid = logs[i].process.pid
+      let base = nextSeq[pid] ?? 0
+      if base > 0 { for k in lists[i].indices { lists[i][k].seq &+= base } }
+      if let last = lists[i].map(\.seq).max() { nextSeq[pid] = last &+ 1 }
+    }
     var trace = merge(
       eventLists: lists, processes: logs.map(\.process),
       problems: problems + logs.flatMap(\.problems))

@@ -40,6 +40,8 @@ extension KernelNarrator {
       return ru
         ? "\(call) ждал \(took) места в очереди: когда вызов начался, в очереди приёма сокета \(receiver)\(nameSuffix(receiver)) лежало не меньше \(count(queued, .datagram))\(limitSaid). Ядро держит отправителя, пока получатель не заберёт датаграмму. "
         : "\(call) waited \(took) for room: when the call started, the receive queue of socket \(receiver)\(nameSuffix(receiver)) held at least \(count(queued, .datagram))\(limitSaid). The kernel holds the sender until the receiver takes one. "
+    case .fullSendBuffer(let receiver, _, true):
+      return streamSendWait(position, receiver: receiver, took: took)
     case .fullSendBuffer(let receiver, let queued, let stream):
       let held =
         stream

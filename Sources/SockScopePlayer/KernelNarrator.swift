@@ -214,6 +214,8 @@ struct KernelNarrator {
       return ru ? "Ядро ответило на запрос о сокете." : "The kernel answered a question about the socket."
     case .getpeername, .setsockopt, .output:
       return ru ? "Ядро ответило на запрос о сокете." : "The kernel answered a question about the socket."
+    case .execve:
+      return exec(e, f)
     }
   }
 }

@@ -83,6 +83,8 @@ struct PlayerText {
         "\(name)(\(fd)" + (k?.requestedDescriptor.map { ", \($0)" } ?? "")
         + (k?.fcntlCommand.map { ", \($0.terminalSafe)" } ?? "") + ")"
     case .fork: head = "fork()"
+    case .execve:
+      head = "\((k?.execFunction ?? name).terminalSafe)(\(k?.execPath.map { quoted($0) } ?? "NULL"))"
     case .poll, .select, .epollWait:
       let asked = k?.polledDescriptors.map { String($0.fd) } ?? []
       head = "\(name)([\(asked.joined(separator: ", "))], \(k?.timeoutMilliseconds.map(String.init) ?? "…"))"

@@ -135,7 +135,7 @@ extension SocketCall {
     case .setsockopt: .option
     case .output: .output
     // Not modelled yet: their arguments stay as the trace wrote them (`UnreadArguments`).
-    case .dup, .dup2, .dup3, .fcntl, .fork, .getsockopt, .poll, .select, .epollCtl, .epollWait: .none
+    case .dup, .dup2, .dup3, .fcntl, .fork, .getsockopt, .poll, .select, .epollCtl, .epollWait, .execve: .none
     }
   }
 }

@@ -45,6 +45,7 @@ extension TraceEvent {
     case .output: s = "print(\(data?.preview() ?? ""))"
     case .dup, .dup2, .dup3, .fcntl, .fork, .getsockopt, .poll, .select, .epollCtl, .epollWait:
       s = "\(call.rawValue)()"
+    case .execve: s = "execve(\(quoted(unreadArguments.members["path"]?.stringValue)))"
     }
     if let failure { s += " → \(failure.name.terminalSafe)" }
     return s

@@ -21,6 +21,8 @@ public enum SocketCall: String, Sendable, CaseIterable, Codable {
   case poll, select
   case epollCtl = "epoll_ctl"
   case epollWait = "epoll_wait"
+  /// Running another program in the same process (every exec function; recorded before it runs).
+  case execve
 
   /// Whether the call hands data to a socket.
   public var sendsData: Bool { self == .send || self == .sendto || self == .sendmsg || self == .write }

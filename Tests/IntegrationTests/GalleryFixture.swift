@@ -41,7 +41,7 @@ struct GalleryExample: Sendable, CustomTestStringConvertible {
     .one("seqpacket", "records", "records.py"),
     .pair("abstract-name"), .pair("datagram-echo"), .one("pass-descriptor", "parent", "rights.py"),
     .one("credentials", "parent", "creds.py"), .pair("full-queue"),
-    .one("nonblocking-poll", "parent", "poll.py"),
+    .one("nonblocking-poll", "parent", "poll.py"), .one("exec-inherit", "parent", "parent.py"),
   ]
 }
 

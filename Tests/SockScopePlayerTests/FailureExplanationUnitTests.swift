@@ -89,11 +89,29 @@ struct FailureExplanationUnitTests {
       language == .en
       ? [
         "send failed: EDESTADDRREQ", "socket 11 (descriptor 3) has no destination", "Fix: connect", "sendto",
+        "Linux returns ENOTCONN here for UNIX sockets, never EDESTADDRREQ",
       ]
       : [
         "send не удался: EDESTADDRREQ", "у сокета 11 (дескриптор 3) нет адресата",
-        "Что делать: вызовите connect",
+        "Что делать: вызовите connect", "Linux для UNIX-сокетов в этом случае возвращает ENOTCONN",
       ]
     for fact in facts { #expect(sentence.contains(fact), "«\(fact)» missing in: \(sentence)") }
+  }
+
+  @Test("ENOTCONN, what Linux returns, is explained without the note on EDESTADDRREQ")
+  func notConnectedOnLinux() throws {
+    let sentence = try lastSentence(
+      [
+        event(
+          0,
+          #""call":"socket","fd":3,"args":{"domain":"AF_UNIX","type":"SOCK_DGRAM","protocol":0},"ret":3,"sock":{"ino":11}"#
+        ),
+        event(
+          1,
+          #""call":"send","fd":3,"args":{"len":5,"flags":"0"},"ret":-1,"errno":"ENOTCONN","error":"Transport endpoint is not connected","sock":{"ino":11}"#
+        ),
+      ], .en)
+    #expect(sentence.contains("send failed: ENOTCONN"), "\(sentence)")
+    #expect(!sentence.contains("EDESTADDRREQ"), "\(sentence)")
   }
 }

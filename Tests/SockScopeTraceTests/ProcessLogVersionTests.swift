@@ -257,7 +257,7 @@ struct ProcessLogVersionTests {
       (.dup, SOCKSCOPE_CALL_DUP), (.dup2, SOCKSCOPE_CALL_DUP2), (.dup3, SOCKSCOPE_CALL_DUP3),
       (.fcntl, SOCKSCOPE_CALL_FCNTL), (.fork, SOCKSCOPE_CALL_FORK), (.getsockopt, SOCKSCOPE_CALL_GETSOCKOPT),
       (.poll, SOCKSCOPE_CALL_POLL), (.select, SOCKSCOPE_CALL_SELECT), (.epollCtl, SOCKSCOPE_CALL_EPOLL_CTL),
-      (.epollWait, SOCKSCOPE_CALL_EPOLL_WAIT),
+      (.epollWait, SOCKSCOPE_CALL_EPOLL_WAIT), (.execve, SOCKSCOPE_CALL_EXECVE),
     ]
     #expect(Set(c.map(\.0)) == Set(SocketCall.allCases), "every Swift call has its C code here")
     for (call, code) in c {

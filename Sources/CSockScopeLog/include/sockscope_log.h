@@ -76,6 +76,7 @@ enum sockscope_call {
   SOCKSCOPE_CALL_SELECT = 30, /* select and pselect */
   SOCKSCOPE_CALL_EPOLL_CTL = 31,
   SOCKSCOPE_CALL_EPOLL_WAIT = 32, /* epoll_wait and epoll_pwait */
+  SOCKSCOPE_CALL_EXECVE = 33,     /* every exec function; recorded before the call (see exec.c) */
 };
 
 /// Records that are not events (version 2): they name what events refer to by number. They take
@@ -99,6 +100,8 @@ enum sockscope_item_kind {
   SOCKSCOPE_ITEM_EPOLL = 6,  /* epoll_wait: x fd (-1 when not known), y events, z data */
   SOCKSCOPE_ITEM_CMSG_CUT = 7, /* a control message whose length runs past the buffer: x level,
                                   y type, z cmsg_len as written */
+  SOCKSCOPE_ITEM_EXEC_FD = 8,  /* exec: an AF_UNIX socket descriptor the process held: x fd,
+                                  y inode, z 1 when close-on-exec (FD_CLOEXEC) */
 };
 
 /// Bits of a SOCKSCOPE_ITEM_SELECT item.
@@ -241,6 +244,14 @@ uint32_t sockscope_poll_items(const struct pollfd *fds, unsigned long nfds, int 
 /// Whether events record their source (1 unless the environment had SOCKSCOPE_SOURCE=0 when the log
 /// was opened: a switch to measure what source lines cost).
 int sockscope_log_sources(void);
+
+/// Whether a log is open and this process opened it (not a vfork child sharing its parent's memory).
+int sockscope_log_owned(void);
+
+/// Puts the outcome of the call recorded as event `seq` (of kind `call`) into its record: an exec
+/// is recorded before it runs, as having succeeded, and settled here when it returned an error.
+/// Returns 0, or -ENOENT when no such record is in the log.
+int sockscope_log_settle(uint64_t seq, uint16_t call, int64_t ret, int32_t err, uint64_t dur_ns);
 
 /// Marks the log closed and trims it to its used length. Registered with atexit by open.
 void sockscope_log_close(void);

@@ -11,6 +11,7 @@ public enum KernelCall: String, Sendable, CaseIterable {
   case dup, dup2, dup3, fcntl, fork, getsockopt, poll, select
   case epollCtl = "epoll_ctl"
   case epollWait = "epoll_wait"
+  case execve
 
   /// The call of a trace event (nil for a call this model does not know).
   public init?(_ call: SocketCall) { self.init(rawValue: call.rawValue) }

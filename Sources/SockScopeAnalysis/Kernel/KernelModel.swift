@@ -75,6 +75,8 @@ public struct StepFacts: Sendable, Equatable {
   public var passed: [PassedDescriptor] = []
   /// accept: the new socket; connect on a connection socket: the listening socket found.
   public var listener: UInt64?
+  /// exec: the socket descriptors kept and closed (close-on-exec).
+  public var exec: ExecFacts?
 
   public init() {}
 

@@ -284,6 +284,8 @@ struct Replayer: Sendable {
         {
           update(ino) { $0.name = .autobound(n) }
         }
+      case .execve:
+        facts.exec = applyExec(e)
       case .getpeername, .setsockopt, .getsockopt, .output, .poll, .select, .epollCtl, .epollWait:
         break
       }

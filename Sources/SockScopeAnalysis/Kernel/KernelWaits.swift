@@ -76,6 +76,11 @@ extension KernelModel {
         reason = .fullDatagramQueue(receiver: receiver, queued: Int(queued), limit: nil)
       } else if queued > 0 {
         reason = .fullSendBuffer(receiver: receiver, queued: queued, stream: stream)
+      } else if stream, e.succeeded,
+        streamSendBacklog(at: position)?.mustWait(sent: UInt64(max(0, e.ret))) == true
+      {
+        // Its own bytes were more than a sender can queue: it finished only as the peer read.
+        reason = .fullSendBuffer(receiver: receiver, queued: 0, stream: true)
       } else {
         // Nothing was waiting unread: the trace shows no reason to wait.
         reason = .unknown
