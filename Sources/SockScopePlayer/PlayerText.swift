@@ -80,7 +80,7 @@ struct PlayerText {
     case .dup, .dup2, .dup3, .fcntl:
       head =
         "\(name)(\(fd)" + (k?.requestedDescriptor.map { ", \($0)" } ?? "")
-        + (k?.fcntlCommand.map { ", \($0.terminalSafe)" } ?? "") + ")"
+        + (k?.fcntlCommand.map { ", \($0.description.terminalSafe)" } ?? "") + ")"
     case .fork: head = "fork()"
     case .poll, .select, .epollWait:
       let asked = k?.polledDescriptors.map { String($0.fd) } ?? []

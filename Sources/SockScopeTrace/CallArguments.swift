@@ -84,7 +84,8 @@ public struct AcceptArguments: Sendable, Equatable {
 }
 
 /// The send and receive calls, `read` and `write`: the buffer's length (`len`), `flags`, a receive's
-/// returned `msg_flags`, the address (`addr`), and `sendmsg`/`recvmsg`'s `iovlen` and `controllen`.
+/// returned `msg_flags`, the address (`addr`), and `sendmsg`/`recvmsg`'s `iovlen`, `controllen` and
+/// control messages (`rights`, `creds`, `cmsgs`).
 ///
 /// Most events of a trace are sends and receives, so this is stored compactly (32 bytes): the length
 /// and flags inline, the rest (rarely present, and shared between events that repeat it) in a box.
@@ -100,20 +101,23 @@ public struct MessageArguments: Sendable, Equatable {
     let address: SocketAddress?
     let vectorCount: Int64?
     let controlLength: Int64?
+    let control: ControlMessages?
 
     init(
-      returnedFlags: MessageFlags?, address: SocketAddress?, vectorCount: Int64?, controlLength: Int64?
+      returnedFlags: MessageFlags?, address: SocketAddress?, vectorCount: Int64?, controlLength: Int64?,
+      control: ControlMessages?
     ) {
       self.returnedFlags = returnedFlags
       self.address = address
       self.vectorCount = vectorCount
       self.controlLength = controlLength
+      self.control = control
     }
 
     static func == (a: Rest, b: Rest) -> Bool {
       a === b
         || (a.returnedFlags == b.returnedFlags && a.address == b.address && a.vectorCount == b.vectorCount
-          && a.controlLength == b.controlLength)
+          && a.controlLength == b.controlLength && a.control == b.control)
     }
   }
 
@@ -181,15 +185,22 @@ public struct MessageArguments: Sendable, Equatable {
 
   private mutating func setRest(
     returnedFlags: MessageFlags?? = nil, address: SocketAddress?? = nil, vectorCount: Int64?? = nil,
-    controlLength: Int64?? = nil
+    controlLength: Int64?? = nil, control: ControlMessages?? = nil
   ) {
     let r = returnedFlags ?? rest?.returnedFlags
     let a = address ?? rest?.address
     let v = vectorCount ?? rest?.vectorCount
     let c = controlLength ?? rest?.controlLength
+    let m = (control ?? rest?.control).flatMap { $0.isEmpty ? nil : $0 }
     rest =
-      r == nil && a == nil && v == nil && c == nil
-      ? nil : Rest(returnedFlags: r, address: a, vectorCount: v, controlLength: c)
+      r == nil && a == nil && v == nil && c == nil && m == nil
+      ? nil : Rest(returnedFlags: r, address: a, vectorCount: v, controlLength: c, control: m)
+  }
+
+  /// The control messages (see `rights`, `credentials`, `otherControlMessages`).
+  var control: ControlMessages {
+    get { rest?.control ?? ControlMessages() }
+    set { setRest(control: .some(newValue)) }
   }
 }
 
@@ -204,20 +215,25 @@ public struct UnlinkArguments: Sendable, Equatable {
   }
 }
 
-/// `setsockopt`: `level`, `optname`, the integer `value` and `optlen`.
+/// `setsockopt` and `getsockopt`: `level`, `optname`, the integer `value`, `optlen`, and
+/// `getsockopt(SO_PEERCRED)`'s credentials.
 public struct OptionArguments: Sendable, Equatable {
   public var level: SocketOptionLevel?
   public var option: SocketOption?
   public var value: Int64?
   public var length: Int64?
+  /// `getsockopt(SO_PEERCRED)`'s answer (`cred`).
+  public var credentials: Credentials?
 
   public init(
-    level: SocketOptionLevel? = nil, option: SocketOption? = nil, value: Int64? = nil, length: Int64? = nil
+    level: SocketOptionLevel? = nil, option: SocketOption? = nil, value: Int64? = nil, length: Int64? = nil,
+    credentials: Credentials? = nil
   ) {
     self.level = level
     self.option = option
     self.value = value
     self.length = length
+    self.credentials = credentials
   }
 }
 
@@ -236,10 +252,18 @@ public enum CallArguments: Sendable, Equatable {
   indirect case unlink(UnlinkArguments)
   /// `getsockname`, `getpeername`: the address they returned.
   indirect case name(address: SocketAddress?)
-  /// `setsockopt`.
+  /// `setsockopt`, `getsockopt`.
   indirect case option(OptionArguments)
   /// Printed output: which stream.
   case output(stream: OutputStream?)
+  /// `dup2`, `dup3`, `fcntl` (`dup` takes none).
+  indirect case duplicate(DuplicateArguments)
+  indirect case poll(PollArguments)
+  indirect case select(SelectArguments)
+  /// `epoll_ctl`.
+  indirect case epollControl(EpollControlArguments)
+  /// `epoll_wait`.
+  indirect case epollWait(EpollWaitArguments)
 
   /// Whether the arguments hold nothing (a trace line's `args` is then `{}`, read back as `.none`).
   public var isEmpty: Bool {
@@ -255,6 +279,11 @@ public enum CallArguments: Sendable, Equatable {
     case .name(let a): a == nil
     case .option(let a): a == OptionArguments()
     case .output(let s): s == nil
+    case .duplicate(let a): a == DuplicateArguments()
+    case .poll(let a): a == PollArguments()
+    case .select(let a): a == SelectArguments()
+    case .epollControl(let a): a == EpollControlArguments()
+    case .epollWait(let a): a == EpollWaitArguments()
     }
   }
 
@@ -326,7 +355,7 @@ public enum CallArguments: Sendable, Equatable {
     return nil
   }
 
-  /// `setsockopt`'s arguments.
+  /// `setsockopt`'s and `getsockopt`'s arguments.
   public var option: OptionArguments? {
     if case .option(let a) = self { return a }
     return nil
@@ -336,6 +365,7 @@ public enum CallArguments: Sendable, Equatable {
 /// The family of arguments a call takes: which `CallArguments` case its trace line is read into.
 public enum ArgumentFamily: Sendable {
   case none, socket, address, listen, accept, message, shutdown, unlink, name, option, output
+  case duplicate, poll, select, epollControl, epollWait
 }
 
 extension SocketCall {
@@ -348,13 +378,16 @@ extension SocketCall {
     case .accept, .accept4: .accept
     case .send, .sendto, .sendmsg, .recv, .recvfrom, .recvmsg, .read, .write: .message
     case .shutdown: .shutdown
-    case .close: .none
+    case .close, .fork, .dup: .none
     case .unlink: .unlink
     case .getsockname, .getpeername: .name
-    case .setsockopt: .option
+    case .setsockopt, .getsockopt: .option
     case .output: .output
-    // Not modelled yet: their arguments stay as the trace wrote them (`UnreadArguments`).
-    case .dup, .dup2, .dup3, .fcntl, .fork, .getsockopt, .poll, .select, .epollCtl, .epollWait: .none
+    case .dup2, .dup3, .fcntl: .duplicate
+    case .poll: .poll
+    case .select: .select
+    case .epollCtl: .epollControl
+    case .epollWait: .epollWait
     }
   }
 }

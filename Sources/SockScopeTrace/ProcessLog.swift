@@ -167,9 +167,6 @@ enum RecordDecoder {
   ) -> TraceEvent? {
     guard let call = SocketCall(logCode: r.call) else { return nil }
     var arguments = CallArguments.none
-    // The calls the typed arguments do not model yet (dup, fork, poll...): their keys as JSON,
-    // kept whole in the event's unread arguments.
-    var untyped: JSONObject?
     var data: Payload?
     let isDatagram = r.flags & UInt16(SOCKSCOPE_FLAG_DATAGRAM.rawValue) != 0
     let failed = r.err != 0
@@ -253,19 +250,17 @@ enum RecordDecoder {
       arguments = .output(stream: r.fd == 2 ? .stderr : .stdout)
       data = Payload(capturing: payload, length: r.full_len, limit: payload.count)
     case .dup, .dup2, .dup3, .fcntl, .fork, .getsockopt, .poll, .select, .epollCtl, .epollWait:
-      untyped = RecordItems.fixedArguments(call, r, failed: failed)
+      arguments = RecordItems.fixedArguments(call, r, failed: failed)
     }
 
     var socket: SocketIdentity?
     if r.sock_ino != 0 {
       socket = SocketIdentity(inode: r.sock_ino, peer: r.peer_ino == 0 ? nil : r.peer_ino)
     }
-    var event = TraceEvent(
+    return TraceEvent(
       time: r.t_ns, duration: r.dur_ns, pid: pid, tid: r.tid, seq: r.seq, role: role, call: call,
       fd: r.fd >= 0 ? r.fd : nil, arguments: arguments, ret: r.ret,
       failure: failed ? ArgumentNames.failure(errno: r.err) : nil, socket: socket, data: data)
-    if let untyped { event.args = untyped }
-    return event
   }
 
   /// A path or abstract name as text; bytes that are not UTF-8 become `\xNN`, as strace shows them.
