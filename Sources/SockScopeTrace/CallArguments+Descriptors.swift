@@ -194,32 +194,45 @@ extension CallArguments {
   }
 }
 
-/// What a `sendmsg` or `recvmsg` carried in its control buffer, as recorded; boxed with the other
-/// rare arguments of a message (`MessageArguments.Rest`).
-struct ControlMessages: Sendable, Equatable {
-  var credentials: Credentials?
-  var rights: [PassedDescriptor]?
-  var others: [OtherControlMessage]?
+/// What a `sendmsg` or `recvmsg` carried in its control buffer, as recorded; immutable, replaced
+/// on change. A box of its own inside the message's rare arguments (`MessageArguments.Rest`), so
+/// that the many sends and receives with an address but no control message pay one word for it.
+final class ControlMessages: Sendable, Equatable {
+  let credentials: Credentials?
+  let rights: [PassedDescriptor]?
+  let others: [OtherControlMessage]?
+
+  init(credentials: Credentials?, rights: [PassedDescriptor]?, others: [OtherControlMessage]?) {
+    self.credentials = credentials
+    self.rights = rights
+    self.others = others
+  }
 
   var isEmpty: Bool { credentials == nil && rights == nil && others == nil }
+
+  static func == (a: ControlMessages, b: ControlMessages) -> Bool {
+    a === b || (a.credentials == b.credentials && a.rights == b.rights && a.others == b.others)
+  }
 }
 
 extension MessageArguments {
   /// The descriptors passed with SCM_RIGHTS (`rights`).
   public var rights: [PassedDescriptor]? {
-    get { control.rights }
-    set { control.rights = newValue }
+    get { control?.rights }
+    set {
+      control = ControlMessages(credentials: credentials, rights: newValue, others: otherControlMessages)
+    }
   }
 
   /// The SCM_CREDENTIALS message (`creds`).
   public var credentials: Credentials? {
-    get { control.credentials }
-    set { control.credentials = newValue }
+    get { control?.credentials }
+    set { control = ControlMessages(credentials: newValue, rights: rights, others: otherControlMessages) }
   }
 
   /// The control messages other than SCM_RIGHTS and SCM_CREDENTIALS (`cmsgs`).
   public var otherControlMessages: [OtherControlMessage]? {
-    get { control.others }
-    set { control.others = newValue }
+    get { control?.others }
+    set { control = ControlMessages(credentials: credentials, rights: rights, others: newValue) }
   }
 }

@@ -191,16 +191,16 @@ public struct MessageArguments: Sendable, Equatable {
     let a = address ?? rest?.address
     let v = vectorCount ?? rest?.vectorCount
     let c = controlLength ?? rest?.controlLength
-    let m = (control ?? rest?.control).flatMap { $0.isEmpty ? nil : $0 }
+    let m = control ?? rest?.control
     rest =
       r == nil && a == nil && v == nil && c == nil && m == nil
       ? nil : Rest(returnedFlags: r, address: a, vectorCount: v, controlLength: c, control: m)
   }
 
   /// The control messages (see `rights`, `credentials`, `otherControlMessages`).
-  var control: ControlMessages {
-    get { rest?.control ?? ControlMessages() }
-    set { setRest(control: .some(newValue)) }
+  var control: ControlMessages? {
+    get { rest?.control }
+    set { setRest(control: .some(newValue.flatMap { $0.isEmpty ? nil : $0 })) }
   }
 }
 
