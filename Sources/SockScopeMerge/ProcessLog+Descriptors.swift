@@ -2,122 +2,146 @@ import CSockScopeLog
 import SockScopeTrace
 
 /// The call-specific items of a version 2 record (passed descriptors, credentials, control
-/// messages, polled descriptors), decoded into the event's arguments in the shapes
+/// messages, polled descriptors), decoded into the event's typed arguments (written as
 /// docs/trace-format.md gives: `rights`, `creds`, `cmsgs`, `cred`, `fds`, `read`/`write`/
-/// `ready_read`/`ready_write`, `ready`, `sockets` (exec).
+/// `ready_read`/`ready_write`, `ready`; `sockets` of exec, kept as written).
 enum RecordItems {
-  /// The arguments of the new calls, from the record's fixed fields (a0...a3).
-  static func fixedArguments(_ call: SocketCall, _ r: sockscope_record, failed: Bool) -> JSONObject {
-    var args = JSONObject()
+  /// The arguments of the descriptor calls, from the record's fixed fields (a0...a3).
+  static func fixedArguments(_ call: SocketCall, _ r: sockscope_record, failed: Bool) -> CallArguments {
     switch call {
     case .dup2, .dup3:
-      args["newfd"] = .int(r.a0)
-      if call == .dup3 { args["flags"] = .string(r.a1 == 0o2000000 ? "O_CLOEXEC" : String(r.a1)) }
+      return .duplicate(
+        DuplicateArguments(
+          newDescriptor: Int32(truncatingIfNeeded: r.a0),
+          flags: call == .dup3 ? DuplicateFlags(rawValue: r.a1) : nil
+        ))
     case .fcntl:
-      args["cmd"] = .string(ArgumentNames.fcntlCommand(r.a0))
-      args["arg"] = .int(r.a1)
+      return .duplicate(DuplicateArguments(command: FcntlCommand(rawValue: r.a0), argument: r.a1))
     case .getsockopt:
-      args["level"] = .string(ArgumentNames.level(r.a0))
-      args["optname"] = .string(ArgumentNames.socketOption(r.a1, level: r.a0))
+      let level = SocketOptionLevel(rawValue: r.a0)
       // SO_PEERCRED's answer is an item (`cred`); other options are one int.
-      if !failed && !(r.a0 == 1 && r.a1 == 17) { args["value"] = .int(r.a2) }
-      args["optlen"] = .int(r.a3)
+      let isPeerCredentials = r.a0 == 1 && r.a1 == 17
+      return .option(
+        OptionArguments(
+          level: level, option: SocketOption(rawValue: r.a1, level: level),
+          value: failed || isPeerCredentials ? nil : r.a2, length: r.a3))
     case .poll:
-      args["nfds"] = .int(r.a0)
-      args["timeout_ms"] = .int(r.a1)
+      return .poll(PollArguments(count: r.a0, timeoutMilliseconds: r.a1))
     case .select:
-      args["nfds"] = .int(r.a0)
-      args["timeout_ms"] = .int(r.a1)
+      return .select(SelectArguments(count: r.a0, timeoutMilliseconds: r.a1))
     case .epollCtl:
-      args["op"] = .string(ArgumentNames.epollOperation(r.a0))
-      args["target_fd"] = .int(r.a1)
-      if r.a0 != 2 { args["events"] = .string(ArgumentNames.epollEvents(r.a2)) }
+      let operation = EpollOperation(rawValue: r.a0)
+      return .epollControl(
+        EpollControlArguments(
+          operation: operation, target: Int32(truncatingIfNeeded: r.a1),
+          events: operation == .delete ? nil : EpollEvents(rawValue: r.a2)))
     case .epollWait:
-      args["maxevents"] = .int(r.a0)
-      args["timeout_ms"] = .int(r.a1)
-    case .execve:
-      let functions = [
-        "execve", "execv", "execvp", "execvpe", "execl", "execlp", "execle", "fexecve", "execveat",
-      ]
-      args["function"] = .string(r.a0 >= 1 && r.a0 <= 9 ? functions[Int(r.a0) - 1] : "execve")
-      if r.a0 == 8 || r.a0 == 9 { args["dirfd"] = .int(r.a1) }
-      if r.a0 == 9 { args["at_flags"] = .int(r.a2) }
+      return .epollWait(EpollWaitArguments(maxEvents: r.a0, timeoutMilliseconds: r.a1))
     default:
-      break
+      return .none
     }
+  }
+
+  /// `execve`'s arguments (not typed yet: kept as written, docs/trace-format.md): which exec
+  /// function the program called, and `fexecve`/`execveat`'s directory descriptor and flags.
+  static func execArguments(_ r: sockscope_record) -> JSONObject {
+    let functions = [
+      "execve", "execv", "execvp", "execvpe", "execl", "execlp", "execle", "fexecve", "execveat",
+    ]
+    var args = JSONObject()
+    args["function"] = .string(r.a0 >= 1 && r.a0 <= 9 ? functions[Int(r.a0) - 1] : "execve")
+    if r.a0 == 8 || r.a0 == 9 { args["dirfd"] = .int(r.a1) }
+    if r.a0 == 9 { args["at_flags"] = .int(r.a2) }
     return args
   }
 
-  /// Adds what `bytes` (the record's items) say to `event.args`. A damaged item list (a length
+  /// Adds what `bytes` (the record's items) say to `event.arguments`. A damaged item list (a length
   /// that is not a whole number of items) keeps the whole items and says so.
   static func decode(_ bytes: ArraySlice<UInt8>, _ r: sockscope_record, into event: inout TraceEvent) {
     let size = MemoryLayout<sockscope_item>.size
-    var rights: [JSONValue] = []
-    var cmsgs: [JSONValue] = []
-    var fds: [JSONValue] = []
-    var ready: [JSONValue] = []
+    var rights: [PassedDescriptor] = []
+    var credentials: Credentials?
+    var others: [OtherControlMessage] = []
+    var polled: [PollDescriptor] = []
+    var ready: [EpollReadyEvent] = []
+    var sets = SelectArguments()
     var sockets: [JSONValue] = []
-    var sets: [String: [JSONValue]] = [:]
     var offset = bytes.startIndex
     while offset + size <= bytes.endIndex {
       let item = bytes.withUnsafeBytes {
         $0.loadUnaligned(fromByteOffset: offset - bytes.startIndex, as: sockscope_item.self)
       }
       offset += size
+      func fd(_ v: Int64) -> Int32 { Int32(truncatingIfNeeded: v) }
       switch Int(item.kind) {
       case Int(SOCKSCOPE_ITEM_RIGHT.rawValue):
-        var o: JSONObject = ["fd": .int(item.x)]
-        if item.y != 0 { o["ino"] = .int(item.y) }
-        rights.append(.object(o))
+        rights.append(PassedDescriptor(fd: fd(item.x), inode: item.y != 0 ? UInt64(bitPattern: item.y) : nil))
       case Int(SOCKSCOPE_ITEM_CREDS.rawValue):
-        let creds: JSONValue = .object(["pid": .int(item.x), "uid": .int(item.y), "gid": .int(item.z)])
-        event.args[event.call == .getsockopt ? "cred" : "creds"] = creds
+        credentials = Credentials(pid: item.x, uid: item.y, gid: item.z)
       case Int(SOCKSCOPE_ITEM_CMSG.rawValue):
-        cmsgs.append(.object(["level": .int(item.x), "type": .int(item.y), "len": .int(item.z)]))
+        others.append(OtherControlMessage(level: item.x, type: item.y, length: item.z))
       case Int(SOCKSCOPE_ITEM_CMSG_CUT.rawValue):
-        cmsgs.append(
-          .object([
-            "level": .int(item.x), "type": .int(item.y), "len": .int(item.z), "truncated": .bool(true),
-          ]))
+        others.append(OtherControlMessage(level: item.x, type: item.y, length: item.z, truncated: true))
       case Int(SOCKSCOPE_ITEM_POLLFD.rawValue):
-        fds.append(
-          .object([
-            "fd": .int(item.x), "events": .string(ArgumentNames.pollEvents(item.y)),
-            "revents": .string(ArgumentNames.pollEvents(item.z)),
-          ]))
+        polled.append(
+          PollDescriptor(
+            fd: fd(item.x), events: PollEvents(rawValue: item.y), returnedEvents: PollEvents(rawValue: item.z)
+          ))
       case Int(SOCKSCOPE_ITEM_SELECT.rawValue):
-        let bits: [(Int64, String)] = [
-          (Int64(SOCKSCOPE_SELECT_READ.rawValue), "read"), (Int64(SOCKSCOPE_SELECT_WRITE.rawValue), "write"),
-          (Int64(SOCKSCOPE_SELECT_EXCEPT.rawValue), "except"),
-          (Int64(SOCKSCOPE_SELECT_READY_READ.rawValue), "ready_read"),
-          (Int64(SOCKSCOPE_SELECT_READY_WRITE.rawValue), "ready_write"),
-          (Int64(SOCKSCOPE_SELECT_READY_EXCEPT.rawValue), "ready_except"),
-        ]
-        for (bit, key) in bits where item.y & bit != 0 { sets[key, default: []].append(.int(item.x)) }
+        func add(_ bit: sockscope_select_bits, _ set: WritableKeyPath<SelectArguments, [Int32]?>) {
+          guard item.y & Int64(bit.rawValue) != 0 else { return }
+          var list = sets[keyPath: set] ?? []
+          list.append(fd(item.x))
+          sets[keyPath: set] = list
+        }
+        add(SOCKSCOPE_SELECT_READ, \.read)
+        add(SOCKSCOPE_SELECT_WRITE, \.write)
+        add(SOCKSCOPE_SELECT_EXCEPT, \.except)
+        add(SOCKSCOPE_SELECT_READY_READ, \.readyRead)
+        add(SOCKSCOPE_SELECT_READY_WRITE, \.readyWrite)
+        add(SOCKSCOPE_SELECT_READY_EXCEPT, \.readyExcept)
       case Int(SOCKSCOPE_ITEM_EPOLL.rawValue):
         // The descriptor epoll_ctl registered with this data; else the data itself.
-        var o: JSONObject = item.x >= 0 ? ["fd": .int(item.x)] : ["data": .int(item.z)]
-        o["events"] = .string(ArgumentNames.epollEvents(item.y))
-        ready.append(.object(o))
+        ready.append(
+          item.x >= 0
+            ? EpollReadyEvent(fd: fd(item.x), events: EpollEvents(rawValue: item.y))
+            : EpollReadyEvent(data: item.z, events: EpollEvents(rawValue: item.y)))
       case Int(SOCKSCOPE_ITEM_EXEC_FD.rawValue):
         sockets.append(.object(["fd": .int(item.x), "ino": .int(item.y), "cloexec": .bool(item.z != 0)]))
       default:
         break  // A kind from a newer writer: nothing this reader can say about it.
       }
     }
-    if !rights.isEmpty { event.args["rights"] = .array(rights) }
-    if !cmsgs.isEmpty { event.args["cmsgs"] = .array(cmsgs) }
-    if event.call == .poll { event.args["fds"] = .array(fds) }
-    if event.call == .epollWait { event.args["ready"] = .array(ready) }
-    if event.call == .execve { event.args["sockets"] = .array(sockets) }
-    if event.call == .select {
+    switch event.arguments {
+    case .message(var a):
+      if let credentials { a.credentials = credentials }
+      if !rights.isEmpty { a.rights = rights }
+      if !others.isEmpty { a.otherControlMessages = others }
+      event.arguments = .message(a)
+    case .option(var a) where event.call == .getsockopt:
+      a.credentials = credentials
+      event.arguments = .option(a)
+    case .poll(var a):
+      a.descriptors = polled
+      event.arguments = .poll(a)
+    case .epollWait(var a):
+      a.ready = ready
+      event.arguments = .epollWait(a)
+    case .select(var a):
       // read/write and what became ready of them always; the exception sets when asked for.
-      for key in ["read", "write", "ready_read", "ready_write"] { event.args[key] = .array(sets[key] ?? []) }
-      if let asked = sets["except"] {
-        event.args["except"] = .array(asked)
-        event.args["ready_except"] = .array(sets["ready_except"] ?? [])
+      a.read = sets.read ?? []
+      a.write = sets.write ?? []
+      a.readyRead = sets.readyRead ?? []
+      a.readyWrite = sets.readyWrite ?? []
+      if let asked = sets.except {
+        a.except = asked
+        a.readyExcept = sets.readyExcept ?? []
       }
+      event.arguments = .select(a)
+    default:
+      break  // Items on a call that carries none: a damaged record; nothing to say.
     }
-    if r.items_lost > 0 { event.args["items_lost"] = .int(Int64(r.items_lost)) }
+    if event.call == .execve { event.unreadArguments.members["sockets"] = .array(sockets) }
+    if r.items_lost > 0 { event.unreadArguments.members["items_lost"] = .int(Int64(r.items_lost)) }
   }
 }

@@ -169,8 +169,6 @@ enum RecordDecoder {
   ) -> TraceEvent? {
     guard let call = SocketCall(logCode: r.call) else { return nil }
     var arguments = CallArguments.none
-    // The calls the typed arguments do not model yet (dup, fork, poll...): their keys as JSON,
-    // kept whole in the event's unread arguments.
     var untyped: JSONObject?
     var data: Payload?
     let isDatagram = r.flags & UInt16(SOCKSCOPE_FLAG_DATAGRAM.rawValue) != 0
@@ -255,10 +253,12 @@ enum RecordDecoder {
       arguments = .output(stream: r.fd == 2 ? .stderr : .stdout)
       data = Payload(capturing: payload, length: r.full_len, limit: payload.count)
     case .dup, .dup2, .dup3, .fcntl, .fork, .getsockopt, .poll, .select, .epollCtl, .epollWait:
-      untyped = RecordItems.fixedArguments(call, r, failed: failed)
+      arguments = RecordItems.fixedArguments(call, r, failed: failed)
     case .execve:
-      untyped = RecordItems.fixedArguments(call, r, failed: failed)
-      if !address.isEmpty { untyped?["path"] = .string(escaped(address.prefix { $0 != 0 })) }
+      // exec's arguments are not typed yet: kept as written (docs/trace-format.md).
+      var exec = RecordItems.execArguments(r)
+      if !address.isEmpty { exec["path"] = .string(escaped(address.prefix { $0 != 0 })) }
+      untyped = exec
     }
 
     var socket: SocketIdentity?

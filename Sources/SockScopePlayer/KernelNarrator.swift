@@ -203,8 +203,8 @@ struct KernelNarrator {
     case .epollCtl:
       let t = e.epollTarget
       return ru
-        ? "epoll_ctl(\((t.op ?? "?").terminalSafe)): набор epoll \(fd) теперь \(t.op?.contains("DEL") == true ? "не следит" : "следит") за дескриптором \(t.fd.map(String.init) ?? "?")."
-        : "epoll_ctl(\((t.op ?? "?").terminalSafe)): epoll set \(fd) now \(t.op?.contains("DEL") == true ? "no longer watches" : "watches") descriptor \(t.fd.map(String.init) ?? "?")."
+        ? "epoll_ctl(\((t.op?.description ?? "?").terminalSafe)): набор epoll \(fd) теперь \(t.op == .delete ? "не следит" : "следит") за дескриптором \(t.fd.map(String.init) ?? "?")."
+        : "epoll_ctl(\((t.op?.description ?? "?").terminalSafe)): epoll set \(fd) now \(t.op == .delete ? "no longer watches" : "watches") descriptor \(t.fd.map(String.init) ?? "?")."
     case .getsockname:
       if case .abstract(let n)? = e.addressName, case .autobound? = f.name {
         return ru

@@ -81,7 +81,7 @@ struct PlayerText {
     case .dup, .dup2, .dup3, .fcntl:
       head =
         "\(name)(\(fd)" + (k?.requestedDescriptor.map { ", \($0)" } ?? "")
-        + (k?.fcntlCommand.map { ", \($0.terminalSafe)" } ?? "") + ")"
+        + (k?.fcntlCommand.map { ", \($0.description.terminalSafe)" } ?? "") + ")"
     case .fork: head = "fork()"
     case .execve:
       head = "\((k?.execFunction ?? name).terminalSafe)(\(k?.execPath.map { quoted($0) } ?? "NULL"))"

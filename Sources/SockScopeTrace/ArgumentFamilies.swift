@@ -82,7 +82,8 @@ public struct AcceptArguments: Sendable, Equatable {
 }
 
 /// The send and receive calls, `read` and `write`: the buffer's length (`len`), `flags`, a receive's
-/// returned `msg_flags`, the address (`addr`), and `sendmsg`/`recvmsg`'s `iovlen` and `controllen`.
+/// returned `msg_flags`, the address (`addr`), and `sendmsg`/`recvmsg`'s `iovlen`, `controllen` and
+/// control messages (`rights`, `creds`, `cmsgs`).
 ///
 /// Most events of a trace are sends and receives, so this is stored compactly (32 bytes): the length
 /// and flags inline, the rest (rarely present, and shared between events that repeat it) in a box.
@@ -98,20 +99,23 @@ public struct MessageArguments: Sendable, Equatable {
     let address: SocketAddress?
     let vectorCount: Int64?
     let controlLength: Int64?
+    let control: ControlMessages?
 
     init(
-      returnedFlags: MessageFlags?, address: SocketAddress?, vectorCount: Int64?, controlLength: Int64?
+      returnedFlags: MessageFlags?, address: SocketAddress?, vectorCount: Int64?, controlLength: Int64?,
+      control: ControlMessages?
     ) {
       self.returnedFlags = returnedFlags
       self.address = address
       self.vectorCount = vectorCount
       self.controlLength = controlLength
+      self.control = control
     }
 
     static func == (a: Rest, b: Rest) -> Bool {
       a === b
         || (a.returnedFlags == b.returnedFlags && a.address == b.address && a.vectorCount == b.vectorCount
-          && a.controlLength == b.controlLength)
+          && a.controlLength == b.controlLength && a.control == b.control)
     }
   }
 
@@ -179,15 +183,22 @@ public struct MessageArguments: Sendable, Equatable {
 
   private mutating func setRest(
     returnedFlags: MessageFlags?? = nil, address: SocketAddress?? = nil, vectorCount: Int64?? = nil,
-    controlLength: Int64?? = nil
+    controlLength: Int64?? = nil, control: ControlMessages?? = nil
   ) {
     let r = returnedFlags ?? rest?.returnedFlags
     let a = address ?? rest?.address
     let v = vectorCount ?? rest?.vectorCount
     let c = controlLength ?? rest?.controlLength
+    let m = control ?? rest?.control
     rest =
-      r == nil && a == nil && v == nil && c == nil
-      ? nil : Rest(returnedFlags: r, address: a, vectorCount: v, controlLength: c)
+      r == nil && a == nil && v == nil && c == nil && m == nil
+      ? nil : Rest(returnedFlags: r, address: a, vectorCount: v, controlLength: c, control: m)
+  }
+
+  /// The control messages (see `rights`, `credentials`, `otherControlMessages`).
+  var control: ControlMessages? {
+    get { rest?.control }
+    set { setRest(control: .some(newValue.flatMap { $0.isEmpty ? nil : $0 })) }
   }
 }
 
@@ -202,19 +213,24 @@ public struct UnlinkArguments: Sendable, Equatable {
   }
 }
 
-/// `setsockopt`: `level`, `optname`, the integer `value` and `optlen`.
+/// `setsockopt` and `getsockopt`: `level`, `optname`, the integer `value`, `optlen`, and
+/// `getsockopt(SO_PEERCRED)`'s credentials.
 public struct OptionArguments: Sendable, Equatable {
   public var level: SocketOptionLevel?
   public var option: SocketOption?
   public var value: Int64?
   public var length: Int64?
+  /// `getsockopt(SO_PEERCRED)`'s answer (`cred`).
+  public var credentials: Credentials?
 
   public init(
-    level: SocketOptionLevel? = nil, option: SocketOption? = nil, value: Int64? = nil, length: Int64? = nil
+    level: SocketOptionLevel? = nil, option: SocketOption? = nil, value: Int64? = nil, length: Int64? = nil,
+    credentials: Credentials? = nil
   ) {
     self.level = level
     self.option = option
     self.value = value
     self.length = length
+    self.credentials = credentials
   }
 }

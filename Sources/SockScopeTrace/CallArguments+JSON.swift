@@ -1,6 +1,7 @@
 // The mapping between typed call arguments and a trace line's `args` object: the only place that
-// knows the keys (docs/trace-format.md, "args, per call"). Reading never fails: a key the model
-// does not know, or a value it cannot type, is kept as JSON in `UnreadArguments` and written back.
+// knows the keys (docs/trace-format.md, "args, per call"; the descriptor calls' keys and items are
+// in CallArguments+DescriptorsJSON.swift). Reading never fails: a key the model does not know, or
+// a value it cannot type, is kept as JSON in `UnreadArguments` and written back.
 
 extension CallArguments {
   /// The typed arguments of `call` from a line's `args`, and what they do not hold.
@@ -98,6 +99,9 @@ extension CallArguments {
         case "addr": set(&a.address, SocketAddress(json: v))
         case "iovlen": set(&a.vectorCount, int(v))
         case "controllen": set(&a.controlLength, int(v))
+        case "creds": set(&a.credentials, Credentials(json: v))
+        case "rights": set(&a.rights, ArgumentItems.list(v, PassedDescriptor.init(json:)))
+        case "cmsgs": set(&a.otherControlMessages, ArgumentItems.list(v, OtherControlMessage.init(json:)))
         default: false
         }
       }
@@ -130,6 +134,7 @@ extension CallArguments {
           set(&a.option, v.stringValue.flatMap { SocketOption(spelling: $0, level: level ?? .socket) })
         case "value": set(&a.value, int(v))
         case "optlen": set(&a.length, int(v))
+        case "cred": set(&a.credentials, Credentials(json: v))
         default: false
         }
       }
@@ -138,6 +143,8 @@ extension CallArguments {
       var stream: OutputStream?
       each { key, v in key == "stream" && set(&stream, v.stringValue.flatMap(OutputStream.init(rawValue:))) }
       result = .output(stream: stream)
+    case .duplicate, .poll, .select, .epollControl, .epollWait:
+      result = CallArguments.decodeDescriptorCall(call.argumentFamily, each)
     }
     if !typed { result = CallArguments.none }
     return (result, unknown)
@@ -184,6 +191,11 @@ extension CallArguments {
       key("addr")
       v.write(to: &w)
     }
+    func credentials(_ name: StaticString, _ v: Credentials?) {
+      guard let v else { return }
+      key(name)
+      v.write(to: &w)
+    }
 
     switch self {
     case .none: break
@@ -220,6 +232,16 @@ extension CallArguments {
         int("controllen", a.controlLength)
         text("msg_flags", a.returnedFlags)
       }
+      // The control messages, in the order the binary-log reader has always written them.
+      credentials("creds", a.credentials)
+      if let rights = a.rights {
+        key("rights")
+        w.items(rights) { $0.write(to: &$1) }
+      }
+      if let others = a.otherControlMessages {
+        key("cmsgs")
+        w.items(others) { $0.write(to: &$1) }
+      }
     case .shutdown(let how): text("how", how)
     case .unlink(let a):
       if let path = a.path {
@@ -233,7 +255,12 @@ extension CallArguments {
       text("optname", a.option)
       int("value", a.value)
       int("optlen", a.length)
+      credentials("cred", a.credentials)
     case .output(let stream): text("stream", stream?.rawValue)
+    case .duplicate, .poll, .select, .epollControl, .epollWait:
+      var members = MemberWriter(opened: first)
+      writeDescriptorCall(&members, to: &w)
+      first = members.isFirst
     }
     for m in unknown {
       if first {

@@ -17,10 +17,18 @@ public enum CallArguments: Sendable, Equatable {
   indirect case unlink(UnlinkArguments)
   /// `getsockname`, `getpeername`: the address they returned.
   indirect case name(address: SocketAddress?)
-  /// `setsockopt`.
+  /// `setsockopt`, `getsockopt`.
   indirect case option(OptionArguments)
   /// Printed output: which stream.
   case output(stream: OutputStream?)
+  /// `dup2`, `dup3`, `fcntl` (`dup` takes none).
+  indirect case duplicate(DuplicateArguments)
+  indirect case poll(PollArguments)
+  indirect case select(SelectArguments)
+  /// `epoll_ctl`.
+  indirect case epollControl(EpollControlArguments)
+  /// `epoll_wait`.
+  indirect case epollWait(EpollWaitArguments)
 
   /// Whether the arguments hold nothing (a trace line's `args` is then `{}`, read back as `.none`).
   public var isEmpty: Bool {
@@ -36,6 +44,11 @@ public enum CallArguments: Sendable, Equatable {
     case .name(let a): a == nil
     case .option(let a): a == OptionArguments()
     case .output(let s): s == nil
+    case .duplicate(let a): a == DuplicateArguments()
+    case .poll(let a): a == PollArguments()
+    case .select(let a): a == SelectArguments()
+    case .epollControl(let a): a == EpollControlArguments()
+    case .epollWait(let a): a == EpollWaitArguments()
     }
   }
 
@@ -107,7 +120,7 @@ public enum CallArguments: Sendable, Equatable {
     return nil
   }
 
-  /// `setsockopt`'s arguments.
+  /// `setsockopt`'s and `getsockopt`'s arguments.
   public var option: OptionArguments? {
     if case .option(let a) = self { return a }
     return nil
@@ -117,6 +130,7 @@ public enum CallArguments: Sendable, Equatable {
 /// The family of arguments a call takes: which `CallArguments` case its trace line is read into.
 public enum ArgumentFamily: Sendable {
   case none, socket, address, listen, accept, message, shutdown, unlink, name, option, output
+  case duplicate, poll, select, epollControl, epollWait
 }
 
 extension SocketCall {
@@ -129,13 +143,16 @@ extension SocketCall {
     case .accept, .accept4: .accept
     case .send, .sendto, .sendmsg, .recv, .recvfrom, .recvmsg, .read, .write: .message
     case .shutdown: .shutdown
-    case .close: .none
+    case .close, .fork, .dup: .none
     case .unlink: .unlink
     case .getsockname, .getpeername: .name
-    case .setsockopt: .option
+    case .setsockopt, .getsockopt: .option
     case .output: .output
-    // Not modelled yet: their arguments stay as the trace wrote them (`UnreadArguments`).
-    case .dup, .dup2, .dup3, .fcntl, .fork, .getsockopt, .poll, .select, .epollCtl, .epollWait, .execve: .none
+    case .dup2, .dup3, .fcntl: .duplicate
+    case .poll: .poll
+    case .select: .select
+    case .epollCtl: .epollControl
+    case .epollWait: .epollWait
     }
   }
 }

@@ -143,13 +143,7 @@ struct DescriptorPassingTests {
     try readTrace(dir + "/t/trace.jsonl").events.filter { $0.call != .output }
   }
 
-  func rights(_ e: TraceEvent) -> [[String: Int64]] {
-    (e.args["rights"]?.arrayValue ?? []).map { item in
-      var out: [String: Int64] = [:]
-      for key in ["fd", "ino"] { out[key] = item.objectValue?[key]?.intValue }
-      return out
-    }
-  }
+  func rights(_ e: TraceEvent) -> [PassedDescriptor] { e.arguments.message?.rights ?? [] }
 
   @Test(
     "C: SCM_RIGHTS with inodes on both sides, credentials, MSG_CTRUNC, unknown and cut control messages, dups",
@@ -171,24 +165,33 @@ struct DescriptorPassingTests {
       let sends = events.filter { $0.call == .sendmsg }
       let receives = events.filter { $0.call == .recvmsg }
       #expect(sends.count == 4 && receives.count == 2)
-      #expect(rights(sends[0]).map { $0["ino"].map(UInt64.init) } == passed.map { $0 })
-      #expect(rights(sends[0]).map { $0["fd"] } == pairs.dropFirst().map { $0.fd.map(Int64.init) })
-      #expect(sends[0].args["creds"]?.objectValue?["pid"]?.intValue == Int64(sends[0].pid))
+      #expect(rights(sends[0]).map(\.inode) == passed.map { $0 })
+      #expect(rights(sends[0]).map(\.fd) == pairs.dropFirst().map(\.fd))
+      #expect(sends[0].arguments.message?.credentials?.pid == Int64(sends[0].pid))
       // The receiver got new numbers for the same sockets: the ones the program printed.
       let printed = plain.stdout.split(separator: "\n")[1].split(separator: " ")
-      let newNumbers = printed.indices.filter { printed[$0] == "fd" }.map { Int64(printed[$0 + 1]) }
-      #expect(rights(receives[0]).map { $0["fd"] } == newNumbers)
-      #expect(rights(receives[0]).map { $0["ino"].map(UInt64.init) } == passed.map { $0 })
-      #expect(receives[0].args["creds"]?.objectValue?["pid"]?.intValue == Int64(sends[0].pid))
+      let newNumbers = printed.indices.filter { printed[$0] == "fd" }.map { Int32(printed[$0 + 1]) }
+      #expect(rights(receives[0]).map(\.fd) == newNumbers)
+      #expect(rights(receives[0]).map(\.inode) == passed.map { $0 })
+      #expect(receives[0].arguments.message?.credentials?.pid == Int64(sends[0].pid))
       #expect(
-        receives[0].args["cmsgs"] == .array([.object(["level": .int(1), "type": .int(29), "len": .int(32)])]))
+        receives[0].arguments.message?.otherControlMessages == [
+          OtherControlMessage(level: 1, type: 29, length: 32)
+        ])
       // Room for one descriptor: the kernel cut the control data and closed the passed ones.
-      #expect(receives[1].args["msg_flags"] == .string("MSG_CTRUNC"))
-      #expect(receives[1].args["rights"] == nil)
+      #expect(receives[1].arguments.message?.returnedFlags == .controlTruncated)
+      #expect(receives[1].arguments.message?.rights == nil)
       // What the kernel refused is recorded as the program passed it.
       #expect(sends[2].failure?.name == "EINVAL")
       #expect(
-        sends[2].args["cmsgs"] == .array([.object(["level": .int(1), "type": .int(99), "len": .int(20)])]))
+        sends[2].arguments.message?.otherControlMessages == [
+          OtherControlMessage(level: 1, type: 99, length: 20)
+        ])
+      #expect(
+        sends[3].arguments.message?.otherControlMessages == [
+          OtherControlMessage(level: 1, type: 1, length: 4096, truncated: true)
+        ])
+      // And the trace line spells them as docs/trace-format.md says.
       #expect(
         sends[3].args["cmsgs"]
           == .array([
@@ -200,7 +203,7 @@ struct DescriptorPassingTests {
       #expect(dups.map(\.call) == [.dup, .dup2, .dup3])
       #expect(dups.allSatisfy { $0.fd == pairs[1].fd && $0.socket?.inode == passed[0] })
       #expect(dups.map(\.ret).dropFirst() == [40, 41])
-      #expect(dups[1].args["newfd"] == .int(40))
+      #expect(dups[1].arguments.duplicate?.newDescriptor == 40)
     }
   }
 
@@ -223,34 +226,43 @@ struct DescriptorPassingTests {
       let fork = try #require(events.first { $0.call == .fork })
       #expect(fork.pid == parent && fork.ret == child)
       let sent = try #require(events.first { $0.call == .sendmsg })
-      #expect(rights(sent) == [["fd": x, "ino": Int64(stream.socket?.inode ?? 0)]])
+      #expect(rights(sent) == [PassedDescriptor(fd: Int32(x), inode: stream.socket?.inode)])
       let got = try #require(events.first { $0.call == .recvmsg })
       #expect(got.pid == Int32(child))
       let arrived = try #require(rights(got).first)
-      #expect(arrived["ino"] == Int64(stream.socket?.inode ?? 0))
+      #expect(arrived.inode == stream.socket?.inode)
       // The child writes through the passed socket under its new number.
       let write = try #require(events.first { $0.call.sendsData && $0.pid == Int32(child) })
-      #expect(Int64(write.fd ?? -1) == arrived["fd"])
+      #expect(write.fd == arrived.fd)
       #expect(write.socket?.inode == stream.socket?.inode)
       let cred = try #require(
-        events.first { $0.call == .getsockopt && $0.args["optname"] == .string("SO_PEERCRED") })
-      #expect(cred.args["cred"]?.objectValue?["pid"] == .int(Int64(words[7])!))
-      #expect(cred.args["cred"]?.objectValue?["pid"] == .int(Int64(parent)))
+        events.first { $0.call == .getsockopt && $0.arguments.option?.option?.description == "SO_PEERCRED" })
+      #expect(cred.arguments.option?.credentials?.pid == Int64(words[7])!)
+      #expect(cred.arguments.option?.credentials?.pid == Int64(parent))
       let dup = try #require(events.first { $0.call == .fcntl })
-      #expect(dup.fd == Int32(y) && dup.ret == copy && dup.args["cmd"] == .string("F_DUPFD_CLOEXEC"))
+      #expect(
+        dup.fd == Int32(y) && dup.ret == copy && dup.arguments.duplicate?.command == .duplicateCloseOnExec)
       let dup2 = try #require(events.first { $0.call == .dup2 })
-      #expect(dup2.ret == 50 && dup2.args["newfd"] == .int(50))
+      #expect(dup2.ret == 50 && dup2.arguments.duplicate?.newDescriptor == 50)
       let select = try #require(events.first { $0.call == .select })
-      #expect(select.args["read"] == .array([.int(y)]) && select.args["ready_read"] == .array([.int(y)]))
-      #expect(select.args["timeout_ms"] == .int(5000))
+      let sets = select.arguments.select
+      #expect(sets?.read == [Int32(y)] && sets?.readyRead == [Int32(y)])
+      #expect(sets?.timeoutMilliseconds == 5000)
       let poll = try #require(events.first { $0.call == .poll })
       #expect(
+        poll.arguments.poll?.descriptors == [
+          PollDescriptor(
+            fd: Int32(y), events: PollEvents(rawValue: 1), returnedEvents: PollEvents(rawValue: 0))
+        ])
+      #expect(
         poll.args["fds"]
-          == .array([.object(["fd": .int(y), "events": .string("POLLIN"), "revents": .string("0")])]))
+          == .array([.object(["fd": .int(y), "events": .string("POLLIN"), "revents": .string("0")])]),
+        "the line spells them as docs/trace-format.md says")
       let ctl = try #require(events.first { $0.call == .epollCtl })
-      #expect(ctl.args["target_fd"] == .int(y) && ctl.args["op"] == .string("EPOLL_CTL_ADD"))
+      #expect(ctl.arguments.epollControl?.target == Int32(y) && ctl.arguments.epollControl?.operation == .add)
       let wait = try #require(events.first { $0.call == .epollWait })
-      #expect(wait.args["ready"] == .array([.object(["fd": .int(y), "events": .string("EPOLLOUT")])]))
+      #expect(
+        wait.arguments.epollWait?.ready == [EpollReadyEvent(fd: Int32(y), events: EpollEvents(rawValue: 4))])
       #expect(
         try FormatTests().pythonInvalidLines(dir + "/t/trace.jsonl") == [], "the schema accepts every line")
       // Each of these points at its line of pass.py.

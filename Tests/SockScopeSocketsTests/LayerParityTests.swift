@@ -132,8 +132,6 @@ extension SocketLayerTests {
     for (l, c) in zip(a, b) { #expect(l == c) }
     // The passed socket arrives under a new number and is the same socket.
     let sent = try #require(layer.first { $0.call == .sendmsg })
-    #expect(
-      sent.args["rights"]?.arrayValue?.first?.objectValue?["ino"]?.intValue
-        == Int64(layer[1].socket?.inode ?? 0))
+    #expect(sent.arguments.message?.rights?.first?.inode == layer[1].socket?.inode)
   }
 }

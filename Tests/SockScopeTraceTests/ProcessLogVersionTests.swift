@@ -165,6 +165,18 @@ struct ProcessLogVersionTests {
           .object(["level": .int(1), "type": .int(1), "len": .int(4096), "truncated": .bool(true)]),
         ]))
     #expect(event.args["msg_flags"] == .string("MSG_CTRUNC"))
+    // Typed, as every reader sees them; written in the order the format has always had.
+    let message = try #require(event.arguments.message)
+    #expect(message.rights == [PassedDescriptor(fd: 5, inode: 14695)])
+    #expect(message.credentials == Credentials(pid: 1, uid: 0, gid: 0))
+    #expect(message.otherControlMessages?.map(\.truncated) == [false, true])
+    #expect(event.unreadArguments.isEmpty)
+    var w = JSONWriter()
+    event.write(to: &w)
+    #expect(
+      String(decoding: w.bytes, as: UTF8.self).contains(
+        #""args":{"len":0,"flags":"0","msg_flags":"MSG_CTRUNC","controllen":0,"creds":{"pid":1,"uid":0,"gid":0},"rights":[{"fd":5,"ino":14695}],"cmsgs":[{"level":1,"type":99,"len":20},{"level":1,"type":1,"len":4096,"truncated":true}]}"#
+      ))
   }
 
   @Test("poll, select and epoll_wait items become fds, the four select sets and ready")
@@ -210,6 +222,11 @@ struct ProcessLogVersionTests {
           .object(["fd": .int(3), "events": .string("EPOLLIN")]),
           .object(["data": .int(77), "events": .string("EPOLLOUT")]),
         ]))
+    #expect(events[0].arguments.poll?.descriptors?.map(\.fd) == [3, 4])
+    #expect(events[0].arguments.poll?.descriptors?.last?.returnedEvents == PollEvents(rawValue: 0))
+    #expect(events[1].arguments.select?.readyRead == [3] && events[1].arguments.select?.except == nil)
+    #expect(events[2].arguments.epollWait?.ready?.map(\.data) == [nil, 77])
+    #expect(events.allSatisfy { $0.unreadArguments.isEmpty })
   }
 
   @Test("an item list whose length is not whole items keeps the whole ones; a damaged length never crashes")

@@ -1,55 +1,23 @@
 public import SockScopeTrace
 
-// What the kernel model and its explanations read of a call's arguments, in one place: the typed
-// arguments where the trace model has them, and, for the keys it does not type yet (rights, creds,
-// cmsgs, and the arguments of dup, fork, getsockopt, poll, select, epoll: docs/trace-format.md),
-// the keys as written. Those keys are optional: an older trace simply has none.
-
-/// A descriptor passed with SCM_RIGHTS: on `sendmsg` the sender's descriptor, on `recvmsg` the new
-/// descriptor in the receiver; `inode` the open file's (for a socket, its sockfs inode).
-public struct PassedDescriptor: Sendable, Equatable {
-  public var fd: Int32
-  public var inode: UInt64?
-}
-
-/// Process credentials (SCM_CREDENTIALS, SO_PEERCRED).
-public struct Credentials: Sendable, Equatable {
-  public var pid: Int64
-  public var uid: Int64
-  public var gid: Int64
-}
-
-/// A control message other than SCM_RIGHTS and SCM_CREDENTIALS.
-public struct OtherControlMessage: Sendable, Equatable {
-  public var level: Int64?
-  public var type: Int64?
-  public var length: Int64?
-}
+// What the kernel model and its explanations read of a call's arguments, in one place, from the
+// typed arguments (`CallArguments`). The descriptor calls' keys (rights, creds, cmsgs, and the
+// arguments of dup, getsockopt, poll, select, epoll: docs/trace-format.md) are optional: an older
+// trace simply has none.
 
 /// One descriptor a `poll` asked about, or an `epoll_wait` reported.
 public struct PolledDescriptor: Sendable, Equatable {
   public var fd: Int32
-  /// Events asked for (`POLLIN`...), as recorded.
+  /// Events asked for (`POLLIN`...) by `poll`; those that happened for `epoll_wait`.
   public var events: String?
-  /// Events that happened; nil or `0` when none.
+  /// Events that happened; nil when none did.
   public var ready: String?
 
   /// Whether something happened on the descriptor.
-  public var isReady: Bool {
-    guard let ready else { return false }
-    return !ready.isEmpty && ready != "0"
-  }
+  public var isReady: Bool { ready != nil }
 }
 
 extension KernelEvent {
-  private func int32(_ value: JSONValue?) -> Int32? { value?.intValue.flatMap { Int32(exactly: $0) } }
-
-  /// A number or a symbolic name, as text (`POLLIN`, `1`).
-  private func text(_ value: JSONValue?) -> String? {
-    if let s = value?.stringValue { return s }
-    return value?.intValue.map(String.init)
-  }
-
   /// `socket`/`socketpair`: the type as recorded (`SOCK_STREAM|SOCK_CLOEXEC`).
   public var socketTypeName: String? { arguments.socket?.type?.description }
 
@@ -111,75 +79,77 @@ extension KernelEvent {
   }
 
   /// `recvmsg`: whether the control buffer was too small, so passed descriptors were lost.
-  public var controlWasTruncated: Bool { returnedFlags.contains("MSG_CTRUNC") }
-
-  /// SCM_RIGHTS descriptors the call passed or received.
-  public var passedDescriptors: [PassedDescriptor] {
-    (unread["rights"]?.arrayValue ?? []).compactMap { item in
-      guard let o = item.objectValue, let fd = int32(o["fd"]) else { return nil }
-      return PassedDescriptor(fd: fd, inode: o["ino"]?.intValue.flatMap { $0 > 0 ? UInt64($0) : nil })
-    }
+  public var controlWasTruncated: Bool {
+    arguments.message?.returnedFlags?.contains(.controlTruncated) == true
   }
 
-  private func credentials(_ v: JSONValue?) -> Credentials? {
-    guard let o = v?.objectValue, let pid = o["pid"]?.intValue, let uid = o["uid"]?.intValue,
-      let gid = o["gid"]?.intValue
-    else { return nil }
-    return Credentials(pid: pid, uid: uid, gid: gid)
+  /// SCM_RIGHTS descriptors the call passed or received (an inode of 0 is none recorded).
+  public var passedDescriptors: [PassedDescriptor] {
+    (arguments.message?.rights ?? []).map {
+      PassedDescriptor(fd: $0.fd, inode: $0.inode == 0 ? nil : $0.inode)
+    }
   }
 
   /// SCM_CREDENTIALS the call carried.
-  public var passedCredentials: Credentials? { credentials(unread["creds"]) }
+  public var passedCredentials: Credentials? { arguments.message?.credentials }
 
   /// `getsockopt(SO_PEERCRED)`: the peer's credentials.
-  public var peerCredentials: Credentials? { credentials(unread["cred"]) }
+  public var peerCredentials: Credentials? { arguments.option?.credentials }
 
   /// Control messages other than SCM_RIGHTS and SCM_CREDENTIALS.
-  public var otherControlMessages: [OtherControlMessage] {
-    (unread["cmsgs"]?.arrayValue ?? []).compactMap { item in
-      guard let o = item.objectValue else { return nil }
-      return OtherControlMessage(
-        level: o["level"]?.intValue, type: o["type"]?.intValue, length: o["len"]?.intValue)
+  public var otherControlMessages: [OtherControlMessage] { arguments.message?.otherControlMessages ?? [] }
+
+  /// `dup2`/`dup3`: the descriptor number asked for.
+  public var requestedDescriptor: Int32? { arguments.duplicate?.newDescriptor }
+
+  /// `fcntl`: the command (`F_DUPFD`, `F_DUPFD_CLOEXEC`).
+  public var fcntlCommand: FcntlCommand? { arguments.duplicate?.command }
+
+  /// `getsockopt`/`setsockopt`: the option.
+  public var option: SocketOption? { arguments.option?.option }
+
+  /// `poll`/`select`/`epoll_wait`: the timeout in milliseconds (-1 waits for ever).
+  public var timeoutMilliseconds: Int64? {
+    switch arguments {
+    case .poll(let a): a.timeoutMilliseconds
+    case .select(let a): a.timeoutMilliseconds
+    case .epollWait(let a): a.timeoutMilliseconds
+    default: nil
     }
   }
 
-  /// `dup2`/`dup3`: the descriptor number asked for.
-  public var requestedDescriptor: Int32? { int32(unread["newfd"]) }
-
-  /// `fcntl`: the command (`F_DUPFD`, `F_DUPFD_CLOEXEC`).
-  public var fcntlCommand: String? { text(unread["cmd"]) }
-
-  /// `getsockopt`/`setsockopt`: the option's level and name, as recorded.
-  public var optionName: String? { text(unread["optname"]) }
-
-  /// `poll`/`epoll_wait`: the timeout in milliseconds (-1 waits for ever).
-  public var timeoutMilliseconds: Int64? { unread["timeout_ms"]?.intValue }
-
-  /// `poll`: every descriptor asked about, with what happened on it.
+  /// `poll`: every descriptor asked about, with what happened on it; `epoll_wait`: the
+  /// descriptors it reported (those registered with a descriptor number).
   public var polledDescriptors: [PolledDescriptor] {
-    if call == .epollWait {
-      return (unread["ready"]?.arrayValue ?? []).compactMap { item in
-        guard let o = item.objectValue, let fd = int32(o["fd"]) else { return nil }
-        let events = text(o["events"])
+    switch arguments {
+    case .poll(let a):
+      return (a.descriptors ?? []).map { d in
+        PolledDescriptor(
+          fd: d.fd, events: d.events?.description,
+          ready: d.returnedEvents.flatMap { $0.rawValue == 0 ? nil : $0.description })
+      }
+    case .epollWait(let a):
+      return (a.ready ?? []).compactMap { r in
+        guard let fd = r.fd else { return nil }
+        let events = r.events?.description
         return PolledDescriptor(fd: fd, events: events, ready: events ?? "ready")
       }
-    }
-    guard call == .poll else { return [] }
-    return (unread["fds"]?.arrayValue ?? []).compactMap { item in
-      guard let o = item.objectValue, let fd = int32(o["fd"]) else { return nil }
-      return PolledDescriptor(fd: fd, events: text(o["events"]), ready: text(o["revents"]))
+    default:
+      return []
     }
   }
 
   /// `select`: the descriptors asked about for reading and for writing, and those that were ready.
   public var selectSets: (read: [Int32], write: [Int32], readyRead: [Int32], readyWrite: [Int32]) {
-    func list(_ key: String) -> [Int32] { (unread[key]?.arrayValue ?? []).compactMap { int32($0) } }
-    return (list("read"), list("write"), list("ready_read"), list("ready_write"))
+    let a = arguments.select
+    return (a?.read ?? [], a?.write ?? [], a?.readyRead ?? [], a?.readyWrite ?? [])
   }
 
   /// `epoll_ctl`: the operation and the descriptor it adds, changes or removes.
-  public var epollTarget: (op: String?, fd: Int32?) { (text(unread["op"]), int32(unread["target_fd"])) }
+  public var epollTarget: (op: EpollOperation?, fd: Int32?) {
+    (arguments.epollControl?.operation, arguments.epollControl?.target)
+  }
 
   /// Whether the program asked this one call not to wait (`MSG_DONTWAIT`).
-  public var asksNotToWait: Bool { flagNames?.contains("MSG_DONTWAIT") == true }
+  public var asksNotToWait: Bool { arguments.messageFlags?.contains(.dontWait) == true }
 }

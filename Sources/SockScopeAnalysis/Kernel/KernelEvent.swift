@@ -40,12 +40,8 @@ public struct KernelEvent: Sendable, Equatable {
   public var role: String
   public var call: KernelCall
   public var fd: Int32?
-  /// The call's typed arguments.
+  /// The call's typed arguments (read through `KernelEvent+Arguments.swift`).
   public var arguments: CallArguments
-  /// The argument keys the typed model does not hold yet (`rights`, `creds`, `cmsgs`, and the
-  /// arguments of dup, fork, getsockopt, poll, select, epoll), as the trace wrote them; read only
-  /// through `KernelEvent+Arguments.swift`.
-  public var unread: JSONObject
   public var ret: Int64
   public var failure: CallFailure?
   public var socket: SocketIdentity?
@@ -61,21 +57,17 @@ public struct KernelEvent: Sendable, Equatable {
     failure: CallFailure? = nil, socket: SocketIdentity? = nil, data: Payload? = nil, flow: Int? = nil,
     flows: [Int] = []
   ) {
-    let typed: (CallArguments, UnreadArguments)
-    if let traceCall = SocketCall(rawValue: call.rawValue) {
-      typed = CallArguments.decode(args, call: traceCall)
-    } else {
-      typed = (.none, UnreadArguments(members: args))
-    }
+    let arguments =
+      SocketCall(rawValue: call.rawValue).map { CallArguments.decode(args, call: $0).0 } ?? .none
     self.init(
       index: index, time: time, duration: duration, pid: pid, tid: tid, role: role, call: call, fd: fd,
-      arguments: typed.0, unread: typed.1.members, ret: ret, failure: failure, socket: socket, data: data,
+      arguments: arguments, ret: ret, failure: failure, socket: socket, data: data,
       flow: flow, flows: flows)
   }
 
   init(
     index: Int, time: UInt64, duration: UInt64, pid: Int32, tid: Int32?, role: String, call: KernelCall,
-    fd: Int32?, arguments: CallArguments, unread: JSONObject, ret: Int64, failure: CallFailure?,
+    fd: Int32?, arguments: CallArguments, ret: Int64, failure: CallFailure?,
     socket: SocketIdentity?, data: Payload?, flow: Int?, flows: [Int]
   ) {
     self.index = index
@@ -87,7 +79,6 @@ public struct KernelEvent: Sendable, Equatable {
     self.call = call
     self.fd = fd
     self.arguments = arguments
-    self.unread = unread
     self.ret = ret
     self.failure = failure
     self.socket = socket
@@ -101,7 +92,7 @@ public struct KernelEvent: Sendable, Equatable {
     guard let call = KernelCall(e.call) else { return nil }
     self.init(
       index: e.index, time: e.time, duration: e.duration, pid: e.pid, tid: e.tid, role: e.role, call: call,
-      fd: e.fd, arguments: e.arguments, unread: e.unreadArguments.members, ret: e.ret, failure: e.failure,
+      fd: e.fd, arguments: e.arguments, ret: e.ret, failure: e.failure,
       socket: e.socket, data: e.data, flow: e.flow, flows: e.flows)
   }
 
