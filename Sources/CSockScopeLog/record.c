@@ -175,8 +175,9 @@ static size_t offered(const struct msghdr *msg) {
 }
 
 // Appends with the payload gathered from `msg` (`count` bytes at most) and `msg`'s control data.
-static int append(sockscope_record *r, const struct msghdr *msg, size_t count, const char *path, uint32_t path_len,
-                  int with_items, const sockscope_source *source) {
+static __attribute__((noinline)) int append_gathered(sockscope_record *r, const struct msghdr *msg, size_t count,
+                                                     const char *path, uint32_t path_len, int with_items,
+                                                     const sockscope_source *source) {
   sockscope_item items[SOCKSCOPE_MAX_ITEMS];
   uint32_t lost = 0;
   uint32_t n = with_items ? sockscope_control_items(msg, items, SOCKSCOPE_MAX_ITEMS, &lost) : 0;
@@ -188,6 +189,19 @@ static int append(sockscope_record *r, const struct msghdr *msg, size_t count, c
   int result = sockscope_log_append_full(r, path, path_len, data, (uint32_t)kept, source, items, n);
   free(heap);
   return result;
+}
+
+// The same; a payload in one buffer with no control data (send, recv: the hot path) is read in
+// place, without the stack the general case needs.
+static int append(sockscope_record *r, const struct msghdr *msg, size_t count, const char *path, uint32_t path_len,
+                  int with_items, const sockscope_source *source) {
+  if (with_items || msg->msg_iovlen != 1 || msg->msg_iov == NULL)
+    return append_gathered(r, msg, count, path, path_len, with_items, source);
+  size_t limit = sockscope_log_capture_limit();
+  if (count > limit) count = limit;
+  if (count > msg->msg_iov[0].iov_len) count = msg->msg_iov[0].iov_len;
+  return sockscope_log_append_full(r, path, path_len, count ? msg->msg_iov[0].iov_base : NULL, (uint32_t)count,
+                                   source, NULL, 0);
 }
 
 int sockscope_record_send(sockscope_record *r, sockscope_fd_info info, const struct msghdr *msg, int flags,
@@ -226,7 +240,7 @@ int sockscope_record_receive(sockscope_record *r, sockscope_fd_info info, const 
   r->a0 = (int64_t)offered(msg);
   r->a1 = flags;
   r->a2 = kernel_n >= 0 ? msg->msg_flags : 0;
-  r->a3 = (int64_t)msg->msg_controllen;
+  r->a3 = kernel_n >= 0 ? (int64_t)msg->msg_controllen : 0; /* the length the kernel returned */
   r->full_len = kernel_n > 0 ? (uint64_t)kernel_n : 0;
   const char *path = NULL;
   uint32_t path_len = kernel_n >= 0 ? sockscope_unix_path(msg->msg_name, msg->msg_namelen, &path) : 0;

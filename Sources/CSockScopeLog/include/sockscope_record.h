@@ -87,10 +87,10 @@ long sockscope_receive_result(long n, int asks_length, size_t capacity);
 /// Appends `r` (its result set to what the program got) after a recv, recvfrom, recvmsg or read,
 /// described by `msg` as the kernel left it (for recv, recvfrom and read: one iovec, the sender's
 /// address and its length). `kernel_n` is what the kernel returned: with MSG_TRUNC, a datagram's
-/// real length, recorded as `full_len`. a0 the buffer size, a1 `flags`, a2 `msg_flags`, a3 the
-/// control length; the sender's address; the payload: the first bytes the program got, gathered
-/// from the iovecs up to the capture limit; received descriptors and other control messages as
-/// items.
+/// real length, recorded as `full_len`. a0 the buffer size, a1 `flags`, a2 `msg_flags` and a3 the
+/// control length the kernel returned (0 when the call failed); the sender's address; the
+/// payload: the first bytes the program got, gathered from the iovecs up to the capture limit;
+/// received descriptors and other control messages as items.
 int sockscope_record_receive(sockscope_record *r, sockscope_fd_info info, const struct msghdr *msg, int flags,
                              long kernel_n, const sockscope_source *source);
 
