@@ -174,41 +174,15 @@ __attribute__((constructor)) static void sockscope_preload_start(void) {
 
 int sockscope_log_pending(void) { return __atomic_load_n(&g_config.pending, __ATOMIC_ACQUIRE); }
 
-// What is known of a descriptor. The cache keeps what costs several system calls to learn (the
-// family, the type, the peer), but a number can come to name something else without any call this
-// interposer sees: a socket closed inside libc (fclose of an fdopen'ed socket), by close_range or
-// closefrom, or by a raw system call, and the number reused by open. So every use confirms the
-// cached entry with one fstat: the inode must still be the one cached. A file's contents are
-// never recorded as a socket's data, and a new socket on an old number is never given the old
-// one's identity. With TRUST_NOT_SOCKET (read and write, which are mostly file I/O), an entry
-// saying "not an AF_UNIX socket" is believed without the fstat; the hooks on dup, dup2, dup3,
+// What is known of a descriptor (sockscope_fd_describe, shared with the Swift layer, says how far
+// the cache is believed). With TRUST_NOT_SOCKET (read and write, which are mostly file I/O), an
+// entry saying "not an AF_UNIX socket" is believed without the fstat; the hooks on dup, dup2, dup3,
 // fcntl (F_DUPFD), close, close_range, closefrom, fclose and SCM_RIGHTS keep such entries from
-// going stale.
+// going stale. The lookups make socket calls of their own (the peer query): they pass through.
 sockscope_fd_info sockscope_describe(int fd, enum trust trust) {
-  sockscope_fd_info *slot = sockscope_fd_slot(fd);
-  int cached = slot != NULL && (slot->ino != 0 || slot->type == -1);
-  if (cached && trust == TRUST_NOT_SOCKET && slot->type == -1) return *slot;
-  uint64_t ino = sockscope_socket_inode(fd);
-  if (cached && slot->ino == ino) return *slot;
-  // The lookups below make socket calls of their own (the peer query): they must pass through.
   int was_busy = t_busy;
   t_busy = 1;
-  sockscope_fd_info info = {0};
-  info.ino = ino; /* kept for any socket, so that the next use can confirm it */
-  if (info.ino == 0) {
-    info.type = -1;
-  } else {
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    info.domain = getsockname(fd, (struct sockaddr *)&ss, &len) == 0 ? ss.ss_family : 0;
-    if (info.domain != AF_UNIX) {
-      info.type = -1;
-    } else {
-      info.type = sockscope_socket_type(fd);
-      info.peer = sockscope_unix_peer_inode(info.ino);
-    }
-  }
-  if (slot != NULL) *slot = info;
+  sockscope_fd_info info = sockscope_fd_describe(fd, (enum sockscope_trust)trust);
   t_busy = was_busy;
   return info;
 }
@@ -220,41 +194,20 @@ int sockscope_unix_socket(int fd, sockscope_fd_info *info, enum trust trust) {
 }
 
 void sockscope_start(sockscope_record *r, enum sockscope_call call, int fd) {
-  memset(r, 0, sizeof *r);
-  r->call = (uint16_t)call;
-  r->fd = fd;
-  r->tid = sockscope_thread_id();
-  r->t_ns = sockscope_now_ns();
+  sockscope_record_start(r, call, fd, sockscope_now_ns());
 }
 
-void sockscope_identify(sockscope_record *r, sockscope_fd_info info) {
-  r->sock_ino = info.ino;
-  r->peer_ino = info.peer;
-  if (info.type == SOCK_DGRAM || info.type == SOCK_SEQPACKET) r->flags |= SOCKSCOPE_FLAG_DATAGRAM;
+const sockscope_source *sockscope_site(const sockscope_record *r, sockscope_source *source) {
+  // What a program prints has no call site worth the cost: print's write comes from the runtime.
+  if (r->call == SOCKSCOPE_CALL_OUTPUT || !sockscope_log_sources()) return NULL;
+  sockscope_call_site(source, (enum sockscope_call)r->call);
+  return source;
 }
 
 void sockscope_commit_items(sockscope_record *r, long ret, int err, const void *addr, uint32_t addr_len,
                             const void *data, size_t data_len, const sockscope_item *items, uint32_t count) {
-  r->dur_ns = sockscope_now_ns() - r->t_ns;
-  r->ret = ret;
-  r->err = ret < 0 ? err : 0;
+  sockscope_record_result(r, ret, err);
   sockscope_source source;
-  // What a program prints has no call site worth the cost: print's write comes from the runtime.
-  int sited = r->call != SOCKSCOPE_CALL_OUTPUT && sockscope_log_sources();
-  if (sited) sockscope_call_site(&source, (enum sockscope_call)r->call);
   sockscope_log_append_full(r, addr, addr_len, data, (uint32_t)(data_len > UINT32_MAX ? UINT32_MAX : data_len),
-                            sited ? &source : NULL, items, count);
+                            sockscope_site(r, &source), items, count);
 }
-
-// The sun_path bytes of an AF_UNIX address (abstract names keep their leading NUL).
-uint32_t sockscope_unix_path(const struct sockaddr *addr, socklen_t len, const char **path) {
-  size_t offset = offsetof(struct sockaddr_un, sun_path);
-  if (addr == NULL || len <= offset || addr->sa_family != AF_UNIX) return 0;
-  const struct sockaddr_un *un = (const struct sockaddr_un *)addr;
-  size_t n = len - offset;
-  if (n > sizeof un->sun_path) n = sizeof un->sun_path;
-  if (un->sun_path[0] != 0) n = strnlen(un->sun_path, n);
-  *path = un->sun_path;
-  return (uint32_t)n;
-}
-

@@ -6,6 +6,7 @@
 #define SOCKSCOPE_PRELOAD_INTERNAL_H
 
 #include "sockscope_log.h"
+#include "sockscope_record.h"
 
 #include <dlfcn.h>
 #include <stddef.h>
@@ -32,7 +33,7 @@ extern __thread const void *t_caller;
   if (!real_##name) real_##name = (__typeof__(&name))dlsym(RTLD_NEXT, #name)
 
 /// How far a cached "not an AF_UNIX socket" is believed without asking the kernel again.
-enum trust { CONFIRM_ALL, TRUST_NOT_SOCKET };
+enum trust { CONFIRM_ALL = SOCKSCOPE_CONFIRM_ALL, TRUST_NOT_SOCKET = SOCKSCOPE_TRUST_NOT_SOCKET };
 
 int sockscope_recording(void);
 int sockscope_ensure_log(void);
@@ -42,11 +43,12 @@ void sockscope_keep_early_output(int fd, uint64_t t0, const void *buf, size_t le
 sockscope_fd_info sockscope_describe(int fd, enum trust trust);
 int sockscope_unix_socket(int fd, sockscope_fd_info *info, enum trust trust);
 void sockscope_start(sockscope_record *r, enum sockscope_call call, int fd);
-void sockscope_identify(sockscope_record *r, sockscope_fd_info info);
+/// Where the call `r` records was made (NULL when not recorded: console output, or sources off).
+/// Called after the real call returned, before the record is appended.
+const sockscope_source *sockscope_site(const sockscope_record *r, sockscope_source *source);
 /// Fills the duration, result and source and appends the record with `count` items.
 void sockscope_commit_items(sockscope_record *r, long ret, int err, const void *addr, uint32_t addr_len,
                             const void *data, size_t data_len, const sockscope_item *items, uint32_t count);
-uint32_t sockscope_unix_path(const struct sockaddr *addr, socklen_t len, const char **path);
 
 /// Where the call being recorded was made: the program's return address, and for a Python
 /// program the file, line and function of the innermost frame outside the stdlib's socket.py.
@@ -61,7 +63,7 @@ void sockscope_forget_watches(int fd);
 #define describe sockscope_describe
 #define unix_socket sockscope_unix_socket
 #define start sockscope_start
-#define identify sockscope_identify
+#define identify sockscope_record_identify
 #define unix_path sockscope_unix_path
 #define commit(r, ret, err, addr, addr_len, data, data_len) \
   sockscope_commit_items(r, ret, err, addr, addr_len, data, data_len, NULL, 0)

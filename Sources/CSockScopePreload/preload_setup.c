@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -20,10 +19,7 @@ int socket(int domain, int type, int protocol) {
   int fd = real_socket(domain, type, protocol);
   int err = errno;
   if (fd >= 0) {
-    sockscope_fd_info info = {.ino = sockscope_socket_inode(fd), .type = type & 0xF, .domain = domain};
-    sockscope_fd_info *slot = sockscope_fd_slot(fd);
-    if (slot != NULL) *slot = info;
-    identify(&r, info);
+    identify(&r, sockscope_fd_created(fd, domain, type));
     r.fd = fd;
   }
   r.a0 = domain;
@@ -45,15 +41,11 @@ int socketpair(int domain, int type, int protocol, int sv[2]) {
   int ret = real_socketpair(domain, type, protocol, sv);
   int err = errno;
   if (ret == 0) {
-    uint64_t a = sockscope_socket_inode(sv[0]), b = sockscope_socket_inode(sv[1]);
-    sockscope_fd_info ia = {.ino = a, .peer = b, .type = type & 0xF, .domain = domain};
-    sockscope_fd_info ib = {.ino = b, .peer = a, .type = type & 0xF, .domain = domain};
-    if (sockscope_fd_slot(sv[0])) *sockscope_fd_slot(sv[0]) = ia;
-    if (sockscope_fd_slot(sv[1])) *sockscope_fd_slot(sv[1]) = ib;
+    sockscope_fd_info first = sockscope_fd_created_pair(sv, domain, type);
     r.fd = sv[0];
     r.a3 = sv[1];
-    r.sock_ino = a;
-    r.peer_ino = b;
+    r.sock_ino = first.ino;
+    r.peer_ino = first.peer;
   }
   r.a0 = domain;
   r.a1 = type;
@@ -68,7 +60,7 @@ int socketpair(int domain, int type, int protocol, int sv[2]) {
 static int name_call(enum sockscope_call call, int fd, const struct sockaddr *addr, socklen_t len,
                      int (*real)(int, const struct sockaddr *, socklen_t)) {
   const char *path = NULL;
-  uint32_t path_len = unix_path(addr, len, &path);
+  uint32_t path_len = sockscope_unix_path(addr, len, &path);
   // An AF_UNIX address with no name at all (addrlen 2, the family alone) is a bind that asks the
   // kernel to choose an abstract name (autobind): recorded too, with no address bytes.
   int family_only = addr != NULL && len == sizeof(sa_family_t) && addr->sa_family == AF_UNIX;
@@ -79,36 +71,10 @@ static int name_call(enum sockscope_call call, int fd, const struct sockaddr *ad
   int ret = real(fd, addr, len);
   int err = errno;
   sockscope_fd_info info = describe(fd, CONFIRM_ALL);
-  if (ret == 0 && call == SOCKSCOPE_CALL_CONNECT) {
-    info.peer = sockscope_unix_peer_inode(info.ino);
-    if (sockscope_fd_slot(fd)) *sockscope_fd_slot(fd) = info;
-  }
-  identify(&r, info);
-  r.a0 = len;
-  r.a1 = AF_UNIX;
-  char chosen[sizeof(((struct sockaddr_un *)0)->sun_path)];
-  if (ret == 0 && family_only && call == SOCKSCOPE_CALL_BIND) {
-    // Autobind: record the abstract name the kernel chose, so that the trace can follow datagrams
-    // sent to it. One getsockname, made straight to the kernel so that it is not recorded itself.
-    struct sockaddr_un name;
-    socklen_t name_len = sizeof name;
-    if (syscall(SYS_getsockname, fd, (struct sockaddr *)&name, &name_len) == 0) {
-      const char *p = NULL;
-      uint32_t n = unix_path((const struct sockaddr *)&name, name_len, &p);
-      if (n > 0 && n <= sizeof chosen) {
-        memcpy(chosen, p, n);
-        path = chosen;
-        path_len = n;
-      }
-    }
-  }
-  if (ret == 0 && path_len > 0 && path[0] != 0) {
-    char copy[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
-    memcpy(copy, path, path_len);
-    copy[path_len] = 0;
-    r.path_ino = sockscope_socket_path_inode(copy);
-  }
-  commit(&r, ret, err, path_len > 0 ? path : "", path_len, NULL, 0);
+  if (ret == 0 && call == SOCKSCOPE_CALL_CONNECT) info = sockscope_fd_connected(fd, info);
+  sockscope_record_result(&r, ret, err);
+  sockscope_source source;
+  sockscope_record_name(&r, info, addr, len, sockscope_site(&r, &source));
   t_busy = 0;
   errno = err;
   return ret;
@@ -147,22 +113,11 @@ int listen(int fd, int backlog) {
 static int accept_call(enum sockscope_call call, int fd, sockscope_fd_info listener, struct sockaddr *addr,
                        socklen_t *len, int flags, int ret, int err, uint64_t t0) {
   sockscope_record r;
-  start(&r, call, fd);
-  r.t_ns = t0;
-  identify(&r, listener);
-  r.a0 = flags;
-  const char *path = NULL;
-  uint32_t path_len = 0;
-  if (ret >= 0) {
-    sockscope_fd_info info = {.ino = sockscope_socket_inode(ret), .type = listener.type, .domain = AF_UNIX};
-    info.peer = sockscope_unix_peer_inode(info.ino);
-    if (sockscope_fd_slot(ret)) *sockscope_fd_slot(ret) = info;
-    r.a1 = (int64_t)info.ino;
-    r.a2 = (int64_t)info.peer;
-    r.a3 = AF_UNIX;
-    if (addr != NULL && len != NULL) path_len = unix_path(addr, *len, &path);
-  }
-  commit(&r, ret, err, path, path_len, NULL, 0);
+  sockscope_record_start(&r, call, fd, t0);
+  sockscope_record_result(&r, ret, err);
+  sockscope_source source;
+  uint32_t addr_len = addr != NULL && len != NULL ? *len : 0;
+  sockscope_record_accept(&r, listener, addr, addr_len, flags, sockscope_site(&r, &source));
   return ret;
 }
 

@@ -39,11 +39,11 @@ extension SocketDescriptor {
     var iovecs = buffers.map {
       iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count)
     }
-    let total = buffers.reduce(0) { $0 + $1.count }
     let fds = descriptors.map(\.rawValue)
     let payload = fds.count * MemoryLayout<CInt>.size
     let space = ControlBuffer.space(payload)
     var control = [UInt64](repeating: 0, count: (space + 7) / 8)  // 8-byte aligned, as cmsghdr needs
+    let site = SourceSite(file, line, function)
     let result = control.withUnsafeMutableBytes { control in
       ControlBuffer.writeRights(fds, into: control)
       return iovecs.withUnsafeMutableBufferPointer { iov in
@@ -52,22 +52,7 @@ extension SocketDescriptor {
         message.msg_iovlen = iov.count
         message.msg_control = fds.isEmpty ? nil : control.baseAddress
         message.msg_controllen = fds.isEmpty ? 0 : space
-        return perform(
-          SOCKSCOPE_CALL_SENDMSG, fd: rawValue, retryOnInterrupt: true, site: SourceSite(file, line, function)
-        ) {
-          system_sendmsg(rawValue, &message, flags.rawValue)
-        } record: { r, sent in
-          r.identify(DescriptorCache.info(rawValue))
-          r.record.a0 = Int64(total)
-          r.record.a1 = Int64(flags.rawValue)
-          r.record.a2 = Int64(iov.count)
-          r.record.a3 = Int64(message.msg_controllen)
-          r.record.full_len = UInt64(max(sent, 0))
-          r.items = ControlBuffer.items(of: &message)
-          let gathered = SocketDescriptor.gather(
-            buffers, limit: min(max(sent, 0), Int(sockscope_log_capture_limit())))
-          gathered.withUnsafeBytes { r.append(data: $0) }
-        }
+        return sendMessage(&message, flags: flags, site: site)
       }
     }
     return try result.get(call: "sendmsg")
@@ -108,17 +93,12 @@ extension SocketDescriptor {
           if n >= 0 {
             passed = ControlBuffer.rights(of: &message)
             // Received numbers are new to this process: whatever the cache held for them is stale.
-            for fd in passed { DescriptorCache.forget(fd) }
+            sockscope_fd_forget_passed(&message)
           }
-          return settle(n, asksLength: asksLength, flags: flags, buffer: buffer.count, into: &received)
+          return settle(n, asksLength: asksLength, buffer: buffer.count, into: &received)
         } record: { r, got in
-          if got >= 0 {
-            r.address = UnixAddress(storage: p.pointee, length: nameLength).sunPathBytes
-            r.items = ControlBuffer.items(of: &message)
-          }
-          r.record.a2 = Int64(outFlags)
-          r.record.a3 = Int64(got >= 0 ? message.msg_controllen : 0)
-          recordReceive(&r, got: got, flags: flags, buffer: buffer, received: received)
+          r.appendReceive(
+            on: rawValue, &message, flags: flags.rawValue, kernelResult: received.kernelResult(got))
         }
       }
     }

@@ -21,9 +21,11 @@ extension SocketDescriptor {
     ) { () -> Int in
       let (kernelFlags, asksLength) = receiveFlags(flags)
       let n = system_recv(rawValue, buffer.baseAddress, buffer.count, kernelFlags)
-      return settle(n, asksLength: asksLength, flags: flags, buffer: buffer.count, into: &received)
+      return settle(n, asksLength: asksLength, buffer: buffer.count, into: &received)
     } record: { r, got in
-      recordReceive(&r, got: got, flags: flags, buffer: buffer, received: received)
+      CallRecord.withMessage(UnsafeRawBufferPointer(buffer)) {
+        r.appendReceive(on: rawValue, $0, flags: flags.rawValue, kernelResult: received.kernelResult(got))
+      }
     }
     received.count = try result.get(call: "recv")
     return received
@@ -46,10 +48,11 @@ extension SocketDescriptor {
           length = socklen_t(MemoryLayout<sockaddr_un>.size)
           let (kernelFlags, asksLength) = receiveFlags(flags)
           let n = system_recvfrom(rawValue, buffer.baseAddress, buffer.count, kernelFlags, sa, &length)
-          return settle(n, asksLength: asksLength, flags: flags, buffer: buffer.count, into: &received)
+          return settle(n, asksLength: asksLength, buffer: buffer.count, into: &received)
         } record: { r, got in
-          if got >= 0 { r.address = UnixAddress(storage: p.pointee, length: length).sunPathBytes }
-          recordReceive(&r, got: got, flags: flags, buffer: buffer, received: received)
+          CallRecord.withMessage(UnsafeRawBufferPointer(buffer), name: sa, nameLength: length) {
+            r.appendReceive(on: rawValue, $0, flags: flags.rawValue, kernelResult: received.kernelResult(got))
+          }
         }
       }
     }
@@ -68,10 +71,11 @@ extension SocketDescriptor {
     var nameLength: socklen_t = 0
     let result = withUnsafeMutablePointer(to: &storage) { p in
       var iov = iovec(iov_base: buffer.baseAddress, iov_len: buffer.count)
+      var message = msghdr()
       return perform(
         SOCKSCOPE_CALL_RECVMSG, fd: rawValue, retryOnInterrupt: true, site: SourceSite(file, line, function)
       ) { () -> Int in
-        var message = msghdr()
+        message = msghdr()
         message.msg_name = UnsafeMutableRawPointer(p)
         message.msg_namelen = socklen_t(MemoryLayout<sockaddr_un>.size)
         withUnsafeMutablePointer(to: &iov) { message.msg_iov = $0 }
@@ -80,50 +84,39 @@ extension SocketDescriptor {
         let n = system_recvmsg(rawValue, &message, kernelFlags)
         outFlags = message.msg_flags
         nameLength = message.msg_namelen
-        return settle(n, asksLength: asksLength, flags: flags, buffer: buffer.count, into: &received)
+        return settle(n, asksLength: asksLength, buffer: buffer.count, into: &received)
       } record: { r, got in
-        if got >= 0 { r.address = UnixAddress(storage: p.pointee, length: nameLength).sunPathBytes }
-        r.record.a2 = Int64(outFlags)
-        recordReceive(&r, got: got, flags: flags, buffer: buffer, received: received)
+        r.appendReceive(
+          on: rawValue, &message, flags: flags.rawValue, kernelResult: received.kernelResult(got))
       }
     }
     received.count = try result.get(call: "recvmsg")
     return (received, UnixAddress(storage: storage, length: nameLength), MessageFlags(rawValue: outFlags))
   }
 
-  /// The flags for the kernel: MSG_TRUNC is added on datagram sockets while recording.
+  /// The flags for the kernel: while recording, MSG_TRUNC is added on datagram sockets
+  /// (`sockscope_receive_flags`, the interposer's rule).
   @inline(__always)
   func receiveFlags(_ flags: MessageFlags) -> (CInt, Bool) {
-    guard sockscope_log_is_open() != 0, !flags.contains(.truncate) else { return (flags.rawValue, false) }
-    let type = DescriptorCache.info(rawValue).type
-    let isDatagram = type == SOCK_DGRAM.rawValue || type == SOCK_SEQPACKET.rawValue
-    return isDatagram ? (flags.rawValue | MessageFlags.truncate.rawValue, true) : (flags.rawValue, false)
+    guard sockscope_log_is_open() != 0 else { return (flags.rawValue, false) }
+    var asksLength: CInt = 0
+    let kernelFlags = sockscope_receive_flags(
+      DescriptorCache.info(rawValue), SOCKSCOPE_CALL_RECV, flags.rawValue, &asksLength)
+    return (kernelFlags, asksLength != 0)
   }
 
-  /// Turns the kernel's answer into what the program would have got without the added MSG_TRUNC.
+  /// Turns the kernel's answer into what the program would have got without the added MSG_TRUNC
+  /// (`sockscope_receive_result`), noting the datagram's real length.
   @inline(__always)
-  func settle(
-    _ n: Int, asksLength: Bool, flags: MessageFlags, buffer: Int, into received: inout Received
-  )
-    -> Int
-  {
+  func settle(_ n: Int, asksLength: Bool, buffer: Int, into received: inout Received) -> Int {
     guard n >= 0 else { return n }
-    if asksLength {
-      received.datagramLength = n
-      return min(n, buffer)
-    }
-    return n
+    if asksLength { received.datagramLength = n }
+    return sockscope_receive_result(n, asksLength ? 1 : 0, buffer)
   }
+}
 
-  func recordReceive(
-    _ r: inout CallRecord, got: Int, flags: MessageFlags, buffer: UnsafeMutableRawBufferPointer,
-    received: Received
-  ) {
-    r.identify(DescriptorCache.info(rawValue))
-    r.record.a0 = Int64(buffer.count)
-    r.record.a1 = Int64(flags.rawValue)
-    r.record.full_len = UInt64(max(received.datagramLength ?? got, 0))
-    let kept = min(max(got, 0), buffer.count)
-    r.append(data: UnsafeRawBufferPointer(rebasing: buffer.prefix(kept)))
-  }
+extension Received {
+  /// What the kernel returned for a receive the program got `got` from: with MSG_TRUNC added, the
+  /// datagram's real length.
+  func kernelResult(_ got: Int) -> Int { datagramLength ?? got }
 }

@@ -17,12 +17,8 @@ extension SocketDescriptor {
       site: SourceSite(file, line, function)
     ) {
       system_send(rawValue, bytes.baseAddress, bytes.count, flags.rawValue)
-    } record: { r, sent in
-      r.identify(DescriptorCache.info(rawValue))
-      r.record.a0 = Int64(bytes.count)
-      r.record.a1 = Int64(flags.rawValue)
-      r.record.full_len = UInt64(max(sent, 0))
-      r.append(data: UnsafeRawBufferPointer(rebasing: bytes.prefix(max(sent, 0))))
+    } record: { r, _ in
+      CallRecord.withMessage(bytes) { r.appendSend(on: rawValue, $0, flags: flags.rawValue) }
     }
     return try result.get(call: "send")
   }
@@ -53,15 +49,10 @@ extension SocketDescriptor {
         SOCKSCOPE_CALL_SENDTO, fd: rawValue, retryOnInterrupt: true, site: SourceSite(file, line, function)
       ) {
         system_sendto(rawValue, bytes.baseAddress, bytes.count, flags.rawValue, sa, len)
-      } record: { r, sent in
-        r.identify(DescriptorCache.info(rawValue))
-        r.record.a0 = Int64(bytes.count)
-        r.record.a1 = Int64(flags.rawValue)
-        r.record.a3 = Int64(AF_UNIX)
-        r.record.full_len = UInt64(max(sent, 0))
-        r.address = address.sunPathBytes
-        r.record.path_ino = destinationInode(address, sent: sent)
-        r.append(data: UnsafeRawBufferPointer(rebasing: bytes.prefix(max(sent, 0))))
+      } record: { r, _ in
+        CallRecord.withMessage(bytes, name: sa, nameLength: len) {
+          r.appendSend(on: rawValue, $0, flags: flags.rawValue)
+        }
       }
     }
     return try result.get(call: "sendto", context: address.description)
@@ -76,40 +67,27 @@ extension SocketDescriptor {
     var iovecs = buffers.map {
       iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count)
     }
-    let total = buffers.reduce(0) { $0 + $1.count }
+    let site = SourceSite(file, line, function)
     let result = iovecs.withUnsafeMutableBufferPointer { iov in
-      func send(_ name: UnsafeMutableRawPointer?, _ nameLength: socklen_t) -> Result<Int, Errno> {
-        var message = msghdr()
-        message.msg_name = name
-        message.msg_namelen = nameLength
-        message.msg_iov = iov.baseAddress
-        message.msg_iovlen = iov.count
-        return perform(
-          SOCKSCOPE_CALL_SENDMSG, fd: rawValue, retryOnInterrupt: true, site: SourceSite(file, line, function)
-        ) {
-          system_sendmsg(rawValue, &message, flags.rawValue)
-        } record: { r, sent in
-          r.identify(DescriptorCache.info(rawValue))
-          r.record.a0 = Int64(total)
-          r.record.a1 = Int64(flags.rawValue)
-          r.record.a2 = Int64(iov.count)
-          r.record.full_len = UInt64(max(sent, 0))
-          r.address = address?.sunPathBytes ?? []
-          if let address { r.record.path_ino = destinationInode(address, sent: sent) }
-          let gathered = SocketDescriptor.gather(
-            buffers, limit: min(max(sent, 0), Int(sockscope_log_capture_limit())))
-          gathered.withUnsafeBytes { r.append(data: $0) }
-        }
+      var message = msghdr()
+      message.msg_iov = iov.baseAddress
+      message.msg_iovlen = iov.count
+      guard let address else { return sendMessage(&message, flags: flags, site: site) }
+      return address.withSockaddr { sa, len in
+        message.msg_name = UnsafeMutableRawPointer(mutating: sa)
+        message.msg_namelen = len
+        return sendMessage(&message, flags: flags, site: site)
       }
-      guard let address else { return send(nil, 0) }
-      return address.withSockaddr { sa, len in send(UnsafeMutableRawPointer(mutating: sa), len) }
     }
     return try result.get(call: "sendmsg", context: address?.description)
   }
 
-  static func gather(_ buffers: [UnsafeRawBufferPointer], limit: Int) -> [UInt8] {
-    var out: [UInt8] = []
-    for b in buffers where out.count < limit { out += b.prefix(limit - out.count) }
-    return out
+  /// sendmsg(2) of `message`, recorded (with an address, passed descriptors, or neither).
+  func sendMessage(_ message: inout msghdr, flags: MessageFlags, site: SourceSite) -> Result<Int, Errno> {
+    perform(SOCKSCOPE_CALL_SENDMSG, fd: rawValue, retryOnInterrupt: true, site: site) {
+      system_sendmsg(rawValue, &message, flags.rawValue)
+    } record: { r, _ in
+      r.appendSend(on: rawValue, &message, flags: flags.rawValue)
+    }
   }
 }

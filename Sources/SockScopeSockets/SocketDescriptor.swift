@@ -94,12 +94,7 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
     } record: { r, ret in
       if ret >= 0 {
         let fd = CInt(truncatingIfNeeded: ret)
-        var info = sockscope_fd_info()
-        info.ino = sockscope_socket_inode(fd)
-        info.type = type.rawValue & 0xF
-        info.domain = domain.rawValue
-        sockscope_fd_slot(fd)?.pointee = info
-        r.identify(info)
+        r.identify(sockscope_fd_created(fd, domain.rawValue, type.rawValue))
         r.record.fd = fd
       }
       r.record.a0 = Int64(domain.rawValue)
@@ -126,22 +121,11 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
           r.record.a0 = Int64(domain.rawValue)
           r.record.a1 = Int64(type.rawValue)
           if r.record.ret == 0 {
-            let a = buffer[0]
-            let b = buffer[1]
-            let ia = sockscope_socket_inode(a)
-            let ib = sockscope_socket_inode(b)
-            for (fd, ino, peer) in [(a, ia, ib), (b, ib, ia)] {
-              var info = sockscope_fd_info()
-              info.ino = ino
-              info.peer = peer
-              info.type = type.rawValue & 0xF
-              info.domain = domain.rawValue
-              sockscope_fd_slot(fd)?.pointee = info
-            }
-            r.record.fd = a
-            r.record.a3 = Int64(b)
-            r.record.sock_ino = ia
-            r.record.peer_ino = ib
+            let first = sockscope_fd_created_pair(buffer, domain.rawValue, type.rawValue)
+            r.record.fd = buffer[0]
+            r.record.a3 = Int64(buffer[1])
+            r.record.sock_ino = first.ino
+            r.record.peer_ino = first.peer
           }
           r.append()
         }
@@ -165,9 +149,7 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
       ) {
         Int(system_bind(rawValue, sa, len))
       } record: { r, _ in
-        r.identify(DescriptorCache.info(rawValue))
-        describe(address, length: len, into: &r)
-        r.append()
+        r.appendName(DescriptorCache.info(rawValue), sa, length: len)
       }
     }
     _ = try result.get(call: "bind", context: address.description)
@@ -184,11 +166,8 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
       ) {
         Int(system_connect(rawValue, sa, len))
       } record: { r, _ in
-        let info =
-          r.record.ret == 0 ? DescriptorCache.refreshPeer(rawValue) : DescriptorCache.info(rawValue)
-        r.identify(info)
-        describe(address, length: len, into: &r)
-        r.append()
+        let info = DescriptorCache.info(rawValue)
+        r.appendName(r.record.ret == 0 ? sockscope_fd_connected(rawValue, info) : info, sa, length: len)
       }
     }
     _ = try result.get(call: "connect", context: address.description)
@@ -222,21 +201,8 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
       p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
         perform(call, fd: rawValue, retryOnInterrupt: true, site: SourceSite(file, line, function)) {
           Int(system_accept4(rawValue, sa, &length, flags?.rawValue))
-        } record: { r, ret in
-          r.identify(DescriptorCache.info(rawValue))
-          r.record.a0 = Int64(flags?.rawValue ?? 0)
-          if ret >= 0 {
-            let newFD = CInt(truncatingIfNeeded: ret)
-            var info = DescriptorCache.lookUp(newFD)
-            info.type = DescriptorCache.info(rawValue).type
-            sockscope_fd_slot(newFD)?.pointee = info
-            r.record.a1 = Int64(info.ino)
-            r.record.a2 = Int64(info.peer)
-            let peer = UnixAddress(storage: p.pointee, length: length)
-            r.address = peer.sunPathBytes
-            r.record.a3 = Int64(AF_UNIX)
-          }
-          r.append()
+        } record: { r, _ in
+          r.appendAccept(DescriptorCache.info(rawValue), sa, length: length, flags: flags?.rawValue ?? 0)
         }
       }
     }
@@ -343,22 +309,6 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
     }
     _ = try result.get(call: "setsockopt")
   }
-}
-
-/// Fills a record's address fields for bind and connect.
-private func describe(_ address: UnixAddress, length: socklen_t, into r: inout CallRecord) {
-  r.address = address.sunPathBytes
-  r.record.a0 = Int64(length)
-  r.record.a1 = Int64(AF_UNIX)
-  if r.record.ret == 0, let path = address.path { r.record.path_ino = sockscope_socket_path_inode(path) }
-}
-
-/// The inode of the socket file a successful send to `address` reached (stat follows symbolic
-/// links, as the kernel does), so that the merge can find the bound socket by the file rather than
-/// by the path's spelling. 0 for abstract names and failed sends.
-func destinationInode(_ address: UnixAddress, sent: Int) -> UInt64 {
-  guard sent >= 0, let path = address.path else { return 0 }
-  return sockscope_socket_path_inode(path)
 }
 
 /// Runs one system call, retrying on EINTR when asked, and records each attempt while recording.

@@ -1,0 +1,169 @@
+import CSockScopeLog
+import Foundation
+import Glibc
+import SockScopeTrace
+import Testing
+
+@testable import SockScopeSockets
+
+/// The second scenario both recorders record: data whose record has rules to get right. Datagrams
+/// cut by a short buffer (recvfrom, recvmsg), a program that asks MSG_TRUNC itself (recv returns
+/// more than its buffer holds), sends gathered from several buffers (sendmsg, with and without an
+/// address), sendto a socket file, an autobind, and a stream read in two parts. argv[1] is the
+/// socket file's path.
+let parityDataScenarioC = #"""
+  #include <stddef.h>
+  #include <string.h>
+  #include <sys/socket.h>
+  #include <sys/un.h>
+  #include <unistd.h>
+
+  int main(int argc, char **argv) {
+    (void)argc;
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    strcpy(a.sun_path, argv[1]);
+    socklen_t alen = offsetof(struct sockaddr_un, sun_path) + strlen(argv[1]) + 1;
+    int server = socket(AF_UNIX, SOCK_DGRAM, 0);
+    bind(server, (struct sockaddr *)&a, alen);
+    int client = socket(AF_UNIX, SOCK_DGRAM, 0);
+    struct sockaddr_un none = {.sun_family = AF_UNIX};
+    bind(client, (struct sockaddr *)&none, sizeof(sa_family_t));
+    sendto(client, "hello world", 11, 0, (struct sockaddr *)&a, alen);
+    char small[4];
+    struct sockaddr_un from;
+    socklen_t from_len = sizeof from;
+    recvfrom(server, small, sizeof small, 0, (struct sockaddr *)&from, &from_len);
+    struct iovec parts[3] = {{"ab", 2}, {"cd", 2}, {"ef", 2}};
+    struct msghdr out = {.msg_name = &a, .msg_namelen = alen, .msg_iov = parts, .msg_iovlen = 3};
+    sendmsg(client, &out, 0);
+    char five[5];
+    struct iovec in_iov = {five, sizeof five};
+    struct sockaddr_un from2;
+    struct msghdr in = {.msg_name = &from2, .msg_namelen = sizeof from2, .msg_iov = &in_iov, .msg_iovlen = 1};
+    recvmsg(server, &in, 0);
+    sendto(client, "0123456789", 10, 0, (struct sockaddr *)&a, alen);
+    recv(server, small, sizeof small, MSG_TRUNC);
+    int s[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, s);
+    struct iovec stream[2] = {{"str", 3}, {"eam", 3}};
+    struct msghdr both = {.msg_iov = stream, .msg_iovlen = 2};
+    sendmsg(s[0], &both, 0);
+    char four[4];
+    recv(s[1], four, sizeof four, 0);
+    recv(s[1], four, sizeof four, 0);
+    close(server);
+    close(client);
+    close(s[0]);
+    close(s[1]);
+    unlink(argv[1]);
+    return 0;
+  }
+  """#
+
+/// Records `parityDataScenarioC` through the interposer: built with gcc, run with LD_PRELOAD.
+func interposerRecording(of source: String, arguments: [String] = []) throws -> [TraceEvent] {
+  let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":")
+  let gcc = try #require(
+    paths.map { "\($0)/gcc" }.first { FileManager.default.isExecutableFile(atPath: $0) },
+    "gcc is installed by make test")
+  let library = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    .appendingPathComponent("libSockScopePreload.so").path
+  try #require(FileManager.default.fileExists(atPath: library), "swift build makes \(library)")
+  return try withTemporaryDirectory { dir in
+    try source.write(toFile: dir + "/p.c", atomically: true, encoding: .utf8)
+    let build = Process()
+    build.executableURL = URL(fileURLWithPath: gcc)
+    build.arguments = ["-o", dir + "/p", dir + "/p.c"]
+    try build.run()
+    build.waitUntilExit()
+    try #require(build.terminationStatus == 0)
+    try FileManager.default.createDirectory(atPath: dir + "/trace", withIntermediateDirectories: false)
+    let run = Process()
+    run.executableURL = URL(fileURLWithPath: dir + "/p")
+    run.arguments = arguments
+    run.environment = ["LD_PRELOAD": library, "SOCKSCOPE_TRACE_DIR": dir + "/trace"]
+    try run.run()
+    run.waitUntilExit()
+    try #require(run.terminationStatus == 0)
+    return try TraceMerger.merge(directory: dir + "/trace").trace.events.filter { $0.call != .output }
+  }
+}
+
+extension SocketLayerTests {
+  @Test(
+    "cut datagrams, the program's own MSG_TRUNC, gathered sends, sendto and autobind record the same through the interposer and the layer"
+  )
+  func interposerAndLayerAgreeOnData() throws {
+    try withTemporaryDirectory { place in
+      let path = place + "/d.sock"
+      let address = try UnixAddress(path: path)
+      let layer = try recording { _ in
+        let server = try SocketDescriptor.open(.unix, .datagram)
+        try server.bind(to: address)
+        let client = try SocketDescriptor.open(.unix, .datagram)
+        try client.bind(to: UnixAddress(name: .unnamed))
+        _ = try Array("hello world".utf8).withUnsafeBytes { try client.send($0, to: address) }
+        var small = [UInt8](repeating: 0, count: 4)
+        let (cut, _) = try small.withUnsafeMutableBytes { try server.receiveFrom(into: $0) }
+        #expect(cut == Received(count: 4, datagramLength: 11))
+        let parts = ["ab", "cd", "ef"].map { Array($0.utf8) }
+        _ = try parts[0].withUnsafeBytes { p0 in
+          try parts[1].withUnsafeBytes { p1 in
+            try parts[2].withUnsafeBytes { p2 in try client.sendMessage([p0, p1, p2], to: address) }
+          }
+        }
+        var five = [UInt8](repeating: 0, count: 5)
+        let (message, _, messageFlags) = try five.withUnsafeMutableBytes {
+          try server.receiveMessage(into: $0)
+        }
+        #expect(message == Received(count: 5, datagramLength: 6))
+        #expect(messageFlags.contains(.truncate))
+        _ = try Array("0123456789".utf8).withUnsafeBytes { try client.send($0, to: address) }
+        // The program asked for MSG_TRUNC: it gets the datagram's length, more than its buffer.
+        let own = try small.withUnsafeMutableBytes { try server.receive(into: $0, flags: .truncate) }
+        #expect(own.count == 10)
+        let (x, y) = try SocketDescriptor.pair(.stream)
+        let stream = ["str", "eam"].map { Array($0.utf8) }
+        _ = try stream[0].withUnsafeBytes { p0 in
+          try stream[1].withUnsafeBytes { p1 in try x.sendMessage([p0, p1]) }
+        }
+        var four = [UInt8](repeating: 0, count: 4)
+        _ = try four.withUnsafeMutableBytes { try y.receive(into: $0) }
+        _ = try four.withUnsafeMutableBytes { try y.receive(into: $0) }
+        for s in [server, client, x, y] { try s.close() }
+        try SocketFile.unlink(path)
+      }
+      let interposer = try interposerRecording(of: parityDataScenarioC, arguments: [path])
+      // The kernel chooses a new abstract name for each autobind, and socket returns whichever
+      // number is free (the test process has more open).
+      func shape(_ events: [TraceEvent]) -> [String] {
+        parityShape(events).map {
+          $0.replacingOccurrences(
+            of: #"abstract:"[0-9a-f]{5}""#, with: "abstract:auto", options: .regularExpression
+          )
+          .replacingOccurrences(of: #"^(socket .*) = \d+$"#, with: "$1 = new", options: .regularExpression)
+        }
+      }
+      let a = shape(layer)
+      let b = shape(interposer)
+      #expect(
+        a.count == b.count && a.count == 19, "\(a.joined(separator: "\n"))\n--\n\(b.joined(separator: "\n"))")
+      for (l, c) in zip(a, b) { #expect(l == c) }
+      // What each recorded: the bytes the buffer got, the datagram's real length, the gathered
+      // payload, the name autobind chose.
+      for events in [layer, interposer] {
+        let data = events.filter { $0.data != nil }.map { $0.data?.text ?? "" }
+        #expect(
+          data == ["hello world", "hell", "abcdef", "abcde", "0123456789", "0123", "stream", "stre", "am"])
+        let receives = events.filter { [.recv, .recvfrom, .recvmsg].contains($0.call) }
+        #expect(receives.map { $0.data?.length } == [4, 5, 10, 4, 2])
+        #expect(receives.map { $0.data?.datagramLength } == [11, 6, 10, nil, nil])
+        let autobind = try #require(events.first { $0.call == .bind && $0.fd == events[2].fd })
+        let chosen = try #require(autobind.args["addr"]?.objectValue?["abstract"]?.stringValue)
+        #expect(chosen.utf8.count == 5, "\(autobind.args)")
+        let sender = try #require(events.first { $0.call == .recvfrom })
+        #expect(sender.args["addr"]?.objectValue?["abstract"]?.stringValue == chosen)
+      }
+    }
+  }
+}
