@@ -143,7 +143,7 @@ extension SocketCall {
     case .accept, .accept4: .accept
     case .send, .sendto, .sendmsg, .recv, .recvfrom, .recvmsg, .read, .write: .message
     case .shutdown: .shutdown
-    case .close, .fork, .dup: .none
+    case .close, .fork, .dup, .execve: .none
     case .unlink: .unlink
     case .getsockname, .getpeername: .name
     case .setsockopt, .getsockopt: .option

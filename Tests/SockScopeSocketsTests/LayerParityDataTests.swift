@@ -1,6 +1,7 @@
 import CSockScopeLog
 import Foundation
 import Glibc
+import SockScopeMerge
 import SockScopeTrace
 import Testing
 

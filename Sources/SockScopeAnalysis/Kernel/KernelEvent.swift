@@ -42,6 +42,9 @@ public struct KernelEvent: Sendable, Equatable {
   public var fd: Int32?
   /// The call's typed arguments (read through `KernelEvent+Arguments.swift`).
   public var arguments: CallArguments
+  /// The arguments the trace model does not type yet (`execve`'s: KernelEvent+Exec.swift), as
+  /// written.
+  public var unread: JSONObject
   public var ret: Int64
   public var failure: CallFailure?
   public var socket: SocketIdentity?
@@ -57,17 +60,18 @@ public struct KernelEvent: Sendable, Equatable {
     failure: CallFailure? = nil, socket: SocketIdentity? = nil, data: Payload? = nil, flow: Int? = nil,
     flows: [Int] = []
   ) {
-    let arguments =
-      SocketCall(rawValue: call.rawValue).map { CallArguments.decode(args, call: $0).0 } ?? .none
+    let typed = SocketCall(rawValue: call.rawValue).map { CallArguments.decode(args, call: $0) }
     self.init(
       index: index, time: time, duration: duration, pid: pid, tid: tid, role: role, call: call, fd: fd,
-      arguments: arguments, ret: ret, failure: failure, socket: socket, data: data,
+      arguments: typed?.0 ?? .none, unread: typed?.1.members ?? args, ret: ret, failure: failure,
+      socket: socket, data: data,
       flow: flow, flows: flows)
   }
 
   init(
     index: Int, time: UInt64, duration: UInt64, pid: Int32, tid: Int32?, role: String, call: KernelCall,
-    fd: Int32?, arguments: CallArguments, ret: Int64, failure: CallFailure?,
+    fd: Int32?, arguments: CallArguments, unread: JSONObject = JSONObject(), ret: Int64,
+    failure: CallFailure?,
     socket: SocketIdentity?, data: Payload?, flow: Int?, flows: [Int]
   ) {
     self.index = index
@@ -79,6 +83,7 @@ public struct KernelEvent: Sendable, Equatable {
     self.call = call
     self.fd = fd
     self.arguments = arguments
+    self.unread = unread
     self.ret = ret
     self.failure = failure
     self.socket = socket
@@ -92,7 +97,7 @@ public struct KernelEvent: Sendable, Equatable {
     guard let call = KernelCall(e.call) else { return nil }
     self.init(
       index: e.index, time: e.time, duration: e.duration, pid: e.pid, tid: e.tid, role: e.role, call: call,
-      fd: e.fd, arguments: e.arguments, ret: e.ret, failure: e.failure,
+      fd: e.fd, arguments: e.arguments, unread: e.unreadArguments.members, ret: e.ret, failure: e.failure,
       socket: e.socket, data: e.data, flow: e.flow, flows: e.flows)
   }
 

@@ -60,7 +60,9 @@ extension KernelModel {
   public func sendBuffer(of socket: UInt64, before position: Int) -> SendBufferSize? {
     for e in events[..<min(position, events.count)].reversed() where e.succeeded && e.socket?.inode == socket
     {
-      if e.call == .getsockopt, e.optionName == "SO_SNDBUF", let v = e.unread["value"]?.intValue {
+      if e.call == .getsockopt, e.arguments.option?.option?.description == "SO_SNDBUF",
+        let v = e.arguments.option?.value
+      {
         return SendBufferSize(value: v, source: .recorded)
       }
       if e.call == .setsockopt, e.arguments.option?.option?.description == "SO_SNDBUF",
