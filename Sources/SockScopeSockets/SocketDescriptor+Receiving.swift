@@ -109,9 +109,10 @@ extension SocketDescriptor {
   /// (`sockscope_receive_result`), noting the datagram's real length.
   @inline(__always)
   func settle(_ n: Int, asksLength: Bool, buffer: Int, into received: inout Received) -> Int {
-    guard n >= 0 else { return n }
-    if asksLength { received.datagramLength = n }
-    return sockscope_receive_result(n, asksLength ? 1 : 0, buffer)
+    // Untraced (or not a datagram socket), the kernel's answer is the program's: no C call.
+    guard n >= 0, asksLength else { return n }
+    received.datagramLength = n
+    return sockscope_receive_result(n, 1, buffer)
   }
 }
 

@@ -10,8 +10,8 @@ import Testing
 /// The second scenario both recorders record: data whose record has rules to get right. Datagrams
 /// cut by a short buffer (recvfrom, recvmsg), a program that asks MSG_TRUNC itself (recv returns
 /// more than its buffer holds), sends gathered from several buffers (sendmsg, with and without an
-/// address), sendto a socket file, an autobind, and a stream read in two parts. argv[1] is the
-/// socket file's path.
+/// address), sendto a socket file, an autobind, a stream read in two parts, and a recvmsg that
+/// fails with a control buffer. argv[1] is the socket file's path.
 let parityDataScenarioC = #"""
   #include <stddef.h>
   #include <string.h>
@@ -52,6 +52,10 @@ let parityDataScenarioC = #"""
     char four[4];
     recv(s[1], four, sizeof four, 0);
     recv(s[1], four, sizeof four, 0);
+    union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } control;
+    struct msghdr empty = {.msg_iov = &in_iov, .msg_iovlen = 1, .msg_control = control.buf,
+                           .msg_controllen = sizeof control.buf};
+    recvmsg(server, &empty, MSG_DONTWAIT);
     close(server);
     close(client);
     close(s[0]);
@@ -131,6 +135,12 @@ extension SocketLayerTests {
         var four = [UInt8](repeating: 0, count: 4)
         _ = try four.withUnsafeMutableBytes { try y.receive(into: $0) }
         _ = try four.withUnsafeMutableBytes { try y.receive(into: $0) }
+        do {
+          _ = try five.withUnsafeMutableBytes {
+            try server.receiveMessage(into: $0, maxDescriptors: 1, flags: .dontWait)
+          }
+          Issue.record("an empty socket asked with MSG_DONTWAIT returned a message")
+        } catch {}
         for s in [server, client, x, y] { try s.close() }
         try SocketFile.unlink(path)
       }
@@ -148,7 +158,7 @@ extension SocketLayerTests {
       let a = shape(layer)
       let b = shape(interposer)
       #expect(
-        a.count == b.count && a.count == 19, "\(a.joined(separator: "\n"))\n--\n\(b.joined(separator: "\n"))")
+        a.count == b.count && a.count == 20, "\(a.joined(separator: "\n"))\n--\n\(b.joined(separator: "\n"))")
       for (l, c) in zip(a, b) { #expect(l == c) }
       // What each recorded: the bytes the buffer got, the datagram's real length, the gathered
       // payload, the name autobind chose.
@@ -157,11 +167,15 @@ extension SocketLayerTests {
         #expect(
           data == ["hello world", "hell", "abcdef", "abcde", "0123456789", "0123", "stream", "stre", "am"])
         let receives = events.filter { [.recv, .recvfrom, .recvmsg].contains($0.call) }
-        #expect(receives.map { $0.data?.length } == [4, 5, 10, 4, 2])
-        #expect(receives.map { $0.data?.datagramLength } == [11, 6, 10, nil, nil])
+        #expect(receives.map { $0.data?.length } == [4, 5, 10, 4, 2, nil])
+        #expect(receives.map { $0.data?.datagramLength } == [11, 6, 10, nil, nil, nil])
         let autobind = try #require(events.first { $0.call == .bind && $0.fd == events[2].fd })
         let chosen = try #require(autobind.args["addr"]?.objectValue?["abstract"]?.stringValue)
         #expect(chosen.utf8.count == 5, "\(autobind.args)")
+        // A recvmsg that failed returned no control length, whatever buffer it offered.
+        let failed = try #require(events.last { $0.call == .recvmsg })
+        #expect(failed.failure?.name == "EAGAIN")
+        #expect(failed.args["controllen"]?.intValue == 0)
         let sender = try #require(events.first { $0.call == .recvfrom })
         #expect(sender.args["addr"]?.objectValue?["abstract"]?.stringValue == chosen)
       }
