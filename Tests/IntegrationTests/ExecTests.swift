@@ -1,5 +1,6 @@
 import Foundation
 import SockScopeAnalysis
+import SockScopeLanguage
 import SockScopePlayer
 import SockScopeTrace
 import Testing
@@ -170,7 +171,7 @@ struct ExecTests {
 
 /// The player's sentence for the event at model position `k`.
 private func sentence(
-  _ trace: Trace, _ model: KernelModel, _ k: Int, _ language: PlayerLanguage
+  _ trace: Trace, _ model: KernelModel, _ k: Int, _ language: Language
 ) throws -> String {
   let playback = try #require(Playback(trace: trace, language: language))
   let index = model.events[k].index

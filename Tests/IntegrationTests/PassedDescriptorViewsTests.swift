@@ -1,6 +1,7 @@
 import SockScopeAnalysis
 import SockScopeDiagrams
 import SockScopeGraphviz
+import SockScopeLanguage
 import SockScopeTrace
 import Testing
 
@@ -48,7 +49,7 @@ struct PassedDescriptorViewsTests {
 
       // The sequence chart: the message arrow from the sendmsg to the recvmsg carries the passing.
       let passing = "fd \(sent.fd) → fd \(got.fd)"
-      for (language, socket) in [(DiagramLanguage.en, "socket"), (.ru, "сокет")] {
+      for (language, socket) in [(Language.en, "socket"), (.ru, "сокет")] {
         let options = DiagramOptions(language: language)
         let sequence = try Diagrams.graph(of: trace, view: .sequence, options: options).0
         let note = try #require(Self.labels(sequence).nodes["m\(send.flow ?? -1)_\(recv.index)"])

@@ -1,5 +1,6 @@
 import Foundation
 import SockScopeAnalysis
+import SockScopeLanguage
 import SockScopePlayer
 import SockScopeTrace
 import Testing
@@ -42,7 +43,7 @@ private func recordBlockedSend(_ sends: String, in dir: String) throws -> (Trace
 }
 
 private func sentence(
-  _ trace: Trace, _ model: KernelModel, _ k: Int, _ language: PlayerLanguage
+  _ trace: Trace, _ model: KernelModel, _ k: Int, _ language: Language
 ) throws -> String {
   let playback = try #require(Playback(trace: trace, language: language))
   let index = model.events[k].index

@@ -1,5 +1,6 @@
 import SockScopeAnalysis
 import SockScopeGraphviz
+import SockScopeLanguage
 import SockScopeTrace
 import Testing
 
@@ -72,7 +73,7 @@ struct PassedDescriptorTests {
       processes: [TracedProcess(pid: 1, role: "parent"), TracedProcess(pid: 2, ppid: 1, role: "child")])
   }
 
-  static func message(_ trace: Trace, _ language: DiagramLanguage) throws -> String {
+  static func message(_ trace: Trace, _ language: Language) throws -> String {
     let graph = try Diagrams.graph(of: trace, view: .sequence, options: DiagramOptions(language: language)).0
     let messages = labels(graph).nodes.filter { $0.key.hasPrefix("m") && !$0.key.hasSuffix("_bend") }
     try #require(messages.count == 1, "\(messages)")
@@ -124,7 +125,7 @@ struct PassedDescriptorTests {
   func topology() throws {
     for (language, received, sent) in [
       (
-        DiagramLanguage.en, "fd 5, received by SCM_RIGHTS\nfrom pid 1 (its fd 6)",
+        Language.en, "fd 5, received by SCM_RIGHTS\nfrom pid 1 (its fd 6)",
         "passed by SCM_RIGHTS to pid 2 (as fd 5)"
       ),
       (.ru, "fd 5, получен SCM_RIGHTS\nот pid 1 (там fd 6)", "передан SCM_RIGHTS в pid 2 (там fd 5)"),

@@ -1,11 +1,12 @@
 import Foundation
+import SockScopeLanguage
 import SockScopeTrace
 import Testing
 
 @testable import SockScopePlayer
 
 /// Plays `lines` (events of pid 7) and returns the sentence of its last step.
-private func lastSentence(_ lines: [String], _ language: PlayerLanguage) throws -> String {
+private func lastSentence(_ lines: [String], _ language: Language) throws -> String {
   let header =
     #"{"format":"sockscope-trace","version":2,"clock":"CLOCK_MONOTONIC","t0_ns":0,"processes":[{"pid":7,"role":"main","events":\#(lines.count),"ended":"closed"}]}"#
   let text = ([header] + lines).joined(separator: "\n") + "\n"
@@ -37,8 +38,8 @@ struct ExecNarrationTests {
 
   @Test(
     "a close-on-exec end that was the last reference: destroyed; the other kept",
-    arguments: PlayerLanguage.allCases)
-  func lastReference(_ language: PlayerLanguage) throws {
+    arguments: Language.allCases)
+  func lastReference(_ language: Language) throws {
     let sentence = try lastSentence(
       [
         pair,
