@@ -5,8 +5,8 @@
 //
 // Python calls send/recv with the GIL released, and taking it back once per call was most of what
 // source lines cost (docs/performance-notes.md). On CPython 3.11 the thread's frames are read
-// without the GIL (below): a thread's frame stack is changed only by that thread,
-// and this one is inside our hook; nothing is allocated and no reference count is touched. What
+// without the GIL (below): a thread's frame stack is changed only by that thread, and this one is
+// inside our hook; nothing is allocated and no reference count is touched. What
 // a frame's code object means (file, function, the line of an instruction) comes from caches that
 // are filled with the GIL held and read without it. Only a miss takes the GIL: once per code
 // object and once per call site.
@@ -23,7 +23,7 @@
 //   the wakeup descriptor (a socket under asyncio) from libpython: taking the GIL inside a signal
 //   handler could deadlock, and such writes are not socket method calls.
 // On other Python versions, or when 3.11's layout does not check out, the frames are read with the
-// GIL through the public API, as before.
+// GIL held, through the public API.
 //
 // Everything read from a code object is cached per code object, with a reference held so that the
 // object (and its address) is never reused while cached.
