@@ -255,37 +255,42 @@
     return marked;
   }
 
-  // Kernel state the player models beyond the receive queues (descriptors, files, …): shown as it
-  // comes, a table per list and a row per field, so each new part of the model appears here.
+  // Kernel state the player models beyond the receive queues (descriptors, files, …): a table per
+  // list and a row per field, each part and field under its label in the page's language
+  // (data.kernelLabels; the export's tests check that every name has one).
+  var kernelLabels = data.kernelLabels || {};
+  function kernelLabel(key) { var l = kernelLabels[lang] || {}; return l[key] || kernelLabels.en && kernelLabels.en[key] || key; }
   function kernelValue(v) {
     if (v === null || v === undefined) return "—";
     if (typeof v !== "object") return String(v);
-    if (Array.isArray(v)) return v.map(kernelValue).join(", ");
-    return Object.keys(v).map(function (key) { return key + ": " + kernelValue(v[key]); }).join("; ");
+    if (Array.isArray(v)) return v.length ? v.map(kernelValue).join(", ") : "—";
+    return Object.keys(v).map(function (key) { return kernelLabel(key) + ": " + kernelValue(v[key]); }).join("; ");
   }
   function renderKernelExtra(holder, state) {
     Object.keys(state || {}).forEach(function (name) {
-      var v = state[name];
-      holder.appendChild(make("h3", null, name));
+      var v = state[name], part = make("div", "kernel-extra");
+      part.setAttribute("data-part", name);
+      part.appendChild(make("h3", null, kernelLabel(name)));
       if (Array.isArray(v) && v.length && v.every(function (x) { return x && typeof x === "object" && !Array.isArray(x); })) {
         var cols = [];
         v.forEach(function (x) { Object.keys(x).forEach(function (c) { if (cols.indexOf(c) < 0) cols.push(c); }); });
         var table = make("table", "queues"), head = make("tr");
-        cols.forEach(function (c) { head.appendChild(make("th", null, c)); });
+        cols.forEach(function (c) { head.appendChild(make("th", null, kernelLabel(c))); });
         table.appendChild(head);
         v.forEach(function (x) {
           var tr = make("tr");
           cols.forEach(function (c) { tr.appendChild(make("td", null, kernelValue(x[c]))); });
           table.appendChild(tr);
         });
-        holder.appendChild(table);
+        part.appendChild(table);
       } else if (v && typeof v === "object" && !Array.isArray(v)) {
         var t = make("table", "queues");
-        Object.keys(v).forEach(function (key) { var tr = make("tr"); tr.appendChild(make("th", null, key)); tr.appendChild(make("td", null, kernelValue(v[key]))); t.appendChild(tr); });
-        holder.appendChild(t);
+        Object.keys(v).forEach(function (key) { var tr = make("tr"); tr.appendChild(make("th", null, kernelLabel(key))); tr.appendChild(make("td", null, kernelValue(v[key]))); t.appendChild(tr); });
+        part.appendChild(t);
       } else {
-        holder.appendChild(make("p", null, kernelValue(v)));
+        part.appendChild(make("p", null, kernelValue(v)));
       }
+      holder.appendChild(part);
     });
   }
 

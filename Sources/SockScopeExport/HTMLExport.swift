@@ -149,6 +149,7 @@ enum HTMLExport {
     let rest: JSONValue = .object([
       "title": .string(title), "lang": .string(language.rawValue), "participants": .array(participants),
       "outputs": .array(outputs), "svg": .object(charts), "files": .array(files.embedded(sources)),
+      "kernelLabels": SnapshotJSON.labelsJSON,
     ])
     // {"steps":[…], and the rest's members}.
     var data = JSONWriter()

@@ -10,6 +10,28 @@ struct SnapshotJSON {
     "step", "total", "elapsed", "role", "pid", "call", "failed", "sentence", "travel", "panes", "queues",
     "event",
   ]
+  /// What the page calls each extra part and each of its fields, in Russian and English: a raw
+  /// property name is never shown (a test checks that every name a snapshot yields is here).
+  static let labels: [String: (ru: String, en: String)] = [
+    "sockets": ("Сокеты в ядре", "Sockets in the kernel"),
+    "socket": ("сокет (inode)", "socket (inode)"),
+    "type": ("тип сокета", "socket type"),
+    "name": ("адрес", "address"),
+    "holders": ("дескрипторы (процесс и fd)", "descriptors (process and fd)"),
+    "pending": ("соединений ждут accept", "connections waiting for accept"),
+  ]
+
+  /// The labels as the page reads them: `{"ru": {name: label}, "en": {…}}`.
+  static var labelsJSON: JSONValue {
+    var ru = JSONObject()
+    var en = JSONObject()
+    for (name, label) in labels {
+      ru[name] = .string(label.ru)
+      en[name] = .string(label.en)
+    }
+    return .object(["ru": .object(ru), "en": .object(en)])
+  }
+
   /// The other properties' names, in declaration order (empty: nothing more to show).
   let extra: [String]
 

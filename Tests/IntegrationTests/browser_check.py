@@ -4,7 +4,8 @@
 Usage: browser_check.py PAGE.html SCREENSHOT.png [SCENARIO]
 Scenarios: walk (keys, #step=, click, language, print), hostile (script in payloads never runs),
 code (the code panel: marked lines, a click on a line or an arrow), middle (a long run's chart is
-clickable in its middle), load (only the time until the page is interactive). Debian's chromium, chromium-driver and
+clickable in its middle), kernel (the kernel panel's parts and fields at every step, in both
+languages, with the property names the data uses), load (only the time until the page is interactive). Debian's chromium, chromium-driver and
 python3-selenium; run with /usr/bin/python3 (a pyenv python3 has no selenium).
 """
 import json
@@ -124,6 +125,47 @@ def middle(driver, url, out, shot):
     driver.save_screenshot(shot)
 
 
+def kernel(driver, out, shot):
+    """Every heading and label the kernel panel shows beyond the receive queues, at every step, in
+    Russian and in English; and the property names the page's data holds, which must not show."""
+    out["raw_names"] = driver.execute_script("""
+        var data = JSON.parse(document.getElementById('sockscope-data').textContent), names = {};
+        function walk(v) {
+          if (Array.isArray(v)) { v.forEach(walk); return; }
+          if (v && typeof v === 'object') Object.keys(v).forEach(function (k) { names[k] = 1; walk(v[k]); });
+        }
+        data.steps.forEach(function (s) { walk(s.kernel); walk(s.kernel_en); });
+        return Object.keys(names).sort();""")
+    body = driver.find_element(By.TAG_NAME, "body")
+    for language in ("ru", "en"):
+        driver.find_element(By.ID, "lang-" + language).click()
+        body.send_keys(Keys.HOME)
+        labels, cells, headings = set(), set(), set()
+        for _ in range(out["steps"]):
+            shown = driver.execute_script("""
+                function texts(q) { return Array.prototype.map.call(document.querySelectorAll(q), function (e) { return e.textContent; }); }
+                // Every heading of the panel but the receive queues' own table (its column names are the page's words).
+                var queues = document.querySelector('#queues > table');
+                var headings = Array.prototype.filter.call(document.querySelectorAll('#queues h3, #queues th'),
+                  function (e) { return !(queues && queues.contains(e)); }).map(function (e) { return e.textContent; });
+                return [texts('#queues .kernel-extra h3, #queues .kernel-extra th'),
+                        texts('#queues .kernel-extra td, #queues .kernel-extra p'), headings];""")
+            labels.update(shown[0])
+            cells.update(shown[1])
+            headings.update(shown[2])
+            body.send_keys(Keys.ARROW_RIGHT)
+        out["labels_" + language] = sorted(labels)
+        out["cells_" + language] = sorted(cells)
+        out["headings_" + language] = sorted(headings)
+    # The screenshot: a step where a connection waits for accept, in Russian.
+    driver.find_element(By.ID, "lang-ru").click()
+    driver.get(driver.current_url.split("#")[0] + "#step=" + str(int(sys.argv[4]) if len(sys.argv) > 4 else 1))
+    wait_ready(driver)
+    driver.execute_script("document.getElementById('queues').scrollIntoView()")
+    out["panel_text"] = driver.find_element(By.ID, "queues").text
+    driver.save_screenshot(shot)
+
+
 def main():
     page, shot = sys.argv[1], sys.argv[2]
     scenario = sys.argv[3] if len(sys.argv) > 3 else "walk"
@@ -194,6 +236,8 @@ def main():
             code(driver, out, shot)
         elif scenario == "middle":
             middle(driver, url, out, shot)
+        elif scenario == "kernel":
+            kernel(driver, out, shot)
         else:
             # One step's cost in the page: 50 → presses, each rendered in full (layout included).
             out["step_ms"] = driver.execute_script("""

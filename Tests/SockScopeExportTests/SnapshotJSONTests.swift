@@ -1,3 +1,4 @@
+import Foundation
 import SockScopePlayer
 import SockScopeTrace
 import Testing
@@ -43,5 +44,39 @@ struct SnapshotJSONTests {
     let extra = SnapshotJSON(snapshot).extra
     #expect(!extra.contains { SnapshotJSON.shown.contains($0) })
     #expect(!extra.contains("queues") && !extra.contains("panes"))
+  }
+}
+
+@Suite("The kernel panel's labels")
+struct KernelLabelTests {
+  /// Every object key in `value`, however deep.
+  static func keys(_ value: JSONValue) -> Set<String> {
+    switch value {
+    case .object(let o): return o.reduce(into: Set(o.keys)) { $0.formUnion(keys($1.value)) }
+    case .array(let a): return a.reduce(into: []) { $0.formUnion(keys($1)) }
+    default: return []
+    }
+  }
+
+  @Test("every part and field of the kernel panel has a Russian and an English label, not its property name")
+  func everyNameLabelled() throws {
+    // A stream server with two clients: listening sockets, waiting connections, descriptors.
+    let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .appendingPathComponent("../SockScopeAnalysisTests/Fixtures/stream-server-trace.jsonl").path
+    let trace = try TraceFile.read(path: fixture).trace
+    var names: Set<String> = []
+    for language in [PlayerLanguage.ru, .en] {
+      let playback = try #require(Playback(trace: trace, language: language))
+      let sample = playback.snapshot(0, paneHeight: 0)
+      let extra = SnapshotJSON(sample)
+      for k in 0..<playback.count {
+        if let value = extra.object(playback.snapshot(k, paneHeight: 0)) { names.formUnion(Self.keys(value)) }
+      }
+    }
+    #expect(names.isSuperset(of: ["sockets", "socket", "type", "name", "holders", "pending"]), "\(names)")
+    for name in names {
+      let label = try #require(SnapshotJSON.labels[name], "\(name) has no label")
+      #expect(!label.ru.isEmpty && !label.en.isEmpty && label.ru != name && label.en != name, "\(name)")
+    }
   }
 }
