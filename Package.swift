@@ -174,7 +174,8 @@ let package = Package(
       dependencies: ["SockScopeSockets", "SockScopeTrace", "SockScopeMerge", "CSockScopeLog"],
       swiftSettings: swiftSettings + mocking),
     .testTarget(
-      name: "SockScopeExportTests", dependencies: ["SockScopeExport", "SockScopeTrace"],
+      name: "SockScopeExportTests",
+      dependencies: ["SockScopeExport", "SockScopeTrace", "SockScopeMerge", "SockScopeLanguage"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "IntegrationTests",

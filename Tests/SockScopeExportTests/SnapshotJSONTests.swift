@@ -1,4 +1,6 @@
 import Foundation
+import SockScopeLanguage
+import SockScopeMerge
 import SockScopePlayer
 import SockScopeTrace
 import Testing
@@ -65,7 +67,7 @@ struct KernelLabelTests {
       .appendingPathComponent("../SockScopeAnalysisTests/Fixtures/stream-server-trace.jsonl").path
     let trace = try TraceFile.read(path: fixture).trace
     var names: Set<String> = []
-    for language in [PlayerLanguage.ru, .en] {
+    for language in [Language.ru, .en] {
       let playback = try #require(Playback(trace: trace, language: language))
       let sample = playback.snapshot(0, paneHeight: 0)
       let extra = SnapshotJSON(sample)
