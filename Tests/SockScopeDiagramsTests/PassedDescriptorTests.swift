@@ -1,6 +1,7 @@
 import SockScopeAnalysis
 import SockScopeGraphviz
 import SockScopeLanguage
+import SockScopeMerge
 import SockScopeTrace
 import Testing
 
