@@ -17,6 +17,9 @@ let package = Package(
     .executable(name: "sockscope", targets: ["sockscope"]),
     .library(name: "SockScopeSockets", targets: ["SockScopeSockets"]),
     .library(name: "SockScopeTrace", targets: ["SockScopeTrace"]),
+    .library(name: "SockScopeMerge", targets: ["SockScopeMerge"]),
+    .library(name: "SockScopeStrace", targets: ["SockScopeStrace"]),
+    .library(name: "SockScopeOutput", targets: ["SockScopeOutput"]),
     // The LD_PRELOAD interposer `sockscope record` loads into other programs.
     .library(name: "SockScopePreload", type: .dynamic, targets: ["CSockScopePreload"]),
   ],
