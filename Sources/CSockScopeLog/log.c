@@ -352,13 +352,16 @@ static uint32_t pack_words(const sockscope_record *rec, uint64_t words[SOCKSCOPE
       [SOCKSCOPE_WORD_FUNC] = rec->src_func,
   };
   uint32_t bits = 0;
-  if (rec->full_len != 0 && rec->full_len == (uint64_t)rec->ret) {
+  uint32_t kept = 0; /* words stored even when zero */
+  if (rec->flags & SOCKSCOPE_FLAG_SETTLED_LATER) {
+    kept = 1u << SOCKSCOPE_WORD_SEQ | 1u << SOCKSCOPE_WORD_DUR | 1u << SOCKSCOPE_WORD_RET | 1u << SOCKSCOPE_WORD_ERR;
+  } else if (rec->full_len != 0 && rec->full_len == (uint64_t)rec->ret) {
     all[SOCKSCOPE_WORD_FULL_LEN] = 0;
     bits |= SOCKSCOPE_FIELDS_FULL_IS_RET;
   }
   uint32_t n = 0;
   for (uint32_t i = 0; i < SOCKSCOPE_WORD_COUNT; i++) {
-    if (all[i] == 0) continue;
+    if (all[i] == 0 && !(kept & 1u << i)) continue;
     words[n++] = all[i];
     bits |= 1u << i;
   }
@@ -452,6 +455,37 @@ int sockscope_log_append_full(sockscope_record *rec, const void *addr, uint32_t 
   int err = sockscope_log_append_locked(rec, addr, addr_len, data, data_len, items, count);
   pthread_mutex_unlock(&g_log.lock);
   return err;
+}
+
+// The place of word `word` in the version 3 record at `at`, or NULL when the record lacks it.
+static uint64_t *word_at(uint8_t *at, enum sockscope_record_word word) {
+  const sockscope_record_head *h = (const sockscope_record_head *)at;
+  if (!(h->fields & 1u << word)) return NULL;
+  return (uint64_t *)(at + sizeof *h) + __builtin_popcount(h->fields & ((1u << word) - 1));
+}
+
+int sockscope_log_settle(uint64_t seq, uint16_t call, int64_t ret, int32_t err, uint64_t dur_ns) {
+  int found = -ENOENT;
+  pthread_mutex_lock(&g_log.lock);
+  // Records can only be walked from the start; a call settled later (a failed exec) is rare.
+  size_t at = SOCKSCOPE_LOG_HEADER_SIZE;
+  while (g_log.base != NULL && at + sizeof(sockscope_record_head) <= g_log.used) {
+    uint8_t *p = g_log.base + at;
+    const sockscope_record_head *h = (const sockscope_record_head *)p;
+    if (h->size == 0) break;
+    uint64_t *seq_word = word_at(p, SOCKSCOPE_WORD_SEQ);
+    if (h->call == call && (h->flags & SOCKSCOPE_FLAG_SETTLED_LATER) && seq_word != NULL && *seq_word == seq) {
+      *word_at(p, SOCKSCOPE_WORD_RET) = (uint64_t)ret;
+      uint64_t *err_word = word_at(p, SOCKSCOPE_WORD_ERR);
+      *err_word = (*err_word & ~(uint64_t)UINT32_MAX) | (uint32_t)err;
+      *word_at(p, SOCKSCOPE_WORD_DUR) = dur_ns;
+      found = 0;
+      break;
+    }
+    at += h->size;
+  }
+  pthread_mutex_unlock(&g_log.lock);
+  return found;
 }
 
 int sockscope_log_output(int fd, const void *data, size_t len) {

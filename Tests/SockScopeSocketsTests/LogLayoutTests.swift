@@ -88,6 +88,38 @@ extension SocketLayerTests {
     }
   }
 
+  @Test("a call recorded before it runs is settled in place: its result, errno and duration, nothing else")
+  func settledLater() throws {
+    try withTemporaryDirectory { dir in
+      #expect(mkdir(dir + "/t", 0o755) == 0)
+      #expect(sockscope_log_open(dir + "/t", "settle", 256) == 0)
+      let path = String(cString: try #require(sockscope_log_path()))
+      var early = sockscope_record()
+      early.call = UInt16(SOCKSCOPE_CALL_CONNECT.rawValue)
+      early.flags = UInt16(SOCKSCOPE_FLAG_SETTLED_LATER.rawValue)
+      early.t_ns = 77
+      early.items_lost = 2
+      let name = Array("./s".utf8)
+      #expect(sockscope_log_append(&early, name, UInt32(name.count), nil, 0) == 0)
+      var plain = sockscope_record()
+      plain.call = UInt16(SOCKSCOPE_CALL_CONNECT.rawValue)
+      #expect(sockscope_log_append(&plain, nil, 0, nil, 0) == 0)
+      let call = UInt16(SOCKSCOPE_CALL_CONNECT.rawValue)
+      #expect(sockscope_log_settle(0, call, -1, ENOENT, 4_000) == 0)
+      #expect(sockscope_log_settle(1, call, -1, ENOENT, 4_000) == -ENOENT, "no room kept: not settled")
+      #expect(sockscope_log_settle(0, UInt16(SOCKSCOPE_CALL_BIND.rawValue), -1, ENOENT, 1) == -ENOENT)
+      sockscope_log_close()
+
+      let read = try records(inLog: path)
+      try #require(read.count == 2)
+      var expected = early
+      expected.magic = SOCKSCOPE_RECORD_MAGIC
+      (expected.ret, expected.err, expected.dur_ns) = (-1, ENOENT, 4_000)
+      #expect(bytes(of: read[0].record) == bytes(of: expected))
+      #expect(read[1].record.ret == 0 && read[1].record.err == 0)
+    }
+  }
+
   @Test("records across many reserved pieces and growths of the log all read back, in order")
   func manyRecordsAcrossGrowths() throws {
     try withTemporaryDirectory { dir in

@@ -150,10 +150,16 @@ enum sockscope_record_flags {
   /// The socket delivers datagrams (SOCK_DGRAM, SOCK_SEQPACKET): on a receive, `full_len` is the
   /// datagram's real size, which exceeds the return value when the buffer was too small.
   SOCKSCOPE_FLAG_DATAGRAM = 1,
+  /// The call's outcome (`ret`, `err`, `dur_ns`) is put in later, by sockscope_log_settle (a call
+  /// recorded before it runs, as exec must be): a version 3 record then keeps the words of `seq`,
+  /// `dur_ns`, `ret` and `err` even when they are zero, so that they can be changed in place.
+  SOCKSCOPE_FLAG_SETTLED_LATER = 2,
 };
 
-/// One event's fixed part. Arguments a0..a3 mean different things per call; docs/trace-format.md
-/// has the table (for example, socket: a0 domain, a1 type, a2 protocol).
+/// One event's fixed part, as recorders fill it in and readers get it back. Versions 1 and 2 stored it
+/// whole; version 3 stores a `sockscope_record_head` and the fields that are not zero. Arguments
+/// a0..a3 mean different things per call; docs/trace-format.md has the table (for example, socket:
+/// a0 domain, a1 type, a2 protocol).
 typedef struct sockscope_record {
   uint32_t magic;    /* SOCKSCOPE_RECORD_MAGIC once complete */
   uint32_t size;     /* whole record with address, payload and padding; a multiple of 8 */
@@ -294,6 +300,11 @@ uint32_t sockscope_poll_items(const struct pollfd *fds, unsigned long nfds, int 
 /// Whether events record their source (1 unless the environment had SOCKSCOPE_SOURCE=0 when the log
 /// was opened: a switch to measure what source lines cost).
 int sockscope_log_sources(void);
+
+/// Puts the outcome of the call recorded as event `seq` of kind `call`, appended with
+/// SOCKSCOPE_FLAG_SETTLED_LATER, into its record. Returns 0, or -ENOENT when the log holds no such
+/// record (or holds it without that flag, so without room for the outcome).
+int sockscope_log_settle(uint64_t seq, uint16_t call, int64_t ret, int32_t err, uint64_t dur_ns);
 
 /// Marks the log closed and trims it to its used length. Registered with atexit by open.
 void sockscope_log_close(void);
