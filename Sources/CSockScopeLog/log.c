@@ -18,6 +18,10 @@
 // Growth policy: start small (most runs are a few hundred events), double up to 64 MiB steps.
 #define INITIAL_CAPACITY (1u << 20)
 #define MAX_GROWTH_STEP (64u << 20)
+// Space is reserved (its pages populated) this much at a time, ahead of the records: the cost per
+// page is the same in any size of piece, and a small piece keeps the pause it puts into the one
+// call that crosses into it short (a 32 MiB growth populated at once held one send for tens of ms).
+#define RESERVE_STEP (256u << 10)
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
@@ -36,7 +40,8 @@ static struct {
   dev_t dev; /* identity of the log file, checked before each change made through its path */
   ino_t ino;
   uint8_t *base;
-  size_t capacity;
+  size_t capacity; /* the file's size and the mapping's length */
+  size_t reserved; /* [0, reserved) has its blocks reserved: records are stored only there */
   size_t used;
   uint64_t seq;
   uint32_t capture_limit;
@@ -205,7 +210,9 @@ static int open_locked(void) {
     g_log.ino = st.st_ino;
     g_log.base = base;
     g_log.capacity = INITIAL_CAPACITY;
-    err = -reserve(0, INITIAL_CAPACITY);
+    g_log.reserved = 0;
+    err = -reserve(0, RESERVE_STEP);
+    if (err == 0) g_log.reserved = RESERVE_STEP;
   }
   if (err != 0) {
     if (base != MAP_FAILED) munmap(base, INITIAL_CAPACITY);
@@ -282,8 +289,9 @@ void sockscope_log_set_role(const char *role) {
   pthread_mutex_unlock(&g_log.lock);
 }
 
-// Called with the lock held. Makes room for `need` more bytes: the file grows through its path
-// (checked to be still the log), the mapping follows it, and the new pages are reserved.
+// Called with the lock held. Makes the file and its mapping `need` bytes longer at least: the file
+// grows through its path (checked to be still the log) and the mapping follows it. The new part
+// is not reserved yet (reserve_more_locked does that): nothing is stored there until it is.
 static int grow_locked(size_t need) {
   size_t step = g_log.capacity < MAX_GROWTH_STEP ? g_log.capacity : MAX_GROWTH_STEP;
   if (step < need) step = (need + 4095) & ~(size_t)4095;
@@ -292,19 +300,73 @@ static int grow_locked(size_t need) {
   if (!path_is_log()) return -ESTALE;
   if (truncate(g_log.path, (off_t)new_capacity) != 0) return -errno;
   void *base = mremap(g_log.base, old_capacity, new_capacity, MREMAP_MAYMOVE);
-  int err = base == MAP_FAILED ? -errno : 0;
-  if (err == 0) {
+  if (base != MAP_FAILED) {
     g_log.base = base;
     g_log.capacity = new_capacity;
-    err = reserve(old_capacity, step);
-    if (err == 0) return 0;
-    // Give the space back: nothing may ever be stored where no block is reserved.
-    base = mremap(g_log.base, new_capacity, old_capacity, 0);
-    if (base != MAP_FAILED) g_log.base = base;
-    g_log.capacity = old_capacity;
+    return 0;
   }
+  int err = -errno;
   if (path_is_log()) (void)truncate(g_log.path, (off_t)old_capacity);
   return err;
+}
+
+// Called with the lock held. Reserves the log up to `end` bytes at least, RESERVE_STEP at a time,
+// growing the file when the reserved part reaches its end. On failure (a full disk: ENOSPC) what
+// was reserved stays so and nothing is stored beyond it.
+static int reserve_more_locked(size_t end) {
+  while (g_log.reserved < end) {
+    if (g_log.reserved == g_log.capacity) {
+      int err = grow_locked(end - g_log.capacity);
+      if (err != 0) return err;
+    }
+    size_t piece = g_log.capacity - g_log.reserved;
+    size_t wanted = (end - g_log.reserved + RESERVE_STEP - 1) / RESERVE_STEP * RESERVE_STEP;
+    if (piece > wanted) piece = wanted;
+    int err = reserve(g_log.reserved, piece);
+    if (err != 0) return err;
+    g_log.reserved += piece;
+  }
+  return 0;
+}
+
+// A record's words (version 3): the fields of `rec` the head lacks, those that are zero left out.
+// Fills `words` in file order and returns how many there are; `*fields` says which.
+static uint32_t pack_words(const sockscope_record *rec, uint64_t words[SOCKSCOPE_WORD_COUNT], uint32_t *fields) {
+  uint64_t all[SOCKSCOPE_WORD_COUNT] = {
+      [SOCKSCOPE_WORD_SEQ] = rec->seq,
+      [SOCKSCOPE_WORD_DUR] = rec->dur_ns,
+      [SOCKSCOPE_WORD_RET] = (uint64_t)rec->ret,
+      [SOCKSCOPE_WORD_ERR] = (uint32_t)rec->err | (uint64_t)rec->items_lost << 32,
+      [SOCKSCOPE_WORD_A0] = (uint64_t)rec->a0,
+      [SOCKSCOPE_WORD_A1] = (uint64_t)rec->a1,
+      [SOCKSCOPE_WORD_A2] = (uint64_t)rec->a2,
+      [SOCKSCOPE_WORD_A3] = (uint64_t)rec->a3,
+      [SOCKSCOPE_WORD_SOCK_INO] = rec->sock_ino,
+      [SOCKSCOPE_WORD_PEER_INO] = rec->peer_ino,
+      [SOCKSCOPE_WORD_PATH_INO] = rec->path_ino,
+      [SOCKSCOPE_WORD_FULL_LEN] = rec->full_len,
+      [SOCKSCOPE_WORD_LENGTHS] = rec->addr_len | (uint64_t)rec->data_len << 32,
+      [SOCKSCOPE_WORD_EXTRA] = rec->extra_len | (uint64_t)rec->src_line << 32,
+      [SOCKSCOPE_WORD_CALLER] = rec->caller,
+      [SOCKSCOPE_WORD_MODULE] = rec->src_module | (uint64_t)rec->src_file << 32,
+      [SOCKSCOPE_WORD_FUNC] = rec->src_func,
+  };
+  uint32_t bits = 0;
+  uint32_t kept = 0; /* words stored even when zero */
+  if (rec->flags & SOCKSCOPE_FLAG_SETTLED_LATER) {
+    kept = 1u << SOCKSCOPE_WORD_SEQ | 1u << SOCKSCOPE_WORD_DUR | 1u << SOCKSCOPE_WORD_RET | 1u << SOCKSCOPE_WORD_ERR;
+  } else if (rec->full_len != 0 && rec->full_len == (uint64_t)rec->ret) {
+    all[SOCKSCOPE_WORD_FULL_LEN] = 0;
+    bits |= SOCKSCOPE_FIELDS_FULL_IS_RET;
+  }
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < SOCKSCOPE_WORD_COUNT; i++) {
+    if (all[i] == 0 && !(kept & 1u << i)) continue;
+    words[n++] = all[i];
+    bits |= 1u << i;
+  }
+  *fields = bits;
+  return n;
 }
 
 // Called with the lock held: stores one record (event or META) with its address, payload and
@@ -316,25 +378,43 @@ int sockscope_log_append_locked(sockscope_record *rec, const void *addr, uint32_
   if (data == NULL) data_len = 0;
   if (items == NULL) count = 0;
   size_t extra = (size_t)count * sizeof(sockscope_item);
-  size_t body = sizeof(sockscope_record) + addr_len + data_len + extra;
+  rec->addr_len = addr_len;
+  rec->data_len = data_len;
+  rec->extra_len = (uint32_t)extra;
+  int is_event = rec->call < SOCKSCOPE_META_STRING;
+  rec->seq = is_event ? g_log.seq : 0;
+  uint64_t words[SOCKSCOPE_WORD_COUNT];
+  uint32_t fields;
+  uint32_t nwords = pack_words(rec, words, &fields);
+  size_t head = sizeof(sockscope_record_head) + (size_t)nwords * 8;
+  size_t body = head + addr_len + data_len + extra;
   size_t size = (body + 7) & ~(size_t)7;
-  if (g_log.used + size > g_log.capacity) {
-    int err = grow_locked(g_log.used + size - g_log.capacity);
+  if (g_log.used + size > g_log.reserved) {
+    int err = reserve_more_locked(g_log.used + size);
     if (err != 0) {
       sockscope_log_header *h = header();
       if (h->dropped++ == 0) h->dropped_errno = -err;
       return err;
     }
   }
+  if (is_event) g_log.seq++;
   uint8_t *at = g_log.base + g_log.used;
+  sockscope_record_head h = {
+      .magic = 0,
+      .size = (uint32_t)size,
+      .t_ns = rec->t_ns,
+      .tid = rec->tid,
+      .call = rec->call,
+      .flags = rec->flags,
+      .fd = rec->fd,
+      .fields = fields,
+  };
   rec->magic = 0;
   rec->size = (uint32_t)size;
-  rec->seq = rec->call >= SOCKSCOPE_META_STRING ? 0 : g_log.seq++;
-  rec->addr_len = addr_len;
-  rec->data_len = data_len;
-  rec->extra_len = (uint32_t)extra;
-  memcpy(at, rec, sizeof *rec);
-  uint8_t *p = at + sizeof *rec;
+  memcpy(at, &h, sizeof h);
+  uint8_t *p = at + sizeof h;
+  memcpy(p, words, (size_t)nwords * 8);
+  p += (size_t)nwords * 8;
   if (addr_len) memcpy(p, addr, addr_len);
   p += addr_len;
   if (data_len) memcpy(p, data, data_len);
@@ -347,7 +427,10 @@ int sockscope_log_append_locked(sockscope_record *rec, const void *addr, uint32_
   return 0;
 }
 
-const uint8_t *sockscope_log_record_at_locked(size_t offset) { return g_log.base + offset; }
+const uint8_t *sockscope_log_address_at_locked(size_t offset) {
+  const sockscope_record_head *h = (const sockscope_record_head *)(g_log.base + offset);
+  return (const uint8_t *)(h + 1) + 8 * (size_t)__builtin_popcount(h->fields & (SOCKSCOPE_FIELDS_WORDS - 1));
+}
 
 size_t sockscope_log_used_locked(void) { return g_log.used; }
 
@@ -376,24 +459,47 @@ int sockscope_log_append_full(sockscope_record *rec, const void *addr, uint32_t 
 
 int sockscope_log_owned(void) { return sockscope_log_is_open() && getpid() == g_log.pid; }
 
+// The place of word `word` in the version 3 record at `at`, or NULL when the record lacks it.
+static uint64_t *word_at(uint8_t *at, enum sockscope_record_word word) {
+  const sockscope_record_head *h = (const sockscope_record_head *)at;
+  if (!(h->fields & 1u << word)) return NULL;
+  return (uint64_t *)(at + sizeof *h) + __builtin_popcount(h->fields & ((1u << word) - 1));
+}
+
 int sockscope_log_settle(uint64_t seq, uint16_t call, int64_t ret, int32_t err, uint64_t dur_ns) {
   int found = -ENOENT;
   pthread_mutex_lock(&g_log.lock);
-  // From the end would need record sizes backwards; a failed exec is rare, so walk from the start.
-  for (size_t at = SOCKSCOPE_LOG_HEADER_SIZE; g_log.base != NULL && at + sizeof(sockscope_record) <= g_log.used;) {
-    sockscope_record *r = (sockscope_record *)(g_log.base + at);
-    if (r->size == 0) break;
-    if (r->call == call && r->seq == seq) {
-      r->ret = ret;
-      r->err = err;
-      r->dur_ns = dur_ns;
+  // Records can only be walked from the start; a call settled later (a failed exec) is rare.
+  size_t at = SOCKSCOPE_LOG_HEADER_SIZE;
+  while (g_log.base != NULL && at + sizeof(sockscope_record_head) <= g_log.used) {
+    uint8_t *p = g_log.base + at;
+    const sockscope_record_head *h = (const sockscope_record_head *)p;
+    if (h->size == 0) break;
+    uint64_t *seq_word = word_at(p, SOCKSCOPE_WORD_SEQ);
+    if (h->call == call && (h->flags & SOCKSCOPE_FLAG_SETTLED_LATER) && seq_word != NULL && *seq_word == seq) {
+      *word_at(p, SOCKSCOPE_WORD_RET) = (uint64_t)ret;
+      uint64_t *err_word = word_at(p, SOCKSCOPE_WORD_ERR);
+      *err_word = (*err_word & ~(uint64_t)UINT32_MAX) | (uint32_t)err;
+      *word_at(p, SOCKSCOPE_WORD_DUR) = dur_ns;
       found = 0;
       break;
     }
-    at += r->size;
+    at += h->size;
   }
   pthread_mutex_unlock(&g_log.lock);
   return found;
+}
+
+int sockscope_log_output(int fd, const void *data, size_t len) {
+  if (!sockscope_log_is_open()) return -EBADF;
+  sockscope_record rec = {0};
+  rec.t_ns = sockscope_now_ns();
+  rec.tid = sockscope_thread_id();
+  rec.call = SOCKSCOPE_CALL_OUTPUT;
+  rec.fd = fd;
+  rec.ret = (int64_t)len;
+  rec.full_len = len;
+  return sockscope_log_append(&rec, NULL, 0, data, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
 }
 
 void sockscope_log_close(void) {

@@ -7,8 +7,8 @@
 /// With the log's lock held: appends a record (see sockscope_log_append_full).
 int sockscope_log_append_locked(sockscope_record *rec, const void *addr, uint32_t addr_len, const void *data,
                                 uint32_t data_len, const sockscope_item *items, uint32_t count);
-/// With the lock held: the log's bytes at `offset` (valid until the next append).
-const uint8_t *sockscope_log_record_at_locked(size_t offset);
+/// With the lock held: the address bytes of the record at `offset` (valid until the next append).
+const uint8_t *sockscope_log_address_at_locked(size_t offset);
 /// With the lock held: where the next record goes.
 size_t sockscope_log_used_locked(void);
 /// With the lock held: the program's path as the header holds it.

@@ -92,7 +92,7 @@ static uint32_t intern_bytes(const char *text, uint32_t length) {
       return id;
     }
     if (slot->hash == h && slot->length == length &&
-        memcmp(sockscope_log_record_at_locked(slot->offset) + sizeof(sockscope_record), text, length) == 0)
+        memcmp(sockscope_log_address_at_locked(slot->offset), text, length) == 0)
       return slot->id;
   }
   return 0;

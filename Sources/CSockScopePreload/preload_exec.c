@@ -75,6 +75,7 @@ static uint64_t record_exec(enum exec_variant variant, const char *path, int fd,
   t_busy = 1;
   sockscope_record r;
   start(&r, SOCKSCOPE_CALL_EXECVE, -1);
+  r.flags |= SOCKSCOPE_FLAG_SETTLED_LATER; // room for the outcome, put in by settle()
   r.a0 = variant;
   r.a1 = fd;
   r.a2 = flags;

@@ -10,22 +10,6 @@ struct LogNames {
   /// Modules by id: the path and the load bias (what was added to the module's ELF addresses).
   var modules: [UInt32: (path: String, bias: UInt64)] = [:]
 
-  /// The size of a record's fixed part in a log of `version`.
-  static func recordSize(version: UInt32) -> Int {
-    version == 1 ? Int(SOCKSCOPE_RECORD_V1_SIZE) : MemoryLayout<sockscope_record>.size
-  }
-
-  /// The record at `offset`, read as `size` bytes (the fields a version 1 record lacks are zero).
-  static func record(in bytes: LogWindow, at offset: Int, size: Int) -> sockscope_record {
-    if size == MemoryLayout<sockscope_record>.size { return bytes.load(offset, as: sockscope_record.self) }
-    var record = sockscope_record()
-    let slice = bytes.bytes(offset, size)
-    withUnsafeMutableBytes(of: &record) { out in
-      slice.withUnsafeBytes { out.copyMemory(from: $0) }
-    }
-    return record
-  }
-
   /// Takes a META record's definition; returns false for an event.
   mutating func define(_ r: sockscope_record, name: [UInt8]) -> Bool {
     guard r.call >= UInt16(SOCKSCOPE_META_STRING.rawValue) else { return false }

@@ -68,20 +68,22 @@ public struct ProcessLog: Sendable {
     // Most records are a send or a receive with a short payload: about 192 bytes.
     events.reserveCapacity(bytes.knownSize.map { $0 / 160 } ?? 0)
     var offset = headerSize
-    let recordSize = LogNames.recordSize(version: header.version)
+    let layout = RecordLayout(version: header.version)
     let magicWord = SOCKSCOPE_RECORD_MAGIC
     var names = LogNames()
     var lastMessage: MessageArguments?
 
-    while try bytes.has(offset, recordSize) {
-      let record = LogNames.record(in: bytes, at: offset, size: recordSize)
-      if record.magic == 0 { break }  // The end: nothing was committed past here.
+    while try bytes.has(offset, layout.minimumSize) {
+      if bytes.load(offset, as: UInt32.self) == 0 { break }  // The end: nothing was committed past here.
+      let (record, recordSize) = try layout.record(in: &bytes, at: offset) ?? (sockscope_record(), 0)
       let size = Int(record.size)
       let body = recordSize + Int(record.addr_len) + Int(record.data_len) + Int(record.extra_len)
-      guard record.magic == magicWord, size % 8 == 0, size >= body, try bytes.has(offset, size) else {
+      guard record.magic == magicWord, recordSize > 0, size % 8 == 0, size >= body,
+        try bytes.has(offset, size)
+      else {
         // Resynchronise on the next record magic at an 8-byte boundary.
         var next = offset + 8
-        while try bytes.has(next, recordSize) {
+        while try bytes.has(next, layout.minimumSize) {
           if bytes.load(next, as: UInt32.self) == magicWord { break }
           next += 8
         }

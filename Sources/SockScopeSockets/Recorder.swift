@@ -109,13 +109,6 @@ public enum Recorder {
   /// so the hot path neither copies nor allocates (a mutable copy of a shared array did both).
   public static func output(raw bytes: UnsafeRawBufferPointer, stream: Stream = .standardOutput) {
     guard isRecording else { return }
-    var record = sockscope_record()
-    record.t_ns = sockscope_now_ns()
-    record.tid = sockscope_thread_id()
-    record.call = UInt16(SOCKSCOPE_CALL_OUTPUT.rawValue)
-    record.fd = stream.rawValue
-    record.ret = Int64(bytes.count)
-    record.full_len = UInt64(bytes.count)
-    _ = sockscope_log_append(&record, nil, 0, bytes.baseAddress, UInt32(clamping: bytes.count))
+    _ = sockscope_log_output(stream.rawValue, bytes.baseAddress, bytes.count)
   }
 }

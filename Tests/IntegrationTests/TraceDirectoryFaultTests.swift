@@ -68,8 +68,8 @@ struct TraceDirectoryFaultTests {
   )
   func fullMidRun() throws {
     try withTemporaryDirectory { dir throws in
-      // Each log reserves 1 MiB at start and doubles as it grows: 3 MiB holds the first two
-      // reservations and not the next.
+      // Each log reserves 256 KiB at a time as it fills: 3 MiB holds a few thousand of the 20 000
+      // lines' records, not all of them.
       let small = try Tmpfs(at: dir + "/small", options: "size=3m")
       defer { try? small.unmount() }
       let lines = (0..<20_000).map { "строка-\($0)-" + String(repeating: "x", count: 80) }

@@ -109,12 +109,12 @@ struct ProcessLogVersionTests {
     #expect(old.events[2].data?.text == "Лев")
   }
 
-  @Test("a log from a newer writer (version 3) is refused with both versions named")
+  @Test("a log from a newer writer (version 4) is refused with both versions named")
   func refusesNewer() {
     var log = LogImage()
     log.bytes.withUnsafeMutableBytes { raw in
       raw.storeBytes(
-        of: UInt32(3), toByteOffset: 8,
+        of: SOCKSCOPE_LOG_VERSION + 1, toByteOffset: 8,
         as: UInt32.self)
     }
     #expect(throws: TraceFileError.self) { try ProcessLog.decode(log.bytes, path: "x.sslog") }

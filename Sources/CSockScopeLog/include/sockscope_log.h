@@ -2,8 +2,12 @@
 //
 // One file per traced process, `DIR/<pid>-<start_ns>.sslog`. The file starts with a fixed
 // `sockscope_log_header` (SOCKSCOPE_LOG_HEADER_SIZE bytes), followed by variable-length records.
-// Each record is a `sockscope_record`, then `addr_len` address bytes, then `data_len` payload bytes,
-// padded with zeros to a multiple of 8. A record is complete only once its `magic` word reads
+// Each record (version 3) is a `sockscope_record_head`, then one 8-byte word for each of the
+// record's fields that is not zero (see enum sockscope_record_word), then `addr_len` address bytes,
+// `data_len` payload bytes and `extra_len` bytes of items, padded with zeros to a multiple of 8.
+// Versions 1 and 2 stored a whole `sockscope_record` (128 and 160 bytes) where version 3 stores the
+// head and its words: a console line's record went from 160 bytes to 56 before its text, and so did
+// the pages of log the kernel has to provide. A record is complete only once its `magic` word reads
 // SOCKSCOPE_RECORD_MAGIC: the writer fills the body first and stores the magic last with release
 // ordering, so a reader of a file whose writer was killed sees whole records and then zeros.
 //
@@ -27,9 +31,11 @@ extern "C" {
 #endif
 
 #define SOCKSCOPE_LOG_MAGIC "SSCOPLOG"
-#define SOCKSCOPE_LOG_VERSION 2u
+#define SOCKSCOPE_LOG_VERSION 3u
 /// The record size of version 1 logs (before the source and extra fields), which readers still read.
 #define SOCKSCOPE_RECORD_V1_SIZE 128u
+/// The record size of version 2 logs (a whole `sockscope_record` each), which readers still read.
+#define SOCKSCOPE_RECORD_V2_SIZE 160u
 #define SOCKSCOPE_LOG_HEADER_SIZE 1024u
 #define SOCKSCOPE_RECORD_MAGIC 0x56455353u /* "SSEV" little-endian */
 #define SOCKSCOPE_DEFAULT_CAPTURE 256u
@@ -147,10 +153,16 @@ enum sockscope_record_flags {
   /// The socket delivers datagrams (SOCK_DGRAM, SOCK_SEQPACKET): on a receive, `full_len` is the
   /// datagram's real size, which exceeds the return value when the buffer was too small.
   SOCKSCOPE_FLAG_DATAGRAM = 1,
+  /// The call's outcome (`ret`, `err`, `dur_ns`) is put in later, by sockscope_log_settle (a call
+  /// recorded before it runs, as exec must be): a version 3 record then keeps the words of `seq`,
+  /// `dur_ns`, `ret` and `err` even when they are zero, so that they can be changed in place.
+  SOCKSCOPE_FLAG_SETTLED_LATER = 2,
 };
 
-/// One event's fixed part. Arguments a0..a3 mean different things per call; docs/trace-format.md
-/// has the table (for example, socket: a0 domain, a1 type, a2 protocol).
+/// One event's fixed part, as recorders fill it in and readers get it back. Versions 1 and 2 stored it
+/// whole; version 3 stores a `sockscope_record_head` and the fields that are not zero. Arguments
+/// a0..a3 mean different things per call; docs/trace-format.md has the table (for example, socket:
+/// a0 domain, a1 type, a2 protocol).
 typedef struct sockscope_record {
   uint32_t magic;    /* SOCKSCOPE_RECORD_MAGIC once complete */
   uint32_t size;     /* whole record with address, payload and padding; a multiple of 8 */
@@ -180,6 +192,49 @@ typedef struct sockscope_record {
   uint32_t extra_len;  /* bytes of sockscope_item that follow the payload */
   uint32_t items_lost; /* items the call had beyond SOCKSCOPE_MAX_ITEMS (not stored) */
 } sockscope_record;
+
+/// Version 3: the part of every record that is always stored (32 bytes). The fields of
+/// `sockscope_record` that it lacks follow as 8-byte words, one for each bit of `fields` below
+/// SOCKSCOPE_FIELDS_WORDS, in the order of the bits; a field whose word is absent is zero.
+typedef struct sockscope_record_head {
+  uint32_t magic; /* SOCKSCOPE_RECORD_MAGIC once complete */
+  uint32_t size;  /* whole record with its words, address, payload, items and padding */
+  uint64_t t_ns;
+  int32_t tid;
+  uint16_t call;
+  uint16_t flags;
+  int32_t fd;
+  uint32_t fields; /* 1 << enum sockscope_record_word for each word present; SOCKSCOPE_FIELDS_* */
+} sockscope_record_head;
+
+/// The words a version 3 record may carry, as bit numbers of `sockscope_record_head.fields`. A word
+/// of two 32-bit fields holds the first in its low half. Append only: a reader skips the words of
+/// bits it does not know (every bit below SOCKSCOPE_FIELDS_WORDS stands for one 8-byte word).
+enum sockscope_record_word {
+  SOCKSCOPE_WORD_SEQ = 0,
+  SOCKSCOPE_WORD_DUR = 1,
+  SOCKSCOPE_WORD_RET = 2,
+  SOCKSCOPE_WORD_ERR = 3, /* err, items_lost */
+  SOCKSCOPE_WORD_A0 = 4,
+  SOCKSCOPE_WORD_A1 = 5,
+  SOCKSCOPE_WORD_A2 = 6,
+  SOCKSCOPE_WORD_A3 = 7,
+  SOCKSCOPE_WORD_SOCK_INO = 8,
+  SOCKSCOPE_WORD_PEER_INO = 9,
+  SOCKSCOPE_WORD_PATH_INO = 10,
+  SOCKSCOPE_WORD_FULL_LEN = 11,
+  SOCKSCOPE_WORD_LENGTHS = 12, /* addr_len, data_len */
+  SOCKSCOPE_WORD_EXTRA = 13,   /* extra_len, src_line */
+  SOCKSCOPE_WORD_CALLER = 14,
+  SOCKSCOPE_WORD_MODULE = 15, /* src_module, src_file */
+  SOCKSCOPE_WORD_FUNC = 16,   /* src_func, 0 */
+  SOCKSCOPE_WORD_COUNT = 17,
+};
+
+/// Bits of `fields` below this one stand for words.
+#define SOCKSCOPE_FIELDS_WORDS (1u << 24)
+/// `full_len` equals `ret` (a send, a receive or a console line that moved all it had): no word.
+#define SOCKSCOPE_FIELDS_FULL_IS_RET (1u << 31)
 
 /// Where a call was made, as a recorder knows it before the names are interned. The names must stay
 /// valid and unchanged for the life of the process (string literals; names a cache keeps alive):
@@ -228,6 +283,10 @@ int sockscope_log_append_full(sockscope_record *rec, const void *addr, uint32_t 
                               uint32_t data_len, const sockscope_source *source, const sockscope_item *items,
                               uint32_t count);
 
+/// Appends an `output` record: `len` bytes the program printed on `fd` (1 or 2), timed now (one
+/// clock read; `ret` and `full_len` are `len`). Returns 0 or -errno, like sockscope_log_append.
+int sockscope_log_output(int fd, const void *data, size_t len);
+
 struct msghdr;
 struct pollfd;
 
@@ -248,9 +307,10 @@ int sockscope_log_sources(void);
 /// Whether a log is open and this process opened it (not a vfork child sharing its parent's memory).
 int sockscope_log_owned(void);
 
-/// Puts the outcome of the call recorded as event `seq` (of kind `call`) into its record: an exec
-/// is recorded before it runs, as having succeeded, and settled here when it returned an error.
-/// Returns 0, or -ENOENT when no such record is in the log.
+/// Puts the outcome of the call recorded as event `seq` of kind `call`, appended with
+/// SOCKSCOPE_FLAG_SETTLED_LATER, into its record (an exec is recorded before it runs, as having
+/// succeeded, and settled here when it returned an error). Returns 0, or -ENOENT when the log holds
+/// no such record (or holds it without that flag, so without room for the outcome).
 int sockscope_log_settle(uint64_t seq, uint16_t call, int64_t ret, int32_t err, uint64_t dur_ns);
 
 /// Marks the log closed and trims it to its used length. Registered with atexit by open.
