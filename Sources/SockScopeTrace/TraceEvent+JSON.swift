@@ -92,9 +92,9 @@ extension TraceEvent {
       }
       w.bytes.append(UInt8(ascii: "]"))
     }
-    if let source, !source.isEmpty {
+    if let site = sourceBox?.site, !site.isEmpty {
       w.raw(#","source":"#)
-      source.write(to: &w)
+      site.write(to: &w)
     }
     w.bytes.append(UInt8(ascii: "}"))
   }
