@@ -4,6 +4,7 @@
 // Usage: trace-load merge DIR [OUT]  prints: events merge_seconds write_seconds peak_kb
 //                                (OUT: where to write trace.jsonl, DIR/trace.jsonl by default;
 //                                /dev/null leaves the kernel's copy into the page cache out)
+//        trace-load layout x         prints the bytes an event and its parts take in place
 //        trace-load parse FILE   prints: events parse_seconds peak_kb
 //        trace-load order FILE   prints: events order_seconds check_seconds order_cpu_seconds:
 //                                putting the file's events, in start-time order, in causal order (what
@@ -63,6 +64,11 @@ struct TraceLoad {
       let note = "trace-load: \(violations) steps out of causal order by start time\n"
       FileHandle.standardError.write(Data(note.utf8))
       print(events.count, seconds(ordering), seconds(checking), seconds(orderingCPU))
+    case "layout":
+      // What an event costs in place, before what it points to (payload, flows).
+      print(
+        "TraceEvent", MemoryLayout<TraceEvent>.stride, "Payload?", MemoryLayout<Payload?>.stride,
+        "CallArguments", MemoryLayout<CallArguments>.stride, "CallSite", MemoryLayout<CallSite>.stride)
     default:
       FileHandle.standardError.write(Data("trace-load: unknown mode \(mode)\n".utf8))
       exit(2)
