@@ -61,7 +61,7 @@ struct LogNames {
       box = known
     } else {
       guard let site = source(of: r) else { return nil }
-      box = CallSiteBox(site)
+      box = CallSiteBox(site, encoded: true)
       sites[key] = box
     }
     lastSite = (key, box)
@@ -118,8 +118,9 @@ extension ProcessLog {
         let found = resolved[module]?[offset]
       else { continue }
       let resolvedBox = CallSiteBox(
-        CallSite(file: found.file, line: found.line, function: found.function, module: module, offset: offset)
-      )
+        CallSite(
+          file: found.file, line: found.line, function: found.function, module: module, offset: offset),
+        encoded: true)
       boxes[ObjectIdentifier(box)] = (box, resolvedBox)
       events[i].sourceBox = resolvedBox
     }

@@ -131,7 +131,21 @@ final class FailureBox: Sendable, Equatable {
 /// A call site, boxed (see `TraceEvent.source`); immutable, so events share it.
 final class CallSiteBox: Sendable, Equatable {
   let site: CallSite
-  init(_ site: CallSite) { self.site = site }
+  /// The site as a trace line's `source` object, when many events share the box: encoded once
+  /// and copied into each line (encoding it per line was a fifth of writing a trace).
+  let json: [UInt8]?
+
+  init(_ site: CallSite, encoded: Bool = false) {
+    self.site = site
+    if encoded {
+      var w = JSONWriter()
+      site.write(to: &w)
+      json = w.bytes
+    } else {
+      json = nil
+    }
+  }
+
   static func == (a: CallSiteBox, b: CallSiteBox) -> Bool { a === b || a.site == b.site }
 }
 
@@ -182,7 +196,7 @@ public struct TraceEvent: Sendable, Equatable {
   /// Where in the program the call was made, when the recorder knew (`source` in the format).
   public var source: CallSite? {
     get { sourceBox?.site }
-    set { sourceBox = newValue.map(CallSiteBox.init) }
+    set { sourceBox = newValue.map { CallSiteBox($0) } }
   }
   // Boxed, and shared by the events of one call site: a program calls from few places, and a
   // box costs one word where the site costs 96 bytes (a tenth of a merge's memory).

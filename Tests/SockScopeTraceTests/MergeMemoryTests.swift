@@ -32,6 +32,32 @@ struct MergeMemoryTests {
     #expect(changed[2].source == CallSite(file: "other.py", line: 1))
   }
 
+  @Test("a shared call site, encoded once, writes the same line as the site set on one event")
+  func sharedSiteWritesTheSame() throws {
+    var log = LogImage()
+    log.define(SOCKSCOPE_META_STRING, id: 1, name: "dir/\"quoted\"\u{2028}.swift")
+    log.define(SOCKSCOPE_META_STRING, id: 2, name: "main()")
+    log.append(SOCKSCOPE_CALL_SEND, ret: 2, at: 10, data: "hi") {
+      $0.a0 = 2
+      $0.src_file = 1
+      $0.src_line = 7
+      $0.src_func = 2
+    }
+    let decoded = try #require(ProcessLog.decode(log.bytes, path: "x.sslog").events.first)
+    #expect(decoded.sourceBox?.json != nil, "a log's sites are encoded once")
+    var alone = decoded
+    alone.source = decoded.source  // Its own box, written field by field.
+    #expect(alone.sourceBox?.json == nil)
+    var shared = JSONWriter()
+    decoded.write(to: &shared)
+    var single = JSONWriter()
+    alone.write(to: &single)
+    #expect(shared.bytes == single.bytes)
+    let line = String(decoding: shared.bytes, as: UTF8.self)
+    #expect(line.contains(#""source":{"file":"dir/\"quoted\"\u2028.swift","line":7,"function":"main()"}"#))
+    #expect(line.contains(#""args":{"len":2,"flags":"0"}"#))
+  }
+
   @Test("joining per-process lists moves every event whole: payloads, sources and arguments survive")
   func joiningMovesEvents() {
     func events(pid: Int32, offset: UInt64) -> [TraceEvent] {
