@@ -2,6 +2,7 @@
 // timeline is written as trace.jsonl, and how fast trace.jsonl is read back, with peak memory.
 // Run one mode per process, so each peak belongs to its mode.
 // Usage: trace-load merge DIR [OUT]  prints: events merge_seconds write_seconds peak_kb
+//                                merged_peak_kb (the peak before writing began)
 //                                (OUT: where to write trace.jsonl, DIR/trace.jsonl by default;
 //                                /dev/null leaves the kernel's copy into the page cache out)
 //        trace-load layout x         prints the bytes an event and its parts take in place
@@ -31,6 +32,7 @@ struct TraceLoad {
       let start = now()
       let merged = try TraceMerger.merge(directory: path)
       let merging = now() - start
+      let mergedPeak = peakKilobytes()
       let output =
         arguments.count == 3
         ? arguments[arguments.startIndex + 2] : (path as NSString).appendingPathComponent(TraceFile.fileName)
@@ -38,7 +40,7 @@ struct TraceLoad {
       try TraceFile.write(merged.trace, to: output)
       let writing = now() - writeStart
       let events = merged.trace.events.count
-      print(events, seconds(merging), seconds(writing), peakKilobytes())
+      print(events, seconds(merging), seconds(writing), peakKilobytes(), mergedPeak)
     case "parse":
       let start = now()
       let result = try TraceFile.read(path: path)
