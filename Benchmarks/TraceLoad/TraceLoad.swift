@@ -1,7 +1,11 @@
 // Trace loading for `make bench`: how fast per-process logs merge into one timeline, how fast the
 // timeline is written as trace.jsonl, and how fast trace.jsonl is read back, with peak memory.
 // Run one mode per process, so each peak belongs to its mode.
-// Usage: trace-load merge DIR    prints: events merge_seconds write_seconds peak_kb
+// Usage: trace-load merge DIR [OUT]  prints: events merge_seconds write_seconds peak_kb
+//                                merged_peak_kb (the peak before writing began)
+//                                (OUT: where to write trace.jsonl, DIR/trace.jsonl by default;
+//                                /dev/null leaves the kernel's copy into the page cache out)
+//        trace-load layout x         prints the bytes an event and its parts take in place
 //        trace-load parse FILE   prints: events parse_seconds peak_kb
 //        trace-load order FILE   prints: events order_seconds check_seconds order_cpu_seconds:
 //                                putting the file's events, in start-time order, in causal order (what
@@ -16,22 +20,28 @@ import SockScopeTrace
 struct TraceLoad {
   static func main() throws {
     let arguments = CommandLine.arguments.dropFirst()
-    guard arguments.count == 2, let mode = arguments.first, let path = arguments.last else {
+    guard arguments.count == 2 || (arguments.count == 3 && arguments.first == "merge"),
+      let mode = arguments.first
+    else {
       FileHandle.standardError.write(
-        Data("usage: trace-load merge DIR | trace-load parse FILE | trace-load order FILE\n".utf8))
+        Data("usage: trace-load merge DIR [OUT] | trace-load parse FILE | trace-load order FILE\n".utf8))
       exit(2)
     }
+    let path = arguments[arguments.startIndex + 1]
     switch mode {
     case "merge":
       let start = now()
       let merged = try TraceMerger.merge(directory: path)
       let merging = now() - start
-      let output = (path as NSString).appendingPathComponent(TraceFile.fileName)
+      let mergedPeak = peakKilobytes()
+      let output =
+        arguments.count == 3
+        ? arguments[arguments.startIndex + 2] : (path as NSString).appendingPathComponent(TraceFile.fileName)
       let writeStart = now()
       try TraceFile.write(merged.trace, to: output)
       let writing = now() - writeStart
       let events = merged.trace.events.count
-      print(events, seconds(merging), seconds(writing), peakKilobytes())
+      print(events, seconds(merging), seconds(writing), peakKilobytes(), mergedPeak)
     case "parse":
       let start = now()
       let result = try TraceFile.read(path: path)
@@ -57,6 +67,11 @@ struct TraceLoad {
       let note = "trace-load: \(violations) steps out of causal order by start time\n"
       FileHandle.standardError.write(Data(note.utf8))
       print(events.count, seconds(ordering), seconds(checking), seconds(orderingCPU))
+    case "layout":
+      // What an event costs in place, before what it points to (payload, flows).
+      print(
+        "TraceEvent", MemoryLayout<TraceEvent>.stride, "Payload?", MemoryLayout<Payload?>.stride,
+        "CallArguments", MemoryLayout<CallArguments>.stride, "CallSite", MemoryLayout<CallSite>.stride)
     default:
       FileHandle.standardError.write(Data("trace-load: unknown mode \(mode)\n".utf8))
       exit(2)

@@ -102,8 +102,11 @@ enum FlowLinker {
   /// names both ends.
   static func completePeers(_ events: inout [TraceEvent]) {
     var peerOf: [UInt64: UInt64] = [:]
-    for e in events where e.succeeded && (e.call == .accept || e.call == .accept4) {
-      guard let new = e.arguments.acceptedSocket, let peer = new.peer, new.inode > 0, peer > 0 else {
+    // In place: a copy of each event would retain and release all it holds.
+    for i in events.indices where events[i].call == .accept || events[i].call == .accept4 {
+      guard events[i].succeeded, let new = events[i].arguments.acceptedSocket, let peer = new.peer,
+        new.inode > 0, peer > 0
+      else {
         continue
       }
       peerOf[new.inode] = peer

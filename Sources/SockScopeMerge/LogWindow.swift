@@ -31,7 +31,12 @@ struct LogWindow {
     self.fd = fd
     self.path = path
     ended = false
+    var st = stat()
+    fileSize = fstat(fd, &st) == 0 && st.st_size > 0 ? Int(st.st_size) : nil
   }
+
+  /// The file's size when the window was opened (a log still being written may grow), if known.
+  private(set) var fileSize: Int?
 
   /// The file's size, once its end has been read.
   var knownSize: Int? { ended ? base + buffer.count : nil }

@@ -9,6 +9,18 @@ struct LogNames {
   var strings: [UInt32: String] = [:]
   /// Modules by id: the path and the load bias (what was added to the module's ELF addresses).
   var modules: [UInt32: (path: String, bias: UInt64)] = [:]
+  /// The sites made so far, one box each, shared by every event made there.
+  private var sites: [SiteKey: CallSiteBox] = [:]
+  private var lastSite: (key: SiteKey, box: CallSiteBox)?
+
+  /// What names a record's call site: its ids, line and return address.
+  private struct SiteKey: Hashable {
+    var file: UInt32
+    var line: UInt32
+    var function: UInt32
+    var module: UInt32
+    var caller: UInt64
+  }
 
   /// Takes a META record's definition; returns false for an event.
   mutating func define(_ r: sockscope_record, name: [UInt8]) -> Bool {
@@ -22,6 +34,23 @@ struct LogNames {
     }
     // Other META kinds, from a newer writer, define nothing this reader uses.
     return true
+  }
+
+  /// `source(of:)` boxed, one box per site: consecutive events are mostly made at one site.
+  mutating func sharedSource(of r: sockscope_record) -> CallSiteBox? {
+    let key = SiteKey(
+      file: r.src_file, line: r.src_line, function: r.src_func, module: r.src_module, caller: r.caller)
+    if let last = lastSite, last.key == key { return last.box }
+    let box: CallSiteBox
+    if let known = sites[key] {
+      box = known
+    } else {
+      guard let site = source(of: r) else { return nil }
+      box = CallSiteBox(site, encoded: true)
+      sites[key] = box
+    }
+    lastSite = (key, box)
+    return box
   }
 
   /// Where the event was made: a file, line and function (Swift layer, Python), or the module and
@@ -48,9 +77,11 @@ extension ProcessLog {
   /// module and offset. Run at merge, never while recording.
   mutating func resolveNativeSources() {
     var offsets: [String: Set<UInt64>] = [:]
-    for event in events {
-      guard let site = event.source, site.file == nil, let module = site.module, let offset = site.offset
-      else { continue }
+    var seen = Set<ObjectIdentifier>()
+    // Each shared site once, read in place: copying each event would retain and release all it holds.
+    for i in events.indices {
+      guard let box = events[i].sourceBox, seen.insert(ObjectIdentifier(box)).inserted else { continue }
+      guard box.site.file == nil, let module = box.site.module, let offset = box.site.offset else { continue }
       offsets[module, default: []].insert(offset)
     }
     guard !offsets.isEmpty, let tool = NativeSymbolizer.addr2line else { return }
@@ -58,12 +89,25 @@ extension ProcessLog {
     for (module, set) in offsets {
       resolved[module] = NativeSymbolizer.resolve(module: module, offsets: set.sorted(), tool: tool)
     }
+    // One box per resolved site, shared by its events as the unresolved one was (the old box is
+    // kept alive here, so that its identity names it until the end).
+    var boxes: [ObjectIdentifier: (old: CallSiteBox, new: CallSiteBox)] = [:]
     for i in events.indices {
-      guard let site = events[i].source, site.file == nil, let module = site.module, let offset = site.offset,
+      guard let box = events[i].sourceBox else { continue }
+      if let done = boxes[ObjectIdentifier(box)] {
+        events[i].sourceBox = done.new
+        continue
+      }
+      let site = box.site
+      guard site.file == nil, let module = site.module, let offset = site.offset,
         let found = resolved[module]?[offset]
       else { continue }
-      events[i].source = CallSite(
-        file: found.file, line: found.line, function: found.function, module: module, offset: offset)
+      let resolvedBox = CallSiteBox(
+        CallSite(
+          file: found.file, line: found.line, function: found.function, module: module, offset: offset),
+        encoded: true)
+      boxes[ObjectIdentifier(box)] = (box, resolvedBox)
+      events[i].sourceBox = resolvedBox
     }
   }
 }

@@ -65,10 +65,15 @@ public struct ProcessLog: Sendable {
     let pid = header.pid
     var problems: [String] = []
     var events: [TraceEvent] = []
-    // Most records are a send or a receive with a short payload: about 192 bytes.
-    events.reserveCapacity(bytes.knownSize.map { $0 / 160 } ?? 0)
     var offset = headerSize
     let layout = RecordLayout(version: header.version)
+    // Room for as many events as the file could hold (every record is at least
+    // `layout.minimumSize` bytes), so the list never grows by copying; what is not filled is never
+    // touched, and untouched pages take no memory.
+    // (At most 8 M events ahead: a huge log still grows, rather than claim more address space than
+    // the machine has.)
+    let room = ((bytes.knownSize ?? bytes.fileSize ?? 0) - headerSize) / layout.minimumSize
+    events.reserveCapacity(min(max(0, room), 1 << 23))
     let magicWord = SOCKSCOPE_RECORD_MAGIC
     var names = LogNames()
     var lastMessage: MessageArguments?
@@ -100,7 +105,7 @@ public struct ProcessLog: Sendable {
         continue
       }
       if var event = RecordDecoder.event(record, address: address, payload: payload, role: role, pid: pid) {
-        event.source = names.source(of: record)
+        event.sourceBox = names.sharedSource(of: record)
         let itemsStart = dataStart + Int(record.data_len)
         RecordItems.decode(bytes.bytes(itemsStart, Int(record.extra_len)), record, into: &event)
         // A datagram pair sends every message to one address: its events share one copy of it.

@@ -107,11 +107,19 @@ public enum TraceMerger {
   ) -> Trace {
     // One array, each list freed as it is moved in; then sorted by small keys and put in that
     // order in place, so the events are never held twice.
-    var events: [TraceEvent] = []
-    events.reserveCapacity(eventLists.reduce(0) { $0 + $1.count })
-    for l in eventLists.indices {
-      events.append(contentsOf: eventLists[l])
-      eventLists[l] = []
+    var events = [TraceEvent](unsafeUninitializedCapacity: eventLists.reduce(0) { $0 + $1.count }) {
+      joined, count in
+      for l in eventLists.indices {
+        // Moved, not copied: a copy retained and then released everything each event holds.
+        eventLists[l].withUnsafeMutableBufferPointer { list in
+          guard let from = list.baseAddress, let to = joined.baseAddress else { return }
+          (to + count).moveInitialize(from: from, count: list.count)
+          count += list.count
+          // The list still counts its events: it gets empty ones, which hold nothing to release.
+          list.initialize(repeating: TraceEvent.vacant)
+        }
+        eventLists[l] = []
+      }
     }
     var keys: [(time: UInt64, pid: Int32, index: UInt32, seq: UInt64)] = []
     keys.reserveCapacity(events.count)

@@ -1,21 +1,28 @@
 extension Array {
   /// Reorders the elements so that the one at `positions[i]` comes to `i`, in place: each cycle of
-  /// the permutation is followed with swaps, so the elements are never held twice.
+  /// the permutation is rotated, so the elements are never held twice.
   package mutating func permute(to positions: [Int]) {
     precondition(positions.count == count, "a permutation of every element")
     var placed = [Bool](repeating: false, count: count)
-    // Swapped through the buffer: Array's own swapAt copies, retaining and releasing every
-    // reference an event holds.
+    // Moved through the buffer, each element once (its cycle's first twice): Array's own swapAt
+    // copies, retaining and releasing every reference an event holds, and a swap moves two
+    // elements through a third place.
     withUnsafeMutableBufferPointer { elements in
+      guard let base = elements.baseAddress else { return }
       for start in elements.indices where !placed[start] {
+        placed[start] = true
+        var k = positions[start]
+        if k == start || placed[k] { continue }
+        let first = (base + start).move()
         var j = start
-        while true {
-          placed[j] = true
-          let k = positions[j]
-          if k == start || placed[k] { break }
-          elements.swapAt(j, k)
+        repeat {
+          precondition(!placed[k] || k == start, "a permutation of every element")
+          (base + j).moveInitialize(from: base + k, count: 1)
+          placed[k] = true
           j = k
-        }
+          k = positions[j]
+        } while k != start
+        (base + j).initialize(to: first)
       }
     }
   }

@@ -220,7 +220,12 @@ extension CallArguments {
       }
     case .message(let a):
       int("len", a.length)
-      text("flags", a.flags)
+      if a.flags?.rawValue == 0 {
+        key("flags")
+        w.raw(#""0""#)  // What `MessageFlags.description` spells for none, without building it.
+      } else {
+        text("flags", a.flags)
+      }
       if call.receivesData {
         text("msg_flags", a.returnedFlags)
         int("controllen", a.controlLength)

@@ -92,9 +92,13 @@ extension TraceEvent {
       }
       w.bytes.append(UInt8(ascii: "]"))
     }
-    if let source, !source.isEmpty {
+    if let box = sourceBox, !box.site.isEmpty {
       w.raw(#","source":"#)
-      source.write(to: &w)
+      if let json = box.json {
+        w.bytes.append(contentsOf: json)
+      } else {
+        box.site.write(to: &w)
+      }
     }
     w.bytes.append(UInt8(ascii: "}"))
   }
