@@ -1,4 +1,5 @@
 import CSockScopeLog
+import SockScopeTrace
 
 /// How a log of one version lays out each record's fixed part: versions 1 and 2 store a whole
 /// `sockscope_record` (128 and 160 bytes); version 3 stores a 32-byte `sockscope_record_head` and

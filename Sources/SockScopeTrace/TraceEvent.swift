@@ -131,13 +131,13 @@ final class FailureBox: Sendable, Equatable {
 }
 
 /// A call site, boxed (see `TraceEvent.source`); immutable, so events share it.
-final class CallSiteBox: Sendable, Equatable {
-  let site: CallSite
+package final class CallSiteBox: Sendable, Equatable {
+  package let site: CallSite
   /// The site as a trace line's `source` object, when many events share the box: encoded once
   /// and copied into each line (encoding it per line was a fifth of writing a trace).
-  let json: [UInt8]?
+  package let json: [UInt8]?
 
-  init(_ site: CallSite, encoded: Bool = false) {
+  package init(_ site: CallSite, encoded: Bool = false) {
     self.site = site
     if encoded {
       var w = JSONWriter()
@@ -148,7 +148,7 @@ final class CallSiteBox: Sendable, Equatable {
     }
   }
 
-  static func == (a: CallSiteBox, b: CallSiteBox) -> Bool { a === b || a.site == b.site }
+  package static func == (a: CallSiteBox, b: CallSiteBox) -> Bool { a === b || a.site == b.site }
 }
 
 /// One recorded call of one process.
@@ -202,7 +202,7 @@ public struct TraceEvent: Sendable, Equatable {
   }
   // Boxed, and shared by the events of one call site: a program calls from few places, and a
   // box costs one word where the site costs 96 bytes (a tenth of a merge's memory).
-  var sourceBox: CallSiteBox?
+  package var sourceBox: CallSiteBox?
 
   /// An event; the thread defaults to the process.
   public init(
@@ -237,7 +237,7 @@ public struct TraceEvent: Sendable, Equatable {
   }
 
   /// An event that holds no references, to fill a slot whose event was moved out.
-  static let vacant = TraceEvent(time: 0, pid: 0, role: "", call: .close, arguments: CallArguments.none)
+  package static let vacant = TraceEvent(time: 0, pid: 0, role: "", call: .close, arguments: CallArguments.none)
 
   /// Whether the call succeeded.
   public var succeeded: Bool { failure == nil }

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import Testing
 
+@testable import SockScopeMerge
 @testable import SockScopeTrace
 
 /// The records of the version 3 log at `path`, decoded as the reader decodes them, with the length

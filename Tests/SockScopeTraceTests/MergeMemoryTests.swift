@@ -1,6 +1,7 @@
 import CSockScopeLog
 import Testing
 
+@testable import SockScopeMerge
 @testable import SockScopeTrace
 
 @Suite("Merging a million events: what an event holds, and moving events rather than copying them")

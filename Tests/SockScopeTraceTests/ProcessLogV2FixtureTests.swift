@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import SockScopeMerge
 @testable import SockScopeTrace
 
 /// A log written by the version 2 writer (whole 160-byte records) before the writer moved to
