@@ -53,7 +53,7 @@ public struct DescriptorPassings: Sendable {
   /// trace lacks an inode, by position, and only when the receive got this one send's data (a
   /// stream read that took pieces of several sends cannot be paired by position).
   public func passed(from send: TraceEvent, to receive: TraceEvent) -> [DescriptorPassing] {
-    guard send.unreadArguments.members["rights"] != nil, let sent = KernelEvent(send)?.passedDescriptors,
+    guard send.arguments.message?.rights != nil, let sent = KernelEvent(send)?.passedDescriptors,
       !sent.isEmpty, let received = KernelEvent(receive)
     else { return [] }
     let got = received.passedDescriptors

@@ -237,7 +237,8 @@ public struct TraceEvent: Sendable, Equatable {
   }
 
   /// An event that holds no references, to fill a slot whose event was moved out.
-  package static let vacant = TraceEvent(time: 0, pid: 0, role: "", call: .close, arguments: CallArguments.none)
+  package static let vacant = TraceEvent(
+    time: 0, pid: 0, role: "", call: .close, arguments: CallArguments.none)
 
   /// Whether the call succeeded.
   public var succeeded: Bool { failure == nil }

@@ -31,7 +31,7 @@ struct PassedDescriptorViewsTests {
       let trace = try recordGalleryExample(.one("pass-descriptor", "parent", "rights.py"), in: dir)
       // What the two ends recorded: the sender's descriptor, the receiver's new one, one inode.
       let send = try #require(
-        trace.events.first { $0.call == .sendmsg && $0.unreadArguments.members["rights"] != nil })
+        trace.events.first { $0.call == .sendmsg && $0.arguments.message?.rights != nil })
       let recv = try #require(
         trace.events.first { $0.call == .recvmsg && $0.flows.contains(send.flow ?? -1) })
       let sent = try #require(KernelEvent(send)?.passedDescriptors.first)
