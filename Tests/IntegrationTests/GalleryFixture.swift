@@ -52,15 +52,19 @@ func recordGalleryExample(_ example: GalleryExample, in dir: String) throws -> T
   let python = try tool("python3")
   var running: [RunningProcess] = []
   for (n, program) in example.programs.enumerated() {
+    // Started through a small Python that closes every descriptor above 2 and then execs
+    // `sockscope record`: the test runner's own sockets would otherwise be inherited by the
+    // example and appear in its gallery pages (an exec lists every socket a process holds).
     let arguments = [
-      "record", "--out", "run", "--role", program.role, "--", python, "-u",
+      "-c", "import os, sys; os.closerange(3, 65536); os.execv(sys.argv[1], sys.argv[1:])",
+      sockscopeBinary, "record", "--out", "run", "--role", program.role, "--", python, "-u",
       example.directory + "/" + program.script,
     ]
     if n == example.programs.count - 1 {
-      let last = try sockscope(arguments, in: dir, seconds: 30)
+      let last = try run(python, arguments, in: dir, seconds: 30)
       #expect(last.status == 0, "\(program.script): \(last.stdout)\n\(last.stderr)")
     } else {
-      let p = try RunningProcess(sockscopeBinary, arguments, in: dir)
+      let p = try RunningProcess(python, arguments, in: dir)
       running.append(p)
       if program.waitsForReady {
         #expect(p.waitUntil { p.stdout.contains("ready") }, "\(program.script) never said ready: \(p.stderr)")
