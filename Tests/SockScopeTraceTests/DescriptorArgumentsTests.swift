@@ -204,7 +204,15 @@ struct DescriptorArgumentsTests {
         let text = String(decoding: line, as: UTF8.self)
         let event = try Self.read(text)
         #expect(Self.written(event) == text, "\(name):\(n + 1)")
-        #expect(event.unreadArguments.isEmpty, "\(name):\(n + 1): \(event.unreadArguments.members.keys)")
+        // execve's arguments are not typed yet: kept as written (docs/trace-format.md), and only those.
+        if event.call == .execve {
+          #expect(
+            Set(event.unreadArguments.members.keys).isSubset(of: [
+              "function", "path", "dirfd", "at_flags", "sockets",
+            ]))
+        } else {
+          #expect(event.unreadArguments.isEmpty, "\(name):\(n + 1): \(event.unreadArguments.members.keys)")
+        }
         calls.insert(event.call)
         keys.formUnion(event.args.keys)
       }
