@@ -84,10 +84,15 @@ static uint64_t record_exec(enum exec_variant variant, const char *path, int fd,
   uint32_t count = socket_descriptors(items, SOCKSCOPE_MAX_ITEMS, &lost);
   r.items_lost = lost;
   uint32_t path_len = path != NULL ? (uint32_t)strnlen(path, 4096) : 0;
-  sockscope_commit_items(&r, 0, 0, path, path_len, NULL, 0, items, count);
-  // Stored only when the append filled in the size; an exec that succeeds is not timed (0).
+  // Written as having succeeded, untimed (an exec that succeeds never returns to be timed); a
+  // failure is settled in place by settle().
+  r.ret = 0;
+  r.err = 0;
+  r.dur_ns = 0;
+  sockscope_source source;
+  sockscope_log_append_full(&r, path, path_len, NULL, 0, sockscope_site(&r, &source), items, count);
+  // Stored only when the append filled in the size.
   uint64_t token = r.size != 0 ? r.seq + 1 : 0;
-  if (token != 0) (void)sockscope_log_settle(r.seq, SOCKSCOPE_CALL_EXECVE, 0, 0, 0);
   t_busy = 0;
   errno = saved;
   return token;
