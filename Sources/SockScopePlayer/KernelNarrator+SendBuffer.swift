@@ -33,8 +33,8 @@ extension KernelNarrator {
     }
     text +=
       ru
-      ? " Отправитель потока ждёт, пока непрочитанное (байты и ≥ 740 Б служебной памяти на send, измерено здесь) заполняет его SO_SNDBUF, \(buffer.value) Б\(sourceText(buffer))."
-      : " A stream sender waits while unread data (bytes + ≥ 740 B of bookkeeping per send, measured here) fills its SO_SNDBUF, \(buffer.value) B\(sourceText(buffer))."
+      ? " Отправитель потока ждёт, пока непрочитанное (байты и ≥ 740 Б служебной памяти на send, измерено на Linux 6.18) заполняет его SO_SNDBUF, \(buffer.value) Б\(sourceText(buffer))."
+      : " A stream sender waits while unread data (bytes + ≥ 740 B of bookkeeping per send, as measured on Linux 6.18) fills its SO_SNDBUF, \(buffer.value) B\(sourceText(buffer))."
     let estimate = unread &+ UInt64(sends) &* Self.bookkeepingPerSend
     if backlog?.mustWait(sent: UInt64(max(0, e.ret))) == true {
       text +=
