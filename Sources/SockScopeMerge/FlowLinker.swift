@@ -133,7 +133,7 @@ enum FlowLinker {
     var queueOf: [SenderKey: Int] = [:]
     var queues: [[Int]] = []
     for s in sends.sorted(by: { (events[$0].time, events[$0].seq) < (events[$1].time, events[$1].seq) }) {
-      let key = SenderKey(events[s])
+      let key = SenderKey(pid: events[s].pid, tid: events[s].tid)
       if let q = queueOf[key] {
         queues[q].append(s)
       } else {
@@ -145,7 +145,7 @@ enum FlowLinker {
     var heads = [Int](repeating: 0, count: queues.count)
     // With one receiving thread, receives take each sender's datagrams strictly in order; with
     // several, one may take a later datagram while another receiver still holds the earlier one.
-    let receivers = Set(receives.map { SenderKey(events[$0]) })
+    let receivers = Set(receives.map { SenderKey(pid: events[$0].pid, tid: events[$0].tid) })
     let window = receivers.count > 1 ? 16 : 1
     var contested: [Int: [Int]] = [:]
     var unmatched = 0
@@ -213,13 +213,10 @@ enum FlowLinker {
   /// Who sent a datagram: its thread. A thread's sends are made one after another, so they reach
   /// one receiving socket in the order it made them, whichever socket it sent them from.
   struct SenderKey: Hashable {
+    // Built from the two fields, not from an event: passing an event copies it (its payload
+    // retained and released), once per send and receive.
     var pid: Int32
     var tid: Int32
-
-    init(_ event: TraceEvent) {
-      pid = event.pid
-      tid = event.tid
-    }
   }
 
   static func sameDatagram(sent: Payload?, received: Payload?) -> Bool {

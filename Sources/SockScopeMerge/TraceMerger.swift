@@ -32,22 +32,29 @@ public enum TraceMerger {
       let result = Swift.Result { () throws(TraceFileError) in try ProcessLog.read(path: logFiles[n]) }
       results.withLock { $0[n] = result }
     }
+    // Taken out of the lock, not copied: a log's events must have one owner, or moving them into
+    // the timeline copies them first (every event retained and released, and held twice).
+    var decoded = results.withLock { held in
+      var taken: [Swift.Result<ProcessLog, TraceFileError>?] = []
+      swap(&taken, &held)
+      return taken
+    }
     var logs: [ProcessLog] = []
     var problems: [String] = []
-    for result in results.withLock({ $0 }) {
-      switch result {
+    var failures: [TraceFileError] = []
+    for n in decoded.indices {
+      switch decoded[n] {
       case .success(let log): logs.append(log)
-      case .failure(let error): problems.append("\(error); the file was left out")
+      case .failure(let error):
+        problems.append("\(error); the file was left out")
+        failures.append(error)
       case nil: break
       }
+      decoded[n] = nil
     }
     guard !logs.isEmpty else {
       // Not a trace with no events: nothing in the directory could be read.
       let n = logFiles.count
-      let failures = results.withLock { $0 }.compactMap { result -> TraceFileError? in
-        guard case .failure(let error)? = result else { return nil }
-        return error
-      }
       let denied = failures.contains { $0.errno == EACCES || $0.errno == EPERM }
       throw TraceFileError(
         path: directory,
@@ -78,10 +85,13 @@ public enum TraceMerger {
       let pid = logs[i].process.pid
       let base = nextSeq[pid] ?? 0
       if base > 0 { for k in lists[i].indices { lists[i][k].seq &+= base } }
-      if let last = lists[i].map(\.seq).max() { nextSeq[pid] = last &+ 1 }
+      // Read in place: `map` would copy (retain and release) every event.
+      var last: UInt64?
+      for k in lists[i].indices { last = max(last ?? 0, lists[i][k].seq) }
+      if let last { nextSeq[pid] = last &+ 1 }
     }
     var trace = merge(
-      eventLists: lists, processes: logs.map(\.process),
+      eventLists: consume lists, processes: logs.map(\.process),
       problems: problems + logs.flatMap(\.problems))
     trace.header.captureLimit = logs.map(\.captureLimit).max()
     if let earliest = logs.min(by: { $0.startMonotonic < $1.startMonotonic }) {

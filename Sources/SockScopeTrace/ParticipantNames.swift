@@ -20,9 +20,10 @@ package enum ParticipantNames {
     guard !processes.isEmpty else { return }
     var firstStep: [Int32: Int] = [:]
     var makesCalls = Set<Int32>()
-    for (i, e) in events.enumerated() {
-      if firstStep[e.pid] == nil { firstStep[e.pid] = i }
-      if e.call != .output { makesCalls.insert(e.pid) }
+    // Read in place: iterating would copy (retain and release) every event.
+    for i in events.indices {
+      if firstStep[events[i].pid] == nil { firstStep[events[i].pid] = i }
+      if events[i].call != .output { makesCalls.insert(events[i].pid) }
     }
     let asked = processes.map { $0.requestedRole ?? $0.role }
     let slot = Dictionary(processes.indices.map { (processes[$0].pid, $0) }, uniquingKeysWith: { a, _ in a })

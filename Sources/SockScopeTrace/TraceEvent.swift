@@ -105,6 +105,9 @@ public struct Payload: Sendable, Equatable {
   /// than `length` (bytes past what the call moved were not moved, whatever a damaged log says).
   /// When the cut falls inside a UTF-8 sequence of otherwise-valid text, the partial character is
   /// dropped so the prefix still reads as text.
+  // Inlinable so that it is specialized where it is called (the merge captures a million
+  // payloads): generic across the module boundary, it copied them byte by byte.
+  @inlinable
   public init(
     capturing data: some Collection<UInt8>, length: UInt64, limit: Int, datagramLength: UInt64? = nil
   ) {
@@ -113,7 +116,7 @@ public struct Payload: Sendable, Equatable {
     self.init(length: length, bytes: kept, datagramLength: datagramLength)
   }
 
-  static func trimPartialCharacter(_ bytes: [UInt8]) -> [UInt8] {
+  @usableFromInline static func trimPartialCharacter(_ bytes: [UInt8]) -> [UInt8] {
     // A UTF-8 sequence is at most 4 bytes: try dropping up to 3 trailing bytes.
     for drop in 0...min(3, bytes.count) {
       let candidate = Array(bytes.dropLast(drop))
