@@ -57,116 +57,26 @@ public struct JSONWriter: Sendable {
   }
 
   /// Appends text that needs no escaping, as it is.
-  mutating func raw(_ text: StaticString) {
-    text.withUTF8Buffer { bytes.append(contentsOf: $0) }
-  }
+  mutating func raw(_ text: StaticString) { put(text) }
 
   /// Appends a decimal integer.
-  public mutating func int(_ v: Int64) {
-    if v < 0 {
-      bytes.append(UInt8(ascii: "-"))
-      unsigned(v.magnitude)
-    } else {
-      unsigned(UInt64(v))
-    }
-  }
+  public mutating func int(_ v: Int64) { putInt(v) }
 
-  mutating func unsigned(_ v: UInt64) {
-    // At most 20 digits, written backwards into a fixed buffer.
-    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-    var count = 0
-    var rest = v
-    withUnsafeMutableBytes(of: &digits) { buffer in
-      repeat {
-        count += 1
-        buffer[24 - count] = UInt8(ascii: "0") + UInt8(rest % 10)
-        rest /= 10
-      } while rest > 0
-      bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
-    }
-  }
+  mutating func unsigned(_ v: UInt64) { putUnsigned(v) }
 
   /// Appends a string in quotes. Control characters, quotes, backslashes, DEL and the line and
   /// paragraph separators U+2028 and U+2029 are escaped, so a line never breaks inside a
   /// string; so are the C1 controls and the bidirectional overrides and isolates (the characters
   /// `String.terminalSafe` escapes), so JSON printed on a terminal cannot act on it. Other text
   /// stays UTF-8.
-  public mutating func string(_ s: String) {
-    var s = s
-    s.withUTF8 { string(utf8: $0) }
-  }
+  public mutating func string(_ s: String) { putString(s) }
 
   /// Appends UTF-8 `text` (assumed valid) as a string in quotes.
-  public mutating func string(utf8 text: UnsafeBufferPointer<UInt8>) {
-    bytes.append(UInt8(ascii: "\""))
-    var clean = 0  // Start of the run of bytes not yet copied.
-    var i = 0
-    guard let base = text.baseAddress else {
-      bytes.append(UInt8(ascii: "\""))
-      return
-    }
-    while i < text.count {
-      // Eight bytes at a time while none of them needs escaping (most text).
-      if i + 8 <= text.count
-        && !JSONWriter.mayNeedEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
-      {
-        i += 8
-        continue
-      }
-      let c = text[i]
-      let escape: StaticString?
-      switch c {
-      case UInt8(ascii: "\""): escape = "\\\""
-      case UInt8(ascii: "\\"): escape = "\\\\"
-      case 0x0A: escape = "\\n"
-      case 0x0D: escape = "\\r"
-      case 0x09: escape = "\\t"
-      case 0x00..<0x20, 0x7F: escape = nil
-      case 0xC2 where i + 1 < text.count && (0x80...0x9F).contains(text[i + 1]):
-        escape = nil
-      case 0xE2 where i + 2 < text.count && JSONWriter.isEscapedE2(text[i + 1], text[i + 2]):
-        escape = nil
-      default:
-        i += 1
-        continue
-      }
-      bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[clean..<i]))
-      if let escape {
-        raw(escape)
-        i += 1
-      } else if c == 0xE2 {
-        // U+2000 + the low bits of the last two bytes: E2 80 A8 is U+2028, E2 81 A6 is U+2066.
-        let scalar = (UInt32(text[i + 1] & 0x3F) << 6) | UInt32(text[i + 2] & 0x3F)
-        raw("\\u20")
-        hexByte(UInt8(scalar))
-        i += 3
-      } else if c == 0xC2 {
-        raw("\\u00")
-        hexByte(text[i + 1])
-        i += 2
-      } else {
-        raw("\\u00")
-        hexByte(c)
-        i += 1
-      }
-      clean = i
-    }
-    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[clean..<text.count]))
-    bytes.append(UInt8(ascii: "\""))
-  }
+  public mutating func string(utf8 text: UnsafeBufferPointer<UInt8>) { putString(utf8: text) }
 
   /// Whether E2 `b1` `b2` is U+2028, U+2029, U+202A–U+202E or U+2066–U+2069.
   @inline(__always)
   static func isEscapedE2(_ b1: UInt8, _ b2: UInt8) -> Bool {
     (b1 == 0x80 && (0xA8...0xAE).contains(b2)) || (b1 == 0x81 && (0xA6...0xA9).contains(b2))
-  }
-
-  /// Appends `b` as two lowercase hex digits.
-  mutating func hexByte(_ b: UInt8) {
-    let hex: StaticString = "0123456789abcdef"
-    hex.withUTF8Buffer { digits in
-      bytes.append(digits[Int(b >> 4)])
-      bytes.append(digits[Int(b & 0xF)])
-    }
   }
 }

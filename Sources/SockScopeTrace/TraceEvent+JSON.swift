@@ -31,76 +31,79 @@ public struct TraceProblem: Sendable, Equatable, CustomStringConvertible {
 
 extension TraceEvent {
   /// Appends the event as one trace line's object (no newline), keys in documented order.
-  public func write(to w: inout JSONWriter) {
-    w.raw(#"{"index":"#)
-    w.int(Int64(index))
-    w.raw(#","t_ns":"#)
-    w.int(Int64(clamping: time))
-    w.raw(#","dur_ns":"#)
-    w.int(Int64(clamping: duration))
-    w.raw(#","pid":"#)
-    w.int(Int64(pid))
-    w.raw(#","tid":"#)
-    w.int(Int64(tid))
-    w.raw(#","seq":"#)
-    w.int(Int64(clamping: seq))
-    w.raw(#","role":"#)
-    w.string(role)
-    w.raw(#","call":"#)
-    w.string(call.rawValue)
+  public func write(to w: inout JSONWriter) { write(into: &w) }
+
+  /// `write(to:)` for any sink: the trace writer encodes lines into a `JSONLineBuffer`.
+  func write<Sink: JSONSink>(into w: inout Sink) {
+    w.put(#"{"index":"#)
+    w.putInt(Int64(index))
+    w.put(#","t_ns":"#)
+    w.putInt(Int64(clamping: time))
+    w.put(#","dur_ns":"#)
+    w.putInt(Int64(clamping: duration))
+    w.put(#","pid":"#)
+    w.putInt(Int64(pid))
+    w.put(#","tid":"#)
+    w.putInt(Int64(tid))
+    w.put(#","seq":"#)
+    w.putInt(Int64(clamping: seq))
+    w.put(#","role":"#)
+    w.putString(role)
+    w.put(#","call":"#)
+    w.putString(call.rawValue)
     if let fd {
-      w.raw(#","fd":"#)
-      w.int(Int64(fd))
+      w.put(#","fd":"#)
+      w.putInt(Int64(fd))
     }
-    w.raw(#","args":"#)
-    arguments.write(to: &w, call: call, unread: unreadArguments)
-    w.raw(#","ret":"#)
-    w.int(ret)
+    w.put(#","args":"#)
+    w.embed { arguments.write(to: &$0, call: call, unread: unreadArguments) }
+    w.put(#","ret":"#)
+    w.putInt(ret)
     if let failure {
-      w.raw(#","errno":"#)
-      w.string(failure.name)
-      w.raw(#","error":"#)
-      w.string(failure.message)
+      w.put(#","errno":"#)
+      w.putString(failure.name)
+      w.put(#","error":"#)
+      w.putString(failure.message)
     }
     if let socket {
-      w.raw(#","sock":"#)
-      socket.write(to: &w)
+      w.put(#","sock":"#)
+      socket.write(into: &w)
     }
     if let data {
-      w.raw(#","data":"#)
-      data.write(to: &w)
+      w.put(#","data":"#)
+      data.write(into: &w)
     }
     if let flow {
-      w.raw(#","flow":"#)
-      w.int(Int64(flow))
+      w.put(#","flow":"#)
+      w.putInt(Int64(flow))
     }
     if !flows.isEmpty {
-      w.raw(#","flows":"#)
-      w.bytes.append(UInt8(ascii: "["))
+      w.put(#","flows":"#)
+      w.put(UInt8(ascii: "["))
       for (n, f) in flows.enumerated() {
-        if n > 0 { w.bytes.append(UInt8(ascii: ",")) }
-        w.int(Int64(f))
+        if n > 0 { w.put(UInt8(ascii: ",")) }
+        w.putInt(Int64(f))
       }
-      w.bytes.append(UInt8(ascii: "]"))
+      w.put(UInt8(ascii: "]"))
     }
     if !flowCandidates.isEmpty {
-      w.raw(#","flow_candidates":"#)
-      w.bytes.append(UInt8(ascii: "["))
+      w.put(#","flow_candidates":"#)
+      w.put(UInt8(ascii: "["))
       for (n, f) in flowCandidates.enumerated() {
-        if n > 0 { w.bytes.append(UInt8(ascii: ",")) }
-        w.int(Int64(f))
+        if n > 0 { w.put(UInt8(ascii: ",")) }
+        w.putInt(Int64(f))
       }
-      w.bytes.append(UInt8(ascii: "]"))
+      w.put(UInt8(ascii: "]"))
     }
     if let box = sourceBox, !box.site.isEmpty {
-      w.raw(#","source":"#)
+      w.put(#","source":"#)
       if let json = box.json {
-        w.bytes.append(contentsOf: json)
+        json.withUnsafeBufferPointer { w.put($0) }
       } else {
-        box.site.write(to: &w)
+        w.embed { box.site.write(to: &$0) }
       }
     }
-    w.bytes.append(UInt8(ascii: "}"))
+    w.put(UInt8(ascii: "}"))
   }
 }
 
@@ -138,41 +141,45 @@ extension CallSite {
 }
 
 extension SocketIdentity {
-  func write(to w: inout JSONWriter) {
-    w.raw(#"{"ino":"#)
-    w.int(Int64(clamping: inode))
+  func write(to w: inout JSONWriter) { write(into: &w) }
+
+  func write<Sink: JSONSink>(into w: inout Sink) {
+    w.put(#"{"ino":"#)
+    w.putInt(Int64(clamping: inode))
     if let peer {
-      w.raw(#","peer":"#)
-      w.int(Int64(clamping: peer))
+      w.put(#","peer":"#)
+      w.putInt(Int64(clamping: peer))
     }
-    w.bytes.append(UInt8(ascii: "}"))
+    w.put(UInt8(ascii: "}"))
   }
 }
 
 extension Payload {
-  func write(to w: inout JSONWriter) {
-    w.raw(#"{"len":"#)
-    w.int(Int64(clamping: length))
-    w.raw(#","captured":"#)
-    w.int(Int64(bytes.count))
+  func write(to w: inout JSONWriter) { write(into: &w) }
+
+  func write<Sink: JSONSink>(into w: inout Sink) {
+    w.put(#"{"len":"#)
+    w.putInt(Int64(clamping: length))
+    w.put(#","captured":"#)
+    w.putInt(Int64(bytes.count))
     if isText {
-      w.raw(#","text":"#)
-      bytes.withUnsafeBufferPointer { w.string(utf8: $0) }
+      w.put(#","text":"#)
+      bytes.withUnsafeBufferPointer { w.putString(utf8: $0) }
     } else {
-      w.raw(#","hex":"#)
-      w.bytes.append(UInt8(ascii: "\""))
-      w.bytes.append(contentsOf: bytes.hexBytes)
-      w.bytes.append(UInt8(ascii: "\""))
+      w.put(#","hex":"#)
+      w.put(UInt8(ascii: "\""))
+      bytes.withUnsafeBufferPointer { w.putHex($0) }
+      w.put(UInt8(ascii: "\""))
     }
     if isTruncated {
-      w.raw(#","truncated":"#)
-      w.raw("true")
+      w.put(#","truncated":"#)
+      w.put("true")
     }
     if let datagramLength {
-      w.raw(#","datagram_len":"#)
-      w.int(Int64(clamping: datagramLength))
+      w.put(#","datagram_len":"#)
+      w.putInt(Int64(clamping: datagramLength))
     }
-    w.bytes.append(UInt8(ascii: "}"))
+    w.put(UInt8(ascii: "}"))
   }
 
   /// The payload as a trace line's `data` object, read back from what `write` appends, so field

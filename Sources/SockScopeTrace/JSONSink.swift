@@ -1,0 +1,198 @@
+/// Where JSON text is appended: a `JSONWriter`'s array, or a `JSONLineBuffer` written through raw
+/// pointers. The escaping and number formatting are written once, here, for both.
+protocol JSONSink {
+  /// Appends one byte.
+  mutating func put(_ byte: UInt8)
+  /// Appends bytes as they are.
+  mutating func put(_ bytes: UnsafeBufferPointer<UInt8>)
+  /// Appends what `write` writes to a `JSONWriter` (for the parts only written that way).
+  mutating func embed(_ write: (inout JSONWriter) -> Void)
+  /// Appends `bytes` as lowercase hex, two digits a byte.
+  mutating func putHex(_ bytes: UnsafeBufferPointer<UInt8>)
+}
+
+extension JSONWriter: JSONSink {
+  mutating func put(_ byte: UInt8) { bytes.append(byte) }
+  mutating func put(_ text: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: text) }
+  mutating func embed(_ write: (inout JSONWriter) -> Void) { write(&self) }
+}
+
+extension JSONSink {
+  /// Appends text that needs no escaping, as it is.
+  @inline(__always)
+  mutating func put(_ text: StaticString) {
+    text.withUTF8Buffer { put($0) }
+  }
+
+  /// Appends a decimal integer.
+  mutating func putInt(_ v: Int64) {
+    if v < 0 {
+      put(UInt8(ascii: "-"))
+      putUnsigned(v.magnitude)
+    } else {
+      putUnsigned(UInt64(v))
+    }
+  }
+
+  mutating func putUnsigned(_ v: UInt64) {
+    // At most 20 digits, written backwards into a fixed buffer and appended in one piece.
+    var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    var count = 0
+    var rest = v
+    withUnsafeMutableBytes(of: &digits) { raw in
+      let buffer = raw.bindMemory(to: UInt8.self)
+      repeat {
+        count += 1
+        buffer[24 - count] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+        rest /= 10
+      } while rest > 0
+      put(UnsafeBufferPointer(rebasing: buffer[(24 - count)...]))
+    }
+  }
+
+  /// Appends a string in quotes, escaped as `JSONWriter.string(_:)` says.
+  mutating func putString(_ s: String) {
+    var s = s
+    s.withUTF8 { putString(utf8: $0) }
+  }
+
+  /// Appends UTF-8 `text` (assumed valid) as a string in quotes, escaped as
+  /// `JSONWriter.string(_:)` says.
+  mutating func putString(utf8 text: UnsafeBufferPointer<UInt8>) {
+    put(UInt8(ascii: "\""))
+    var clean = 0  // Start of the run of bytes not yet copied.
+    var i = 0
+    guard let base = text.baseAddress else {
+      put(UInt8(ascii: "\""))
+      return
+    }
+    while i < text.count {
+      // Eight bytes at a time while none of them needs escaping (most text).
+      if i + 8 <= text.count
+        && !JSONWriter.mayNeedEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+      {
+        i += 8
+        continue
+      }
+      let c = text[i]
+      let escape: StaticString?
+      switch c {
+      case UInt8(ascii: "\""): escape = "\\\""
+      case UInt8(ascii: "\\"): escape = "\\\\"
+      case 0x0A: escape = "\\n"
+      case 0x0D: escape = "\\r"
+      case 0x09: escape = "\\t"
+      case 0x00..<0x20, 0x7F: escape = nil
+      case 0xC2 where i + 1 < text.count && (0x80...0x9F).contains(text[i + 1]):
+        escape = nil
+      case 0xE2 where i + 2 < text.count && JSONWriter.isEscapedE2(text[i + 1], text[i + 2]):
+        escape = nil
+      default:
+        i += 1
+        continue
+      }
+      put(UnsafeBufferPointer(rebasing: text[clean..<i]))
+      if let escape {
+        put(escape)
+        i += 1
+      } else if c == 0xE2 {
+        // U+2000 + the low bits of the last two bytes: E2 80 A8 is U+2028, E2 81 A6 is U+2066.
+        let scalar = (UInt32(text[i + 1] & 0x3F) << 6) | UInt32(text[i + 2] & 0x3F)
+        put("\\u20")
+        putHexByte(UInt8(scalar))
+        i += 3
+      } else if c == 0xC2 {
+        put("\\u00")
+        putHexByte(text[i + 1])
+        i += 2
+      } else {
+        put("\\u00")
+        putHexByte(c)
+        i += 1
+      }
+      clean = i
+    }
+    put(UnsafeBufferPointer(rebasing: text[clean..<text.count]))
+    put(UInt8(ascii: "\""))
+  }
+
+  /// Appends `b` as two lowercase hex digits.
+  mutating func putHexByte(_ b: UInt8) {
+    let hex: StaticString = "0123456789abcdef"
+    hex.withUTF8Buffer { digits in
+      put(digits[Int(b >> 4)])
+      put(digits[Int(b & 0xF)])
+    }
+  }
+
+  /// Appends `bytes` as lowercase hex, two digits a byte.
+  mutating func putHex(_ bytes: UnsafeBufferPointer<UInt8>) {
+    for b in bytes { putHexByte(b) }
+  }
+}
+
+/// A growing buffer of JSON text written through raw pointers: each piece is a bounds check and a
+/// copy, where `Array.append` also checks uniqueness and goes through generic paths (encoding a
+/// million trace lines appended some twenty pieces each).
+final class JSONLineBuffer: JSONSink {
+  private var start: UnsafeMutablePointer<UInt8>
+  private(set) var count = 0
+  private var capacity: Int
+  /// For the parts written only to a `JSONWriter` (a call's arguments), reused.
+  private var scratch = JSONWriter(capacity: 256)
+
+  init(capacity: Int) {
+    self.capacity = max(capacity, 64)
+    start = .allocate(capacity: self.capacity)
+  }
+
+  deinit { start.deallocate() }
+
+  @inline(__always)
+  private func room(_ n: Int) {
+    if count + n > capacity { grow(count + n) }
+  }
+
+  private func grow(_ needed: Int) {
+    let larger = max(needed, 2 * capacity)
+    let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
+    moved.initialize(from: start, count: count)
+    start.deallocate()
+    start = moved
+    capacity = larger
+  }
+
+  func put(_ byte: UInt8) {
+    room(1)
+    start[count] = byte
+    count += 1
+  }
+
+  func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+    guard let from = bytes.baseAddress else { return }
+    room(bytes.count)
+    (start + count).initialize(from: from, count: bytes.count)
+    count += bytes.count
+  }
+
+  func embed(_ write: (inout JSONWriter) -> Void) {
+    scratch.bytes.removeAll(keepingCapacity: true)
+    write(&scratch)
+    scratch.bytes.withUnsafeBufferPointer { put($0) }
+  }
+
+  func putHex(_ bytes: UnsafeBufferPointer<UInt8>) {
+    room(2 * bytes.count)
+    let hex: StaticString = "0123456789abcdef"
+    hex.withUTF8Buffer { digits in
+      for b in bytes {
+        start[count] = digits[Int(b >> 4)]
+        start[count + 1] = digits[Int(b & 0xF)]
+        count += 2
+      }
+    }
+  }
+
+  /// The text written so far, as an array.
+  var bytes: [UInt8] { Array(UnsafeBufferPointer(start: start, count: count)) }
+}
