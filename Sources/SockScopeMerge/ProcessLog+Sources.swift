@@ -76,6 +76,11 @@ extension ProcessLog {
   /// without debug information, gone since the run, or with no `addr2line` installed keeps its
   /// module and offset. Run at merge, never while recording.
   mutating func resolveNativeSources() {
+    events.withUnsafeMutableBufferPointer { Self.resolveNativeSources(in: $0) }
+  }
+
+  /// `resolveNativeSources()` for events stored elsewhere (`TimelineDecoder`).
+  static func resolveNativeSources(in events: UnsafeMutableBufferPointer<TraceEvent>) {
     var offsets: [String: Set<UInt64>] = [:]
     var seen = Set<ObjectIdentifier>()
     // Each shared site once, read in place: copying each event would retain and release all it holds.

@@ -44,6 +44,29 @@ public struct ProcessLog: Sendable {
   }
 
   static func decode(_ bytes: inout LogWindow, path: String) throws(TraceFileError) -> ProcessLog {
+    var events: [TraceEvent] = []
+    // Room for as many events as the file could hold (`room(in:)`), so the list never grows by copying; what is not filled is never
+    // touched, and untouched pages take no memory.
+    // (At most 8 M events ahead: a huge log still grows, rather than claim more address space than
+    // the machine has.)
+    events.reserveCapacity(min(room(in: bytes), 1 << 23))
+    var log = try decode(&bytes, path: path) { events.append($0) }
+    log.events = events
+    return log
+  }
+
+  /// The most events the log in `bytes` could hold: its size over the smallest record any version
+  /// writes.
+  static func room(in bytes: LogWindow) -> Int {
+    let size = bytes.knownSize ?? bytes.fileSize ?? 0
+    return max(0, (size - Int(SOCKSCOPE_LOG_HEADER_SIZE)) / MemoryLayout<sockscope_record_head>.size)
+  }
+
+  /// Decodes a log, handing each event to `emit` in the log's order; the result's `events` is
+  /// empty (the caller stores them where it wants: `TimelineDecoder` puts every log's in one array).
+  static func decode(
+    _ bytes: inout LogWindow, path: String, emit: (consuming TraceEvent) -> Void
+  ) throws(TraceFileError) -> ProcessLog {
     let headerSize = Int(SOCKSCOPE_LOG_HEADER_SIZE)
     guard try bytes.has(0, MemoryLayout<sockscope_log_header>.size) else {
       throw TraceFileError(
@@ -64,16 +87,9 @@ public struct ProcessLog: Sendable {
     let role = cString(header.role)
     let pid = header.pid
     var problems: [String] = []
-    var events: [TraceEvent] = []
+    var count = 0
     var offset = headerSize
     let layout = RecordLayout(version: header.version)
-    // Room for as many events as the file could hold (every record is at least
-    // `layout.minimumSize` bytes), so the list never grows by copying; what is not filled is never
-    // touched, and untouched pages take no memory.
-    // (At most 8 M events ahead: a huge log still grows, rather than claim more address space than
-    // the machine has.)
-    let room = ((bytes.knownSize ?? bytes.fileSize ?? 0) - headerSize) / layout.minimumSize
-    events.reserveCapacity(min(max(0, room), 1 << 23))
     let magicWord = SOCKSCOPE_RECORD_MAGIC
     var names = LogNames()
     var lastMessage: MessageArguments?
@@ -114,7 +130,8 @@ public struct ProcessLog: Sendable {
           event.arguments = .message(m)
           lastMessage = m
         }
-        events.append(event)
+        emit(event)
+        count += 1
       } else {
         problems.append("\(path): record \(record.seq) has unknown call code \(record.call); skipped")
       }
@@ -122,7 +139,7 @@ public struct ProcessLog: Sendable {
     }
     let closed = header.state == SOCKSCOPE_LOG_CLOSED.rawValue
     if !closed {
-      problems.append(cutNote(pid: pid, role: role, events: events.count))
+      problems.append(cutNote(pid: pid, role: role, events: count))
     }
     if header.role_length > 0 {
       problems.append(
@@ -134,11 +151,11 @@ public struct ProcessLog: Sendable {
         "pid \(pid) (\(role)): \(header.dropped) events were lost: \(dropReason(header.dropped_errno))")
     }
     let process = TracedProcess(
-      pid: pid, ppid: header.ppid, role: role, executable: cString(header.exe), events: events.count,
+      pid: pid, ppid: header.ppid, role: role, executable: cString(header.exe), events: count,
       ending: closed ? .closed : .cut, dropped: header.dropped)
     return ProcessLog(
       path: path, process: process, startMonotonic: header.start_mono_ns, startRealtime: header.start_real_ns,
-      captureLimit: Int(header.capture_limit), events: events, problems: problems)
+      captureLimit: Int(header.capture_limit), events: [], problems: problems)
   }
 
   /// The note on a process whose log was never closed, when nothing else is known of its end.

@@ -26,32 +26,33 @@ public enum TraceMerger {
         message:
           "holds no per-process logs (*.sslog); record a run into it first, e.g. `sockscope demo --out DIR`")
     }
-    // One log per process, decoded in parallel: decoding is most of a merge's time.
-    let results = Mutex([Swift.Result<ProcessLog, TraceFileError>?](repeating: nil, count: logFiles.count))
-    DispatchQueue.concurrentPerform(iterations: logFiles.count) { n in
-      let result = Swift.Result { () throws(TraceFileError) in try ProcessLog.read(path: logFiles[n]) }
-      results.withLock { $0[n] = result }
-    }
-    // Taken out of the lock, not copied: a log's events must have one owner, or moving them into
-    // the timeline copies them first (every event retained and released, and held twice).
-    var decoded = results.withLock { held in
-      var taken: [Swift.Result<ProcessLog, TraceFileError>?] = []
-      swap(&taken, &held)
-      return taken
+    // One log per process, decoded in parallel, each into its part of one array.
+    var events: [TraceEvent] = []
+    var read: [Swift.Result<(log: ProcessLog, ranges: [Range<Int>]), TraceFileError>]
+    if var decoded = TimelineDecoder.decode(paths: logFiles) {
+      // Swapped out, not copied: the events must have one owner, or putting them in order in
+      // place copies them first.
+      swap(&events, &decoded.events)
+      read = decoded.logs
+    } else {
+      // Logs too large to give each its room in advance: each decoded into a list of its own.
+      read = decodeEach(logFiles).map { result in result.map { ($0, []) } }
     }
     var logs: [ProcessLog] = []
+    var ranges: [[Range<Int>]] = []
     var problems: [String] = []
     var failures: [TraceFileError] = []
-    for n in decoded.indices {
-      switch decoded[n] {
-      case .success(let log): logs.append(log)
+    for result in read {
+      switch result {
+      case .success(let log):
+        logs.append(log.log)
+        ranges.append(log.ranges)
       case .failure(let error):
         problems.append("\(error); the file was left out")
         failures.append(error)
-      case nil: break
       }
-      decoded[n] = nil
     }
+    read = []
     guard !logs.isEmpty else {
       // Not a trace with no events: nothing in the directory could be read.
       let n = logFiles.count
@@ -64,34 +65,71 @@ public enum TraceMerger {
     }
     ProcessEndings.resolve(
       &logs, exits: ProcessExit.read(directory: directory, names: names), isAlive: ProcessEndings.isRunning)
-    var trace = merge(logs: consume logs, problems: problems)
+    var trace: Trace
+    if events.isEmpty && logs.contains(where: { !$0.events.isEmpty }) {
+      trace = merge(logs: consume logs, problems: problems)
+    } else {
+      trace = merge(events: consume events, ranges: ranges, logs: logs, problems: problems)
+    }
     // Merged on the machine that recorded the run (record, demo, merge): its datagram queue limit.
     trace.header.maxDatagramQueueLength = TraceHeader.maxDatagramQueueLengthOfThisMachine()
     return Result(trace: trace, logFiles: logFiles)
+  }
+
+  /// Reads each log into a list of its own, in parallel.
+  static func decodeEach(_ logFiles: [String]) -> [Swift.Result<ProcessLog, TraceFileError>] {
+    let results = Mutex([Swift.Result<ProcessLog, TraceFileError>?](repeating: nil, count: logFiles.count))
+    DispatchQueue.concurrentPerform(iterations: logFiles.count) { n in
+      let result = Swift.Result { () throws(TraceFileError) in try ProcessLog.read(path: logFiles[n]) }
+      results.withLock { $0[n] = result }
+    }
+    // Taken out of the lock, not copied: a log's events must have one owner, or moving them into
+    // the timeline copies them first (every event retained and released, and held twice).
+    let taken = results.withLock { held in
+      var taken: [Swift.Result<ProcessLog, TraceFileError>?] = []
+      swap(&taken, &held)
+      return taken
+    }
+    return taken.compactMap { $0 }
   }
 
   /// Merges logs already read.
   public static func merge(logs: consuming [ProcessLog], problems: [String] = []) -> Trace {
     // The events are moved out of the logs, not copied: they are most of a merge's memory.
     var lists: [[TraceEvent]] = []
+    var ranges: [[Range<Int>]] = []
+    var start = 0
     for i in logs.indices {
       lists.append([])
       swap(&lists[i], &logs[i].events)
+      ranges.append([start..<start + lists[i].count])
+      start += lists[i].count
     }
+    return merge(events: join(consume lists), ranges: ranges, logs: logs, problems: problems)
+  }
+
+  /// Merges the events of `logs`, which are at `ranges[i]` in `events` for `logs[i]`.
+  static func merge(
+    events: consuming [TraceEvent], ranges: [[Range<Int>]], logs: [ProcessLog], problems: [String]
+  ) -> Trace {
     // A process that called exec has a log per program, each numbering its events from 0: the
     // later program's continue the earlier's, so one process's calls stay in program order.
     var nextSeq: [Int32: UInt64] = [:]
     for i in logs.indices.sorted(by: { logs[$0].startMonotonic < logs[$1].startMonotonic }) {
       let pid = logs[i].process.pid
       let base = nextSeq[pid] ?? 0
-      if base > 0 { for k in lists[i].indices { lists[i][k].seq &+= base } }
       // Read in place: `map` would copy (retain and release) every event.
       var last: UInt64?
-      for k in lists[i].indices { last = max(last ?? 0, lists[i][k].seq) }
+      for range in ranges[i] {
+        for k in range {
+          if base > 0 { events[k].seq &+= base }
+          last = max(last ?? 0, events[k].seq)
+        }
+      }
       if let last { nextSeq[pid] = last &+ 1 }
     }
-    var trace = merge(
-      eventLists: consume lists, processes: logs.map(\.process),
+    var trace = order(
+      events: consume events, processes: logs.map(\.process),
       problems: problems + logs.flatMap(\.problems))
     trace.header.captureLimit = logs.map(\.captureLimit).max()
     if let earliest = logs.min(by: { $0.startMonotonic < $1.startMonotonic }) {
@@ -109,15 +147,18 @@ public enum TraceMerger {
   )
     -> Trace
   {
-    merge(eventLists: [unordered], processes: processes, problems: problems)
+    order(events: unordered, processes: processes, problems: problems)
   }
 
   static func merge(
     eventLists: consuming [[TraceEvent]], processes: [TracedProcess], problems: [String]
   ) -> Trace {
-    // One array, each list freed as it is moved in; then sorted by small keys and put in that
-    // order in place, so the events are never held twice.
-    var events = [TraceEvent](unsafeUninitializedCapacity: eventLists.reduce(0) { $0 + $1.count }) {
+    order(events: join(eventLists), processes: processes, problems: problems)
+  }
+
+  /// The lists as one array, each list freed as it is moved in.
+  static func join(_ eventLists: consuming [[TraceEvent]]) -> [TraceEvent] {
+    [TraceEvent](unsafeUninitializedCapacity: eventLists.reduce(0) { $0 + $1.count }) {
       joined, count in
       for l in eventLists.indices {
         // Moved, not copied: a copy retained and then released everything each event holds.
@@ -131,6 +172,13 @@ public enum TraceMerger {
         eventLists[l] = []
       }
     }
+  }
+
+  /// Sorts `events` by small keys and puts them in that order in place, so they are never held
+  /// twice; then links, orders causally, numbers flows and names participants.
+  static func order(
+    events: consuming [TraceEvent], processes: [TracedProcess], problems: [String]
+  ) -> Trace {
     var keys: [(time: UInt64, pid: Int32, index: UInt32, seq: UInt64)] = []
     keys.reserveCapacity(events.count)
     for i in events.indices {

@@ -5,8 +5,9 @@ protocol JSONSink {
   mutating func put(_ byte: UInt8)
   /// Appends bytes as they are.
   mutating func put(_ bytes: UnsafeBufferPointer<UInt8>)
-  /// Appends what `write` writes to a `JSONWriter` (for the parts only written that way).
-  mutating func embed(_ write: (inout JSONWriter) -> Void)
+  /// Appends what `write` writes of `value` to a `JSONWriter` (for the parts only written that
+  /// way). The value is passed, not captured: a closure capturing an event copies it.
+  mutating func embed<Value>(_ value: borrowing Value, _ write: (borrowing Value, inout JSONWriter) -> Void)
   /// Appends `bytes` as lowercase hex, two digits a byte.
   mutating func putHex(_ bytes: UnsafeBufferPointer<UInt8>)
 }
@@ -14,7 +15,9 @@ protocol JSONSink {
 extension JSONWriter: JSONSink {
   mutating func put(_ byte: UInt8) { bytes.append(byte) }
   mutating func put(_ text: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: text) }
-  mutating func embed(_ write: (inout JSONWriter) -> Void) { write(&self) }
+  mutating func embed<Value>(_ value: borrowing Value, _ write: (borrowing Value, inout JSONWriter) -> Void) {
+    write(value, &self)
+  }
 }
 
 extension JSONSink {
@@ -175,9 +178,9 @@ final class JSONLineBuffer: JSONSink {
     count += bytes.count
   }
 
-  func embed(_ write: (inout JSONWriter) -> Void) {
+  func embed<Value>(_ value: borrowing Value, _ write: (borrowing Value, inout JSONWriter) -> Void) {
     scratch.bytes.removeAll(keepingCapacity: true)
-    write(&scratch)
+    write(value, &scratch)
     scratch.bytes.withUnsafeBufferPointer { put($0) }
   }
 

@@ -56,7 +56,9 @@ extension TraceEvent {
       w.putInt(Int64(fd))
     }
     w.put(#","args":"#)
-    w.embed { arguments.write(to: &$0, call: call, unread: unreadArguments) }
+    w.embed(self) { event, w in
+      event.arguments.write(to: &w, call: event.call, unread: event.unreadArguments)
+    }
     w.put(#","ret":"#)
     w.putInt(ret)
     if let failure {
@@ -100,7 +102,7 @@ extension TraceEvent {
       if let json = box.json {
         json.withUnsafeBufferPointer { w.put($0) }
       } else {
-        w.embed { box.site.write(to: &$0) }
+        w.embed(box) { box, w in box.site.write(to: &w) }
       }
     }
     w.put(UInt8(ascii: "}"))

@@ -1,0 +1,64 @@
+import Testing
+
+@testable import SockScopeTrace
+
+@Suite("Trace lines written through raw pointers")
+struct JSONLineBufferTests {
+  /// Events with everything a line can hold: text that needs escaping (quotes, controls, U+2028,
+  /// C1 controls), bytes that are not text (hex), cut payloads, failures, flows and call sites.
+  func events(count: Int) -> [TraceEvent] {
+    var generator = SplitMix64(seed: 2028)
+    let pieces: [[UInt8]] = [
+      Array("plain".utf8), Array("\"q\"\\".utf8), [0x0A, 0x09, 0x01, 0x7F], [0xE2, 0x80, 0xA8],
+      [0xC2, 0x85], [0xFF, 0x00, 0x80], Array("Лев".utf8), Array(String(repeating: "y", count: 40).utf8),
+    ]
+    let shared = CallSiteBox(CallSite(file: "a \"b\".py", line: 3, function: "main"), encoded: true)
+    return (0..<count).map { n in
+      var bytes: [UInt8] = []
+      for _ in 0..<Int(generator.next() % 4) { bytes += pieces[Int(generator.next() % UInt64(pieces.count))] }
+      let cut = generator.next() % 5 == 0
+      var event = TraceEvent(
+        index: n, time: generator.next() >> 1, duration: generator.next() % 1000, pid: Int32(n % 7),
+        seq: UInt64(n), role: n % 3 == 0 ? "server" : "client\u{2028}#2", call: n % 2 == 0 ? .send : .recv,
+        fd: n % 5 == 0 ? nil : 4, arguments: .message(MessageArguments(length: Int64(bytes.count))),
+        ret: Int64(bytes.count),
+        failure: n % 11 == 0 ? CallFailure(name: "EAGAIN", message: "Resource temporarily unavailable") : nil,
+        socket: SocketIdentity(inode: UInt64(n), peer: n % 2 == 0 ? 9 : nil),
+        data: Payload(
+          length: UInt64(bytes.count + (cut ? 10 : 0)), bytes: bytes, datagramLength: cut ? 99 : nil),
+        flow: n % 2 == 0 ? n + 1 : nil, flows: n % 2 == 1 ? [n, n + 2] : [])
+      if n % 13 == 0 { event.flowCandidates = [n, n + 1] }
+      if n % 4 == 0 { event.sourceBox = shared }
+      if n % 4 == 1 { event.source = CallSite(module: "/lib/x.so", offset: UInt64(n)) }
+      return event
+    }
+  }
+
+  @Test("each line is the bytes JSONWriter writes for the event, however small the buffer starts")
+  func sameBytesAsWriter() {
+    let buffer = JSONLineBuffer(capacity: 1)
+    var expected: [UInt8] = []
+    for event in events(count: 500) {
+      var w = JSONWriter()
+      event.write(to: &w)
+      expected += w.bytes
+      var sink = buffer
+      event.write(into: &sink)
+    }
+    #expect(buffer.bytes == expected)
+  }
+
+  @Test("a whole trace, encoded a batch per core, is its lines in order")
+  func wholeTraceInOrder() {
+    // More than four batches, so that several threads encode it.
+    let trace = Trace(header: TraceHeader(t0: 0), events: events(count: 20_000))
+    var expected = JSONWriter()
+    expected.object(trace.header.json)
+    expected.bytes.append(0x0A)
+    for event in trace.events {
+      event.write(to: &expected)
+      expected.bytes.append(0x0A)
+    }
+    #expect(TraceFile.encodedBytes(trace) == expected.bytes)
+  }
+}
