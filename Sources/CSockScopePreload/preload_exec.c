@@ -40,7 +40,7 @@ enum exec_variant {
 
 // Records the exec about to be made; returns its sequence number + 1 (0 when not recorded). A
 // process whose log is not open yet (no socket call so far) opens it here when it holds AF_UNIX
-// sockets: the exec hands them to the new program. A vfork child never does (its memory, and the
+// sockets other than those the recording began with: the exec hands them to the new program. A vfork child never does (its memory, and the
 // log's state in it, are its parent's).
 static uint64_t record_exec(enum exec_variant variant, const char *path, int fd, int flags) {
   if (!recording() || !sockscope_own_process()) return 0;
@@ -51,7 +51,7 @@ static uint64_t record_exec(enum exec_variant variant, const char *path, int fd,
   uint32_t lost = 0;
   int count = sockscope_held_sockets(SOCKSCOPE_ITEM_EXEC_FD, items, SOCKSCOPE_MAX_ITEMS, &lost);
   uint64_t token = 0;
-  if (sockscope_log_is_open() || ((count > 0 || lost > 0) && ensure_log())) {
+  if (sockscope_log_is_open() || (count >= 0 && sockscope_holds_inside_socket(items, count, lost) && ensure_log())) {
     sockscope_record r;
     start(&r, SOCKSCOPE_CALL_EXECVE, -1);
     r.flags |= SOCKSCOPE_FLAG_SETTLED_LATER; // room for the outcome, put in by settle()

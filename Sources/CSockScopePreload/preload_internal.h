@@ -65,6 +65,10 @@ int sockscope_own_process(void);
 /// listed (no /proc).
 int sockscope_held_sockets(enum sockscope_item_kind kind, sockscope_item *items, uint32_t cap, uint32_t *lost);
 
+/// Whether `items` (sockets held now) name one that is not among those the recording began with
+/// (SOCKSCOPE_OUTSIDE), or `lost` some that were not listed.
+int sockscope_holds_inside_socket(const sockscope_item *items, int count, uint32_t lost);
+
 /// Records the sockets a program holds when it starts (the interposer's constructor).
 void sockscope_record_program_start(void);
 

@@ -3,7 +3,8 @@
 // an exec the hooks recorded, an exec in a vfork child (posix_spawn, Python's subprocess, where
 // the hook cannot record), an exec made before the old program's first socket call — the new
 // program's first record then lists every socket it got: fd, inode, close-on-exec flag, type.
-// With no socket held, nothing is written and no log is opened (as before).
+// With no socket held, nothing is written and no log is opened (as before); nor with only the
+// sockets the recording began with (below).
 //
 // Also here: the scan of the descriptors (shared with the exec hooks), and whether this is the
 // process that loaded this image or a fork of it (a vfork child shares the memory of its parent
@@ -16,6 +17,8 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -69,6 +72,47 @@ int sockscope_held_sockets(enum sockscope_item_kind kind, sockscope_item *items,
   return (int)count;
 }
 
+// The sockets the recording began with: those the first recorded process held when it started
+// (the test runner's, a terminal's, a service manager's). They came from outside the run, so they
+// alone open no log; they are listed with the others when a log is open anyway. The first process
+// finds SOCKSCOPE_OUTSIDE unset and sets it to their inodes (comma-separated; empty when none),
+// and its programs and children inherit that with the rest of the environment.
+#define OUTSIDE_MAX SOCKSCOPE_MAX_ITEMS
+static uint64_t g_outside[OUTSIDE_MAX];
+static int g_outside_count;
+
+static void note_outside(const sockscope_item *items, int count) {
+  char list[OUTSIDE_MAX * 21 + 1];
+  size_t at = 0;
+  list[0] = 0;
+  for (int i = 0; i < count && g_outside_count < OUTSIDE_MAX; i++) {
+    g_outside[g_outside_count++] = (uint64_t)items[i].y;
+    int n = snprintf(list + at, sizeof list - at, "%s%llu", at > 0 ? "," : "", (unsigned long long)items[i].y);
+    if (n > 0 && (size_t)n < sizeof list - at) at += (size_t)n;
+  }
+  setenv("SOCKSCOPE_OUTSIDE", list, 1);
+}
+
+static void read_outside(const char *list) {
+  for (const char *c = list; *c != 0 && g_outside_count < OUTSIDE_MAX;) {
+    char *end;
+    unsigned long long ino = strtoull(c, &end, 10);
+    if (end == c) break;
+    g_outside[g_outside_count++] = ino;
+    c = *end == ',' ? end + 1 : end;
+  }
+}
+
+int sockscope_holds_inside_socket(const sockscope_item *items, int count, uint32_t lost) {
+  if (lost > 0) return 1;
+  for (int i = 0; i < count; i++) {
+    int outside = 0;
+    for (int k = 0; k < g_outside_count && !outside; k++) outside = g_outside[k] == (uint64_t)items[i].y;
+    if (!outside) return 1;
+  }
+  return 0;
+}
+
 // Called by the interposer's constructor once recording is configured.
 void sockscope_record_program_start(void) {
   g_image_pid = (pid_t)syscall(SYS_getpid);
@@ -79,17 +123,23 @@ void sockscope_record_program_start(void) {
   sockscope_item items[SOCKSCOPE_MAX_ITEMS];
   uint32_t lost = 0;
   int count = sockscope_held_sockets(SOCKSCOPE_ITEM_HELD_FD, items, SOCKSCOPE_MAX_ITEMS, &lost);
-  // A log is opened for this record only when the program holds sockets.
-  if ((count > 0 || lost > 0) && ensure_log()) {
-    sockscope_record r;
-    start(&r, SOCKSCOPE_CALL_PROGRAM_START, -1);
-    r.items_lost = lost;
-    // The program: what /proc/self/exe names (also in the log's header; here it stays with the
-    // record when a process runs several programs, one log each).
-    char exe[512];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    uint32_t exe_len = len > 0 ? (uint32_t)len : 0;
-    sockscope_log_append_full(&r, exe, exe_len, NULL, 0, NULL, items, (uint32_t)count);
+  const char *outside = getenv("SOCKSCOPE_OUTSIDE");
+  if (outside == NULL) {
+    note_outside(items, count > 0 ? count : 0); // the first process: what it holds is outside
+  } else {
+    read_outside(outside);
+    // A log is opened for this record only when the program holds a socket from inside the run.
+    if (count >= 0 && sockscope_holds_inside_socket(items, count, lost) && ensure_log()) {
+      sockscope_record r;
+      start(&r, SOCKSCOPE_CALL_PROGRAM_START, -1);
+      r.items_lost = lost;
+      // The program: what /proc/self/exe names (also in the log's header; here it stays with the
+      // record when a process runs several programs, one log each).
+      char exe[512];
+      ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+      uint32_t exe_len = len > 0 ? (uint32_t)len : 0;
+      sockscope_log_append_full(&r, exe, exe_len, NULL, 0, NULL, items, (uint32_t)count);
+    }
   }
   t_busy = 0;
   errno = saved;
