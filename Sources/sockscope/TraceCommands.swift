@@ -110,7 +110,7 @@ struct TraceSummary {
   init(_ trace: Trace) {
     let processes =
       trace.header.processes.isEmpty ? Set(trace.events.map(\.pid)).count : trace.header.processes.count
-    let calls = trace.events.count { $0.call != .output }
+    let calls = trace.events.count { $0.call != .output && $0.call != .programStart }
     let linked = trace.events.count { !$0.flows.isEmpty }
     // The last step in causal order need not be the last to start.
     let seconds = Double((trace.events.map(\.time).max() ?? trace.header.t0) &- trace.header.t0) / 1e9
