@@ -16,8 +16,8 @@ extension KernelNarrator {
     if s.continued && s.received.isEmpty && s.missing.isEmpty {
       let list = s.confirmed.map { "fd \($0.fd) → \(startSocketText($0.inode))" }.joined(separator: ", ")
       return ru
-        ? "\(who) начал выполнять программу \(program) с дескрипторами, которые оставил exec: \(list). Новых ссылок на сокеты нет: их уже учёл exec."
-        : "\(who) started the program \(program) holding the descriptors the exec kept: \(list). No new references: the exec already counted them."
+        ? "\(who) начал выполнять программу \(program) с дескрипторами, которые оставил exec: \(list). Это те же ссылки на сокеты, что сохранил exec; новых нет."
+        : "\(who) started the program \(program) holding the descriptors the exec kept: \(list). They are the references the exec kept; there are no new ones."
     }
     text = ru ? "\(who) начал выполнять программу \(program)." : "\(who) started the program \(program)."
     if !s.confirmed.isEmpty {

@@ -113,6 +113,6 @@ struct ProgramStartTests {
     #expect(model.state(after: 2).references(to: 12) == 1)
     let s = try sentence(t, .en, step: 2)
     #expect(s.contains("holding the descriptors the exec kept: fd 4 → socket 12"), "\(s)")
-    #expect(s.contains("No new references"))
+    #expect(s.contains("They are the references the exec kept; there are no new ones"))
   }
 }
