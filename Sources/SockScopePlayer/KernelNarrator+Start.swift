@@ -27,15 +27,14 @@ extension KernelNarrator {
     for d in s.received { text += " " + receivedText(d, s) }
     for m in s.missing {
       let what = "fd \(m.fd) → \(startSocketText(m.inode))"
+      // The model may have counted it from an inference (a child's table without a recorded
+      // fork): say what is known, not why.
       text +=
         ru
-        ? " \(what): по трассе он был у процесса, но у новой программы его нет — закрыт вызовом, которого трасса не записала"
-        : " \(what): the trace showed the process holding it, the new program does not — closed by a call the trace did not record"
+        ? " \(what) у новой программы не открыт, хотя модель считала его открытым у этого процесса; его закрытия трасса не показывает"
+        : " \(what) is not open in the new program, though the model counted it for this process; the trace does not show it closed"
       if m.released {
-        text +=
-          ru
-          ? "; это была последняя ссылка, сокет уничтожен."
-          : "; that was the last reference, so the socket is gone."
+        text += ru ? "; других ссылок на сокет нет." : "; no other reference to the socket remains."
       } else {
         text += "."
       }

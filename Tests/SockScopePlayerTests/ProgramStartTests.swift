@@ -115,4 +115,19 @@ struct ProgramStartTests {
     #expect(s.contains("holding the descriptors the exec kept: fd 4 → socket 12"), "\(s)")
     #expect(s.contains("They are the references the exec kept; there are no new ones"))
   }
+
+  @Test(
+    "a descriptor the model had that the new program does not hold is dropped, and said without a guessed cause"
+  )
+  func missingDescriptorDropped() throws {
+    let t = try trace(
+      [(7, 1, "parent", 1), (7, 1, "parent", 1)], [pair, start(1, pid: 7, role: "parent", seq: 1)])
+    let model = KernelModel(trace: t)
+    let facts = try #require(model.facts[1].programStart)
+    #expect(facts.missing.map(\.fd) == [3] && facts.missing.first?.released == true)
+    #expect(model.state(after: 1).descriptors[7] == [4: 12])
+    let s = try sentence(t, .en, step: 1)
+    #expect(s.contains("fd 3 → socket 11 is not open in the new program"), "\(s)")
+    #expect(s.contains("the trace does not show it closed; no other reference to the socket remains"), "\(s)")
+  }
 }

@@ -14,8 +14,8 @@ public struct StartFacts: Sendable, Equatable {
   public var confirmed: [ExecDescriptor] = []
   /// Descriptors the model did not have: each a new reference to its socket.
   public var received: [StartedDescriptor] = []
-  /// Descriptors the model had for this process that the program did not hold when it started:
-  /// closed by calls the trace did not record.
+  /// Descriptors the model had for this process that the program did not hold when it started
+  /// (closed by calls the trace did not record, or counted by an inference that was wrong).
   public var missing: [ClosedOnExec] = []
 
   public init(continued: Bool, parent: Int32?, parentTraced: Bool) {
