@@ -170,6 +170,7 @@ __attribute__((constructor)) static void sockscope_preload_start(void) {
   pthread_atfork(NULL, NULL, reset_open_lock);
   __atomic_store_n(&g_config.pending, 1, __ATOMIC_RELEASE);
   t_busy = 0;
+  sockscope_record_program_start();
 }
 
 int sockscope_log_pending(void) { return __atomic_load_n(&g_config.pending, __ATOMIC_ACQUIRE); }

@@ -11,11 +11,11 @@
 // own, `<pid>-<start>.sslog` with a new start: the earlier image's log is never overwritten.
 //
 // Recorded only by the process that opened the log: a vfork child (posix_spawn, Python's
-// subprocess) shares its parent's memory and log until its exec, and must not write there.
+// subprocess) shares its parent's memory and log until its exec, and must not write there. What
+// such a child's new program holds is recorded when that program starts (preload_start.c).
 #define _GNU_SOURCE
 #include "preload_internal.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -38,61 +38,39 @@ enum exec_variant {
   EXEC_EXECVEAT = 9,
 };
 
-// The AF_UNIX socket descriptors open now, from /proc/self/fd (read with raw system calls and a
-// buffer on the stack: after fork in a threaded program only async-signal-safe calls are safe).
-static uint32_t socket_descriptors(sockscope_item *items, uint32_t cap, uint32_t *lost) {
-  int dir = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir < 0) return 0;
-  uint32_t count = 0;
-  char buf[4096];
-  long n;
-  while ((n = syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0) {
-    for (long at = 0; at < n;) {
-      struct dirent64 *d = (struct dirent64 *)(buf + at);
-      at += d->d_reclen;
-      if (d->d_name[0] < '0' || d->d_name[0] > '9') continue;
-      int fd = 0;
-      for (const char *c = d->d_name; *c >= '0' && *c <= '9'; c++) fd = fd * 10 + (*c - '0');
-      if (fd == dir) continue;
-      sockscope_fd_info info;
-      if (!unix_socket(fd, &info, CONFIRM_ALL)) continue;
-      long flags = syscall(SYS_fcntl, fd, F_GETFD);
-      if (flags < 0) continue;
-      if (count < cap)
-        items[count++] = (sockscope_item){SOCKSCOPE_ITEM_EXEC_FD, fd, (int64_t)info.ino, (flags & FD_CLOEXEC) ? 1 : 0};
-      else
-        (*lost)++;
-    }
-  }
-  syscall(SYS_close, dir);
-  return count;
-}
-
-// Records the exec about to be made; returns its sequence number + 1 (0 when not recorded).
+// Records the exec about to be made; returns its sequence number + 1 (0 when not recorded). A
+// process whose log is not open yet (no socket call so far) opens it here when it holds AF_UNIX
+// sockets other than those the recording began with: the exec hands them to the new program. A vfork child never does (its memory, and the
+// log's state in it, are its parent's).
 static uint64_t record_exec(enum exec_variant variant, const char *path, int fd, int flags) {
-  if (!recording() || !sockscope_log_is_open() || !sockscope_log_owned()) return 0;
+  if (!recording() || !sockscope_own_process()) return 0;
+  if (sockscope_log_is_open() && !sockscope_log_owned()) return 0;
   int saved = errno;
   t_busy = 1;
-  sockscope_record r;
-  start(&r, SOCKSCOPE_CALL_EXECVE, -1);
-  r.flags |= SOCKSCOPE_FLAG_SETTLED_LATER; // room for the outcome, put in by settle()
-  r.a0 = variant;
-  r.a1 = fd;
-  r.a2 = flags;
   sockscope_item items[SOCKSCOPE_MAX_ITEMS];
   uint32_t lost = 0;
-  uint32_t count = socket_descriptors(items, SOCKSCOPE_MAX_ITEMS, &lost);
-  r.items_lost = lost;
-  uint32_t path_len = path != NULL ? (uint32_t)strnlen(path, 4096) : 0;
-  // Written as having succeeded, untimed (an exec that succeeds never returns to be timed); a
-  // failure is settled in place by settle().
-  r.ret = 0;
-  r.err = 0;
-  r.dur_ns = 0;
-  sockscope_source source;
-  sockscope_log_append_full(&r, path, path_len, NULL, 0, sockscope_site(&r, &source), items, count);
-  // Stored only when the append filled in the size.
-  uint64_t token = r.size != 0 ? r.seq + 1 : 0;
+  int count = sockscope_held_sockets(SOCKSCOPE_ITEM_EXEC_FD, items, SOCKSCOPE_MAX_ITEMS, &lost);
+  uint64_t token = 0;
+  if (sockscope_log_is_open() || (count >= 0 && sockscope_holds_inside_socket(items, count, lost) && ensure_log())) {
+    sockscope_record r;
+    start(&r, SOCKSCOPE_CALL_EXECVE, -1);
+    r.flags |= SOCKSCOPE_FLAG_SETTLED_LATER; // room for the outcome, put in by settle()
+    r.a0 = variant;
+    r.a1 = fd;
+    r.a2 = flags;
+    r.items_lost = lost;
+    uint32_t path_len = path != NULL ? (uint32_t)strnlen(path, 4096) : 0;
+    // Written as having succeeded, untimed (an exec that succeeds never returns to be timed); a
+    // failure is settled in place by settle().
+    r.ret = 0;
+    r.err = 0;
+    r.dur_ns = 0;
+    sockscope_source source;
+    sockscope_log_append_full(&r, path, path_len, NULL, 0, sockscope_site(&r, &source), items,
+                              count > 0 ? (uint32_t)count : 0);
+    // Stored only when the append filled in the size.
+    token = r.size != 0 ? r.seq + 1 : 0;
+  }
   t_busy = 0;
   errno = saved;
   return token;
@@ -174,26 +152,33 @@ int execveat(int dirfd, const char *path, char *const argv[], char *const envp[]
 }
 
 // The list forms: the arguments up to the terminating NULL, gathered into an array on the stack
-// and passed to the vector form glibc's own execl uses.
-#define COUNT_ARGS(first, count) \
-  do { \
-    va_list cp; \
-    va_start(cp, first); \
-    for (count = 1; va_arg(cp, char *) != NULL; count++) { \
-    } \
-    va_end(cp); \
-  } while (0)
+// and passed to the vector form glibc's own execl uses. The va_list goes to the helpers by
+// address, so that execle can read the environment after the NULL.
+static size_t count_args(va_list *ap) {
+  size_t count = 1;
+  while (va_arg(*ap, char *) != NULL) count++;
+  return count;
+}
+
+static void gather_args(char **argv, const char *arg, va_list *ap) {
+  argv[0] = (char *)arg;
+  for (size_t i = 1; (argv[i] = va_arg(*ap, char *)) != NULL; i++) {
+  }
+}
+
+// Declares `argv`, filled from `arg` and the arguments after it; `ap` is left just past the NULL.
+#define LIST_ARGV(arg, argv, ap) \
+  va_list ap; \
+  va_start(ap, arg); \
+  char *argv[count_args(&ap) + 1]; \
+  va_end(ap); \
+  va_start(ap, arg); \
+  gather_args(argv, arg, &ap)
 
 int execl(const char *path, const char *arg, ...) {
   ENTER();
   REAL_EXEC(execv);
-  size_t count;
-  COUNT_ARGS(arg, count);
-  char *argv[count + 1];
-  va_list ap;
-  va_start(ap, arg);
-  argv[0] = (char *)arg;
-  for (size_t i = 1; i <= count; i++) argv[i] = va_arg(ap, char *);
+  LIST_ARGV(arg, argv, ap);
   va_end(ap);
   EXEC_BODY(EXEC_EXECL, path, -1, 0, real_execv(path, argv));
 }
@@ -201,13 +186,7 @@ int execl(const char *path, const char *arg, ...) {
 int execlp(const char *file, const char *arg, ...) {
   ENTER();
   REAL_EXEC(execvp);
-  size_t count;
-  COUNT_ARGS(arg, count);
-  char *argv[count + 1];
-  va_list ap;
-  va_start(ap, arg);
-  argv[0] = (char *)arg;
-  for (size_t i = 1; i <= count; i++) argv[i] = va_arg(ap, char *);
+  LIST_ARGV(arg, argv, ap);
   va_end(ap);
   EXEC_BODY(EXEC_EXECLP, file, -1, 0, real_execvp(file, argv));
 }
@@ -215,13 +194,7 @@ int execlp(const char *file, const char *arg, ...) {
 int execle(const char *path, const char *arg, ...) {
   ENTER();
   REAL_EXEC(execve);
-  size_t count;
-  COUNT_ARGS(arg, count);
-  char *argv[count + 1];
-  va_list ap;
-  va_start(ap, arg);
-  argv[0] = (char *)arg;
-  for (size_t i = 1; i <= count; i++) argv[i] = va_arg(ap, char *);
+  LIST_ARGV(arg, argv, ap);
   char *const *envp = va_arg(ap, char *const *);
   va_end(ap);
   EXEC_BODY(EXEC_EXECLE, path, -1, 0, real_execve(path, argv, envp));

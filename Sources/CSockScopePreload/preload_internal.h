@@ -1,7 +1,8 @@
 // What the interposer's files share (not part of its interface). Each file holds the hooks of one
 // job: preload.c the configuration and the record path, preload_setup.c creating, naming and
 // connecting sockets, preload_data.c moving data,
-// preload_fds.c descriptors, preload_wait.c poll/select/epoll, callsite.c where a call was made.
+// preload_fds.c descriptors, preload_wait.c poll/select/epoll, preload_exec.c exec,
+// preload_start.c the sockets a program starts with, callsite.c where a call was made.
 #ifndef SOCKSCOPE_PRELOAD_INTERNAL_H
 #define SOCKSCOPE_PRELOAD_INTERNAL_H
 
@@ -54,6 +55,22 @@ void sockscope_commit_items(sockscope_record *r, long ret, int err, const void *
 /// program the file, line and function of the innermost frame outside the stdlib's socket.py.
 void sockscope_call_site(sockscope_source *source, enum sockscope_call call);
 
+
+/// Whether this is the process that loaded this program, or a fork of it: not a vfork child
+/// (posix_spawn, Python's subprocess), which shares its parent's memory until it execs.
+int sockscope_own_process(void);
+
+/// The AF_UNIX socket descriptors open now, as items of `kind` (SOCKSCOPE_ITEM_EXEC_FD or
+/// SOCKSCOPE_ITEM_HELD_FD): at most `cap`, the rest counted in `*lost`. -1 when they cannot be
+/// listed (no /proc).
+int sockscope_held_sockets(enum sockscope_item_kind kind, sockscope_item *items, uint32_t cap, uint32_t *lost);
+
+/// Whether `items` (sockets held now) name one that is not among those the recording began with
+/// (SOCKSCOPE_OUTSIDE), or `lost` some that were not listed.
+int sockscope_holds_inside_socket(const sockscope_item *items, int count, uint32_t lost);
+
+/// Records the sockets a program holds when it starts (the interposer's constructor).
+void sockscope_record_program_start(void);
 
 /// Forgets what epoll_ctl registered on or for `fd` (after close).
 void sockscope_forget_watches(int fd);

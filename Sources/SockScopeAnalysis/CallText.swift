@@ -42,7 +42,7 @@ extension TraceEvent {
     case .setsockopt: return [.name(a.option?.option?.description ?? ""), .number(a.option?.value ?? 0)]
     case .send, .sendmsg, .write, .accept, .accept4, .close, .getsockname, .getpeername, .output: return []
     case .dup, .dup2, .dup3, .fcntl, .fork, .getsockopt, .poll, .select, .epollCtl, .epollWait: return []
-    case .execve: return unreadArguments.members["path"]?.stringValue.map { [.path($0)] } ?? []
+    case .execve, .programStart: return a.program?.path.map { [.path($0)] } ?? []
     }
   }
 

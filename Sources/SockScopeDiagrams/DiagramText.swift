@@ -180,6 +180,7 @@ struct DiagramText {
     case .dup, .dup2, .dup3, .fcntl: "Duplicate"
     case .fork: "Fork"
     case .execve: "Exec"
+    case .programStart: "Start"
     case .getsockopt: "Option"
     case .poll, .select, .epollCtl, .epollWait: "Wait"
     }

@@ -4,7 +4,7 @@ import SockScopeTrace
 /// The call-specific items of a version 2 record (passed descriptors, credentials, control
 /// messages, polled descriptors), decoded into the event's typed arguments (written as
 /// docs/trace-format.md gives: `rights`, `creds`, `cmsgs`, `cred`, `fds`, `read`/`write`/
-/// `ready_read`/`ready_write`, `ready`; `sockets` of exec, kept as written).
+/// `ready_read`/`ready_write`, `ready`; `sockets` of exec and program_start).
 enum RecordItems {
   /// The arguments of the descriptor calls, from the record's fixed fields (a0...a3).
   static func fixedArguments(_ call: SocketCall, _ r: sockscope_record, failed: Bool) -> CallArguments {
@@ -42,17 +42,16 @@ enum RecordItems {
     }
   }
 
-  /// `execve`'s arguments (not typed yet: kept as written, docs/trace-format.md): which exec
-  /// function the program called, and `fexecve`/`execveat`'s directory descriptor and flags.
-  static func execArguments(_ r: sockscope_record) -> JSONObject {
-    let functions = [
-      "execve", "execv", "execvp", "execvpe", "execl", "execlp", "execle", "fexecve", "execveat",
+  /// `execve`'s arguments: which exec function the program called, and `fexecve`/`execveat`'s
+  /// descriptor and flags.
+  static func execArguments(_ r: sockscope_record) -> ProgramArguments {
+    let functions: [ExecFunction] = [
+      .execve, .execv, .execvp, .execvpe, .execl, .execlp, .execle, .fexecve, .execveat,
     ]
-    var args = JSONObject()
-    args["function"] = .string(r.a0 >= 1 && r.a0 <= 9 ? functions[Int(r.a0) - 1] : "execve")
-    if r.a0 == 8 || r.a0 == 9 { args["dirfd"] = .int(r.a1) }
-    if r.a0 == 9 { args["at_flags"] = .int(r.a2) }
-    return args
+    var a = ProgramArguments(function: r.a0 >= 1 && r.a0 <= 9 ? functions[Int(r.a0) - 1] : .execve)
+    if r.a0 == 8 || r.a0 == 9 { a.directory = r.a1 }
+    if r.a0 == 9 { a.atFlags = r.a2 }
+    return a
   }
 
   /// Adds what `bytes` (the record's items) say to `event.arguments`. A damaged item list (a length
@@ -65,7 +64,7 @@ enum RecordItems {
     var polled: [PollDescriptor] = []
     var ready: [EpollReadyEvent] = []
     var sets = SelectArguments()
-    var sockets: [JSONValue] = []
+    var sockets: [HeldSocket] = []
     var offset = bytes.startIndex
     while offset + size <= bytes.endIndex {
       let item = bytes.withUnsafeBytes {
@@ -107,7 +106,13 @@ enum RecordItems {
             ? EpollReadyEvent(fd: fd(item.x), events: EpollEvents(rawValue: item.y))
             : EpollReadyEvent(data: item.z, events: EpollEvents(rawValue: item.y)))
       case Int(SOCKSCOPE_ITEM_EXEC_FD.rawValue):
-        sockets.append(.object(["fd": .int(item.x), "ino": .int(item.y), "cloexec": .bool(item.z != 0)]))
+        sockets.append(
+          HeldSocket(fd: fd(item.x), inode: UInt64(bitPattern: item.y), closeOnExec: item.z != 0))
+      case Int(SOCKSCOPE_ITEM_HELD_FD.rawValue):
+        sockets.append(
+          HeldSocket(
+            fd: fd(item.x), inode: UInt64(bitPattern: item.y), closeOnExec: item.z & 1 != 0,
+            type: SocketType(rawValue: item.z >> 1)))
       default:
         break  // A kind from a newer writer: nothing this reader can say about it.
       }
@@ -138,10 +143,12 @@ enum RecordItems {
         a.readyExcept = sets.readyExcept ?? []
       }
       event.arguments = .select(a)
+    case .program(var a):
+      a.sockets = sockets
+      event.arguments = .program(a)
     default:
       break  // Items on a call that carries none: a damaged record; nothing to say.
     }
-    if event.call == .execve { event.unreadArguments.members["sockets"] = .array(sockets) }
     if r.items_lost > 0 { event.unreadArguments.members["items_lost"] = .int(Int64(r.items_lost)) }
   }
 }

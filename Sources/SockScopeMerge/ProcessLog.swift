@@ -193,7 +193,6 @@ enum RecordDecoder {
   ) -> TraceEvent? {
     guard let call = SocketCall(logCode: r.call) else { return nil }
     var arguments = CallArguments.none
-    var untyped: JSONObject?
     var data: Payload?
     let isDatagram = r.flags & UInt16(SOCKSCOPE_FLAG_DATAGRAM.rawValue) != 0
     let failed = r.err != 0
@@ -278,23 +277,20 @@ enum RecordDecoder {
       data = Payload(capturing: payload, length: r.full_len, limit: payload.count)
     case .dup, .dup2, .dup3, .fcntl, .fork, .getsockopt, .poll, .select, .epollCtl, .epollWait:
       arguments = RecordItems.fixedArguments(call, r, failed: failed)
-    case .execve:
-      // exec's arguments are not typed yet: kept as written (docs/trace-format.md).
-      var exec = RecordItems.execArguments(r)
-      if !address.isEmpty { exec["path"] = .string(escaped(address.prefix { $0 != 0 })) }
-      untyped = exec
+    case .execve, .programStart:
+      var program = call == .execve ? RecordItems.execArguments(r) : ProgramArguments()
+      if !address.isEmpty { program.path = escaped(address.prefix { $0 != 0 }) }
+      arguments = .program(program)
     }
 
     var socket: SocketIdentity?
     if r.sock_ino != 0 {
       socket = SocketIdentity(inode: r.sock_ino, peer: r.peer_ino == 0 ? nil : r.peer_ino)
     }
-    var event = TraceEvent(
+    return TraceEvent(
       time: r.t_ns, duration: r.dur_ns, pid: pid, tid: r.tid, seq: r.seq, role: role, call: call,
       fd: r.fd >= 0 ? r.fd : nil, arguments: arguments, ret: r.ret,
       failure: failed ? ArgumentNames.failure(errno: r.err) : nil, socket: socket, data: data)
-    if let untyped { event.args = untyped }
-    return event
   }
 
   /// A path or abstract name as text; bytes that are not UTF-8 become `\xNN`, as strace shows them.

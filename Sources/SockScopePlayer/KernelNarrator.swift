@@ -216,6 +216,8 @@ struct KernelNarrator {
       return ru ? "Ядро ответило на запрос о сокете." : "The kernel answered a question about the socket."
     case .execve:
       return exec(e, f)
+    case .programStart:
+      return programStart(e, f)
     }
   }
 }

@@ -85,6 +85,8 @@ struct PlayerText {
     case .fork: head = "fork()"
     case .execve:
       head = "\((k?.execFunction ?? name).terminalSafe)(\(k?.execPath.map { quoted($0) } ?? "NULL"))"
+    case .programStart:
+      head = "program_start(\(k?.execPath.map { quoted($0) } ?? ""))"
     case .poll, .select, .epollWait:
       let asked = k?.polledDescriptors.map { String($0.fd) } ?? []
       head = "\(name)([\(asked.joined(separator: ", "))], \(k?.timeoutMilliseconds.map(String.init) ?? "…"))"

@@ -145,6 +145,8 @@ extension CallArguments {
       result = .output(stream: stream)
     case .duplicate, .poll, .select, .epollControl, .epollWait:
       result = CallArguments.decodeDescriptorCall(call.argumentFamily, each)
+    case .program:
+      result = CallArguments.decodeProgram(each)
     }
     if !typed { result = CallArguments.none }
     return (result, unknown)
@@ -265,6 +267,10 @@ extension CallArguments {
     case .duplicate, .poll, .select, .epollControl, .epollWait:
       var members = MemberWriter(opened: first)
       writeDescriptorCall(&members, to: &w)
+      first = members.isFirst
+    case .program(let a):
+      var members = MemberWriter(opened: first)
+      writeProgram(a, &members, to: &w)
       first = members.isFirst
     }
     for m in unknown {

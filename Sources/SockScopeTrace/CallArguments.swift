@@ -29,6 +29,8 @@ public enum CallArguments: Sendable, Equatable {
   indirect case epollControl(EpollControlArguments)
   /// `epoll_wait`.
   indirect case epollWait(EpollWaitArguments)
+  /// `execve`, `program_start`.
+  indirect case program(ProgramArguments)
 
   /// Whether the arguments hold nothing (a trace line's `args` is then `{}`, read back as `.none`).
   public var isEmpty: Bool {
@@ -49,6 +51,7 @@ public enum CallArguments: Sendable, Equatable {
     case .select(let a): a == SelectArguments()
     case .epollControl(let a): a == EpollControlArguments()
     case .epollWait(let a): a == EpollWaitArguments()
+    case .program(let a): a == ProgramArguments()
     }
   }
 
@@ -130,7 +133,7 @@ public enum CallArguments: Sendable, Equatable {
 /// The family of arguments a call takes: which `CallArguments` case its trace line is read into.
 public enum ArgumentFamily: Sendable {
   case none, socket, address, listen, accept, message, shutdown, unlink, name, option, output
-  case duplicate, poll, select, epollControl, epollWait
+  case duplicate, poll, select, epollControl, epollWait, program
 }
 
 extension SocketCall {
@@ -143,7 +146,7 @@ extension SocketCall {
     case .accept, .accept4: .accept
     case .send, .sendto, .sendmsg, .recv, .recvfrom, .recvmsg, .read, .write: .message
     case .shutdown: .shutdown
-    case .close, .fork, .dup, .execve: .none
+    case .close, .fork, .dup: .none
     case .unlink: .unlink
     case .getsockname, .getpeername: .name
     case .setsockopt, .getsockopt: .option
@@ -153,6 +156,7 @@ extension SocketCall {
     case .select: .select
     case .epollCtl: .epollControl
     case .epollWait: .epollWait
+    case .execve, .programStart: .program
     }
   }
 }

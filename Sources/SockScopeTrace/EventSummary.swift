@@ -45,7 +45,7 @@ extension TraceEvent {
     case .output: s = "print(\(data?.preview() ?? ""))"
     case .dup, .dup2, .dup3, .fcntl, .fork, .getsockopt, .poll, .select, .epollCtl, .epollWait:
       s = "\(call.rawValue)()"
-    case .execve: s = "execve(\(quoted(unreadArguments.members["path"]?.stringValue)))"
+    case .execve, .programStart: s = "\(call.rawValue)(\(quoted(a.program?.path)))"
     }
     if let failure { s += " → \(failure.name.terminalSafe)" }
     return s

@@ -23,6 +23,9 @@ public enum SocketCall: String, Sendable, CaseIterable, Codable {
   case epollWait = "epoll_wait"
   /// Running another program in the same process (every exec function; recorded before it runs).
   case execve
+  /// A program began in this process holding AF_UNIX socket descriptors (not a call: the first
+  /// record of its log, made when the interposer loads into the new program).
+  case programStart = "program_start"
 
   /// Whether the call hands data to a socket.
   public var sendsData: Bool { self == .send || self == .sendto || self == .sendmsg || self == .write }

@@ -118,7 +118,7 @@ struct TraceSummary {
     var roles: [String] = []
     for i in events.indices {
       pids.insert(events[i].pid)
-      if events[i].call != .output { calls += 1 }
+      if events[i].call != .output && events[i].call != .programStart { calls += 1 }
       if !events[i].flows.isEmpty { linked += 1 }
       last = max(last ?? 0, events[i].time)
       if roles.last != events[i].role && !roles.contains(events[i].role) { roles.append(events[i].role) }

@@ -42,6 +42,7 @@ struct GalleryExample: Sendable, CustomTestStringConvertible {
     .pair("abstract-name"), .pair("datagram-echo"), .one("pass-descriptor", "parent", "rights.py"),
     .one("credentials", "parent", "creds.py"), .pair("full-queue"),
     .one("nonblocking-poll", "parent", "poll.py"), .one("exec-inherit", "parent", "parent.py"),
+    .one("spawn-inherit", "parent", "parent.py"),
   ]
 }
 

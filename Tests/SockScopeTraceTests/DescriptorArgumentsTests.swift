@@ -133,6 +133,30 @@ struct DescriptorArgumentsTests {
             ])),
         #"{"maxevents":8,"timeout_ms":-1,"ready":[{"fd":4,"events":"EPOLLIN"},{"data":77,"events":"EPOLLOUT"}]}"#
       ),
+      (
+        .execve,
+        .program(
+          ProgramArguments(
+            function: .execv, path: "/usr/bin/python3",
+            sockets: [
+              HeldSocket(fd: 3, inode: 4_119_497, closeOnExec: true),
+              HeldSocket(fd: 4, inode: 4_119_498, closeOnExec: false),
+            ])),
+        #"{"function":"execv","path":"/usr/bin/python3","sockets":[{"fd":3,"ino":4119497,"cloexec":true},{"fd":4,"ino":4119498,"cloexec":false}]}"#
+      ),
+      (
+        .execve,
+        .program(ProgramArguments(function: .execveat, path: "", directory: 5, atFlags: 4096, sockets: [])),
+        #"{"function":"execveat","dirfd":5,"at_flags":4096,"path":"","sockets":[]}"#
+      ),
+      (
+        .programStart,
+        .program(
+          ProgramArguments(
+            path: "/usr/bin/python3.11",
+            sockets: [HeldSocket(fd: 4, inode: 4_408_649, closeOnExec: false, type: .stream)])),
+        #"{"path":"/usr/bin/python3.11","sockets":[{"fd":4,"ino":4408649,"cloexec":false,"type":"SOCK_STREAM"}]}"#
+      ),
     ]
   }()
 
@@ -204,21 +228,13 @@ struct DescriptorArgumentsTests {
         let text = String(decoding: line, as: UTF8.self)
         let event = try Self.read(text)
         #expect(Self.written(event) == text, "\(name):\(n + 1)")
-        // execve's arguments are not typed yet: kept as written (docs/trace-format.md), and only those.
-        if event.call == .execve {
-          #expect(
-            Set(event.unreadArguments.members.keys).isSubset(of: [
-              "function", "path", "dirfd", "at_flags", "sockets",
-            ]))
-        } else {
-          #expect(event.unreadArguments.isEmpty, "\(name):\(n + 1): \(event.unreadArguments.members.keys)")
-        }
+        #expect(event.unreadArguments.isEmpty, "\(name):\(n + 1): \(event.unreadArguments.members.keys)")
         calls.insert(event.call)
         keys.formUnion(event.args.keys)
       }
     }
     // The gallery exercises the new keys: if it stops, this test no longer checks them.
-    #expect(calls.isSuperset(of: [.fork, .getsockopt, .poll, .select, .sendmsg, .recvmsg]))
-    #expect(keys.isSuperset(of: ["rights", "creds", "cred", "fds", "ready_read"]))
+    #expect(calls.isSuperset(of: [.fork, .getsockopt, .poll, .select, .sendmsg, .recvmsg, .execve]))
+    #expect(keys.isSuperset(of: ["rights", "creds", "cred", "fds", "ready_read", "function", "sockets"]))
   }
 }

@@ -275,6 +275,7 @@ struct ProcessLogVersionTests {
       (.fcntl, SOCKSCOPE_CALL_FCNTL), (.fork, SOCKSCOPE_CALL_FORK), (.getsockopt, SOCKSCOPE_CALL_GETSOCKOPT),
       (.poll, SOCKSCOPE_CALL_POLL), (.select, SOCKSCOPE_CALL_SELECT), (.epollCtl, SOCKSCOPE_CALL_EPOLL_CTL),
       (.epollWait, SOCKSCOPE_CALL_EPOLL_WAIT), (.execve, SOCKSCOPE_CALL_EXECVE),
+      (.programStart, SOCKSCOPE_CALL_PROGRAM_START),
     ]
     #expect(Set(c.map(\.0)) == Set(SocketCall.allCases), "every Swift call has its C code here")
     for (call, code) in c {

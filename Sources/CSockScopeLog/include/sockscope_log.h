@@ -83,6 +83,8 @@ enum sockscope_call {
   SOCKSCOPE_CALL_EPOLL_CTL = 31,
   SOCKSCOPE_CALL_EPOLL_WAIT = 32, /* epoll_wait and epoll_pwait */
   SOCKSCOPE_CALL_EXECVE = 33,     /* every exec function; recorded before the call (see exec.c) */
+  SOCKSCOPE_CALL_PROGRAM_START = 34, /* a program began in this process holding AF_UNIX sockets
+                                        (preload_start.c): the first record of its log */
 };
 
 /// Records that are not events (version 2): they name what events refer to by number. They take
@@ -108,6 +110,9 @@ enum sockscope_item_kind {
                                   y type, z cmsg_len as written */
   SOCKSCOPE_ITEM_EXEC_FD = 8,  /* exec: an AF_UNIX socket descriptor the process held: x fd,
                                   y inode, z 1 when close-on-exec (FD_CLOEXEC) */
+  SOCKSCOPE_ITEM_HELD_FD = 9,  /* program start: an AF_UNIX socket descriptor the new program
+                                  holds: x fd, y inode, z (socket type << 1) | 1 when
+                                  close-on-exec */
 };
 
 /// Bits of a SOCKSCOPE_ITEM_SELECT item.

@@ -16,22 +16,18 @@ public struct ExecDescriptor: Sendable, Equatable {
 }
 
 extension KernelEvent {
-  /// `execve` (every exec function): the program's path as passed (nil for `fexecve`).
-  public var execPath: String? { unread["path"]?.stringValue }
+  /// `execve` (every exec function): the program's path as passed (nil for `fexecve`);
+  /// `program_start`: the program, as `/proc/self/exe` named it.
+  public var execPath: String? { arguments.program?.path }
 
   /// `execve`: the C function the program called (`execv`, `execve`, `execvp`...).
-  public var execFunction: String? { unread["function"]?.stringValue }
+  public var execFunction: String? { arguments.program?.function?.rawValue }
 
-  /// `execve`: the AF_UNIX socket descriptors the process held, with their close-on-exec flag;
-  /// nil when the trace did not record them (an older trace, a strace import).
+  /// `execve`, `program_start`: the AF_UNIX socket descriptors the process held, with their
+  /// close-on-exec flag; nil when the trace did not record them (an older trace, a strace import).
   public var execDescriptors: [ExecDescriptor]? {
-    guard let list = unread["sockets"]?.arrayValue else { return nil }
-    return list.compactMap { item in
-      guard let o = item.objectValue, let fd = o["fd"]?.intValue.flatMap({ Int32(exactly: $0) }) else {
-        return nil
-      }
-      let inode = o["ino"]?.intValue.flatMap { UInt64(exactly: $0) }
-      return ExecDescriptor(fd: fd, inode: inode, closeOnExec: o["cloexec"]?.boolValue ?? false)
+    arguments.program?.sockets?.map {
+      ExecDescriptor(fd: $0.fd, inode: $0.inode, closeOnExec: $0.closeOnExec)
     }
   }
 }

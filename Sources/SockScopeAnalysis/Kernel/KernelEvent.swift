@@ -12,6 +12,7 @@ public enum KernelCall: String, Sendable, CaseIterable {
   case epollCtl = "epoll_ctl"
   case epollWait = "epoll_wait"
   case execve
+  case programStart = "program_start"
 
   /// The call of a trace event (nil for a call this model does not know).
   public init?(_ call: SocketCall) { self.init(rawValue: call.rawValue) }
@@ -42,8 +43,7 @@ public struct KernelEvent: Sendable, Equatable {
   public var fd: Int32?
   /// The call's typed arguments (read through `KernelEvent+Arguments.swift`).
   public var arguments: CallArguments
-  /// The arguments the trace model does not type yet (`execve`'s: KernelEvent+Exec.swift), as
-  /// written.
+  /// The arguments the trace model does not type (keys a newer writer added), as written.
   public var unread: JSONObject
   public var ret: Int64
   public var failure: CallFailure?

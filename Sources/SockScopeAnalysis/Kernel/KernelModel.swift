@@ -77,6 +77,8 @@ public struct StepFacts: Sendable, Equatable {
   public var listener: UInt64?
   /// exec: the socket descriptors kept and closed (close-on-exec).
   public var exec: ExecFacts?
+  /// program_start: the socket descriptors the program started with, and where they came from.
+  public var programStart: StartFacts?
 
   public init() {}
 

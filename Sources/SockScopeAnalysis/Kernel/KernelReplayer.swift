@@ -5,6 +5,8 @@ struct Replayer: Sendable {
   var state = KernelState()
   /// Each traced process's parent, from the header.
   let parentOf: [Int32: Int32]
+  /// Each process's parent as its header names it, traced or not.
+  let ppidOf: [Int32: Int32]
   /// Descriptors a process used before any call of its own made them, with their sockets: what a
   /// child inherited (a prepass over the trace, for traces without a recorded `fork`).
   let inheritedUse: [Int32: [Int32: UInt64]]
@@ -17,6 +19,8 @@ struct Replayer: Sendable {
     var parentOf: [Int32: Int32] = [:]
     let traced = Set(processes.map(\.pid))
     for p in processes where traced.contains(p.ppid) && p.ppid != p.pid { parentOf[p.pid] = p.ppid }
+    var ppidOf: [Int32: Int32] = [:]
+    for p in processes where p.ppid > 0 && ppidOf[p.pid] == nil { ppidOf[p.pid] = p.ppid }
     var made: [Int32: Set<Int32>] = [:]
     var inherited: [Int32: [Int32: UInt64]] = [:]
     var receiverOfFlow: [Int: UInt64] = [:]
@@ -29,12 +33,19 @@ struct Replayer: Sendable {
       {
         inherited[e.pid, default: [:]][fd] = ino
       }
+      // A program's start lists what it inherited (its parent may close its own copy first).
+      if e.call == .programStart {
+        for d in e.execDescriptors ?? [] where !(made[e.pid]?.contains(d.fd) ?? false) {
+          if let ino = d.inode, inherited[e.pid]?[d.fd] == nil { inherited[e.pid, default: [:]][d.fd] = ino }
+        }
+      }
       for fd in Replayer.madeDescriptors(e) { made[e.pid, default: []].insert(fd) }
       if e.call.receivesData, let ino = e.socket?.inode {
         for flow in e.flows where receiverOfFlow[flow] == nil { receiverOfFlow[flow] = ino }
       }
     }
     self.parentOf = parentOf
+    self.ppidOf = ppidOf
     self.inheritedUse = inherited
     self.receiverOfFlow = receiverOfFlow
     self.lastUse = lastUse
@@ -69,6 +80,9 @@ struct Replayer: Sendable {
 
   mutating func apply(_ e: KernelEvent) -> StepFacts {
     position += 1
+    // A program whose start is its process's first event holds what its start lists, no more.
+    let continued = started.contains(e.pid)
+    if e.call == .programStart { started.insert(e.pid) }
     start(e.pid)
     var facts = StepFacts()
     var inode = e.socket?.inode ?? e.fd.flatMap { state.descriptors[e.pid]?[$0] }
@@ -286,6 +300,8 @@ struct Replayer: Sendable {
         }
       case .execve:
         facts.exec = applyExec(e)
+      case .programStart:
+        facts.programStart = applyProgramStart(e, continued: continued)
       case .getpeername, .setsockopt, .getsockopt, .output, .poll, .select, .epollCtl, .epollWait:
         break
       }
