@@ -131,9 +131,10 @@ struct SequenceChart {
     func pos(_ x: Double, _ y: Double) -> DOTValue { .text("\(Self.number(x)),\(Self.number(y))!") }
 
     // The lane's title says the pid on its second line: a name that holds it already is shortened
-    // to the role.
+    // to the role. A process that ran another program with exec is titled with it
+    // (`parent/1 → python3`): the lane's lower part is that program's.
     let names = Dictionary(
-      participants.map { p in (p.pid, p.name.hasSuffix(" (pid \(p.pid))") ? p.role : p.name) },
+      participants.map { p in (p.pid, p.name.hasSuffix(" (pid \(p.pid))") ? p.roleTitle : p.title) },
       uniquingKeysWith: { a, _ in a })
     let participantsByPID = Dictionary(participants.map { ($0.pid, $0) }, uniquingKeysWith: { a, _ in a })
     // Node names from the process's name (what the DOT reader sees), by pid where two would clash.

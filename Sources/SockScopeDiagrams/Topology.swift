@@ -80,13 +80,17 @@ struct Topology {
       if e.call == .bind { bound.append((ino, key)) } else { connected.append((ino, key)) }
     }
 
-    for p in trace.header.processes
-    where trace.events.contains(where: { $0.pid == p.pid && $0.call != .output }) {
+    // One node per process (a process that ran another program with exec has a log per program,
+    // so the header lists it twice), titled as every view titles it (`parent/1 → python3`).
+    let participants = Dictionary(trace.participants.map { ($0.pid, $0) }, uniquingKeysWith: { a, _ in a })
+    var drawn = Set<Int32>()
+    for p in trace.header.processes where drawn.insert(p.pid).inserted {
+      guard let participant = participants[p.pid] else { continue }
       g.node(
         "p\(p.pid)",
         [
           "shape": "box", "style": "rounded,filled", "fillcolor": .text(palette.processFill),
-          "label": .text("\(p.role)\npid \(p.pid)"), "fontsize": .plain("13"),
+          "label": .text("\(participant.roleTitle)\npid \(p.pid)"), "fontsize": .plain("13"),
         ])
     }
     for (ino, type) in sockets.sorted(by: { $0.key < $1.key }) {
@@ -103,6 +107,7 @@ struct Topology {
     // process and number it came; the sender's says where it went (the sender keeps its own
     // number until it closes it).
     let passed = Self.passings(in: trace)
+    let execFates = model.execFates
     for (held, origin) in model.descriptorsEverHeld.sorted(by: {
       ($0.key.pid, $0.key.fd, $0.key.socket) < ($1.key.pid, $1.key.fd, $1.key.socket)
     }) {
@@ -127,6 +132,17 @@ struct Topology {
         ru ? "pid \($0.pid) (там fd \($0.fd))" : "pid \($0.pid) (as fd \($0.fd))"
       }
       if !to.isEmpty { label += (ru ? "\nпередан SCM_RIGHTS в " : "\npassed by SCM_RIGHTS to ") + to }
+      // exec: a close-on-exec descriptor was closed by it (the new program never held it, drawn
+      // dashed); a kept one is the new program's under the same number.
+      switch execFates[held] {
+      case .closedAtExec?:
+        label += ru ? "\nзакрыт при exec (close-on-exec)" : "\nclosed at exec (close-on-exec)"
+        attributes["style"] = "dashed"
+      case .keptAtExec?:
+        label += ru ? "\nостался открыт после exec" : "\nkept open across exec"
+      case nil:
+        break
+      }
       attributes["label"] = .text(label)
       g.edge("p\(held.pid)", "s\(held.socket)", attributes)
     }
