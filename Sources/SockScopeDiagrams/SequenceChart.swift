@@ -86,11 +86,19 @@ struct SequenceChart {
     var marks: [(time: UInt64, depth: Double)] = []
     let placed = options.timeAxis ? calls.sorted { ($0.endTime, $0.index) < ($1.endTime, $1.index) } : calls
     var extra = 0.0
+    // On a time axis, per lane, its last call's depth and whether its label sits below it (a
+    // receive from the right): the lane's next call keeps half a row more, as in rows, or the two
+    // labels overlap (measured: a close 0.5 ms after such a receive, 8 points apart).
+    var lastOnLane: [Int32: (depth: Double, labelBelow: Bool)] = [:]
     for (row, e) in placed.enumerated() {
       if options.timeAxis {
-        let depth =
+        var depth =
           marks.last.map { $0.depth + max(minimumGap, Double(e.endTime &- $0.time) * scale) } ?? 0
+        if let last = lastOnLane[e.pid], last.labelBelow {
+          depth = max(depth, last.depth + minimumGap + Self.rowHeight * 0.5)
+        }
         marks.append((e.endTime, depth))
+        lastOnLane[e.pid] = (depth, fromTheRight.contains(e.index))
       } else {
         let shifted = row + (foldAfter.map { row > $0 ? 2 : 0 } ?? 0)
         marks.append((e.endTime, Double(shifted) * Self.rowHeight + extra))
