@@ -32,6 +32,9 @@ extension SequenceChart {
 
   static func label(_ e: TraceEvent, text: DiagramText, t0: UInt64, timestamps: Bool) -> String {
     var s = e.stepText.replacingMessage(with: text.preview(e.data))
+    // close names its descriptor, as the player's call line does (`close(4)`): which end a process
+    // closed is what a figure of fork, exec or a passed descriptor is about.
+    if e.call == .close, let fd = e.fd, s == "close()" { s = "close(\(fd))" }
     s += e.failure.map { " = -1 \($0.name)" } ?? " = \(e.ret)"
     if let d = e.data, d.datagramWasCut, let full = d.datagramLength {
       s += "  (" + text.cut(full: full, kept: d.length) + ")"

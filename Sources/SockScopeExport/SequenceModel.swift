@@ -67,6 +67,10 @@ struct SequenceModel {
         continue
       }
       var text = e.summary
+      // close names its descriptor, as the player and the sequence chart do (`close(4)`).
+      if e.call == .close, let fd = e.fd, text.hasPrefix("close()") {
+        text = "close(\(fd))" + text.dropFirst(7)
+      }
       if e.call.sendsData, e.failure == nil { text += " (not received in this trace)" }
       if let source = e.recordedSource { text += " [\(source.shown)]" }
       items.append(.note(over: me, text: text))

@@ -30,6 +30,8 @@ struct ExecTitleExportTests {
     #expect(
       plantuml.contains("participant \"\(PlantUMLExport.escaped("main/1 → prog (pid 8)"))\" as p8\n"),
       "\(plantuml)")
+    // close names its descriptor, as the player and the sequence chart do.
+    #expect(mermaid.contains("Note over p8: close(4)\n"), "\(mermaid)")
     let perfetto = String(decoding: PerfettoExport.bytes(trace), as: UTF8.self)
     #expect(perfetto.contains("main/1 → prog (pid 8)"))
   }
