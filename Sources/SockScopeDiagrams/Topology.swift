@@ -171,8 +171,12 @@ struct Topology {
     // Data: sender socket → the receiver's kernel queue → the receiver, counted from linked flows.
     let sends = trace.flowIndex.send
     var traffic: [UInt64: [UInt64: (count: Int, bytes: UInt64)]] = [:]
+    // What the receives on each socket got: less than was sent when a datagram or record was cut
+    // by a short buffer (the kernel discarded the rest).
+    var received: [UInt64: UInt64] = [:]
     for recv in trace.events where !recv.flows.isEmpty {
       guard let to = recv.socket?.inode else { continue }
+      received[to, default: 0] += recv.data?.length ?? UInt64(max(0, recv.ret))
       for flow in recv.flows {
         guard let send = sends[flow], let from = send.socket?.inode else { continue }
         let old = traffic[to, default: [:]][from] ?? (0, 0)
@@ -201,12 +205,17 @@ struct Topology {
           ])
         total = (total.count + t.count, total.bytes + t.bytes)
       }
-      g.edge(
-        queue, "s\(to)",
-        [
-          "label": .text(Self.counts(total.count, total.bytes, kind: kind, text: text, ru: ru)),
-          "color": .text(palette.message),
-        ])
+      // Out of the queue: what the receiver got. A cut datagram or record delivered only the part
+      // that fit; the rest was discarded, and the edge says how much.
+      var delivered = Self.counts(total.count, total.bytes, kind: kind, text: text, ru: ru)
+      if kind == .datagram || kind == .seqpacket, let got = received[to], got < total.bytes {
+        delivered =
+          Self.counts(total.count, got, kind: kind, text: text, ru: ru)
+          + (ru
+            ? "\n(\(text.bytes(total.bytes - got)) отброшено: обрезано)"
+            : "\n(\(text.bytes(total.bytes - got)) discarded: cut)")
+      }
+      g.edge(queue, "s\(to)", ["label": .text(delivered), "color": .text(palette.message)])
     }
     // A process that receives sits beside the sockets it receives on, under the queues that feed them.
     // A socket several processes hold (after fork, or passed) sits beside the first of them only:
