@@ -48,8 +48,35 @@ extension SequenceChart {
     return s
   }
 
-  static func fileNote(_ call: SocketCall, path: String, language: Language) -> String {
-    switch (call, language) {
+  /// The kernel lane's title: socket files, or names when the run used abstract names (which are
+  /// no files), or both.
+  static func kernelTitle(of calls: [TraceEvent], language: Language) -> String {
+    var files = false
+    var abstract = false
+    for e in calls where e.succeeded && [.bind, .connect, .unlink].contains(e.call) {
+      switch e.address?.name {
+      case .abstract?: abstract = true
+      case .path?: files = true
+      default: if e.call == .unlink { files = true }
+      }
+    }
+    switch (files || !abstract, abstract, language) {
+    case (true, true, .ru): return "ядро: файлы и имена сокетов"
+    case (true, true, .en): return "kernel: socket files and names"
+    case (false, _, .ru): return "ядро: имена сокетов"
+    case (false, _, .en): return "kernel: socket names"
+    case (true, false, .ru): return "ядро: файлы сокетов"
+    case (true, false, .en): return "kernel: socket files"
+    }
+  }
+
+  static func fileNote(_ call: SocketCall, path: String, abstract: Bool = false, language: Language) -> String
+  {
+    // An abstract name is no file: bind gives the socket the name, nothing is created on disk.
+    if abstract, call == .bind {
+      return language == .ru ? "\(path): абстрактное имя, файла нет" : "\(path): abstract name, no file"
+    }
+    return switch (call, language) {
     case (.bind, .ru): "\(path) создан"
     case (.bind, .en): "\(path) created"
     case (.connect, .ru): "\(path) → сокет сервера"

@@ -181,7 +181,7 @@ struct SequenceChart {
       let isKernel = lane == nil
       let title =
         lane.map { "\(names[$0] ?? "")\npid \($0)" }
-        ?? (options.language == .ru ? "ядро: файлы сокетов" : "kernel: socket files")
+        ?? Self.kernelTitle(of: calls, language: options.language)
       let id = lane.map { laneIDs[$0] ?? "lane_\($0)" } ?? Self.laneID("\u{0}kernel")
       g.node(
         id + "_head",
@@ -265,7 +265,9 @@ struct SequenceChart {
             "style": "dotted", "color": .text(palette.muted),
             "arrowhead": e.call == .unlink ? "tee" : "normal",
           ])
-        let note = Self.fileNote(e.call, path: path, language: options.language)
+        let abstract: Bool
+        if case .abstract? = e.address?.name { abstract = true } else { abstract = false }
+        let note = Self.fileNote(e.call, path: path, abstract: abstract, language: options.language)
         labels.take(box(note, kx + 8 + Self.width(of: note) / 2, ey - 8))
         g.node(
           kernelPoint + "_label",
