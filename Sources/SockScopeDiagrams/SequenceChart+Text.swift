@@ -35,6 +35,9 @@ extension SequenceChart {
     // close names its descriptor, as the player's call line does (`close(4)`): which end a process
     // closed is what a figure of fork, exec or a passed descriptor is about.
     if e.call == .close, let fd = e.fd, s == "close()" { s = "close(\(fd))" }
+    // Autobind: the program passed no name (the family alone); the name is the kernel's choice,
+    // which the note beside the kernel's lane shows.
+    if isAutobind(e) { s = "bind(\"\")" }
     s += e.failure.map { " = -1 \($0.name)" } ?? " = \(e.ret)"
     if let d = e.data, d.datagramWasCut, let full = d.datagramLength {
       s += "  (" + text.cut(full: full, kept: d.length) + ")"
@@ -70,8 +73,23 @@ extension SequenceChart {
     }
   }
 
-  static func fileNote(_ call: SocketCall, path: String, abstract: Bool = false, language: Language) -> String
-  {
+  /// A bind with the family alone (addrlen 2): the kernel chose an abstract name (the recorders
+  /// record the name it chose).
+  static func isAutobind(_ e: TraceEvent) -> Bool {
+    guard e.call == .bind, e.arguments.addressLength == 2, case .abstract? = e.address?.name else {
+      return false
+    }
+    return true
+  }
+
+  static func fileNote(
+    _ call: SocketCall, path: String, abstract: Bool = false, autobind: Bool = false, language: Language
+  ) -> String {
+    if autobind {
+      return language == .ru
+        ? "\(path): имя выбрало ядро (автопривязка), файла нет"
+        : "\(path): named by the kernel (autobind), no file"
+    }
     // An abstract name is no file: bind gives the socket the name, nothing is created on disk.
     if abstract, call == .bind {
       return language == .ru ? "\(path): абстрактное имя, файла нет" : "\(path): abstract name, no file"

@@ -267,7 +267,8 @@ struct SequenceChart {
           ])
         let abstract: Bool
         if case .abstract? = e.address?.name { abstract = true } else { abstract = false }
-        let note = Self.fileNote(e.call, path: path, abstract: abstract, language: options.language)
+        let note = Self.fileNote(
+          e.call, path: path, abstract: abstract, autobind: Self.isAutobind(e), language: options.language)
         labels.take(box(note, kx + 8 + Self.width(of: note) / 2, ey - 8))
         g.node(
           kernelPoint + "_label",

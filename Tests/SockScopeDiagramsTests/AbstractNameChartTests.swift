@@ -50,6 +50,17 @@ struct AbstractNameChartTests {
     #expect(!labels.values.contains { $0.contains("created") || $0.contains("создан") })
   }
 
+  @Test("autobind: the program passed no name; the call says so and the kernel's note names its choice")
+  func autobind() throws {
+    var trace = Self.trace()
+    trace.events[0].args = ["addr": .object(["abstract": .string("67d85")]), "addrlen": .int(2)]
+    let labels = try Self.labels(trace, .en)
+    #expect(labels["e0_label"] == "bind(\"\") = 0")
+    #expect(labels["e0_file_label"] == "@67d85: named by the kernel (autobind), no file")
+    let ru = try Self.labels(trace, .ru)
+    #expect(ru["e0_file_label"] == "@67d85: имя выбрало ядро (автопривязка), файла нет")
+  }
+
   @Test("a path name still shows as a socket file created by bind")
   func pathName() throws {
     let labels = try Self.labels(Self.trace(path: true), .en)
