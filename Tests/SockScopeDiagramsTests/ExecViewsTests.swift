@@ -106,6 +106,12 @@ struct ExecViewsTests {
     #expect(titles.contains("main\npid 7"))
   }
 
+  @Test("schematic: the column of the process that ran exec is titled with the new program")
+  func schematicColumn() throws {
+    let schematic = Schematic(trace: try execTrace(), language: .en)
+    #expect(schematic.titles.sorted() == ["main", "main/1 → prog"], "\(schematic.titles)")
+  }
+
   @Test("participants: the title names the program from the exec on; without exec, the name alone")
   func participantTitles() throws {
     let trace = try execTrace()
