@@ -108,10 +108,22 @@ struct Topology {
     // number until it closes it).
     let passed = Self.passings(in: trace)
     let execFates = model.execFates
+    // A number a process held for several sockets in turn (closed, then given to another): all but
+    // the last say the number was later reused, so two `fd 3` edges of one process are not read as
+    // one descriptor referring to two sockets.
+    var reused = Set<HeldDescriptor>()
+    let byNumber = Dictionary(grouping: model.descriptorsEverHeld.keys) {
+      DescriptorRef(pid: $0.pid, fd: $0.fd)
+    }
+    for (_, held) in byNumber where held.count > 1 {
+      let inTurn = held.sorted { (model.descriptorFirstHeld[$0] ?? 0) < (model.descriptorFirstHeld[$1] ?? 0) }
+      reused.formUnion(inTurn.dropLast())
+    }
     for (held, origin) in model.descriptorsEverHeld.sorted(by: {
       ($0.key.pid, $0.key.fd, $0.key.socket) < ($1.key.pid, $1.key.fd, $1.key.socket)
     }) {
       var label = "fd \(held.fd)"
+      if reused.contains(held) { label += ru ? " (номер потом занят снова)" : " (number later reused)" }
       var attributes: DOTAttributes = [:]
       switch origin {
       case .passed:
