@@ -8,7 +8,7 @@ BIN = $(RELEASE_BIN_DIR)/sockscope
 PREFIX ?= /usr/local
 FORMAT_PATHS = Package.swift Sources Tests Resources examples Benchmarks Fuzz
 
-.PHONY: all deps build demo demo-python test release-check lint format install uninstall bench fuzz mutate coverage docs clean gallery
+.PHONY: all deps build demo demo-python test release-check lint format install uninstall bench fuzz mutate coverage docs clean gallery docs-images
 
 all: build
 
@@ -50,6 +50,11 @@ release-check: build
 ## of each run into docs/gallery/ (scripts/gallery; docs/gallery/README.md explains them).
 gallery: deps
 	@scripts/gallery
+
+## Redraws the figures of docs/images/ (docs/diagrams.md, docs/schematic-format.md) from one run of
+## `sockscope demo` with the optimized build (scripts/docs-images).
+docs-images: build
+	@SOCKSCOPE="$(BIN)" scripts/docs-images
 
 ## swift format in lint mode, with the committed .swift-format.
 lint:

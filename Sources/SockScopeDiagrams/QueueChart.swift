@@ -44,11 +44,14 @@ struct QueueChart {
           : "No receive queue held data the trace shows.", 300, 0, size: 12)
     }
     let seconds = Double(end) / 1e9
+    let from = Self.windowStart(series, end: end)
     for (n, s) in series.enumerated() {
       let base = -Double(n) * (Self.plotHeight + Self.panelGap)
       let limit = s.limit.map { UInt64($0.value) }
       let top = max(s.maximum, limit.map { $0 + 1 } ?? 0, 1)
-      func x(_ t: UInt64) -> Double { Self.left + Self.plotWidth * Double(t) / Double(end) }
+      func x(_ t: UInt64) -> Double {
+        Self.left + Self.plotWidth * Double(max(t, from) - from) / Double(max(end - from, 1))
+      }
       func y(_ d: UInt64) -> Double { base + Self.plotHeight * Double(d) / Double(top) }
       // Title: which socket, what is counted.
       let name = s.name?.shown.map { ", \($0)" } ?? ""
@@ -68,7 +71,8 @@ struct QueueChart {
       g.edge(origin, point(Self.left, base + Self.plotHeight), [:])
       label("0", Self.left - 12, base)
       label(String(top), Self.left - 14, base + Self.plotHeight)
-      label(ru ? "0 с" : "0 s", Self.left, base - 14)
+      let start = Self.seconds(from)
+      label(ru ? "\(start) с" : "\(start) s", Self.left, base - 14)
       label(
         (ru ? "\(Self.decimal(seconds)) с" : "\(Self.decimal(seconds)) s"), Self.left + Self.plotWidth,
         base - 14)
@@ -116,6 +120,37 @@ struct QueueChart {
         y(s.maximum))
     }
     graph = g
+  }
+
+  /// Where the time axis starts: at 0, unless every queue stayed empty for longer than the part of
+  /// the run in which any held data (a client started long after its server): then just before
+  /// the first change, so that part is not squeezed against the right edge.
+  static func windowStart(_ series: [QueueSeries], end: UInt64) -> UInt64 {
+    guard let first = series.compactMap({ $0.points.dropFirst().first?.time }).min(), first < end else {
+      return 0
+    }
+    let active = end - first
+    guard first > active else { return 0 }
+    // A margin of 5 % of the active part before the first change, rounded down to a power of ten
+    // (at least a microsecond) so the axis prints a short number.
+    let margin = max(active / 20, 1)
+    var unit: UInt64 = 1_000
+    while unit * 10 <= margin { unit *= 10 }
+    return (first - min(margin, first)) / unit * unit
+  }
+
+  /// Nanoseconds as seconds with as many decimals as they need (at least the milliseconds):
+  /// `0`, `1.999`, `0.757915`.
+  static func seconds(_ ns: UInt64) -> String {
+    guard ns > 0 else { return "0" }
+    var fraction = ns % 1_000_000_000
+    var places = 9
+    while places > 3, fraction % 10 == 0 {
+      fraction /= 10
+      places -= 1
+    }
+    let digits = String(fraction)
+    return "\(ns / 1_000_000_000)." + String(repeating: "0", count: places - digits.count) + digits
   }
 
   static func number(_ v: Double) -> String {

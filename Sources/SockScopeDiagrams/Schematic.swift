@@ -14,6 +14,8 @@ public struct Schematic: Sendable, Equatable {
   public var language: Language
   /// Send→recv links between steps, as (column, step) pairs.
   var links: [RunSchematic.Link]
+  /// Per process, the programs it ran with exec: a one-process column is titled with them.
+  var programs: [Int32: [ProgramChange]] = [:]
 
   /// The most boxes a column draws (`RunSchematic.maximumSteps`).
   public static let maximumSteps = RunSchematic.maximumSteps
@@ -31,6 +33,7 @@ public struct Schematic: Sendable, Equatable {
     run = RunSchematic(trace: trace, documented: documented, maximumSteps: maximumSteps)
     self.language = language
     links = run.links(in: trace)
+    programs = trace.programChanges
   }
 
   public var columns: [RunSchematic.Column] { run.columns }
@@ -38,7 +41,15 @@ public struct Schematic: Sendable, Equatable {
   /// The column titles: «Сервер», «Клиент ×2».
   public var titles: [String] {
     let text = DiagramText(language: language)
-    return columns.map { text.columnTitle(role: $0.roles[0], processes: $0.roles.count) }
+    return columns.map { title(of: $0, text: text) }
+  }
+
+  /// A column's title: «Сервер», «Клиент ×2»; a process that ran another program with exec is
+  /// titled with it, as on every view (`parent/1 → python3`).
+  func title(of column: RunSchematic.Column, text: DiagramText) -> String {
+    let title = text.columnTitle(role: column.roles[0], processes: column.roles.count)
+    guard column.pids.count == 1, let changes = programs[column.pids[0]] else { return title }
+    return ProgramChange.title(title, changes)
   }
 
   /// The schematic with each step marked as a comparison found it (`RunSchematic.marked`).
@@ -105,7 +116,7 @@ public struct Schematic: Sendable, Equatable {
       }
       figure.columns.append(
         SchematicFigure.Column(
-          title: text.columnTitle(role: column.roles[0], processes: column.roles.count), nodes: nodes,
+          title: title(of: column, text: text), nodes: nodes,
           loop: loopNodes, ending: column.killedBy.map(text.killed)))
     }
     // One count when every column's loop ran as often; otherwise each column's, in order.

@@ -32,6 +32,12 @@ extension SequenceChart {
 
   static func label(_ e: TraceEvent, text: DiagramText, t0: UInt64, timestamps: Bool) -> String {
     var s = e.stepText.replacingMessage(with: text.preview(e.data))
+    // close names its descriptor, as the player's call line does (`close(4)`): which end a process
+    // closed is what a figure of fork, exec or a passed descriptor is about.
+    if e.call == .close, let fd = e.fd, s == "close()" { s = "close(\(fd))" }
+    // Autobind: the program passed no name (the family alone); the name is the kernel's choice,
+    // which the note beside the kernel's lane shows.
+    if isAutobind(e) { s = "bind(\"\")" }
     s += e.failure.map { " = -1 \($0.name)" } ?? " = \(e.ret)"
     if let d = e.data, d.datagramWasCut, let full = d.datagramLength {
       s += "  (" + text.cut(full: full, kept: d.length) + ")"
@@ -45,8 +51,50 @@ extension SequenceChart {
     return s
   }
 
-  static func fileNote(_ call: SocketCall, path: String, language: Language) -> String {
-    switch (call, language) {
+  /// The kernel lane's title: socket files, or names when the run used abstract names (which are
+  /// no files), or both.
+  static func kernelTitle(of calls: [TraceEvent], language: Language) -> String {
+    var files = false
+    var abstract = false
+    for e in calls where e.succeeded && [.bind, .connect, .unlink].contains(e.call) {
+      switch e.address?.name {
+      case .abstract?: abstract = true
+      case .path?: files = true
+      default: if e.call == .unlink { files = true }
+      }
+    }
+    switch (files || !abstract, abstract, language) {
+    case (true, true, .ru): return "ядро: файлы и имена сокетов"
+    case (true, true, .en): return "kernel: socket files and names"
+    case (false, _, .ru): return "ядро: имена сокетов"
+    case (false, _, .en): return "kernel: socket names"
+    case (true, false, .ru): return "ядро: файлы сокетов"
+    case (true, false, .en): return "kernel: socket files"
+    }
+  }
+
+  /// A bind with the family alone (addrlen 2): the kernel chose an abstract name (the recorders
+  /// record the name it chose).
+  static func isAutobind(_ e: TraceEvent) -> Bool {
+    guard e.call == .bind, e.arguments.addressLength == 2, case .abstract? = e.address?.name else {
+      return false
+    }
+    return true
+  }
+
+  static func fileNote(
+    _ call: SocketCall, path: String, abstract: Bool = false, autobind: Bool = false, language: Language
+  ) -> String {
+    if autobind {
+      return language == .ru
+        ? "\(path): имя выбрало ядро (автопривязка), файла нет"
+        : "\(path): named by the kernel (autobind), no file"
+    }
+    // An abstract name is no file: bind gives the socket the name, nothing is created on disk.
+    if abstract, call == .bind {
+      return language == .ru ? "\(path): абстрактное имя, файла нет" : "\(path): abstract name, no file"
+    }
+    return switch (call, language) {
     case (.bind, .ru): "\(path) создан"
     case (.bind, .en): "\(path) created"
     case (.connect, .ru): "\(path) → сокет сервера"

@@ -80,13 +80,17 @@ struct Topology {
       if e.call == .bind { bound.append((ino, key)) } else { connected.append((ino, key)) }
     }
 
-    for p in trace.header.processes
-    where trace.events.contains(where: { $0.pid == p.pid && $0.call != .output }) {
+    // One node per process (a process that ran another program with exec has a log per program,
+    // so the header lists it twice), titled as every view titles it (`parent/1 → python3`).
+    let participants = Dictionary(trace.participants.map { ($0.pid, $0) }, uniquingKeysWith: { a, _ in a })
+    var drawn = Set<Int32>()
+    for p in trace.header.processes where drawn.insert(p.pid).inserted {
+      guard let participant = participants[p.pid] else { continue }
       g.node(
         "p\(p.pid)",
         [
           "shape": "box", "style": "rounded,filled", "fillcolor": .text(palette.processFill),
-          "label": .text("\(p.role)\npid \(p.pid)"), "fontsize": .plain("13"),
+          "label": .text("\(participant.roleTitle)\npid \(p.pid)"), "fontsize": .plain("13"),
         ])
     }
     for (ino, type) in sockets.sorted(by: { $0.key < $1.key }) {
@@ -103,10 +107,23 @@ struct Topology {
     // process and number it came; the sender's says where it went (the sender keeps its own
     // number until it closes it).
     let passed = Self.passings(in: trace)
+    let execFates = model.execFates
+    // A number a process held for several sockets in turn (closed, then given to another): all but
+    // the last say the number was later reused, so two `fd 3` edges of one process are not read as
+    // one descriptor referring to two sockets.
+    var reused = Set<HeldDescriptor>()
+    let byNumber = Dictionary(grouping: model.descriptorsEverHeld.keys) {
+      DescriptorRef(pid: $0.pid, fd: $0.fd)
+    }
+    for (_, held) in byNumber where held.count > 1 {
+      let inTurn = held.sorted { (model.descriptorFirstHeld[$0] ?? 0) < (model.descriptorFirstHeld[$1] ?? 0) }
+      reused.formUnion(inTurn.dropLast())
+    }
     for (held, origin) in model.descriptorsEverHeld.sorted(by: {
       ($0.key.pid, $0.key.fd, $0.key.socket) < ($1.key.pid, $1.key.fd, $1.key.socket)
     }) {
       var label = "fd \(held.fd)"
+      if reused.contains(held) { label += ru ? " (номер потом занят снова)" : " (number later reused)" }
       var attributes: DOTAttributes = [:]
       switch origin {
       case .passed:
@@ -127,6 +144,17 @@ struct Topology {
         ru ? "pid \($0.pid) (там fd \($0.fd))" : "pid \($0.pid) (as fd \($0.fd))"
       }
       if !to.isEmpty { label += (ru ? "\nпередан SCM_RIGHTS в " : "\npassed by SCM_RIGHTS to ") + to }
+      // exec: a close-on-exec descriptor was closed by it (the new program never held it, drawn
+      // dashed); a kept one is the new program's under the same number.
+      switch execFates[held] {
+      case .closedAtExec?:
+        label += ru ? "\nзакрыт при exec (close-on-exec)" : "\nclosed at exec (close-on-exec)"
+        attributes["style"] = "dashed"
+      case .keptAtExec?:
+        label += ru ? "\nостался открыт после exec" : "\nkept open across exec"
+      case nil:
+        break
+      }
       attributes["label"] = .text(label)
       g.edge("p\(held.pid)", "s\(held.socket)", attributes)
     }
@@ -155,8 +183,12 @@ struct Topology {
     // Data: sender socket → the receiver's kernel queue → the receiver, counted from linked flows.
     let sends = trace.flowIndex.send
     var traffic: [UInt64: [UInt64: (count: Int, bytes: UInt64)]] = [:]
+    // What the receives on each socket got: less than was sent when a datagram or record was cut
+    // by a short buffer (the kernel discarded the rest).
+    var received: [UInt64: UInt64] = [:]
     for recv in trace.events where !recv.flows.isEmpty {
       guard let to = recv.socket?.inode else { continue }
+      received[to, default: 0] += recv.data?.length ?? UInt64(max(0, recv.ret))
       for flow in recv.flows {
         guard let send = sends[flow], let from = send.socket?.inode else { continue }
         let old = traffic[to, default: [:]][from] ?? (0, 0)
@@ -185,12 +217,17 @@ struct Topology {
           ])
         total = (total.count + t.count, total.bytes + t.bytes)
       }
-      g.edge(
-        queue, "s\(to)",
-        [
-          "label": .text(Self.counts(total.count, total.bytes, kind: kind, text: text, ru: ru)),
-          "color": .text(palette.message),
-        ])
+      // Out of the queue: what the receiver got. A cut datagram or record delivered only the part
+      // that fit; the rest was discarded, and the edge says how much.
+      var delivered = Self.counts(total.count, total.bytes, kind: kind, text: text, ru: ru)
+      if kind == .datagram || kind == .seqpacket, let got = received[to], got < total.bytes {
+        delivered =
+          Self.counts(total.count, got, kind: kind, text: text, ru: ru)
+          + (ru
+            ? "\n(\(text.bytes(total.bytes - got)) отброшено: обрезано)"
+            : "\n(\(text.bytes(total.bytes - got)) discarded: cut)")
+      }
+      g.edge(queue, "s\(to)", ["label": .text(delivered), "color": .text(palette.message)])
     }
     // A process that receives sits beside the sockets it receives on, under the queues that feed them.
     // A socket several processes hold (after fork, or passed) sits beside the first of them only:

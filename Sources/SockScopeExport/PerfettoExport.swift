@@ -11,12 +11,15 @@ enum PerfettoExport {
     var events: [JSONValue] = []
     var named = Set<Int32>()
     var namedThreads = Set<Int32>()
+    let programs = trace.programChanges
     for e in trace.events {
       if named.insert(e.pid).inserted {
+        // A process that ran another program with exec is titled with it, as on every view.
+        let role = ProgramChange.title(e.role, programs[e.pid] ?? [])
         events.append(
           .object([
             "ph": .string("M"), "name": .string("process_name"), "pid": .int(Int64(e.pid)),
-            "args": .object(["name": .string("\(e.role) (pid \(e.pid))")]),
+            "args": .object(["name": .string("\(role) (pid \(e.pid))")]),
           ]))
       }
       if namedThreads.insert(e.tid).inserted {

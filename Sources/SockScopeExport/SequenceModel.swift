@@ -9,7 +9,7 @@ struct SequenceModel {
     /// An identifier the diagram languages accept: `p` and the pid.
     var id: String
     var pid: Int32
-    /// `server (pid 4600)`.
+    /// `server (pid 4600)`; `parent/1 → python3 (pid 8650)` after an exec.
     var title: String
   }
 
@@ -23,9 +23,13 @@ struct SequenceModel {
 
   init(trace: Trace) {
     var slot: [Int32: Int] = [:]
+    // A process that ran another program with exec is titled with it, as on every view:
+    // `parent/1 → python3 (pid 8650)`.
+    let programs = trace.programChanges
     for e in trace.events where slot[e.pid] == nil {
       slot[e.pid] = participants.count
-      participants.append(Participant(id: "p\(e.pid)", pid: e.pid, title: "\(e.role) (pid \(e.pid))"))
+      let role = ProgramChange.title(e.role, programs[e.pid] ?? [])
+      participants.append(Participant(id: "p\(e.pid)", pid: e.pid, title: "\(role) (pid \(e.pid))"))
     }
     let flows = trace.flowIndex
     let passings = DescriptorPassings(trace: trace)
@@ -63,6 +67,10 @@ struct SequenceModel {
         continue
       }
       var text = e.summary
+      // close names its descriptor, as the player and the sequence chart do (`close(4)`).
+      if e.call == .close, let fd = e.fd, text.hasPrefix("close()") {
+        text = "close(\(fd))" + text.dropFirst(7)
+      }
       if e.call.sendsData, e.failure == nil { text += " (not received in this trace)" }
       if let source = e.recordedSource { text += " [\(source.shown)]" }
       items.append(.note(over: me, text: text))

@@ -123,6 +123,9 @@ public struct Playback: Sendable {
   public let model: KernelModel
   /// Per step, its position in the model's events.
   let positionOfStep: [Int]
+  /// Per process, the programs it started running with exec (a pane and a step after the exec
+  /// are titled with the new program).
+  let programs: [Int32: [ProgramChange]]
 
   /// Prepares `trace`; nil when it holds no socket call. `datagramQueueLimit` overrides the limit
   /// the trace recorded (or, for a trace that did not, this machine's).
@@ -152,6 +155,7 @@ public struct Playback: Sendable {
       )
     }
     paneOfPID = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+    programs = trace.programChanges
     var outputs: [Int32: [TraceEvent]] = [:]
     for e in trace.events where e.call == .output { outputs[e.pid, default: []].append(e) }
     // In the trace's (causal) order: what a process printed before a call shows at that call.
@@ -232,13 +236,14 @@ public struct Playback: Sendable {
     let until = index == steps.count - 1 ? Int.max : e.index
     let panes = processes.map { p in
       PaneView(
-        pid: p.pid, title: "\(p.role) \(p.pid)",
+        pid: p.pid, title: "\(titled(p.role, p.pid, through: e.index)) \(p.pid)",
         acting: p.pid == e.pid,
         lines: console(outputs[p.pid] ?? [], until: until, lines: paneHeight))
     }
     return Snapshot(
       step: index + 1, total: steps.count, elapsed: Double(e.endTime &- trace.header.t0) / 1e9,
-      role: name(e.pid), pid: e.pid, call: words.callText(e).at(e.source), failed: e.failure != nil,
+      role: titled(name(e.pid), e.pid, through: e.index), pid: e.pid, call: words.callText(e).at(e.source),
+      failed: e.failure != nil,
       sentence: endingNote(e) + words.sentence(e, playback: self), travel: travel(e, words: words),
       panes: panes, queues: queuesAfter[index], sockets: sockets(after: index), event: e.index)
   }
@@ -246,6 +251,12 @@ public struct Playback: Sendable {
   /// The name a process is shown by: its role, with its pid when another process has that role.
   func name(_ pid: Int32) -> String {
     paneOfPID[pid].map { processes[$0].name } ?? String(pid)
+  }
+
+  /// `name` followed by the programs `pid` ran with exec up to the event with `index`
+  /// (`parent/1 → python3` from the exec on), as every view titles the process.
+  func titled(_ name: String, _ pid: Int32, through index: Int) -> String {
+    ProgramChange.title(name, programs[pid] ?? [], through: index).terminalSafe
   }
 
   /// The last `lines` lines printed by `outputs` before the event at `step` in the trace's order,

@@ -4,7 +4,10 @@
 /// - **program order**: a thread's calls, in the order it made them (`seq`);
 /// - **data**: a send before every receive that returned its data (the receive's `flows`), which
 ///   also covers a descriptor passed with `SCM_RIGHTS`: it travels in the message;
-/// - **connection**: a stream `connect` before the `accept` that returned its connection.
+/// - **connection**: a stream `connect` before the `accept` that returned its connection;
+/// - **fork**: a `fork` before the first step of each thread of the child it made (the child
+///   runs, and may even exec, before the parent's `fork` returns: by time alone the child's first
+///   steps came first).
 ///
 /// Among the steps these edges leave free, the one that returned first comes first (then the one
 /// that started first, then pid, thread and `seq`), so the order is deterministic. A timestamp
@@ -225,9 +228,19 @@ public enum CausalOrder {
           threads[t].sort { (events[$0].seq, events[$0].time, $0) < (events[$1].seq, events[$1].time, $1) }
         }
       }
+      // fork → the child's first steps. Only the order is given: a trace that has them the other
+      // way is not reported as out of order (older merges placed them by time).
+      var firstSteps: [Int32: [Int]] = [:]
+      for t in threads.indices { firstSteps[events[threads[t][0]].pid, default: []].append(threads[t][0]) }
       for i in events.indices {
         for f in events[i].flows {
           if let s = sendAt[f], s != i { edges.append((s, i)) }
+        }
+        if events[i].call == .fork, events[i].failure == nil, let child = Int32(exactly: events[i].ret),
+          child > 0,
+          child != events[i].pid
+        {
+          for first in firstSteps[child] ?? [] where first != i { edges.append((i, first)) }
         }
         if events[i].call == .accept || events[i].call == .accept4, let peer = Self.acceptedPeer(events[i]),
           let c = connectAt[peer], c != i

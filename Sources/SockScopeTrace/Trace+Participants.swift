@@ -11,13 +11,18 @@ public struct Participant: Sendable, Equatable {
   public var name: String
   /// How the process ended, when the header lists it.
   public var process: TracedProcess?
+  /// The programs the process started running with exec, in order (empty without an exec).
+  public var programs: [ProgramChange]
 
   /// A participant of one process.
-  public init(pid: Int32, role: String, name: String, process: TracedProcess? = nil) {
+  public init(
+    pid: Int32, role: String, name: String, process: TracedProcess? = nil, programs: [ProgramChange] = []
+  ) {
     self.pid = pid
     self.role = role
     self.name = name
     self.process = process
+    self.programs = programs
   }
 
   /// Whether this process plays `role` of a documented schematic: its role is `role`, or `role`
@@ -51,10 +56,12 @@ extension Trace {
     var pidsOfRole: [String: Int] = [:]
     for pid in order { pidsOfRole[roleOf[pid] ?? "", default: 0] += 1 }
     let processes = Dictionary(header.processes.map { ($0.pid, $0) }, uniquingKeysWith: { a, _ in a })
+    let programs = programChanges
     return order.map { pid in
       let role = roleOf[pid] ?? ""
       let name = (pidsOfRole[role] ?? 0) > 1 ? "\(role) (pid \(pid))" : role
-      return Participant(pid: pid, role: role, name: name, process: processes[pid])
+      return Participant(
+        pid: pid, role: role, name: name, process: processes[pid], programs: programs[pid] ?? [])
     }
   }
 

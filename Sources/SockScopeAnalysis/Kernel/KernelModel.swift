@@ -104,6 +104,9 @@ public struct KernelModel: Sendable {
   let checkpoints: [Replayer]
   /// Every descriptor a process held during the run, and how it got it.
   public let descriptorsEverHeld: [HeldDescriptor: DescriptorOrigin]
+  /// For each of them, the position in `events` at which the process first held it (to tell a
+  /// number's sockets apart in time when it was closed and reused).
+  public let descriptorFirstHeld: [HeldDescriptor: Int]
   /// Per event, the receive queues that hold something after it.
   public let queues: [[QueueDepth]]
   /// Each process's last event.
@@ -162,6 +165,7 @@ public struct KernelModel: Sendable {
     self.checkpoints = checkpoints
     kinds = replayer.state.sockets.compactMapValues(\.kind)
     descriptorsEverHeld = replayer.everHeld
+    descriptorFirstHeld = replayer.firstHeld
   }
 
   /// The position in `events` of the trace event with `index`.

@@ -12,7 +12,10 @@ extension Replayer {
     for (fd, ino) in inheritedUse[pid] ?? [:] { table[fd] = ino }
     for (fd, ino) in table {
       let held = HeldDescriptor(pid: pid, fd: fd, socket: ino)
-      if everHeld[held] == nil { everHeld[held] = .inherited }
+      if everHeld[held] == nil {
+        everHeld[held] = .inherited
+        firstHeld[held] = position
+      }
     }
     if !table.isEmpty { state.descriptors[pid] = table }
   }
@@ -47,7 +50,10 @@ extension Replayer {
   {
     let old = state.descriptors[pid]?[fd]
     let held = HeldDescriptor(pid: pid, fd: fd, socket: inode)
-    if everHeld[held] == nil { everHeld[held] = origin }
+    if everHeld[held] == nil {
+      everHeld[held] = origin
+      firstHeld[held] = position
+    }
     state.descriptors[pid, default: [:]][fd] = inode
     _ = socket(inode)
     state.sockets[inode]?.released = false

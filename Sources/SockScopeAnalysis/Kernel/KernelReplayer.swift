@@ -289,7 +289,10 @@ struct Replayer: Sendable {
           state.descriptors[child] = table
           for (fd, ino) in table {
             let held = HeldDescriptor(pid: child, fd: fd, socket: ino)
-            if everHeld[held] == nil { everHeld[held] = .inherited }
+            if everHeld[held] == nil {
+              everHeld[held] = .inherited
+              firstHeld[held] = position
+            }
           }
           facts.inheritedDescriptors = table.count
         }
@@ -320,6 +323,8 @@ struct Replayer: Sendable {
 
   /// Every descriptor any process held, and how it got it.
   var everHeld: [HeldDescriptor: DescriptorOrigin] = [:]
+  /// The position of the event at which each of them was first held.
+  var firstHeld: [HeldDescriptor: Int] = [:]
 
   /// Sends from sockets whose name the trace has not shown: flow id → socket.
   var unnamedSenderOfFlow: [Int: UInt64] = [:]
