@@ -22,7 +22,7 @@ public struct ProgramChange: Sendable, Equatable {
 extension TraceEvent {
   /// `execve` (any exec function): the program's path as the process passed it; nil for
   /// `fexecve`, which names an open file instead.
-  public var execProgramPath: String? { unreadArguments.members["path"]?.stringValue }
+  public var execProgramPath: String? { arguments.program?.path }
 
   /// A successful exec: the program the process runs from here on, as the views name it.
   public var execProgram: String? {
@@ -30,7 +30,7 @@ extension TraceEvent {
     if let path = execProgramPath, let last = path.split(separator: "/").last {
       return String(last)
     }
-    return unreadArguments.members["function"]?.stringValue ?? "exec"
+    return arguments.program?.function?.rawValue ?? "exec"
   }
 }
 
