@@ -123,7 +123,8 @@ struct TraceSummary {
       last = max(last ?? 0, events[i].time)
       if roles.last != events[i].role && !roles.contains(events[i].role) { roles.append(events[i].role) }
     }
-    let processes = trace.header.processes.isEmpty ? pids.count : trace.header.processes.count
+    // A process that ran another program with exec has one header entry per program: count pids.
+    let processes = trace.header.processes.isEmpty ? pids.count : Set(trace.header.processes.map(\.pid)).count
     // The last step in causal order need not be the last to start.
     let seconds = Double((last ?? trace.header.t0) &- trace.header.t0) / 1e9
     line =
