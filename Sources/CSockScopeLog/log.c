@@ -329,7 +329,8 @@ static int reserve_more_locked(size_t end) {
   return 0;
 }
 
-// A record's words (version 3): the fields of `rec` the head lacks, those that are zero left out.
+// A record's words (version 4): the fields of `rec` the head lacks, those that are zero or that the
+// reader works out left out.
 // Fills `words` in file order and returns how many there are; `*fields` says which.
 static uint32_t pack_words(const sockscope_record *rec, uint64_t words[SOCKSCOPE_WORD_COUNT], uint32_t *fields) {
   uint64_t all[SOCKSCOPE_WORD_COUNT] = {
@@ -355,9 +356,18 @@ static uint32_t pack_words(const sockscope_record *rec, uint64_t words[SOCKSCOPE
   uint32_t kept = 0; /* words stored even when zero */
   if (rec->flags & SOCKSCOPE_FLAG_SETTLED_LATER) {
     kept = 1u << SOCKSCOPE_WORD_SEQ | 1u << SOCKSCOPE_WORD_DUR | 1u << SOCKSCOPE_WORD_RET | 1u << SOCKSCOPE_WORD_ERR;
-  } else if (rec->full_len != 0 && rec->full_len == (uint64_t)rec->ret) {
-    all[SOCKSCOPE_WORD_FULL_LEN] = 0;
-    bits |= SOCKSCOPE_FIELDS_FULL_IS_RET;
+  } else {
+    // Version 4: what the reader can work out is left out. `seq` is the event's position among the
+    // log's events (events are stored in the order of their numbers, and a META record takes none).
+    all[SOCKSCOPE_WORD_SEQ] = 0;
+    if (rec->full_len != 0 && rec->full_len == (uint64_t)rec->ret) {
+      all[SOCKSCOPE_WORD_FULL_LEN] = 0;
+      bits |= SOCKSCOPE_FIELDS_FULL_IS_RET;
+    }
+    if (rec->ret > 0 && (uint64_t)rec->ret == rec->data_len) {
+      all[SOCKSCOPE_WORD_RET] = 0;
+      bits |= SOCKSCOPE_FIELDS_RET_IS_DATA;
+    }
   }
   uint32_t n = 0;
   for (uint32_t i = 0; i < SOCKSCOPE_WORD_COUNT; i++) {
@@ -367,6 +377,18 @@ static uint32_t pack_words(const sockscope_record *rec, uint64_t words[SOCKSCOPE
   }
   *fields = bits;
   return n;
+}
+
+// Called with the lock held: makes sure `size` more bytes are reserved, or counts the event that
+// does not fit in `dropped` and returns -errno.
+static int room_locked(size_t size) {
+  if (g_log.used + size <= g_log.reserved) return 0;
+  int err = reserve_more_locked(g_log.used + size);
+  if (err != 0) {
+    sockscope_log_header *h = header();
+    if (h->dropped++ == 0) h->dropped_errno = -err;
+  }
+  return err;
 }
 
 // Called with the lock held: stores one record (event or META) with its address, payload and
@@ -389,14 +411,8 @@ int sockscope_log_append_locked(sockscope_record *rec, const void *addr, uint32_
   size_t head = sizeof(sockscope_record_head) + (size_t)nwords * 8;
   size_t body = head + addr_len + data_len + extra;
   size_t size = (body + 7) & ~(size_t)7;
-  if (g_log.used + size > g_log.reserved) {
-    int err = reserve_more_locked(g_log.used + size);
-    if (err != 0) {
-      sockscope_log_header *h = header();
-      if (h->dropped++ == 0) h->dropped_errno = -err;
-      return err;
-    }
-  }
+  int err = room_locked(size);
+  if (err != 0) return err;
   if (is_event) g_log.seq++;
   uint8_t *at = g_log.base + g_log.used;
   sockscope_record_head h = {
@@ -492,14 +508,49 @@ int sockscope_log_settle(uint64_t seq, uint16_t call, int64_t ret, int32_t err, 
 
 int sockscope_log_output(int fd, const void *data, size_t len) {
   if (!sockscope_log_is_open()) return -EBADF;
-  sockscope_record rec = {0};
-  rec.t_ns = sockscope_now_ns();
-  rec.tid = sockscope_thread_id();
-  rec.call = SOCKSCOPE_CALL_OUTPUT;
-  rec.fd = fd;
-  rec.ret = (int64_t)len;
-  rec.full_len = len;
-  return sockscope_log_append(&rec, NULL, 0, data, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
+  uint64_t t_ns = sockscope_now_ns();
+  int32_t tid = sockscope_thread_id();
+  if (data == NULL || len == 0 || len > g_log.capture_limit) {
+    // Cut or empty: the general path says so with `ret` and `full_len` words.
+    sockscope_record rec = {0};
+    rec.t_ns = t_ns;
+    rec.tid = tid;
+    rec.call = SOCKSCOPE_CALL_OUTPUT;
+    rec.fd = fd;
+    rec.ret = (int64_t)len;
+    rec.full_len = len;
+    return sockscope_log_append(&rec, NULL, 0, data, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
+  }
+  // A console line kept whole (the echo pair prints five a line): the record the general path
+  // would store — the head and one word of lengths; ret and full_len are data_len — written
+  // directly, without building and packing a whole sockscope_record.
+  size_t body = sizeof(sockscope_record_head) + 8 + len;
+  size_t size = (body + 7) & ~(size_t)7;
+  pthread_mutex_lock(&g_log.lock);
+  int err = g_log.base == NULL ? -EBADF : room_locked(size);
+  if (err == 0) {
+    g_log.seq++;
+    uint8_t *at = g_log.base + g_log.used;
+    sockscope_record_head h = {
+        .magic = 0,
+        .size = (uint32_t)size,
+        .t_ns = t_ns,
+        .tid = tid,
+        .call = SOCKSCOPE_CALL_OUTPUT,
+        .flags = 0,
+        .fd = fd,
+        .fields = 1u << SOCKSCOPE_WORD_LENGTHS | SOCKSCOPE_FIELDS_RET_IS_DATA | SOCKSCOPE_FIELDS_FULL_IS_RET,
+    };
+    uint64_t lengths = (uint64_t)len << 32; /* addr_len 0, data_len */
+    memcpy(at, &h, sizeof h);
+    memcpy(at + sizeof h, &lengths, 8);
+    memcpy(at + sizeof h + 8, data, len);
+    memset(at + body, 0, size - body);
+    __atomic_store_n((uint32_t *)at, SOCKSCOPE_RECORD_MAGIC, __ATOMIC_RELEASE);
+    g_log.used += size;
+  }
+  pthread_mutex_unlock(&g_log.lock);
+  return err;
 }
 
 void sockscope_log_close(void) {

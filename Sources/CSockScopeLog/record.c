@@ -291,3 +291,88 @@ int sockscope_record_accept(sockscope_record *r, sockscope_fd_info listener, con
   }
   return sockscope_log_append_full(r, path, path_len, NULL, 0, source, NULL, 0);
 }
+
+// The calls whose records are fixed fields (no payload): written here once, so that the two
+// recorders cannot fill them differently.
+
+int sockscope_record_socket(sockscope_record *r, int domain, int type, int protocol,
+                            const sockscope_source *source) {
+  if (r->ret >= 0) {
+    sockscope_record_identify(r, sockscope_fd_created((int)r->ret, domain, type));
+    r->fd = (int32_t)r->ret;
+  }
+  r->a0 = domain;
+  r->a1 = type;
+  r->a2 = protocol;
+  return sockscope_log_append_full(r, NULL, 0, NULL, 0, source, NULL, 0);
+}
+
+int sockscope_record_socketpair(sockscope_record *r, const int sv[2], int domain, int type, int protocol,
+                                const sockscope_source *source) {
+  if (r->ret == 0) {
+    sockscope_fd_info first = sockscope_fd_created_pair(sv, domain, type);
+    r->fd = sv[0];
+    r->a3 = sv[1];
+    r->sock_ino = first.ino;
+    r->peer_ino = first.peer;
+  }
+  r->a0 = domain;
+  r->a1 = type;
+  r->a2 = protocol;
+  return sockscope_log_append_full(r, NULL, 0, NULL, 0, source, NULL, 0);
+}
+
+int sockscope_record_on_socket(sockscope_record *r, sockscope_fd_info info, int64_t arg,
+                               const sockscope_source *source) {
+  sockscope_record_identify(r, info);
+  r->a0 = arg;
+  return sockscope_log_append_full(r, NULL, 0, NULL, 0, source, NULL, 0);
+}
+
+int sockscope_record_sockname(sockscope_record *r, sockscope_fd_info info, const struct sockaddr *addr,
+                              uint32_t len, const sockscope_source *source) {
+  sockscope_record_identify(r, info);
+  r->a0 = AF_UNIX;
+  const char *path = NULL;
+  uint32_t path_len = r->ret == 0 ? sockscope_unix_path(addr, len, &path) : 0;
+  return sockscope_log_append_full(r, path, path_len, NULL, 0, source, NULL, 0);
+}
+
+// One int's worth of option value, or 0 when `value` is not one int.
+static int int_value(const void *value, uint32_t length, int64_t *out) {
+  if (value == NULL || length != sizeof(int)) return 0;
+  int v;
+  memcpy(&v, value, sizeof v);
+  *out = v;
+  return 1;
+}
+
+int sockscope_record_setsockopt(sockscope_record *r, sockscope_fd_info info, int level, int option,
+                                const void *value, uint32_t length, const sockscope_source *source) {
+  sockscope_record_identify(r, info);
+  r->a0 = level;
+  r->a1 = option;
+  (void)int_value(value, length, &r->a2);
+  r->a3 = length;
+  return sockscope_log_append_full(r, NULL, 0, NULL, 0, source, NULL, 0);
+}
+
+int sockscope_record_getsockopt(sockscope_record *r, sockscope_fd_info info, int level, int option,
+                                const void *value, uint32_t got, const sockscope_source *source) {
+  sockscope_record_identify(r, info);
+  r->a0 = level;
+  r->a1 = option;
+  if (r->ret != 0) got = 0;
+  r->a3 = got;
+  sockscope_item item;
+  uint32_t count = 0;
+  if (value != NULL && level == SOL_SOCKET && option == SO_PEERCRED && got >= sizeof(struct ucred)) {
+    struct ucred cred;
+    memcpy(&cred, value, sizeof cred);
+    item = (sockscope_item){SOCKSCOPE_ITEM_CREDS, cred.pid, cred.uid, cred.gid};
+    count = 1;
+  } else {
+    (void)int_value(value, got, &r->a2);
+  }
+  return sockscope_log_append_full(r, NULL, 0, NULL, 0, source, &item, count);
+}

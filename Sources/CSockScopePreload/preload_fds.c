@@ -28,8 +28,8 @@ int close(int fd) {
   int ret = real_close(fd);
   int err = errno;
   if (relevant) {
-    identify(&r, info);
-    commit(&r, ret, err, NULL, 0, NULL, 0);
+    sockscope_source source;
+    sockscope_record_on_socket(&r, info, 0, sockscope_settle(&r, ret, err, &source));
   }
   t_busy = 0;
   errno = err;

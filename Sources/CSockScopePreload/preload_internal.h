@@ -75,6 +75,14 @@ void sockscope_record_program_start(void);
 /// Forgets what epoll_ctl registered on or for `fd` (after close).
 void sockscope_forget_watches(int fd);
 
+/// Sets the result of `r` (duration, `ret`, `err`) and returns where the call was made, for the
+/// record codec's sockscope_record_* functions, which fill and append the rest.
+static inline const sockscope_source *sockscope_settle(sockscope_record *r, long ret, int err,
+                                                       sockscope_source *source) {
+  sockscope_record_result(r, ret, err);
+  return sockscope_site(r, source);
+}
+
 #define recording sockscope_recording
 #define ensure_log sockscope_ensure_log
 #define describe sockscope_describe

@@ -1,5 +1,5 @@
-// Hooks that create, name, connect and end sockets: socket, socketpair, bind, connect, listen,
-// accept, accept4, shutdown, getsockopt.
+// Hooks that create, name, connect, inspect and end sockets: socket, socketpair, bind, connect,
+// listen, accept, accept4, shutdown, getsockopt, setsockopt, getsockname, getpeername.
 #define _GNU_SOURCE
 #include "preload_internal.h"
 
@@ -18,14 +18,8 @@ int socket(int domain, int type, int protocol) {
   start(&r, SOCKSCOPE_CALL_SOCKET, -1);
   int fd = real_socket(domain, type, protocol);
   int err = errno;
-  if (fd >= 0) {
-    identify(&r, sockscope_fd_created(fd, domain, type));
-    r.fd = fd;
-  }
-  r.a0 = domain;
-  r.a1 = type;
-  r.a2 = protocol;
-  commit(&r, fd, err, NULL, 0, NULL, 0);
+  sockscope_source source;
+  sockscope_record_socket(&r, domain, type, protocol, sockscope_settle(&r, fd, err, &source));
   t_busy = 0;
   errno = err;
   return fd;
@@ -40,17 +34,8 @@ int socketpair(int domain, int type, int protocol, int sv[2]) {
   start(&r, SOCKSCOPE_CALL_SOCKETPAIR, -1);
   int ret = real_socketpair(domain, type, protocol, sv);
   int err = errno;
-  if (ret == 0) {
-    sockscope_fd_info first = sockscope_fd_created_pair(sv, domain, type);
-    r.fd = sv[0];
-    r.a3 = sv[1];
-    r.sock_ino = first.ino;
-    r.peer_ino = first.peer;
-  }
-  r.a0 = domain;
-  r.a1 = type;
-  r.a2 = protocol;
-  commit(&r, ret, err, NULL, 0, NULL, 0);
+  sockscope_source source;
+  sockscope_record_socketpair(&r, sv, domain, type, protocol, sockscope_settle(&r, ret, err, &source));
   t_busy = 0;
   errno = err;
   return ret;
@@ -102,9 +87,8 @@ int listen(int fd, int backlog) {
   start(&r, SOCKSCOPE_CALL_LISTEN, fd);
   int ret = real_listen(fd, backlog);
   int err = errno;
-  identify(&r, info);
-  r.a0 = backlog;
-  commit(&r, ret, err, NULL, 0, NULL, 0);
+  sockscope_source source;
+  sockscope_record_on_socket(&r, info, backlog, sockscope_settle(&r, ret, err, &source));
   t_busy = 0;
   errno = err;
   return ret;
@@ -151,6 +135,7 @@ int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
   errno = err;
   return ret;
 }
+
 int shutdown(int fd, int how) {
   ENTER();
   REAL(shutdown);
@@ -161,16 +146,15 @@ int shutdown(int fd, int how) {
   start(&r, SOCKSCOPE_CALL_SHUTDOWN, fd);
   int ret = real_shutdown(fd, how);
   int err = errno;
-  identify(&r, info);
-  r.a0 = how;
-  commit(&r, ret, err, NULL, 0, NULL, 0);
+  sockscope_source source;
+  sockscope_record_on_socket(&r, info, how, sockscope_settle(&r, ret, err, &source));
   t_busy = 0;
   errno = err;
   return ret;
 }
 
 // getsockopt on a socket: a0 level, a1 option, a2 the value when it is one int, a3 the length
-// returned; SO_PEERCRED's answer as a credentials item.
+// returned; SO_PEERCRED's answer as a credentials item (sockscope_record_getsockopt).
 int getsockopt(int fd, int level, int option, void *value, socklen_t *length) {
   ENTER();
   REAL(getsockopt);
@@ -182,25 +166,63 @@ int getsockopt(int fd, int level, int option, void *value, socklen_t *length) {
   start(&r, SOCKSCOPE_CALL_GETSOCKOPT, fd);
   int ret = real_getsockopt(fd, level, option, value, length);
   int err = errno;
-  identify(&r, info);
-  r.a0 = level;
-  r.a1 = option;
   socklen_t got = ret == 0 && length != NULL ? *length : 0;
-  r.a3 = got;
-  sockscope_item item;
-  uint32_t count = 0;
-  if (ret == 0 && value != NULL && level == SOL_SOCKET && option == SO_PEERCRED && got >= sizeof(struct ucred)) {
-    struct ucred cred;
-    memcpy(&cred, value, sizeof cred);
-    item = (sockscope_item){SOCKSCOPE_ITEM_CREDS, cred.pid, cred.uid, cred.gid};
-    count = 1;
-  } else if (ret == 0 && value != NULL && got == sizeof(int)) {
-    int v;
-    memcpy(&v, value, sizeof v);
-    r.a2 = v;
-  }
-  sockscope_commit_items(&r, ret, err, NULL, 0, NULL, 0, &item, count);
+  sockscope_source source;
+  sockscope_record_getsockopt(&r, info, level, option, value, got, sockscope_settle(&r, ret, err, &source));
   t_busy = 0;
   errno = err;
   return ret;
+}
+
+// setsockopt on a socket: a0 level, a1 option, a2 the value when it is one int, a3 the length
+// given (sockscope_record_setsockopt). What SO_SNDBUF a program sets limits its stream sends.
+int setsockopt(int fd, int level, int option, const void *value, socklen_t length) {
+  ENTER();
+  REAL(setsockopt);
+  sockscope_fd_info info;
+  if (!recording() || !unix_socket(fd, &info, CONFIRM_ALL) || !ensure_log())
+    return real_setsockopt(fd, level, option, value, length);
+  t_busy = 1;
+  sockscope_record r;
+  start(&r, SOCKSCOPE_CALL_SETSOCKOPT, fd);
+  int ret = real_setsockopt(fd, level, option, value, length);
+  int err = errno;
+  sockscope_source source;
+  sockscope_record_setsockopt(&r, info, level, option, value, length, sockscope_settle(&r, ret, err, &source));
+  t_busy = 0;
+  errno = err;
+  return ret;
+}
+
+// getsockname and getpeername on a socket: a0 AF_UNIX and the name returned
+// (sockscope_record_sockname).
+static int name_query(enum sockscope_call call, int fd, struct sockaddr *addr, socklen_t *len,
+                      int (*real)(int, struct sockaddr *, socklen_t *)) {
+  sockscope_fd_info info;
+  if (!recording() || !unix_socket(fd, &info, CONFIRM_ALL) || !ensure_log()) return real(fd, addr, len);
+  t_busy = 1;
+  sockscope_record r;
+  start(&r, call, fd);
+  socklen_t capacity = len != NULL ? *len : 0;
+  int ret = real(fd, addr, len);
+  int err = errno;
+  // The kernel returns the name's full length even when it did not fit: only what fit is read.
+  uint32_t got = ret == 0 && len != NULL ? (*len < capacity ? *len : capacity) : 0;
+  sockscope_source source;
+  sockscope_record_sockname(&r, info, addr, got, sockscope_settle(&r, ret, err, &source));
+  t_busy = 0;
+  errno = err;
+  return ret;
+}
+
+int getsockname(int fd, struct sockaddr *addr, socklen_t *len) {
+  ENTER();
+  REAL(getsockname);
+  return name_query(SOCKSCOPE_CALL_GETSOCKNAME, fd, addr, len, real_getsockname);
+}
+
+int getpeername(int fd, struct sockaddr *addr, socklen_t *len) {
+  ENTER();
+  REAL(getpeername);
+  return name_query(SOCKSCOPE_CALL_GETPEERNAME, fd, addr, len, real_getpeername);
 }

@@ -271,7 +271,8 @@ enum RecordDecoder {
       let level = SocketOptionLevel(rawValue: r.a0)
       arguments = .option(
         OptionArguments(
-          level: level, option: SocketOption(rawValue: r.a1, level: level), value: r.a2, length: r.a3))
+          level: level, option: SocketOption(rawValue: r.a1, level: level),
+          value: r.a3 == MemoryLayout<CInt>.size ? r.a2 : nil, length: r.a3))
     case .output:
       arguments = .output(stream: r.fd == 2 ? .stderr : .stdout)
       data = Payload(capturing: payload, length: r.full_len, limit: payload.count)

@@ -59,6 +59,14 @@ extension KernelNarrator {
     switch b.source {
     case .recorded:
       return " (getsockopt)"
+    case .doubledFromSetsockopt(let asked) where 2 * asked < KernelModel.minimumSendBuffer:
+      return ru
+        ? " (setsockopt \(asked): Linux хранит вдвое, но не меньше \(KernelModel.minimumSendBuffer) Б)"
+        : " (setsockopt \(asked): Linux keeps double, and no less than \(KernelModel.minimumSendBuffer) B)"
+    case .doubledFromSetsockopt(let asked) where asked > KernelModel.defaultMaximumSendBufferAsked:
+      return ru
+        ? " (setsockopt \(asked) × 2: Linux хранит вдвое, если \(asked) не больше net.core.wmem_max записавшей машины)"
+        : " (setsockopt \(asked) × 2: Linux keeps double if \(asked) is within the recording machine's net.core.wmem_max)"
     case .doubledFromSetsockopt(let asked):
       return ru
         ? " (setsockopt \(asked) × 2: Linux хранит вдвое)" : " (setsockopt \(asked) × 2: Linux keeps double)"

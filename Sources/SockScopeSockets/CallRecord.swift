@@ -63,7 +63,9 @@ struct CallRecord {
     appending { r, source in _ = sockscope_record_accept(&r, listener, address, length, flags, source) }
   }
 
-  private func appending(_ body: (inout sockscope_record, UnsafePointer<sockscope_source>?) -> Void) {
+  /// Appends the record through `body`, one of the C codec's `sockscope_record_*` functions,
+  /// given a copy of the record and where the call was made. Preserves errno for the caller.
+  func appending(_ body: (inout sockscope_record, UnsafePointer<sockscope_source>?) -> Void) {
     let saved = errno
     var r = record
     SourceSite.withSource(site) { body(&r, $0) }

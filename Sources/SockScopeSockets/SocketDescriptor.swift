@@ -91,16 +91,8 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
       SOCKSCOPE_CALL_SOCKET, fd: -1, retryOnInterrupt: false, site: SourceSite(file, line, function)
     ) {
       Int(system_socket(domain.rawValue, type.rawValue, proto))
-    } record: { r, ret in
-      if ret >= 0 {
-        let fd = CInt(truncatingIfNeeded: ret)
-        r.identify(sockscope_fd_created(fd, domain.rawValue, type.rawValue))
-        r.record.fd = fd
-      }
-      r.record.a0 = Int64(domain.rawValue)
-      r.record.a1 = Int64(type.rawValue)
-      r.record.a2 = Int64(proto)
-      r.append()
+    } record: { r, _ in
+      r.appending { _ = sockscope_record_socket(&$0, domain.rawValue, type.rawValue, proto, $1) }
     }
     return SocketDescriptor(rawValue: CInt(try fd.get(call: "socket")))
   }
@@ -118,16 +110,7 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
         ) {
           Int(system_socketpair(domain.rawValue, type.rawValue, 0, buffer))
         } record: { r, _ in
-          r.record.a0 = Int64(domain.rawValue)
-          r.record.a1 = Int64(type.rawValue)
-          if r.record.ret == 0 {
-            let first = sockscope_fd_created_pair(buffer, domain.rawValue, type.rawValue)
-            r.record.fd = buffer[0]
-            r.record.a3 = Int64(buffer[1])
-            r.record.sock_ino = first.ino
-            r.record.peer_ino = first.peer
-          }
-          r.append()
+          r.appending { _ = sockscope_record_socketpair(&$0, buffer, domain.rawValue, type.rawValue, 0, $1) }
         }
       }
     }
@@ -182,9 +165,8 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
     ) {
       Int(system_listen(rawValue, backlog))
     } record: { r, _ in
-      r.identify(DescriptorCache.info(rawValue))
-      r.record.a0 = Int64(backlog)
-      r.append()
+      let info = DescriptorCache.info(rawValue)
+      r.appending { _ = sockscope_record_on_socket(&$0, info, Int64(backlog), $1) }
     }
     _ = try result.get(call: "listen")
   }
@@ -222,9 +204,8 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
     ) {
       Int(system_shutdown(rawValue, how.rawValue))
     } record: { r, _ in
-      r.identify(DescriptorCache.info(rawValue))
-      r.record.a0 = Int64(how.rawValue)
-      r.append()
+      let info = DescriptorCache.info(rawValue)
+      r.appending { _ = sockscope_record_on_socket(&$0, info, Int64(how.rawValue), $1) }
     }
     _ = try result.get(call: "shutdown")
   }
@@ -241,8 +222,7 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
     ) {
       Int(system_close(rawValue))
     } record: { r, _ in
-      r.identify(info)
-      r.append()
+      r.appending { _ = sockscope_record_on_socket(&$0, info, 0, $1) }
     }
     _ = try result.get(call: "close")
   }
@@ -277,11 +257,11 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
       p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
         perform(call, fd: rawValue, retryOnInterrupt: false, site: site) {
           Int(body(sa, &length))
-        } record: { r, got in
-          r.identify(DescriptorCache.info(rawValue))
-          if got == 0 { r.address = UnixAddress(storage: p.pointee, length: length).sunPathBytes }
-          r.record.a0 = Int64(AF_UNIX)
-          r.append()
+        } record: { r, _ in
+          let info = DescriptorCache.info(rawValue)
+          // The kernel gives the name's full length even when it did not fit: only what fit is read.
+          let got = UInt32(min(length, socklen_t(MemoryLayout<sockaddr_un>.size)))
+          r.appending { _ = sockscope_record_sockname(&$0, info, sa, got, $1) }
         }
       }
     }
@@ -300,12 +280,9 @@ public struct SocketDescriptor: RawRepresentable, Sendable, Hashable {
     ) {
       Int(system_setsockopt(rawValue, level, option, &v, socklen_t(MemoryLayout<CInt>.size)))
     } record: { r, _ in
-      r.identify(DescriptorCache.info(rawValue))
-      r.record.a0 = Int64(level)
-      r.record.a1 = Int64(option)
-      r.record.a2 = Int64(value)
-      r.record.a3 = Int64(MemoryLayout<CInt>.size)
-      r.append()
+      let info = DescriptorCache.info(rawValue)
+      let length = UInt32(MemoryLayout<CInt>.size)
+      r.appending { _ = sockscope_record_setsockopt(&$0, info, level, option, &v, length, $1) }
     }
     _ = try result.get(call: "setsockopt")
   }

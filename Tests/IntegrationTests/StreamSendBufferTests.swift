@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import SockScopeAnalysis
 import SockScopeLanguage
 import SockScopePlayer
@@ -94,8 +95,8 @@ struct StreamSendBufferTests {
     }
   }
 
-  // The interposer does not record setsockopt; getsockopt is recorded, with the value in force
-  // (Linux keeps twice what setsockopt asked: 10000 gives 20000, measured).
+  // getsockopt is recorded with the value in force (Linux keeps twice what setsockopt asked:
+  // 10000 gives 20000, measured).
   @Test("a recorded getsockopt(SO_SNDBUF) gives the send buffer instead of this machine's default")
   func recordedSendBuffer() throws {
     try withTemporaryDirectory { dir in
@@ -107,6 +108,50 @@ struct StreamSendBufferTests {
       #expect(model.events[k].duration >= 500_000_000, "60 short sends fill 20000 B")
       let en = try sentence(trace, model, k, .en)
       #expect(en.contains("SO_SNDBUF, 20000 B (getsockopt)"), "\(en)")
+    }
+  }
+
+  // The interposer records setsockopt: the limit a Python program set is the one the player
+  // names, twice the value asked, as Linux keeps it (measured: getsockopt then returns 20000).
+  @Test("a recorded setsockopt(SO_SNDBUF) gives the send buffer: twice the value set, as Linux keeps it")
+  func sendBufferSetBySetsockopt() throws {
+    try withTemporaryDirectory { dir in
+      let (trace, model, k) = try recordBlockedSend(
+        "a.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 10000)\nfor i in range(60):\n    a.send(b\"x\" * 100)",
+        in: dir)
+      let set = try #require(model.events.first { $0.call == .setsockopt })
+      #expect(
+        set.arguments.option?.option?.description == "SO_SNDBUF" && set.arguments.option?.value == 10000)
+      #expect(set.arguments.option?.length == 4 && set.succeeded)
+      let backlog = try #require(model.streamSendBacklog(at: k))
+      #expect(
+        backlog.sendBuffer == SendBufferSize(value: 20000, source: .doubledFromSetsockopt(asked: 10000)))
+      #expect(model.events[k].duration >= 500_000_000, "60 short sends fill 20000 B")
+      let en = try sentence(trace, model, k, .en)
+      #expect(en.contains("SO_SNDBUF, 20000 B (setsockopt 10000 × 2: Linux keeps double)"), "\(en)")
+      #expect(!en.contains("not in the trace"), "\(en)")
+      let ru = try sentence(trace, model, k, .ru)
+      #expect(ru.contains("SO_SNDBUF, 20000 Б (setsockopt 10000 × 2: Linux хранит вдвое)"), "\(ru)")
+    }
+  }
+
+  @Test("what Linux keeps for setsockopt(SO_SNDBUF): twice the value, no less than 4608 B (measured)")
+  func sendBufferKeptRule() throws {
+    #expect(KernelModel.sendBufferKept(asked: 10000) == 20000)
+    #expect(KernelModel.sendBufferKept(asked: 2500) == 5000)
+    #expect(KernelModel.sendBufferKept(asked: 1000) == 4608)
+    #expect(KernelModel.sendBufferKept(asked: 1) == 4608)
+    // And this kernel keeps what the rule says (values within the default net.core.wmem_max).
+    for asked: CInt in [1, 1000, 2304, 2500, 10000, 100_000, 212_992] {
+      var fds: [CInt] = [-1, -1]
+      try #require(socketpair(AF_UNIX, CInt(SOCK_STREAM.rawValue), 0, &fds) == 0)
+      defer { for fd in fds { close(fd) } }
+      var value = asked
+      try #require(setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &value, socklen_t(MemoryLayout<CInt>.size)) == 0)
+      var kept: CInt = 0
+      var length = socklen_t(MemoryLayout<CInt>.size)
+      try #require(getsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &kept, &length) == 0)
+      #expect(Int64(kept) == KernelModel.sendBufferKept(asked: Int64(asked)), "setsockopt \(asked)")
     }
   }
 }

@@ -182,3 +182,151 @@ extension SocketLayerTests {
     }
   }
 }
+
+/// The third scenario both recorders record: the calls whose records are fixed fields, each once
+/// succeeding and once failing — socket (with SOCK_CLOEXEC; an unknown type), setsockopt
+/// (SO_SNDBUF; an unknown option), bind, listen (on a stream; on a datagram socket), getsockname,
+/// connect, accept, getpeername (connected; a listener), shutdown (before and after connect),
+/// socketpair, close. argv[1] is the socket file's path.
+let parityFixedScenarioC = #"""
+  #include <stddef.h>
+  #include <string.h>
+  #include <sys/socket.h>
+  #include <sys/un.h>
+  #include <unistd.h>
+
+  int main(int argc, char **argv) {
+    (void)argc;
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    strcpy(a.sun_path, argv[1]);
+    socklen_t alen = offsetof(struct sockaddr_un, sun_path) + strlen(argv[1]) + 1;
+    socket(AF_UNIX, 12345, 0);
+    int server = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int size = 10000;
+    setsockopt(server, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    setsockopt(server, SOL_SOCKET, 12345, &size, sizeof size);
+    bind(server, (struct sockaddr *)&a, alen);
+    listen(server, 5);
+    struct sockaddr_un name;
+    socklen_t name_len = sizeof name;
+    getsockname(server, (struct sockaddr *)&name, &name_len);
+    int client = socket(AF_UNIX, SOCK_STREAM, 0);
+    shutdown(client, SHUT_WR);
+    connect(client, (struct sockaddr *)&a, alen);
+    struct sockaddr_un peer;
+    socklen_t peer_len = sizeof peer;
+    int conn = accept(server, (struct sockaddr *)&peer, &peer_len);
+    name_len = sizeof name;
+    getpeername(client, (struct sockaddr *)&name, &name_len);
+    name_len = sizeof name;
+    getpeername(server, (struct sockaddr *)&name, &name_len);
+    shutdown(client, SHUT_WR);
+    int d = socket(AF_UNIX, SOCK_DGRAM, 0);
+    listen(d, 1);
+    int s[2];
+    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, s);
+    close(conn);
+    close(client);
+    close(server);
+    close(d);
+    close(s[0]);
+    close(s[1]);
+    unlink(argv[1]);
+    return 0;
+  }
+  """#
+
+extension SocketLayerTests {
+  @Test(
+    "socket, socketpair, setsockopt, listen, getsockname, getpeername, shutdown and close record the same through the interposer and the layer, failed or not"
+  )
+  func interposerAndLayerAgreeOnFixedRecords() throws {
+    try withTemporaryDirectory { place in
+      let path = place + "/f.sock"
+      let address = try UnixAddress(path: path)
+      let layer = try recording { _ in
+        #expect(throws: SocketError.self) { try SocketDescriptor.open(.unix, SocketType(rawValue: 12345)) }
+        let cloexec = SocketType(rawValue: SocketType.stream.rawValue | CInt(SOCK_CLOEXEC.rawValue))
+        let server = try SocketDescriptor.open(.unix, cloexec)
+        try server.setOption(SO_SNDBUF, to: 10000)
+        #expect(throws: SocketError.self) { try server.setOption(12345, to: 10000) }
+        try server.bind(to: address)
+        try server.listen(backlog: 5)
+        #expect(try server.localAddress() == address)
+        let client = try SocketDescriptor.open(.unix, .stream)
+        // Linux lets an AF_UNIX socket that is not connected be shut down (unix_shutdown checks
+        // nothing): recorded as it returned.
+        try client.shutdown(.write)
+        try client.connect(to: address)
+        let (connection, _) = try server.accept()
+        #expect(try client.peerAddress() == address)
+        #expect(throws: SocketError.self) { try server.peerAddress() }
+        try client.shutdown(.write)
+        let d = try SocketDescriptor.open(.unix, .datagram)
+        #expect(throws: SocketError.self) { try d.listen(backlog: 1) }
+        let (x, y) = try SocketDescriptor.pair(.sequencedPacket)
+        for s in [connection, client, server, d, x, y] { try s.close() }
+        try SocketFile.unlink(path)
+      }
+      let interposer = try interposerRecording(of: parityFixedScenarioC, arguments: [path])
+      // socket and accept return whichever number is free (the test process has more open); the errno is
+      // part of what must agree.
+      func shape(_ events: [TraceEvent]) -> [String] {
+        zip(parityShape(events), events).map { line, e in
+          line.replacingOccurrences(
+            of: #"^((socket|accept) .*) = \d+$"#, with: "$1 = new", options: .regularExpression)
+            + (e.failure.map { " " + $0.name } ?? "")
+        }
+      }
+      let a = shape(layer)
+      let b = shape(interposer)
+      #expect(
+        a.count == b.count && a.count == 24, "\(a.joined(separator: "\n"))\n--\n\(b.joined(separator: "\n"))")
+      for (l, c) in zip(a, b) { #expect(l == c) }
+      // What each recorded, typed as the player reads it.
+      for events in [layer, interposer] {
+        let failed = events.filter { $0.failure != nil }.map {
+          "\($0.call.rawValue) \($0.failure?.name ?? "")"
+        }
+        #expect(
+          failed == [
+            "socket EINVAL", "setsockopt ENOPROTOOPT", "getpeername ENOTCONN", "listen EOPNOTSUPP",
+          ])
+        let option = try #require(events.first { $0.call == .setsockopt }?.arguments.option)
+        #expect(option.option?.description == "SO_SNDBUF")
+        #expect(option.value == 10000)
+        #expect(option.length == 4)
+        let name = try #require(events.first { $0.call == .getsockname })
+        #expect(name.args["addr"]?.objectValue?["path"]?.stringValue == path, "\(name.args)")
+        let pair = try #require(events.first { $0.call == .socketpair })
+        #expect(pair.socket?.peer != nil)
+        #expect(events.filter { $0.call == .close }.count == 6)
+      }
+    }
+  }
+
+  @Test(
+    "an option value that is not one int (SO_RCVTIMEO's timeval) is recorded with its length and no value")
+  func optionThatIsNotAnInt() throws {
+    let source = #"""
+      #include <sys/socket.h>
+      #include <sys/time.h>
+      #include <unistd.h>
+
+      int main(void) {
+        int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+        struct timeval tv = {.tv_sec = 2, .tv_usec = 0};
+        setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        int one = 1;
+        setsockopt(s, SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
+        close(s);
+        return 0;
+      }
+      """#
+    let events = try interposerRecording(of: source)
+    let options = events.filter { $0.call == .setsockopt }.compactMap { $0.arguments.option }
+    #expect(options.map { $0.option?.description } == ["SO_RCVTIMEO", "SO_PASSCRED"])
+    #expect(options.map(\.length) == [Int64(MemoryLayout<timeval>.size), 4])
+    #expect(options.map(\.value) == [nil, 1])
+  }
+}

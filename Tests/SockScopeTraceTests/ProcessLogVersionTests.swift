@@ -109,7 +109,7 @@ struct ProcessLogVersionTests {
     #expect(old.events[2].data?.text == "Лев")
   }
 
-  @Test("a log from a newer writer (version 4) is refused with both versions named")
+  @Test("a log from a newer writer (one version past this reader's) is refused with both versions named")
   func refusesNewer() {
     var log = LogImage()
     log.bytes.withUnsafeMutableBytes { raw in

@@ -2,12 +2,15 @@
 //
 // One file per traced process, `DIR/<pid>-<start_ns>.sslog`. The file starts with a fixed
 // `sockscope_log_header` (SOCKSCOPE_LOG_HEADER_SIZE bytes), followed by variable-length records.
-// Each record (version 3) is a `sockscope_record_head`, then one 8-byte word for each of the
+// Each record (versions 3 and 4) is a `sockscope_record_head`, then one 8-byte word for each of the
 // record's fields that is not zero (see enum sockscope_record_word), then `addr_len` address bytes,
 // `data_len` payload bytes and `extra_len` bytes of items, padded with zeros to a multiple of 8.
 // Versions 1 and 2 stored a whole `sockscope_record` (128 and 160 bytes) where version 3 stores the
 // head and its words: a console line's record went from 160 bytes to 56 before its text, and so did
-// the pages of log the kernel has to provide. A record is complete only once its `magic` word reads
+// the pages of log the kernel has to provide. Version 4 leaves out what a reader can work out: an
+// event's `seq` (its position among the log's events: the reader counts them) and a `ret` equal to
+// `data_len` (SOCKSCOPE_FIELDS_RET_IS_DATA): a console line's record is 40 bytes before its text.
+// A record is complete only once its `magic` word reads
 // SOCKSCOPE_RECORD_MAGIC: the writer fills the body first and stores the magic last with release
 // ordering, so a reader of a file whose writer was killed sees whole records and then zeros.
 //
@@ -31,7 +34,7 @@ extern "C" {
 #endif
 
 #define SOCKSCOPE_LOG_MAGIC "SSCOPLOG"
-#define SOCKSCOPE_LOG_VERSION 3u
+#define SOCKSCOPE_LOG_VERSION 4u
 /// The record size of version 1 logs (before the source and extra fields), which readers still read.
 #define SOCKSCOPE_RECORD_V1_SIZE 128u
 /// The record size of version 2 logs (a whole `sockscope_record` each), which readers still read.
@@ -159,8 +162,8 @@ enum sockscope_record_flags {
   /// datagram's real size, which exceeds the return value when the buffer was too small.
   SOCKSCOPE_FLAG_DATAGRAM = 1,
   /// The call's outcome (`ret`, `err`, `dur_ns`) is put in later, by sockscope_log_settle (a call
-  /// recorded before it runs, as exec must be): a version 3 record then keeps the words of `seq`,
-  /// `dur_ns`, `ret` and `err` even when they are zero, so that they can be changed in place.
+  /// recorded before it runs, as exec must be): a version 3 or 4 record then keeps the words of
+  /// `seq`, `dur_ns`, `ret` and `err` even when they are zero, so that they can be changed in place.
   SOCKSCOPE_FLAG_SETTLED_LATER = 2,
 };
 
@@ -198,9 +201,11 @@ typedef struct sockscope_record {
   uint32_t items_lost; /* items the call had beyond SOCKSCOPE_MAX_ITEMS (not stored) */
 } sockscope_record;
 
-/// Version 3: the part of every record that is always stored (32 bytes). The fields of
+/// Versions 3 and 4: the part of every record that is always stored (32 bytes). The fields of
 /// `sockscope_record` that it lacks follow as 8-byte words, one for each bit of `fields` below
-/// SOCKSCOPE_FIELDS_WORDS, in the order of the bits; a field whose word is absent is zero.
+/// SOCKSCOPE_FIELDS_WORDS, in the order of the bits; a field whose word is absent is zero, except
+/// in version 4 an event's `seq` (its position among the log's events) and, with
+/// SOCKSCOPE_FIELDS_RET_IS_DATA, `ret` (`data_len`).
 typedef struct sockscope_record_head {
   uint32_t magic; /* SOCKSCOPE_RECORD_MAGIC once complete */
   uint32_t size;  /* whole record with its words, address, payload, items and padding */
@@ -240,6 +245,9 @@ enum sockscope_record_word {
 #define SOCKSCOPE_FIELDS_WORDS (1u << 24)
 /// `full_len` equals `ret` (a send, a receive or a console line that moved all it had): no word.
 #define SOCKSCOPE_FIELDS_FULL_IS_RET (1u << 31)
+/// Version 4: `ret` equals `data_len` (a send, a receive or a console line whose payload was kept
+/// whole): no word. (Without it, and without a `ret` word, `ret` is 0.)
+#define SOCKSCOPE_FIELDS_RET_IS_DATA (1u << 30)
 
 /// Where a call was made, as a recorder knows it before the names are interned. The names must stay
 /// valid and unchanged for the life of the process (string literals; names a cache keeps alive):

@@ -106,6 +106,37 @@ int sockscope_record_name(sockscope_record *r, sockscope_fd_info info, const str
 int sockscope_record_accept(sockscope_record *r, sockscope_fd_info listener, const struct sockaddr *addr,
                             uint32_t addr_len, int flags, const sockscope_source *source);
 
+/// Appends `r` (its result set: the new descriptor or -1) after socket(2): a0 `domain`, a1 `type`,
+/// a2 `protocol`; a new socket is cached and identified, and is the record's `fd`.
+int sockscope_record_socket(sockscope_record *r, int domain, int type, int protocol,
+                            const sockscope_source *source);
+
+/// Appends `r` (its result set) after socketpair(2) made `sv`: a0 `domain`, a1 `type`, a2
+/// `protocol`; once made, `fd` the first end, a3 the second, both cached, each the other's peer.
+int sockscope_record_socketpair(sockscope_record *r, const int sv[2], int domain, int type, int protocol,
+                                const sockscope_source *source);
+
+/// Appends `r` (its result set) after a call on socket `info` whose one argument is `arg`: listen
+/// (a0 the backlog), shutdown (a0 how); close has none (pass 0).
+int sockscope_record_on_socket(sockscope_record *r, sockscope_fd_info info, int64_t arg,
+                               const sockscope_source *source);
+
+/// Appends `r` (its result set) after getsockname or getpeername on socket `info`: a0 AF_UNIX and,
+/// when it succeeded, the name the kernel returned in `addr` (`len` bytes).
+int sockscope_record_sockname(sockscope_record *r, sockscope_fd_info info, const struct sockaddr *addr,
+                              uint32_t len, const sockscope_source *source);
+
+/// Appends `r` (its result set) after setsockopt on socket `info`: a0 `level`, a1 `option`, a2 the
+/// value when it is one int (`length` == sizeof(int)), a3 `length`.
+int sockscope_record_setsockopt(sockscope_record *r, sockscope_fd_info info, int level, int option,
+                                const void *value, uint32_t length, const sockscope_source *source);
+
+/// Appends `r` (its result set) after getsockopt on socket `info`: a0 `level`, a1 `option`, and
+/// when it succeeded a2 the value when it is one int, a3 the length returned (`got`), SO_PEERCRED's
+/// answer as a credentials item.
+int sockscope_record_getsockopt(sockscope_record *r, sockscope_fd_info info, int level, int option,
+                                const void *value, uint32_t got, const sockscope_source *source);
+
 #ifdef __cplusplus
 }
 #endif

@@ -55,6 +55,22 @@ extension KernelModel {
     return Int64(text.trimmingCharacters(in: .whitespacesAndNewlines))
   }()
 
+  /// The least send buffer Linux keeps (SOCK_MIN_SNDBUF): `setsockopt(SO_SNDBUF, v)` with v up to
+  /// 2304 gives 4608 (measured on Linux 6.18, x86-64).
+  public static let minimumSendBuffer: Int64 = 4608
+
+  /// The largest value whose double Linux keeps everywhere: above `net.core.wmem_max` (212992 by
+  /// default; a machine may raise it) the value is cut to it first, and that limit of the machine
+  /// that recorded is not in the trace.
+  public static let defaultMaximumSendBufferAsked: Int64 = 212_992
+
+  /// What Linux keeps for `setsockopt(SO_SNDBUF, asked)`: twice the value, at least
+  /// `minimumSendBuffer` (sock_setsockopt; measured: 1000 gives 4608, 2500 gives 5000, 10000 gives
+  /// 20000). A value above the recording machine's `net.core.wmem_max` is cut to it first.
+  public static func sendBufferKept(asked: Int64) -> Int64 {
+    max(2 * max(0, asked), minimumSendBuffer)
+  }
+
   /// The send buffer of `socket` as of `position`: a recorded getsockopt, a recorded setsockopt,
   /// else this machine's default.
   public func sendBuffer(of socket: UInt64, before position: Int) -> SendBufferSize? {
@@ -68,7 +84,7 @@ extension KernelModel {
       if e.call == .setsockopt, e.arguments.option?.option?.description == "SO_SNDBUF",
         let v = e.arguments.option?.value
       {
-        return SendBufferSize(value: 2 * v, source: .doubledFromSetsockopt(asked: v))
+        return SendBufferSize(value: Self.sendBufferKept(asked: v), source: .doubledFromSetsockopt(asked: v))
       }
     }
     return Self.defaultSendBufferOfThisMachine.map { SendBufferSize(value: $0, source: .thisMachineDefault) }
