@@ -65,6 +65,16 @@ struct DiagramText {
 
   func bytes(_ n: UInt64) -> String { language == .ru ? "\(n) Б" : "\(n) B" }
 
+  /// A program's start (`program_start`, not a call): the program and the socket descriptors it
+  /// began with, «start python3.11: holds fd 4».
+  func programStart(_ program: String, fds: [Int32]) -> String {
+    let held = fds.map { "fd \($0)" }.joined(separator: ", ")
+    switch language {
+    case .ru: return "старт \(program): " + (fds.isEmpty ? "без сокетов" : "держит \(held)")
+    case .en: return "start \(program): " + (fds.isEmpty ? "no sockets" : "holds \(held)")
+    }
+  }
+
   /// One descriptor passed with SCM_RIGHTS, from the sender's number to the receiver's new one:
   /// «fd 5 → fd 3 (сокет 14695)»; «fd 5 → не доставлен (MSG_CTRUNC)» when the receiver's control
   /// buffer had no room for it; «fd 5 (сокет 14695) → ?» when the receive recorded no number for it.

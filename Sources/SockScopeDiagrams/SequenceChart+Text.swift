@@ -38,7 +38,13 @@ extension SequenceChart {
     // Autobind: the program passed no name (the family alone); the name is the kernel's choice,
     // which the note beside the kernel's lane shows.
     if isAutobind(e) { s = "bind(\"\")" }
-    s += e.failure.map { " = -1 \($0.name)" } ?? " = \(e.ret)"
+    if e.call == .programStart {
+      // Not a call the program made: nothing returned. What it began with is the fact.
+      let program = e.arguments.program?.path?.split(separator: "/").last.map(String.init) ?? "?"
+      s = text.programStart(program, fds: (e.arguments.program?.sockets ?? []).map(\.fd))
+    } else {
+      s += e.failure.map { " = -1 \($0.name)" } ?? " = \(e.ret)"
+    }
     if let d = e.data, d.datagramWasCut, let full = d.datagramLength {
       s += "  (" + text.cut(full: full, kept: d.length) + ")"
     }

@@ -7,7 +7,9 @@
 /// - **connection**: a stream `connect` before the `accept` that returned its connection;
 /// - **fork**: a `fork` before the first step of each thread of the child it made (the child
 ///   runs, and may even exec, before the parent's `fork` returns: by time alone the child's first
-///   steps came first).
+///   steps came first);
+/// - **end of file**: a stream peer's `shutdown` or releasing `close` before the receive that
+///   returned 0 because of it (`CausalOrder+EndOfFile.swift`).
 ///
 /// Among the steps these edges leave free, the one that returned first comes first (then the one
 /// that started first, then pid, thread and `seq`), so the order is deterministic. A timestamp
@@ -248,6 +250,7 @@ public enum CausalOrder {
           edges.append((c, i))
         }
       }
+      edges += Self.endOfFileEdges(events)
     }
   }
 
