@@ -9,7 +9,9 @@
 ///   runs, and may even exec, before the parent's `fork` returns: by time alone the child's first
 ///   steps came first);
 /// - **end of file**: a stream peer's `shutdown` or releasing `close` before the receive that
-///   returned 0 because of it (`CausalOrder+EndOfFile.swift`).
+///   returned 0 because of it (`CausalOrder+EndOfFile.swift`);
+/// - **readiness**: the send whose data a `poll`, `select` or `epoll_wait` reported before that
+///   wait (`CausalOrder+Readiness.swift`).
 ///
 /// Among the steps these edges leave free, the one that returned first comes first (then the one
 /// that started first, then pid, thread and `seq`), so the order is deterministic. A timestamp
@@ -251,6 +253,7 @@ public enum CausalOrder {
         }
       }
       edges += Self.endOfFileEdges(events)
+      edges += Self.readinessEdges(events, threads: threads)
     }
   }
 
