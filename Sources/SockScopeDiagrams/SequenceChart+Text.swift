@@ -35,6 +35,18 @@ extension SequenceChart {
     // close names its descriptor, as the player's call line does (`close(4)`): which end a process
     // closed is what a figure of fork, exec or a passed descriptor is about.
     if e.call == .close, let fd = e.fd, s == "close()" { s = "close(\(fd))" }
+    // What a student asks of these: which option, which descriptors (the player says so too).
+    if e.call == .getsockopt, s == "getsockopt()", let option = e.arguments.option?.option {
+      s = "getsockopt(\(option.description))"
+    }
+    if e.call == .poll || e.call == .select, s == "\(e.call.rawValue)()" {
+      let fds =
+        e.arguments.poll?.descriptors?.map(\.fd)
+        ?? e.arguments.select.map { ($0.read ?? []) + ($0.write ?? []) }
+      if let fds, !fds.isEmpty {
+        s = "\(e.call.rawValue)(" + fds.map { "fd \($0)" }.joined(separator: ", ") + ")"
+      }
+    }
     // Autobind: the program passed no name (the family alone); the name is the kernel's choice,
     // which the note beside the kernel's lane shows.
     if isAutobind(e) { s = "bind(\"\")" }
