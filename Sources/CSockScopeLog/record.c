@@ -352,7 +352,9 @@ int sockscope_record_setsockopt(sockscope_record *r, sockscope_fd_info info, int
   sockscope_record_identify(r, info);
   r->a0 = level;
   r->a1 = option;
-  (void)int_value(value, length, &r->a2);
+  // Read only when the kernel accepted it (and so read it): a failed call's pointer may be bad
+  // (EFAULT), and reading it here would crash a program that runs fine unrecorded.
+  if (r->ret == 0) (void)int_value(value, length, &r->a2);
   r->a3 = length;
   return sockscope_log_append_full(r, NULL, 0, NULL, 0, source, NULL, 0);
 }

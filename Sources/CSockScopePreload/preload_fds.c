@@ -20,7 +20,9 @@ int close(int fd) {
     return real_close(fd);
   }
   sockscope_fd_info info = describe(fd, CONFIRM_ALL);
-  int relevant = info.type > 0 && ensure_log();
+  // A vfork child (a program's own vfork, before its exec) shares its parent's memory and log:
+  // its close would be written as the parent's, which still holds the socket.
+  int relevant = info.type > 0 && sockscope_own_process() && ensure_log();
   t_busy = 1;
   sockscope_fd_forget(fd);
   sockscope_record r;

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -203,7 +205,17 @@ static int name_query(enum sockscope_call call, int fd, struct sockaddr *addr, s
   t_busy = 1;
   sockscope_record r;
   start(&r, call, fd);
-  socklen_t capacity = len != NULL ? *len : 0;
+  // The program's length is read without touching it: a bad pointer must give the program
+  // EFAULT from the kernel, as unrecorded, not a crash here. When it cannot be read, no name is
+  // recorded (say less).
+  socklen_t capacity = 0;
+  if (len != NULL) {
+    int saved = errno;
+    struct iovec local = {&capacity, sizeof capacity}, remote = {len, sizeof capacity};
+    if (syscall(SYS_process_vm_readv, getpid(), &local, 1UL, &remote, 1UL, 0UL) != (long)sizeof capacity)
+      capacity = 0;
+    errno = saved;
+  }
   int ret = real(fd, addr, len);
   int err = errno;
   // The kernel returns the name's full length even when it did not fit: only what fit is read.

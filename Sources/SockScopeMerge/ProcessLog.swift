@@ -272,7 +272,7 @@ enum RecordDecoder {
       arguments = .option(
         OptionArguments(
           level: level, option: SocketOption(rawValue: r.a1, level: level),
-          value: r.a3 == MemoryLayout<CInt>.size ? r.a2 : nil, length: r.a3))
+          value: !failed && r.a3 == MemoryLayout<CInt>.size ? r.a2 : nil, length: r.a3))
     case .output:
       arguments = .output(stream: r.fd == 2 ? .stderr : .stdout)
       data = Payload(capturing: payload, length: r.full_len, limit: payload.count)

@@ -9,7 +9,9 @@ extension CausalOrder.Graph {
   /// in the queue when the wait returned — unless someone else read the socket in between, so no
   /// edge is drawn when another thread received on it meanwhile, nor when the thread did anything
   /// but send and receive between the wait and that receive (the number could have been closed
-  /// and reused). Says less rather than guess.
+  /// and reused), nor when another thread of the process made any other call meanwhile (it could
+  /// have closed the number and put another socket there, whose data came later; a pipe's close
+  /// is not even recorded). Says less rather than guess.
   static func readinessEdges(_ events: [TraceEvent], threads: [[Int]]) -> [(Int, Int)] {
     var sendAt = CausalOrder.FlowPositions(capacity: events.count)
     var receivesOn: [UInt64: [Int]] = [:]
@@ -22,6 +24,17 @@ extension CausalOrder.Graph {
       if [.poll, .select, .epollWait].contains(events[i].call) { anyWait = true }
     }
     guard anyWait else { return [] }
+    // Per process, the calls other than moving data and waiting: what could change what a
+    // descriptor number names.
+    var changes: [Int32: [Int]] = [:]
+    for i in events.indices {
+      let call = events[i].call
+      if !(call.receivesData || call.sendsData || call == .output
+        || [.poll, .select, .epollWait].contains(call))
+      {
+        changes[events[i].pid, default: []].append(i)
+      }
+    }
     var edges: [(Int, Int)] = []
     for thread in threads {
       for (k, w) in thread.enumerated() where events[w].failure == nil && events[w].ret > 0 {
@@ -43,7 +56,11 @@ extension CausalOrder.Graph {
             o != r && (events[o].pid != events[r].pid || events[o].tid != events[r].tid)
               && events[o].endTime >= events[w].time && events[o].time <= events[r].endTime
           }
-          if !others { edges.append((s, w)) }
+          let renumbered = (changes[events[w].pid] ?? []).contains { o in
+            events[o].tid != events[w].tid && events[o].endTime >= events[w].time
+              && events[o].time <= events[r].endTime
+          }
+          if !others && !renumbered { edges.append((s, w)) }
         }
       }
     }

@@ -55,6 +55,19 @@ struct CausalOrderEndOfFileTests {
     }
   }
 
+  @Test("no edge when the reader had shut its own socket for reading: that alone returns 0")
+  func noEdgeAfterOwnReadShutdown() {
+    var events = Self.run(type: "SOCK_STREAM", ending: .shutdown, args: ["how": .string("SHUT_WR")])
+    events.insert(
+      Self.event(
+        .shutdown, pid: 8, seq: 0, at: 150, took: 10, socket: (11, 10), args: ["how": .string("SHUT_RD")]),
+      at: 2)
+    events[3].seq = 1
+    CausalOrder.apply(&events)
+    // By time: the receive returned (500) before the peer's shutdown did (600).
+    #expect(events.map(\.call) == [.socketpair, .fork, .shutdown, .recv, .shutdown])
+  }
+
   @Test("an older trace in time order is not reported as out of order")
   func notAViolation() {
     let events = Self.run(type: "SOCK_STREAM", ending: .close, args: [:])

@@ -56,6 +56,37 @@ struct CausalOrderReadinessTests {
     }
   }
 
+  @Test("no edge when another thread of the waiter could have put another socket at the number meanwhile")
+  func noEdgeWhenRenumbered() {
+    // Thread 7 polls fd 4 (socket 11) and returns at 500; thread 70 then closes fd 4 and makes a
+    // pair whose first end takes fd 4 (socket 21), and sends on the other end from 600; thread 7's
+    // recv(4) gets that send's bytes: they were sent after the wait returned.
+    var events = [
+      TraceEvent(
+        time: 100, duration: 10, pid: 7, tid: 7, seq: 0, role: "p", call: .socketpair, fd: 3,
+        args: ["domain": .string("AF_UNIX"), "type": .string("SOCK_STREAM"), "protocol": .int(0)], ret: 0,
+        socket: SocketIdentity(inode: 10, peer: 11)),
+      TraceEvent(
+        time: 200, duration: 300, pid: 7, tid: 7, seq: 1, role: "p", call: .poll, args: Self.pollIn, ret: 1),
+      TraceEvent(
+        time: 520, duration: 5, pid: 7, tid: 70, seq: 0, role: "p", call: .close, fd: 4, ret: 0,
+        socket: SocketIdentity(inode: 11, peer: 10)),
+      TraceEvent(
+        time: 530, duration: 5, pid: 7, tid: 70, seq: 1, role: "p", call: .socketpair, fd: 4,
+        args: ["domain": .string("AF_UNIX"), "type": .string("SOCK_STREAM"), "protocol": .int(0)], ret: 0,
+        socket: SocketIdentity(inode: 21, peer: 20)),
+      TraceEvent(
+        time: 600, duration: 300, pid: 7, tid: 70, seq: 2, role: "p", call: .send, fd: 5, ret: 9,
+        socket: SocketIdentity(inode: 20, peer: 21), flow: 1),
+      TraceEvent(
+        time: 800, duration: 10, pid: 7, tid: 7, seq: 2, role: "p", call: .recv, fd: 4, ret: 9,
+        socket: SocketIdentity(inode: 21, peer: 20), flows: [1]),
+    ]
+    CausalOrder.apply(&events)
+    let calls = events.map(\.call)
+    #expect((calls.firstIndex(of: .poll) ?? .max) < (calls.firstIndex(of: .send) ?? -1), "\(calls)")
+  }
+
   @Test("no edge when another process received on the socket meanwhile, or the wait reported no reading")
   func noEdgeWhenUnsure() {
     let writable: JSONObject = [

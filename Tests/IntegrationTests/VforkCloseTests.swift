@@ -1,0 +1,52 @@
+import Foundation
+import Glibc
+import SockScopeTrace
+import Testing
+
+/// A C program whose vfork child closes a socket and execs: the child shares the parent's memory
+/// (and so the interposer's log) until the exec; its close must not be written as the parent's,
+/// which still holds the socket and sends on it afterwards.
+let vforkCloseC = #"""
+  #define _GNU_SOURCE
+  #include <stdio.h>
+  #include <sys/socket.h>
+  #include <sys/wait.h>
+  #include <unistd.h>
+  extern char **environ;
+
+  int main(void) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) return 2;
+    pid_t p = vfork();
+    if (p == 0) {
+      close(sv[0]);
+      char *args[] = {"/bin/true", NULL};
+      execve("/bin/true", args, environ);
+      _exit(127);
+    }
+    int status;
+    waitpid(p, &status, 0);
+    printf("send after the child's close: %zd\n", send(sv[0], "x", 1, 0));
+    return 0;
+  }
+  """#
+
+@Suite("A vfork child's calls are not its parent's")
+struct VforkCloseTests {
+  @Test(
+    "a socket closed by a vfork child before its exec is not recorded as closed by the parent", needs("gcc"))
+  func vforkChildClose() throws {
+    let gcc = try #require(which("gcc"), "gcc is installed by make test")
+    try withTemporaryDirectory { dir throws in
+      try vforkCloseC.write(toFile: dir + "/vf.c", atomically: true, encoding: .utf8)
+      let built = try run(gcc, ["-O1", "-o", "vf", "vf.c"], in: dir)
+      try #require(built.status == 0, "\(built.stderr)")
+      let recorded = try sockscope(["record", "--out", "t", "--", dir + "/vf"], in: dir, seconds: 60)
+      #expect(recorded.status == 0 && recorded.stdout.contains("child's close: 1"), "\(recorded.stderr)")
+      let trace = try readTrace(dir + "/t/trace.jsonl")
+      let parent = try #require(trace.events.first { $0.call == .socketpair }?.pid)
+      #expect(trace.events.contains { $0.call == .send && $0.pid == parent })
+      #expect(!trace.events.contains { $0.call == .close && $0.pid == parent }, "the parent closed nothing")
+    }
+  }
+}
