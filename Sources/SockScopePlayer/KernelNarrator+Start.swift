@@ -52,12 +52,14 @@ extension KernelNarrator {
       ? " Ссылок на сокет теперь: \(d.referencesAfter)."
       : " References to the socket now: \(d.referencesAfter)."
     guard let parent = s.parent, s.parentTraced else {
-      // The parent is not in the trace: whatever it holds is not counted here.
+      // The parent is not in the trace: whatever it holds is not counted here. Nor is the socket
+      // said to come from outside the run: a parent that exited before the child read its ppid
+      // leaves the child with pid 1 (or a subreaper) as parent, though the socket came from inside.
       let from =
         s.parent.map {
           ru
-            ? "; родитель (pid \($0)) не записан в трассе: сокет пришёл извне трассы"
-            : "; its parent (pid \($0)) is not in the trace: the socket came from outside the trace"
+            ? "; родитель (pid \($0)) не записан в трассе, и откуда сокет, трасса не показывает"
+            : "; its parent (pid \($0)) is not in the trace, so the trace does not show where the socket came from"
         }
         ?? (ru
           ? "; откуда сокет, трасса не показывает" : "; the trace does not show where the socket came from")

@@ -86,15 +86,15 @@ struct ProgramStartTests {
   }
 
   @Test(
-    "a parent outside the trace: the socket came from outside the trace; no count claimed",
+    "a parent not in the trace: where the socket came from is not claimed, nor a count",
     arguments: Language.allCases)
   func parentNotTraced(_ language: Language) throws {
     let t = try trace([(8, 99, "child", 1)], [start(0)])
     let s = try sentence(t, language, step: 0)
     let expected =
       language == .en
-      ? "its parent (pid 99) is not in the trace: the socket came from outside the trace"
-      : "родитель (pid 99) не записан в трассе: сокет пришёл извне трассы"
+      ? "its parent (pid 99) is not in the trace, so the trace does not show where the socket came from"
+      : "родитель (pid 99) не записан в трассе, и откуда сокет, трасса не показывает"
     #expect(s.contains(expected), "\(s)")
     #expect(!s.contains("References") && !s.contains("Ссылок"))
   }
