@@ -61,7 +61,11 @@ int unlink(const char *path) {
 // asked for (dup2, dup3) or the command (fcntl), a1 the flags (dup3) or the lowest number (fcntl).
 static void record_dup(enum sockscope_call call, int old, int64_t a0, int64_t a1, int ret, int err, uint64_t t0) {
   sockscope_fd_info info;
-  if (!recording() || !unix_socket(ret >= 0 ? ret : old, &info, CONFIRM_ALL) || !ensure_log()) return;
+  // A vfork child (posix_spawn's file actions, a program's own vfork before its exec) shares its
+  // parent's memory and log: its dup2 would be written as the parent's.
+  if (!recording() || !unix_socket(ret >= 0 ? ret : old, &info, CONFIRM_ALL) || !sockscope_own_process() ||
+      !ensure_log())
+    return;
   t_busy = 1;
   sockscope_record r;
   start(&r, call, old);

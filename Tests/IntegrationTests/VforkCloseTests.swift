@@ -19,6 +19,7 @@ let vforkCloseC = #"""
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) return 2;
     pid_t p = vfork();
     if (p == 0) {
+      dup2(sv[1], 10);
       close(sv[0]);
       char *args[] = {"/bin/true", NULL};
       execve("/bin/true", args, environ);
@@ -34,7 +35,8 @@ let vforkCloseC = #"""
 @Suite("A vfork child's calls are not its parent's")
 struct VforkCloseTests {
   @Test(
-    "a socket closed by a vfork child before its exec is not recorded as closed by the parent", needs("gcc"))
+    "a socket a vfork child duplicates and closes before its exec is not recorded as the parent's",
+    needs("gcc"))
   func vforkChildClose() throws {
     let gcc = try #require(which("gcc"), "gcc is installed by make test")
     try withTemporaryDirectory { dir throws in
@@ -47,6 +49,8 @@ struct VforkCloseTests {
       let parent = try #require(trace.events.first { $0.call == .socketpair }?.pid)
       #expect(trace.events.contains { $0.call == .send && $0.pid == parent })
       #expect(!trace.events.contains { $0.call == .close && $0.pid == parent }, "the parent closed nothing")
+      #expect(
+        !trace.events.contains { $0.call == .dup2 && $0.pid == parent }, "the parent duplicated nothing")
     }
   }
 }
