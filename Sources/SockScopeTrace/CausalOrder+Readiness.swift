@@ -7,37 +7,31 @@ extension CausalOrder.Graph {
   /// Which send that was is known only through the receive that took the data: the same thread's
   /// next step on that descriptor, when it is a receive that got linked data. Its oldest byte was
   /// in the queue when the wait returned — unless someone else read the socket in between, so no
-  /// edge is drawn when another thread received on it meanwhile, nor when the thread did anything
+  /// edge is drawn for a socket another thread also receives on, nor when the thread did anything
   /// but send and receive between the wait and that receive (the number could have been closed
-  /// and reused), nor when another thread of the process made any other call meanwhile (it could
-  /// have closed the number and put another socket there, whose data came later; a pipe's close
-  /// is not even recorded). Says less rather than guess.
+  /// and reused), nor in a process of several threads (another could have closed the number and
+  /// put another socket there, whose data came later; a pipe's close is not even recorded). Says
+  /// less rather than guess.
   static func readinessEdges(_ events: [TraceEvent], threads: [[Int]]) -> [(Int, Int)] {
+    guard events.contains(where: { [.poll, .select, .epollWait].contains($0.call) }) else { return [] }
+    // One pass, so the check per wait is a lookup, not a scan (a poll loop would make it quadratic):
+    // which thread receives on each socket and which threads each process has, -1 for several.
+    // An edge is drawn only for a socket one thread reads, in a process of one thread.
     var sendAt = CausalOrder.FlowPositions(capacity: events.count)
-    var receivesOn: [UInt64: [Int]] = [:]
-    var anyWait = false
+    var readerOf: [UInt64: Int64] = [:]
+    var threadOf: [Int32: Int32] = [:]
     for i in events.indices {
       if let f = events[i].flow { sendAt[f] = i }
+      let thread = Int64(events[i].pid) << 32 | Int64(UInt32(bitPattern: events[i].tid))
       if events[i].call.receivesData, events[i].failure == nil, let ino = events[i].socket?.inode {
-        receivesOn[ino, default: []].append(i)
+        readerOf[ino] = readerOf[ino].map { $0 == thread ? thread : -1 } ?? thread
       }
-      if [.poll, .select, .epollWait].contains(events[i].call) { anyWait = true }
-    }
-    guard anyWait else { return [] }
-    // Per process, the calls other than moving data and waiting: what could change what a
-    // descriptor number names.
-    var changes: [Int32: [Int]] = [:]
-    for i in events.indices {
-      let call = events[i].call
-      if !(call.receivesData || call.sendsData || call == .output
-        || [.poll, .select, .epollWait].contains(call))
-      {
-        changes[events[i].pid, default: []].append(i)
-      }
+      threadOf[events[i].pid] = threadOf[events[i].pid].map { $0 == events[i].tid ? $0 : -1 } ?? events[i].tid
     }
     var edges: [(Int, Int)] = []
     for thread in threads {
-      for (k, w) in thread.enumerated() where events[w].failure == nil && events[w].ret > 0 {
+      for (k, w) in thread.enumerated()
+      where events[w].failure == nil && events[w].ret > 0 && threadOf[events[w].pid] != -1 {
         var readable = Set(Self.readable(events[w].arguments, call: events[w].call))
         var next = k + 1
         while !readable.isEmpty && next < thread.count {
@@ -50,17 +44,9 @@ extension CausalOrder.Graph {
             continue
           }
           guard events[r].failure == nil, let first = events[r].flows.first, let s = sendAt[first], s != w,
-            let ino = events[r].socket?.inode
+            let ino = events[r].socket?.inode, readerOf[ino] != -1
           else { continue }
-          let others = (receivesOn[ino] ?? []).contains { o in
-            o != r && (events[o].pid != events[r].pid || events[o].tid != events[r].tid)
-              && events[o].endTime >= events[w].time && events[o].time <= events[r].endTime
-          }
-          let renumbered = (changes[events[w].pid] ?? []).contains { o in
-            events[o].tid != events[w].tid && events[o].endTime >= events[w].time
-              && events[o].time <= events[r].endTime
-          }
-          if !others && !renumbered { edges.append((s, w)) }
+          edges.append((s, w))
         }
       }
     }
