@@ -14,7 +14,9 @@ struct RecordCommand: ParsableCommand {
       Loads SockScope's interposer (libSockScopePreload.so, next to sockscope) into the program with \
       LD_PRELOAD. It records socket, socketpair, bind, listen, accept, connect, send*, recv*, read and \
       write on sockets, shutdown, close, unlink, dup/dup2/dup3/fcntl(F_DUPFD*) of a socket, fork, \
-      exec (with the socket descriptors that survive it), getsockopt, descriptors and credentials passed in control messages, and poll/select/epoll waits \
+      exec (with the socket descriptors that survive it), the sockets a program holds when it starts \
+      (spawned by posix_spawn or Python's subprocess, or exec'd), setsockopt, getsockopt, getsockname, \
+      getpeername, descriptors and credentials passed in control messages, and poll/select/epoll waits \
       that include a socket, into DIR/logs, in the same format as the Swift layer, following fork and \
       exec; each call also records where the program made it (a Python file and line, a C source line \
       from the program's debug information, or the module and offset; SOCKSCOPE_SOURCE=0 turns this \
