@@ -25,7 +25,8 @@ struct SnapshotJSON {
   static var labelsJSON: JSONValue {
     var ru = JSONObject()
     var en = JSONObject()
-    for (name, label) in labels {
+    // In name order: a dictionary's own order changes from run to run, and so would the page.
+    for (name, label) in labels.sorted(by: { $0.key < $1.key }) {
       ru[name] = .string(label.ru)
       en[name] = .string(label.en)
     }
@@ -34,6 +35,8 @@ struct SnapshotJSON {
 
   /// The other properties' names, in declaration order (empty: nothing more to show).
   let extra: [String]
+  /// Each property's last value and its JSON.
+  private let memo = Memo()
 
   init(_ sample: Snapshot) {
     extra = Mirror(reflecting: sample).children.compactMap { $0.label }.filter { !Self.shown.contains($0) }
@@ -42,13 +45,47 @@ struct SnapshotJSON {
   /// The extra properties of `s`, nil when there are none or all are empty.
   func object(_ s: Snapshot) -> JSONValue? {
     guard !extra.isEmpty else { return nil }
+    let key = Self.key(s)
+    if let last = memo.last, last.key == key { return last.json }
     var o: JSONObject = [:]
     for child in Mirror(reflecting: s).children {
       guard let label = child.label, !Self.shown.contains(label) else { continue }
       let value = Self.value(child.value, depth: 0)
       if value != .null { o[label] = value }
     }
-    return o.isEmpty ? nil : .object(o)
+    let json: JSONValue? = o.isEmpty ? nil : .object(o)
+    memo.last = (key, json)
+    return json
+  }
+
+  /// The last snapshot's extra part and its JSON. Consecutive steps, and the two languages of
+  /// one step, mostly show the same kernel state, and reading it by reflection was most of the
+  /// time a 100 000-step page took to write.
+  private final class Memo {
+    var last: (key: Snapshot, json: JSONValue?)?
+  }
+
+  /// `s` with every property the page shows in its own panels set to one fixed value: two
+  /// snapshots with equal keys have equal extra parts. A property added to `Snapshot` and not
+  /// named here is compared too, which costs a reflection more often, never a wrong part.
+  static func key(_ s: Snapshot) -> Snapshot {
+    var k = s
+    k.step = 0
+    k.total = 0
+    k.elapsed = 0
+    k.role = ""
+    k.pid = 0
+    k.call.head = ""
+    k.call.payload = nil
+    k.call.tail = ""
+    k.call.source = nil
+    k.failed = false
+    k.sentence = ""
+    k.travel = nil
+    k.panes = []
+    k.queues = []
+    k.event = 0
+    return k
   }
 
   /// Any value as JSON: numbers, text and truth values as themselves, optionals unwrapped,

@@ -183,7 +183,7 @@ extension KernelNarrator {
           : "recv returned 0 bytes: the end of the stream — the other end was closed or shut down for writing.")
     }
     let sender =
-      e.flows.first.flatMap { flow in model.events.first { $0.flow == flow } }.map { name($0.pid) }
+      e.flows.first.flatMap(model.sendPosition(ofFlow:)).map { name(model.events[$0].pid) }
       ?? (ru ? "неизвестного отправителя" : "an untraced sender")
     var s = waitText(position)
     s +=

@@ -314,6 +314,7 @@ public enum TraceFile {
     }
     var start = range.lowerBound
     var lineNumber = 0
+    var sites = FastEventDecoder.CallSites()
     while start < range.upperBound {
       let end = lineEnd(base, start..<range.upperBound)
       lineNumber += 1
@@ -321,7 +322,7 @@ public enum TraceFile {
       let endsWithNewline = end < buffer.count
       start = end + 1
       let isHeaderLine = isFirst && lineNumber == 1
-      if !isHeaderLine, let event = FastEventDecoder.event(line) {
+      if !isHeaderLine, let event = FastEventDecoder.event(line, sites: &sites) {
         add(event, line: lineNumber)
         continue
       }

@@ -82,3 +82,39 @@ struct KernelLabelTests {
     }
   }
 }
+
+@Suite("The kernel panel's part of each step, written fast")
+struct KernelPartReuseTests {
+  @Test("a step's kernel part is the one reflected afresh, whether or not the step before had the same")
+  func reusedPartsAreFresh() throws {
+    let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .appendingPathComponent("../SockScopeAnalysisTests/Fixtures/stream-server-trace.jsonl").path
+    let trace = try TraceFile.read(path: fixture).trace
+    let playback = try #require(Playback(trace: trace, language: .en))
+    let snapshots = (0..<playback.count).map { playback.snapshot($0, paneHeight: 0) }
+    // Forward, backward and alternating between the ends: every order of reuse.
+    let order =
+      Array(snapshots.indices) + snapshots.indices.reversed()
+      + snapshots.indices.flatMap { [$0, snapshots.count - 1 - $0] }
+    let writer = SnapshotJSON(snapshots[0])
+    var distinct: [JSONValue?] = []
+    for k in order {
+      let fresh = SnapshotJSON(snapshots[k]).object(snapshots[k])
+      #expect(writer.object(snapshots[k]) == fresh, "step \(k)")
+      if !distinct.contains(fresh) { distinct.append(fresh) }
+    }
+    #expect(distinct.count > 2, "the fixture's kernel state changes from step to step")
+  }
+
+  @Test("the labels are written in name order, so one trace always gives the same page")
+  func labelsInNameOrder() throws {
+    guard case .object(let all) = SnapshotJSON.labelsJSON, case .object(let ru)? = all["ru"],
+      case .object(let en)? = all["en"]
+    else {
+      Issue.record("labels are not {ru: {...}, en: {...}}")
+      return
+    }
+    #expect(Array(ru.keys) == SnapshotJSON.labels.keys.sorted())
+    #expect(Array(en.keys) == SnapshotJSON.labels.keys.sorted())
+  }
+}

@@ -28,6 +28,26 @@ struct CallSiteTests {
     }
   }
 
+  @Test("events read from one call site share one site, and each still reads as its own site")
+  func sharedSites() throws {
+    var events: [TraceEvent] = []
+    for (k, site) in [
+      CallSite(file: "client.py", line: 14), CallSite(file: "client.py", line: 15),
+      CallSite(file: "client.py", line: 14),
+    ].enumerated() {
+      var event = TraceEvent(index: k, time: UInt64(k), pid: 7, role: "client", call: .send, fd: 3, ret: 6)
+      event.source = site
+      events.append(event)
+    }
+    let text = TraceFile.encode(Trace(header: TraceHeader(t0: 0), events: events))
+    let read = TraceFile.parse(Array(text.utf8), file: "t.jsonl")
+    let trace = read.trace
+    #expect(trace.events.map(\.source?.line) == [14, 15, 14])
+    let first = try #require(trace.events[0].sourceBox)
+    #expect(trace.events[2].sourceBox === first, "the same site is boxed once")
+    #expect(trace.events[1].sourceBox !== first)
+  }
+
   @Test("an event without a source has no source key")
   func absentWhenUnknown() {
     #expect(!String(decoding: line(nil), as: UTF8.self).contains("source"))

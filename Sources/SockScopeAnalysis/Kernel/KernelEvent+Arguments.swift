@@ -44,8 +44,8 @@ extension KernelEvent {
   /// `shutdown`: `SHUT_RD`, `SHUT_WR` or `SHUT_RDWR`.
   public var shutdownHow: String? { arguments.shutdownHow?.description }
 
-  /// The flags the program passed (`MSG_DONTWAIT`...), as recorded.
-  public var flagNames: String? { arguments.flagsText }
+  /// Whether a receive only looked (`MSG_PEEK`): the queue keeps what it showed.
+  public var peeks: Bool { arguments.messageFlags?.contains(.peek) ?? false }
 
   /// Bytes the program offered to send, or the receive buffer's size.
   public var requestedLength: Int64? { arguments.length }

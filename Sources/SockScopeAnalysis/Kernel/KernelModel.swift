@@ -1,5 +1,6 @@
 import Glibc
 public import SockScopeTrace
+import Synchronization
 
 /// The `net.unix.max_dgram_qlen` limit, and where the number came from.
 public struct QueueLimit: Sendable, Equatable {
@@ -111,6 +112,12 @@ public struct KernelModel: Sendable {
   public let queues: [[QueueDepth]]
   /// Each process's last event.
   let lastPosition: [Int32: Int]
+  /// The position of the send that carries each flow (see `sendPosition(ofFlow:)`).
+  let sendOfFlow: [Int: Int]
+
+  /// The position in `events` of the send whose data carries `flow`, when the trace has it.
+  // An index: narrating each receive by searching the events for its send was quadratic.
+  public func sendPosition(ofFlow flow: Int) -> Int? { sendOfFlow[flow] }
 
   /// Whether the process makes a call after the event at `position` (else it may have exited
   /// since, closing its descriptors; the trace does not record when).
@@ -135,8 +142,13 @@ public struct KernelModel: Sendable {
     self.events = events
     self.datagramQueueLimit = datagramQueueLimit
     var last: [Int32: Int] = [:]
-    for (k, e) in events.enumerated() { last[e.pid] = k }
+    var sendOfFlow: [Int: Int] = [:]
+    for (k, e) in events.enumerated() {
+      last[e.pid] = k
+      if let flow = e.flow, sendOfFlow[flow] == nil { sendOfFlow[flow] = k }
+    }
     lastPosition = last
+    self.sendOfFlow = sendOfFlow
     var replayer = Replayer(events: events, processes: processes)
     var facts: [StepFacts] = []
     var checkpoints: [Replayer] = []
@@ -146,7 +158,7 @@ public struct KernelModel: Sendable {
     queues.reserveCapacity(events.count)
     facts.reserveCapacity(events.count)
     for (k, e) in events.enumerated() {
-      if k % Self.interval == 0 { checkpoints.append(replayer) }
+      if k % Self.interval == 0 { checkpoints.append(replayer.withSenders([:])) }
       let f = replayer.apply(e)
       if let ino = f.socket, let n = f.name, n != .unnamed, n != .autobound("") { names[ino] = n }
       facts.append(f)
@@ -162,7 +174,8 @@ public struct KernelModel: Sendable {
     self.queues = queues
     self.names = names
     self.facts = facts
-    self.checkpoints = checkpoints
+    // Every checkpoint shares the one table of unnamed senders (see `Replayer.unnamedSenderOfFlow`).
+    self.checkpoints = checkpoints.map { $0.withSenders(replayer.unnamedSenderOfFlow) }
     kinds = replayer.state.sockets.compactMapValues(\.kind)
     descriptorsEverHeld = replayer.everHeld
     descriptorFirstHeld = replayer.firstHeld
@@ -183,14 +196,25 @@ public struct KernelModel: Sendable {
   public func state(after position: Int) -> KernelState {
     guard position >= 0, !events.isEmpty else { return KernelState() }
     let p = min(position, events.count - 1)
-    var replayer = checkpoints[p / Self.interval]
     var k = (p / Self.interval) * Self.interval
+    var replayer = checkpoints[p / Self.interval]
+    // A view that visits every step in order (the web page, the asciicast) asks for p, p + 1, …:
+    // it goes on from the state it last got instead of replaying from the checkpoint each time.
+    if let last = lastState.value.withLock({ $0 }), last.position <= p, last.position + 1 >= k {
+      replayer = last.replayer
+      k = last.position + 1
+    }
     while k <= p {
       _ = replayer.apply(events[k])
       k += 1
     }
+    let reached = replayer
+    lastState.value.withLock { $0 = (p, reached) }
     return replayer.state
   }
+
+  /// The state `state(after:)` last returned, and its position: shared by copies of the model.
+  let lastState = LastState()
 
   /// The facts of the trace event with `index`.
   public func facts(ofEventIndex index: Int) -> StepFacts? { position(ofEventIndex: index).map { facts[$0] } }
@@ -200,4 +224,10 @@ public struct KernelModel: Sendable {
 
   /// The name of the socket with `inode`, the last the trace showed it having.
   public func name(of inode: UInt64) -> SocketName? { names[inode] }
+}
+
+/// The last state a model rebuilt (see `KernelModel.state(after:)`); a class, so that the model
+/// stays a value and its copies share what one of them rebuilt.
+final class LastState: Sendable {
+  let value = Mutex<(position: Int, replayer: Replayer)?>(nil)
 }

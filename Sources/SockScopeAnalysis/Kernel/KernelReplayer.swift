@@ -194,8 +194,12 @@ struct Replayer: Sendable {
           }
           update(target) { $0.queue.append(QueuedData(flow: e.flow, bytes: UInt64(max(0, e.ret)))) }
         }
-        if let ino = inode, let flow = e.flow, state.sockets[ino]?.name.shown == nil {
-          unnamedSenderOfFlow[flow] = ino
+        // Set once per flow: a replay from a checkpoint finds the whole run's table there (see
+        // `unnamedSenderOfFlow`) and must not copy it to add what it already holds.
+        if let ino = inode, let flow = e.flow, unnamedSenderOfFlow[flow] == nil,
+          state.sockets[ino]?.name.shown == nil
+        {
+          unnamedSenderOfFlow[flow] = UnnamedSender(socket: ino, position: position)
         }
         for right in e.passedDescriptors {
           let ino = right.inode ?? state.descriptors[e.pid]?[right.fd]
@@ -204,7 +208,7 @@ struct Replayer: Sendable {
         }
       case .recv, .recvfrom, .recvmsg, .read:
         // MSG_PEEK reads without taking: the queue keeps what it showed.
-        if let ino = inode, !(e.flagNames?.contains("MSG_PEEK") ?? false) {
+        if let ino = inode, !e.peeks {
           var s = socket(ino)
           if s.kind == .stream {
             var left = UInt64(max(0, e.ret))
@@ -237,8 +241,10 @@ struct Replayer: Sendable {
             for flow in e.flows {
               // A sender the trace shows with no name has one the kernel chose: autobind (a bind
               // with the family alone, or SO_PASSCRED).
-              if let sender = unnamedSenderOfFlow[flow], state.sockets[sender]?.name.shown == nil {
-                state.sockets[sender]?.name = .autobound(name)
+              if let sender = unnamedSenderOfFlow[flow], sender.position < position,
+                state.sockets[sender.socket]?.name.shown == nil
+              {
+                state.sockets[sender.socket]?.name = .autobound(name)
               }
             }
           }
@@ -326,6 +332,23 @@ struct Replayer: Sendable {
   /// The position of the event at which each of them was first held.
   var firstHeld: [HeldDescriptor: Int] = [:]
 
-  /// Sends from sockets whose name the trace has not shown: flow id → socket.
-  var unnamedSenderOfFlow: [Int: UInt64] = [:]
+  /// Sends from sockets whose name the trace had not shown when they sent: flow id → the socket
+  /// and the send's position. Only added to, one entry per flow, so checkpoints share the whole
+  /// run's table (`withSenders`) and a replay reads only the entries of sends before its position:
+  /// each checkpoint holding its own growing copy made `KernelModel.state(after:)` copy it at every
+  /// call, quadratic in the sends of an unnamed client.
+  var unnamedSenderOfFlow: [Int: UnnamedSender] = [:]
+
+  /// A send from a socket with no name shown yet.
+  struct UnnamedSender: Sendable {
+    var socket: UInt64
+    var position: Int
+  }
+
+  /// This replayer as a checkpoint, with the run's table of unnamed senders in place of its own.
+  func withSenders(_ table: [Int: UnnamedSender]) -> Replayer {
+    var copy = self
+    copy.unnamedSenderOfFlow = table
+    return copy
+  }
 }

@@ -50,7 +50,7 @@ extension KernelModel {
             && $0.time > e.time
         }
         reason = ended ? .endOfStream : .unknown
-      } else if let flow = e.flows.first, let send = events.firstIndex(where: { $0.flow == flow }),
+      } else if let flow = e.flows.first, let send = sendPosition(ofFlow: flow),
         events[send].time > e.time
       {
         reason = .emptyReceiveQueue(send: send)
