@@ -74,61 +74,6 @@ public struct SocketIdentity: Sendable, Equatable {
   }
 }
 
-/// The data a call moved: its full length and the first bytes of it.
-public struct Payload: Sendable, Equatable {
-  /// Bytes the call moved (for recv: what the program got).
-  public var length: UInt64
-  /// The first bytes, at most the capture limit.
-  public var bytes: [UInt8]
-  /// For a datagram receive: the datagram's real size, which exceeds `length` when the buffer was
-  /// too small and the kernel cut it (MSG_TRUNC).
-  public var datagramLength: UInt64?
-
-  /// A payload with the bytes already cut to the capture limit.
-  public init(length: UInt64, bytes: [UInt8], datagramLength: UInt64? = nil) {
-    self.length = length
-    self.bytes = bytes
-    self.datagramLength = datagramLength
-  }
-
-  /// Whether only a prefix of the data was kept.
-  public var isTruncated: Bool { UInt64(bytes.count) < length }
-
-  /// Whether the receiver lost the datagram's tail to a short buffer.
-  public var datagramWasCut: Bool { (datagramLength ?? 0) > length }
-
-  /// The bytes as text, when they read as text (valid UTF-8 without control characters other than
-  /// tab, newline and carriage return); otherwise nil and the format stores hex.
-  public var text: String? { isText ? String(decoding: bytes, as: UTF8.self) : nil }
-
-  /// Whether the bytes read as text (see `text`).
-  public var isText: Bool { bytes.withUnsafeBufferPointer(UTF8Validation.isText) }
-
-  /// A payload captured from `data` moved by a call, keeping at most `limit` bytes, and never more
-  /// than `length` (bytes past what the call moved were not moved, whatever a damaged log says).
-  /// When the cut falls inside a UTF-8 sequence of otherwise-valid text, the partial character is
-  /// dropped so the prefix still reads as text.
-  // Inlinable so that it is specialized where it is called (the merge captures a million
-  // payloads): generic across the module boundary, it copied them byte by byte.
-  @inlinable
-  public init(
-    capturing data: some Collection<UInt8>, length: UInt64, limit: Int, datagramLength: UInt64? = nil
-  ) {
-    var kept = Array(data.prefix(Int(clamping: min(UInt64(max(limit, 0)), length))))
-    if UInt64(kept.count) < length { kept = Payload.trimPartialCharacter(kept) }
-    self.init(length: length, bytes: kept, datagramLength: datagramLength)
-  }
-
-  @usableFromInline static func trimPartialCharacter(_ bytes: [UInt8]) -> [UInt8] {
-    // A UTF-8 sequence is at most 4 bytes: try dropping up to 3 trailing bytes.
-    for drop in 0...min(3, bytes.count) {
-      let candidate = Array(bytes.dropLast(drop))
-      if String(validating: candidate, as: UTF8.self) != nil { return drop == 0 ? bytes : candidate }
-    }
-    return bytes
-  }
-}
-
 /// A failure, boxed (see `TraceEvent.failure`).
 final class FailureBox: Sendable, Equatable {
   let failure: CallFailure
