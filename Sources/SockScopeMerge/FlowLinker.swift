@@ -192,7 +192,7 @@ enum FlowLinker {
         return c.queue != pick.queue && c.matches && pick.matches && events[s].time <= events[chosen].endTime
           && events[chosen].time <= events[s].endTime
       }.map { queues[$0.queue][$0.slot] }
-      if let flow = events[chosen].flow { events[r].flows = [flow] }
+      if let flow = events[chosen].flow { events[r].setOnlyFlow(flow) }
       if !rivals.isEmpty {
         let all = ([chosen] + rivals).sorted()
         events[r].flowCandidates = all.compactMap { events[$0].flow }

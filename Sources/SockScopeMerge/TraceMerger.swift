@@ -214,12 +214,8 @@ public enum TraceMerger {
       events[i].flow = next
       next += 1
     }
-    for i in events.indices where !events[i].flows.isEmpty {
-      events[i].flows = events[i].flows.compactMap { renumbered[$0] }
-      if !events[i].flowCandidates.isEmpty {
-        events[i].flowCandidates = events[i].flowCandidates.compactMap { renumbered[$0] }.sorted()
-      }
-    }
+    // In place: reading an event's fields from here copied the event.
+    for i in events.indices { events[i].renumberReceivedFlows { renumbered[$0] } }
   }
 
   static func iso8601(nanoseconds: Int64) -> String {

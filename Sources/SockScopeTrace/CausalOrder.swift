@@ -148,7 +148,7 @@ public enum CausalOrder {
               "seq \(events[i].seq) comes after seq \(last.seq) of the same thread (index \(last.position)): "
               + "a thread's calls must stay in the order it made them"))
       }
-      for f in events[i].flows {
+      events[i].forEachFlow { f in
         if let s = sendAt[f], s > i {
           found.append(
             Violation(
@@ -236,8 +236,9 @@ public enum CausalOrder {
       // way is not reported as out of order (older merges placed them by time).
       var firstSteps: [Int32: [Int]] = [:]
       for t in threads.indices { firstSteps[events[threads[t][0]].pid, default: []].append(threads[t][0]) }
+      var edges: [(Int, Int)] = []
       for i in events.indices {
-        for f in events[i].flows {
+        events[i].forEachFlow { f in
           if let s = sendAt[f], s != i { edges.append((s, i)) }
         }
         if events[i].call == .fork, events[i].failure == nil, let child = Int32(exactly: events[i].ret),
@@ -254,6 +255,7 @@ public enum CausalOrder {
       }
       edges += Self.endOfFileEdges(events)
       edges += Self.readinessEdges(events, threads: threads)
+      self.edges = edges
     }
   }
 
