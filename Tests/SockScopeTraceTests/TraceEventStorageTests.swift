@@ -6,9 +6,9 @@ import Testing
 struct TraceEventStorageTests {
   func event() -> TraceEvent { TraceEvent(time: 1, pid: 10, role: "server", call: .recv) }
 
-  @Test("an event takes at most 192 bytes, so a merge of a million holds them in 192 MB")
+  @Test("an event takes at most 184 bytes, so a merge of a million holds them in 184 MB")
   func size() {
-    #expect(MemoryLayout<TraceEvent>.stride <= 192)
+    #expect(MemoryLayout<TraceEvent>.stride <= 184)
   }
 
   @Test("one flow, several, and candidates read back as set")
