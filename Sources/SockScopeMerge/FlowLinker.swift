@@ -192,7 +192,7 @@ enum FlowLinker {
         return c.queue != pick.queue && c.matches && pick.matches && events[s].time <= events[chosen].endTime
           && events[chosen].time <= events[s].endTime
       }.map { queues[$0.queue][$0.slot] }
-      if let flow = events[chosen].flow { events[r].flows = [flow] }
+      if let flow = events[chosen].flow { events[r].setOnlyFlow(flow) }
       if !rivals.isEmpty {
         let all = ([chosen] + rivals).sorted()
         events[r].flowCandidates = all.compactMap { events[$0].flow }
@@ -222,8 +222,11 @@ enum FlowLinker {
   static func sameDatagram(sent: Payload?, received: Payload?) -> Bool {
     guard let sent, let got = received else { return false }
     guard (got.datagramLength ?? got.length) == sent.length else { return false }
-    let n = min(sent.bytes.count, got.bytes.count)
-    return sent.bytes.prefix(n) == got.bytes.prefix(n)
+    let n = min(sent.capturedCount, got.capturedCount)
+    // In place: `bytes` of a merged payload would be a new array for each comparison.
+    return sent.withUnsafeBufferPointer { x in
+      got.withUnsafeBufferPointer { y in x.prefix(n).elementsEqual(y.prefix(n)) }
+    }
   }
 
   /// Matches stream receives to sends by byte ranges; returns receives with no sender bytes.

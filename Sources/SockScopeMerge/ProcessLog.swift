@@ -93,6 +93,7 @@ public struct ProcessLog: Sendable {
     let magicWord = SOCKSCOPE_RECORD_MAGIC
     var names = LogNames()
     var lastMessage: MessageArguments?
+    var payloads = PayloadBlocks()
 
     while try bytes.has(offset, layout.minimumSize) {
       if bytes.load(offset, as: UInt32.self) == 0 { break }  // The end: nothing was committed past here.
@@ -115,12 +116,14 @@ public struct ProcessLog: Sendable {
       let addrStart = offset + recordSize
       let address = Array(bytes.bytes(addrStart, Int(record.addr_len)))
       let dataStart = addrStart + Int(record.addr_len)
-      let payload = bytes.bytes(dataStart, Int(record.data_len))  // Copied once, by Payload.
+      let payload = bytes.bytes(dataStart, Int(record.data_len))  // Copied once, into `payloads`.
       if names.define(record, name: address) {
         offset += size
         continue
       }
-      if var event = RecordDecoder.event(record, address: address, payload: payload, role: role, pid: pid) {
+      if var event = RecordDecoder.event(
+        record, address: address, payload: payload, into: &payloads, role: role, pid: pid)
+      {
         event.sourceBox = names.sharedSource(of: record)
         let itemsStart = dataStart + Int(record.data_len)
         RecordItems.decode(bytes.bytes(itemsStart, Int(record.extra_len)), record, into: &event)
@@ -189,7 +192,8 @@ enum RecordDecoder {
   static let unixFamily: Int64 = 1
 
   static func event(
-    _ r: sockscope_record, address: [UInt8], payload: ArraySlice<UInt8>, role: String, pid: Int32
+    _ r: sockscope_record, address: [UInt8], payload: ArraySlice<UInt8>, into payloads: inout PayloadBlocks,
+    role: String, pid: Int32
   ) -> TraceEvent? {
     guard let call = SocketCall(logCode: r.call) else { return nil }
     var arguments = CallArguments.none
@@ -197,6 +201,11 @@ enum RecordDecoder {
     let isDatagram = r.flags & UInt16(SOCKSCOPE_FLAG_DATAGRAM.rawValue) != 0
     let failed = r.err != 0
     let moved = UInt64(max(r.ret, 0))
+    func captured(length: UInt64, datagramLength: UInt64? = nil) -> Payload {
+      payload.withUnsafeBufferPointer {
+        payloads.payload(capturing: $0, length: length, limit: $0.count, datagramLength: datagramLength)
+      }
+    }
 
     func addr(_ family: Int64) -> SocketAddress {
       let name: SocketAddress.Name
@@ -241,7 +250,7 @@ enum RecordDecoder {
         a.controlLength = r.a3
       }
       arguments = .message(a)
-      if !failed { data = Payload(capturing: payload, length: moved, limit: payload.count) }
+      if !failed { data = captured(length: moved) }
     case .recv, .recvfrom, .recvmsg, .read:
       var a = MessageArguments(length: r.a0)
       if call != .read { a.flags = MessageFlags(rawValue: r.a1) }
@@ -254,9 +263,7 @@ enum RecordDecoder {
       }
       arguments = .message(a)
       if !failed {
-        data = Payload(
-          capturing: payload, length: moved, limit: payload.count,
-          datagramLength: isDatagram ? r.full_len : nil)
+        data = captured(length: moved, datagramLength: isDatagram ? r.full_len : nil)
       }
     case .shutdown:
       arguments = .shutdown(how: ShutdownHow(rawValue: r.a0))
@@ -275,7 +282,7 @@ enum RecordDecoder {
           value: !failed && r.a3 == MemoryLayout<CInt>.size ? r.a2 : nil, length: r.a3))
     case .output:
       arguments = .output(stream: r.fd == 2 ? .stderr : .stdout)
-      data = Payload(capturing: payload, length: r.full_len, limit: payload.count)
+      data = captured(length: r.full_len)
     case .dup, .dup2, .dup3, .fcntl, .fork, .getsockopt, .poll, .select, .epollCtl, .epollWait:
       arguments = RecordItems.fixedArguments(call, r, failed: failed)
     case .execve, .programStart:

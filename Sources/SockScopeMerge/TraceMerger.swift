@@ -179,24 +179,35 @@ public enum TraceMerger {
   static func order(
     events: consuming [TraceEvent], processes: [TracedProcess], problems: [String]
   ) -> Trace {
-    var keys: [(time: UInt64, pid: Int32, index: UInt32, seq: UInt64)] = []
+    // 16 bytes an event: `seq` is read from the events, for the few ties of time and pid.
+    var keys: [(time: UInt64, pid: Int32, index: UInt32)] = []
     keys.reserveCapacity(events.count)
     for i in events.indices {
-      keys.append((events[i].time, events[i].pid, UInt32(truncatingIfNeeded: i), events[i].seq))
+      keys.append((events[i].time, events[i].pid, UInt32(truncatingIfNeeded: i)))
     }
-    keys.sort { ($0.time, $0.pid, $0.seq) < ($1.time, $1.pid, $1.seq) }
-    events.permute(to: keys.map { Int($0.index) })
+    events.withUnsafeBufferPointer { events in
+      keys.sort { a, b in
+        if a.time != b.time { return a.time < b.time }
+        if a.pid != b.pid { return a.pid < b.pid }
+        return events[Int(a.index)].seq < events[Int(b.index)].seq
+      }
+    }
+    events.permute(to: keys.map(\.index))
     keys = []
+    FreedMemory.release()
     for i in events.indices { events[i].index = i }
     var notes = problems + FlowLinker.link(&events)
+    FreedMemory.release()
     let t0 = events.first?.time ?? 0
     let broken = CausalOrder.apply(&events)
+    FreedMemory.release()
     if broken > 0 {
       notes.append(
         "\(broken) cycle\(broken == 1 ? "" : "s") in the causal order (links that contradict each other) "
           + "were broken by time")
     }
     numberFlowsInOrder(&events)
+    FreedMemory.release()
     var named = processes.sorted { $0.pid < $1.pid }
     ParticipantNames.assign(&named, events: &events)
     let header = TraceHeader(t0: t0, processes: named, problems: notes)
@@ -214,12 +225,8 @@ public enum TraceMerger {
       events[i].flow = next
       next += 1
     }
-    for i in events.indices where !events[i].flows.isEmpty {
-      events[i].flows = events[i].flows.compactMap { renumbered[$0] }
-      if !events[i].flowCandidates.isEmpty {
-        events[i].flowCandidates = events[i].flowCandidates.compactMap { renumbered[$0] }.sorted()
-      }
-    }
+    // In place: reading an event's fields from here copied the event.
+    for i in events.indices { events[i].renumberReceivedFlows { renumbered[$0] } }
   }
 
   static func iso8601(nanoseconds: Int64) -> String {

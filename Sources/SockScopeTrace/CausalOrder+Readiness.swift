@@ -43,7 +43,7 @@ extension CausalOrder.Graph {
           guard events[r].call.receivesData, let fd = events[r].fd, readable.remove(fd) != nil else {
             continue
           }
-          guard events[r].failure == nil, let first = events[r].flows.first, let s = sendAt[first], s != w,
+          guard events[r].failure == nil, let first = events[r].firstFlow, let s = sendAt[first], s != w,
             let ino = events[r].socket?.inode, readerOf[ino] != -1
           else { continue }
           edges.append((s, w))

@@ -33,39 +33,46 @@ public enum CausalOrder {
 
   /// The positions of `events` in causal order, and how many cycles had to be broken.
   public static func order(_ events: [TraceEvent]) -> (positions: [Int], brokenCycles: Int) {
+    let (positions, broken) = compactOrder(events)
+    return (positions.map { Int($0) }, broken)
+  }
+
+  /// `order`, with positions as 32-bit numbers: a merge's largest moment is here, and every array
+  /// of a position per event counts.
+  static func compactOrder(_ events: [TraceEvent]) -> (positions: [Int32], brokenCycles: Int) {
     let count = events.count
-    guard count > 1 else { return (Array(0..<count), 0) }
-    let graph = Graph(events)
+    guard count > 1 else { return ((0..<Int32(count)).map { $0 }, 0) }
+    var graph = Graph(events)
     let threads = graph.threads
     // Dependents as compressed rows: dependents of i are edgeTargets[edgeStart[i]..<edgeStart[i+1]].
     var indegree = [Int32](repeating: 0, count: count)
     var edgeStart = [Int32](repeating: 0, count: count + 1)
     for (from, to) in graph.edges {
-      edgeStart[from + 1] += 1
-      indegree[to] += 1
+      edgeStart[Int(from) + 1] += 1
+      indegree[Int(to)] += 1
     }
     for i in 0..<count { edgeStart[i + 1] += edgeStart[i] }
-    var fill = edgeStart
     var edgeTargets = [Int32](repeating: 0, count: graph.edges.count)
+    // Each row is filled from its start, moving the start along; the starts are then put back
+    // (each row's end is the next row's start), with no second array of them.
     for (from, to) in graph.edges {
-      edgeTargets[Int(fill[from])] = Int32(to)
-      fill[from] += 1
+      edgeTargets[Int(edgeStart[Int(from)])] = to
+      edgeStart[Int(from)] += 1
     }
+    for i in stride(from: count, to: 0, by: -1) { edgeStart[i] = edgeStart[i - 1] }
+    edgeStart[0] = 0
+    // Held in rows from here on.
+    graph.edges = []
 
-    // Small keys, read once: comparing events themselves would copy (retain and release) them.
-    let keys = events.indices.map { i in
-      StepKey(
-        end: events[i].endTime, start: events[i].time, pid: events[i].pid, tid: events[i].tid,
-        seq: events[i].seq)
-    }
+    // The fields compared are read in place (a copy of an event would retain and release all it
+    // holds); a table of them was 32 bytes an event at a merge's largest moment. Only the heads of
+    // the ready threads are compared, a few times per step.
     func precedes(_ a: Int, _ b: Int) -> Bool {
-      let x = keys[a]
-      let y = keys[b]
-      if x.end != y.end { return x.end < y.end }
-      if x.start != y.start { return x.start < y.start }
-      if x.pid != y.pid { return x.pid < y.pid }
-      if x.tid != y.tid { return x.tid < y.tid }
-      if x.seq != y.seq { return x.seq < y.seq }
+      if events[a].endTime != events[b].endTime { return events[a].endTime < events[b].endTime }
+      if events[a].time != events[b].time { return events[a].time < events[b].time }
+      if events[a].pid != events[b].pid { return events[a].pid < events[b].pid }
+      if events[a].tid != events[b].tid { return events[a].tid < events[b].tid }
+      if events[a].seq != events[b].seq { return events[a].seq < events[b].seq }
       return a < b
     }
     // The ready threads: those whose next step waits for nothing, kept as a heap on that step.
@@ -74,7 +81,7 @@ public enum CausalOrder {
     for t in threads.indices where indegree[threads[t][0]] == 0 {
       heap.push(t, events: threads, next: next, precedes: precedes)
     }
-    var positions: [Int] = []
+    var positions: [Int32] = []
     positions.reserveCapacity(count)
     var broken = 0
     while positions.count < count {
@@ -94,12 +101,12 @@ public enum CausalOrder {
         t = forced
       }
       let e = threads[t][next[t]]
-      positions.append(e)
+      positions.append(Int32(e))
       next[t] += 1
       for k in Int(edgeStart[e])..<Int(edgeStart[e + 1]) {
         let d = Int(edgeTargets[k])
         indegree[d] -= 1
-        let u = graph.threadOf[d]
+        let u = Int(graph.threadOf[d])
         // The step's own thread is handled below, once.
         if indegree[d] == 0 && u != t && next[u] < threads[u].count && threads[u][next[u]] == d {
           heap.push(u, events: threads, next: next, precedes: precedes)
@@ -116,7 +123,7 @@ public enum CausalOrder {
   /// cycles broken (0 unless links contradict each other).
   @discardableResult
   public static func apply(_ events: inout [TraceEvent]) -> Int {
-    let (positions, broken) = order(events)
+    let (positions, broken) = compactOrder(events)
     events.permute(to: positions)  // In place: the events are not held twice.
     for i in events.indices { events[i].index = i }
     return broken
@@ -148,7 +155,7 @@ public enum CausalOrder {
               "seq \(events[i].seq) comes after seq \(last.seq) of the same thread (index \(last.position)): "
               + "a thread's calls must stay in the order it made them"))
       }
-      for f in events[i].flows {
+      events[i].forEachFlow { f in
         if let s = sendAt[f], s > i {
           found.append(
             Violation(
@@ -169,21 +176,13 @@ public enum CausalOrder {
     return Array(found.prefix(limit))
   }
 
-  /// What breaks ties between steps the edges leave free.
-  struct StepKey {
-    var end: UInt64
-    var start: UInt64
-    var pid: Int32
-    var tid: Int32
-    var seq: UInt64
-  }
-
   /// The edges of the order: each event's thread and the cross-thread edges.
   struct Graph {
     /// Each thread's event positions in program order.
     var threads: [[Int]] = []
-    var threadOf: [Int]
-    var edges: [(Int, Int)] = []
+    var threadOf: [Int32]
+    /// Cause and effect positions (32-bit: a merge's largest moment is the order's).
+    var edges: [(Int32, Int32)] = []
 
     /// For a successful accept: the inode of the connecting socket it returned a connection from.
     static func acceptedPeer(_ e: TraceEvent) -> UInt64? {
@@ -194,7 +193,7 @@ public enum CausalOrder {
     }
 
     init(_ events: [TraceEvent]) {
-      threadOf = [Int](repeating: 0, count: events.count)
+      threadOf = [Int32](repeating: 0, count: events.count)
       var threadIndex: [Int64: Int] = [:]
       var lastKey: Int64?
       var lastThread = 0
@@ -215,7 +214,7 @@ public enum CausalOrder {
         lastKey = key
         lastThread = t
         threads[t].append(i)
-        threadOf[i] = t
+        threadOf[i] = Int32(t)
         if let f = events[i].flow { sendAt[f] = i }
         if events[i].call == .connect && events[i].failure == nil, let ino = events[i].socket?.inode {
           connectAt[ino] = i
@@ -236,24 +235,27 @@ public enum CausalOrder {
       // way is not reported as out of order (older merges placed them by time).
       var firstSteps: [Int32: [Int]] = [:]
       for t in threads.indices { firstSteps[events[threads[t][0]].pid, default: []].append(threads[t][0]) }
+      var edges: [(Int32, Int32)] = []
+      func add(_ cause: Int, _ effect: Int) { edges.append((Int32(cause), Int32(effect))) }
       for i in events.indices {
-        for f in events[i].flows {
-          if let s = sendAt[f], s != i { edges.append((s, i)) }
+        events[i].forEachFlow { f in
+          if let s = sendAt[f], s != i { add(s, i) }
         }
         if events[i].call == .fork, events[i].failure == nil, let child = Int32(exactly: events[i].ret),
           child > 0,
           child != events[i].pid
         {
-          for first in firstSteps[child] ?? [] where first != i { edges.append((i, first)) }
+          for first in firstSteps[child] ?? [] where first != i { add(i, first) }
         }
         if events[i].call == .accept || events[i].call == .accept4, let peer = Self.acceptedPeer(events[i]),
           let c = connectAt[peer], c != i
         {
-          edges.append((c, i))
+          add(c, i)
         }
       }
-      edges += Self.endOfFileEdges(events)
-      edges += Self.readinessEdges(events, threads: threads)
+      for (cause, effect) in Self.endOfFileEdges(events) { add(cause, effect) }
+      for (cause, effect) in Self.readinessEdges(events, threads: threads) { add(cause, effect) }
+      self.edges = edges
     }
   }
 

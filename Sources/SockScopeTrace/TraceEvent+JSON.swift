@@ -163,14 +163,14 @@ extension Payload {
     w.put(#"{"len":"#)
     w.putInt(Int64(clamping: length))
     w.put(#","captured":"#)
-    w.putInt(Int64(bytes.count))
+    w.putInt(Int64(capturedCount))
     if isText {
       w.put(#","text":"#)
-      bytes.withUnsafeBufferPointer { w.putString(utf8: $0) }
+      withUnsafeBufferPointer { w.putString(utf8: $0) }
     } else {
       w.put(#","hex":"#)
       w.put(UInt8(ascii: "\""))
-      bytes.withUnsafeBufferPointer { w.putHex($0) }
+      withUnsafeBufferPointer { w.putHex($0) }
       w.put(UInt8(ascii: "\""))
     }
     if isTruncated {

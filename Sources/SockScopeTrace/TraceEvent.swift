@@ -74,66 +74,20 @@ public struct SocketIdentity: Sendable, Equatable {
   }
 }
 
-/// The data a call moved: its full length and the first bytes of it.
-public struct Payload: Sendable, Equatable {
-  /// Bytes the call moved (for recv: what the program got).
-  public var length: UInt64
-  /// The first bytes, at most the capture limit.
-  public var bytes: [UInt8]
-  /// For a datagram receive: the datagram's real size, which exceeds `length` when the buffer was
-  /// too small and the kernel cut it (MSG_TRUNC).
-  public var datagramLength: UInt64?
+/// What few events have, boxed (see `TraceEvent.failure` and `TraceEvent.unreadArguments`);
+/// immutable, replaced on change.
+final class RareFields: Sendable, Equatable {
+  let failure: CallFailure?
+  let unread: UnreadArguments
 
-  /// A payload with the bytes already cut to the capture limit.
-  public init(length: UInt64, bytes: [UInt8], datagramLength: UInt64? = nil) {
-    self.length = length
-    self.bytes = bytes
-    self.datagramLength = datagramLength
+  init(failure: CallFailure?, unread: UnreadArguments) {
+    self.failure = failure
+    self.unread = unread
   }
 
-  /// Whether only a prefix of the data was kept.
-  public var isTruncated: Bool { UInt64(bytes.count) < length }
-
-  /// Whether the receiver lost the datagram's tail to a short buffer.
-  public var datagramWasCut: Bool { (datagramLength ?? 0) > length }
-
-  /// The bytes as text, when they read as text (valid UTF-8 without control characters other than
-  /// tab, newline and carriage return); otherwise nil and the format stores hex.
-  public var text: String? { isText ? String(decoding: bytes, as: UTF8.self) : nil }
-
-  /// Whether the bytes read as text (see `text`).
-  public var isText: Bool { bytes.withUnsafeBufferPointer(UTF8Validation.isText) }
-
-  /// A payload captured from `data` moved by a call, keeping at most `limit` bytes, and never more
-  /// than `length` (bytes past what the call moved were not moved, whatever a damaged log says).
-  /// When the cut falls inside a UTF-8 sequence of otherwise-valid text, the partial character is
-  /// dropped so the prefix still reads as text.
-  // Inlinable so that it is specialized where it is called (the merge captures a million
-  // payloads): generic across the module boundary, it copied them byte by byte.
-  @inlinable
-  public init(
-    capturing data: some Collection<UInt8>, length: UInt64, limit: Int, datagramLength: UInt64? = nil
-  ) {
-    var kept = Array(data.prefix(Int(clamping: min(UInt64(max(limit, 0)), length))))
-    if UInt64(kept.count) < length { kept = Payload.trimPartialCharacter(kept) }
-    self.init(length: length, bytes: kept, datagramLength: datagramLength)
+  static func == (a: RareFields, b: RareFields) -> Bool {
+    a === b || (a.failure == b.failure && a.unread == b.unread)
   }
-
-  @usableFromInline static func trimPartialCharacter(_ bytes: [UInt8]) -> [UInt8] {
-    // A UTF-8 sequence is at most 4 bytes: try dropping up to 3 trailing bytes.
-    for drop in 0...min(3, bytes.count) {
-      let candidate = Array(bytes.dropLast(drop))
-      if String(validating: candidate, as: UTF8.self) != nil { return drop == 0 ? bytes : candidate }
-    }
-    return bytes
-  }
-}
-
-/// A failure, boxed (see `TraceEvent.failure`).
-final class FailureBox: Sendable, Equatable {
-  let failure: CallFailure
-  init(_ failure: CallFailure) { self.failure = failure }
-  static func == (a: FailureBox, b: FailureBox) -> Bool { a === b || a.failure == b.failure }
 }
 
 /// A call site, boxed (see `TraceEvent.source`); immutable, so events share it.
@@ -158,6 +112,11 @@ package final class CallSiteBox: Sendable, Equatable {
 }
 
 /// One recorded call of one process.
+// Stored properties are declared largest first, and the optional ones kept as plain values with
+// a presence bit or a box for the rare case, so that an event takes 184 bytes with no padding: a
+// merge holds a million of them (each optional field cost a tag byte and up to 7 of padding).
+// The fields behind the hot getters are `@usableFromInline`, so that the merge's loops in other
+// modules read them in place rather than through a call that copies the event.
 public struct TraceEvent: Sendable, Equatable {
   /// Position in the merged timeline, from 0: the step, in causal order.
   public var index: Int
@@ -165,50 +124,189 @@ public struct TraceEvent: Sendable, Equatable {
   public var time: UInt64
   /// Time spent in the call, in nanoseconds.
   public var duration: UInt64
+  /// Position among the events of its process, from 0.
+  public var seq: UInt64
+  /// The return value as the program saw it (-1 on failure).
+  public var ret: Int64
   /// The process that made the call.
   public var pid: Int32
   /// The thread that made the call (the pid for a single-threaded process).
   public var tid: Int32
-  /// Position among the events of its process, from 0.
-  public var seq: UInt64
   /// The process's participant name, such as `server`, `client#1` or `server/1` (as in the header).
   public var role: String
-  /// The call made.
-  public var call: SocketCall
-  /// The descriptor the call acted on.
-  public var fd: Int32?
-  /// The call's arguments, typed (the trace's `args`; keys per call: docs/trace-format.md).
-  public var arguments: CallArguments
-  /// What the trace line's `args` held beyond the typed arguments, kept for writing it back.
-  public var unreadArguments: UnreadArguments
-  /// The return value as the program saw it (-1 on failure).
-  public var ret: Int64
-  /// Why the call failed, when it did.
-  public var failure: CallFailure? {
-    get { failureBox?.failure }
-    set { failureBox = newValue.map(FailureBox.init) }
-  }
-  // Boxed: few calls fail, and a box costs one word where the two strings cost 32 bytes.
-  private var failureBox: FailureBox?
-  /// The socket acted on.
-  public var socket: SocketIdentity?
+  // Boxed together: few calls fail or have arguments beyond the typed ones, and a box costs one
+  // word where the two strings of a failure cost 32 bytes.
+  private var rare: RareFields?
+  // Boxed, and shared by the events of one call site: a program calls from few places, and a
+  // box costs one word where the site costs 96 bytes (a tenth of a merge's memory).
+  package var sourceBox: CallSiteBox?
   /// The data moved, for send, receive and output events.
   public var data: Payload?
+  // `flow`, and the receive's one flow (`noFlow` for none) when `moreFlows` is nil: a receive
+  // almost always returns one send's data, and an array of one flow cost 56 bytes.
+  @usableFromInline var sentFlow: Int
+  @usableFromInline var receivedFlow: Int
+  // Every flow field, when they do not fit the two words above.
+  @usableFromInline var moreFlows: FlowLinks?
+  @usableFromInline var socketInode: UInt64
+  @usableFromInline var socketPeer: UInt64
+  /// The call's arguments, typed (the trace's `args`; keys per call: docs/trace-format.md).
+  public var arguments: CallArguments
+  /// The call made.
+  public var call: SocketCall
+  // Which of `socket`, its peer and `fd` are present (`Presence`).
+  @usableFromInline var presence: UInt8
+  @usableFromInline var fdValue: Int32
+
+  @usableFromInline enum Presence {
+    @usableFromInline static let socket: UInt8 = 1
+    @usableFromInline static let peer: UInt8 = 2
+    @usableFromInline static let fd: UInt8 = 4
+  }
+
+  @usableFromInline static let noFlow = Int.min
+
+  /// Why the call failed, when it did.
+  public var failure: CallFailure? {
+    get { rare?.failure }
+    set { setRare(failure: newValue, unread: unreadArguments) }
+  }
+
+  /// What the trace line's `args` held beyond the typed arguments, kept for writing it back.
+  public var unreadArguments: UnreadArguments {
+    get { rare?.unread ?? UnreadArguments() }
+    set { setRare(failure: failure, unread: newValue) }
+  }
+
+  private mutating func setRare(failure: CallFailure?, unread: UnreadArguments) {
+    rare = failure == nil && unread.isEmpty ? nil : RareFields(failure: failure, unread: unread)
+  }
+
+  /// The descriptor the call acted on.
+  public var fd: Int32? {
+    @inlinable get { presence & Presence.fd == 0 ? nil : fdValue }
+    set {
+      fdValue = newValue ?? 0
+      presence = newValue == nil ? presence & ~Presence.fd : presence | Presence.fd
+    }
+  }
+
+  /// The socket acted on.
+  public var socket: SocketIdentity? {
+    @inlinable get {
+      guard presence & Presence.socket != 0 else { return nil }
+      return SocketIdentity(inode: socketInode, peer: presence & Presence.peer == 0 ? nil : socketPeer)
+    }
+    set {
+      socketInode = newValue?.inode ?? 0
+      socketPeer = newValue?.peer ?? 0
+      presence &= ~(Presence.socket | Presence.peer)
+      if newValue != nil { presence |= Presence.socket }
+      if newValue?.peer != nil { presence |= Presence.peer }
+    }
+  }
+
   /// On a send: the flow id that the receive of this data carries.
-  public var flow: Int?
+  public var flow: Int? {
+    @inlinable get {
+      if let moreFlows { return moreFlows.flow }
+      return sentFlow == Self.noFlow ? nil : sentFlow
+    }
+    set {
+      if moreFlows == nil && newValue != Self.noFlow {
+        sentFlow = newValue ?? Self.noFlow
+      } else {
+        setFlows(flow: newValue, flows: flows, candidates: flowCandidates)
+      }
+    }
+  }
+
   /// On a receive: the flow ids of the sends whose data it returned.
-  public var flows: [Int]
+  public var flows: [Int] {
+    get {
+      if let moreFlows { return moreFlows.flows }
+      return receivedFlow == Self.noFlow ? [] : [receivedFlow]
+    }
+    set {
+      if moreFlows == nil && newValue.count <= 1 && newValue.first != Self.noFlow {
+        receivedFlow = newValue.first ?? Self.noFlow
+      } else {
+        setFlows(flow: flow, flows: newValue, candidates: flowCandidates)
+      }
+    }
+  }
+
   /// On a datagram receive the trace cannot attribute for sure (identical datagrams sent at the
   /// same time by different threads): every send it may have got, the linked one among them.
-  public var flowCandidates: [Int] = []
+  public var flowCandidates: [Int] {
+    get { moreFlows?.candidates ?? [] }
+    set {
+      if moreFlows != nil || !newValue.isEmpty { setFlows(flow: flow, flows: flows, candidates: newValue) }
+    }
+  }
+
+  /// How many flows the receive returned data of (`flows.count`, without making the array).
+  @inlinable package var flowCount: Int {
+    if let moreFlows { return moreFlows.flows.count }
+    return receivedFlow == Self.noFlow ? 0 : 1
+  }
+
+  /// The first of `flows`, without making the array.
+  @inlinable package var firstFlow: Int? {
+    if let moreFlows { return moreFlows.flows.first }
+    return receivedFlow == Self.noFlow ? nil : receivedFlow
+  }
+
+  /// Sets `flows` to `flow` alone (none when nil), without making an array.
+  package mutating func setOnlyFlow(_ flow: Int?) {
+    if moreFlows == nil && flow != Self.noFlow {
+      receivedFlow = flow ?? Self.noFlow
+    } else {
+      flows = flow.map { [$0] } ?? []
+    }
+  }
+
+  /// Calls `body` with each of `flows`, in order, without making the array.
+  @inlinable package func forEachFlow<E: Error>(_ body: (Int) throws(E) -> Void) throws(E) {
+    if let moreFlows {
+      for f in moreFlows.flows { try body(f) }
+    } else if receivedFlow != Self.noFlow {
+      try body(receivedFlow)
+    }
+  }
+
+  /// Maps each of `flows` through `renumbered`, dropping those it maps to nil, and likewise each
+  /// of `flowCandidates` (then sorted); an event without flows is left as it is. A receive of one
+  /// flow is renumbered without making arrays.
+  package mutating func renumberReceivedFlows(_ renumbered: (Int) -> Int?) {
+    if moreFlows == nil {
+      if receivedFlow != Self.noFlow { setOnlyFlow(renumbered(receivedFlow)) }
+      return
+    }
+    guard flowCount > 0 else { return }
+    let candidates = flowCandidates
+    flows = flows.compactMap(renumbered)
+    if !candidates.isEmpty { flowCandidates = candidates.compactMap(renumbered).sorted() }
+  }
+
+  /// Stores the flow fields, inline when they fit, so that equal fields are stored alike.
+  private mutating func setFlows(flow: Int?, flows: [Int], candidates: [Int]) {
+    if candidates.isEmpty && flows.count <= 1 && flow != Self.noFlow && flows.first != Self.noFlow {
+      sentFlow = flow ?? Self.noFlow
+      receivedFlow = flows.first ?? Self.noFlow
+      moreFlows = nil
+    } else {
+      sentFlow = Self.noFlow
+      receivedFlow = Self.noFlow
+      moreFlows = FlowLinks(flow: flow, flows: flows, candidates: candidates)
+    }
+  }
+
   /// Where in the program the call was made, when the recorder knew (`source` in the format).
   public var source: CallSite? {
     get { sourceBox?.site }
     set { sourceBox = newValue.map { CallSiteBox($0) } }
   }
-  // Boxed, and shared by the events of one call site: a program calls from few places, and a
-  // box costs one word where the site costs 96 bytes (a tenth of a merge's memory).
-  package var sourceBox: CallSiteBox?
 
   /// An event; the thread defaults to the process.
   public init(
@@ -221,25 +319,31 @@ public struct TraceEvent: Sendable, Equatable {
     self.index = index
     self.time = time
     self.duration = duration
+    self.seq = seq
+    self.ret = ret
     self.pid = pid
     self.tid = tid ?? pid
-    self.seq = seq
     self.role = role
-    self.call = call
-    self.fd = fd
+    let unread: UnreadArguments
     if let arguments {
       // Empty arguments are `.none`, as a line's `{}` reads back.
       self.arguments = arguments.isEmpty ? .none : arguments
-      self.unreadArguments = UnreadArguments(members: args)
+      unread = UnreadArguments(members: args)
     } else {
-      (self.arguments, self.unreadArguments) = CallArguments.decode(args, call: call)
+      (self.arguments, unread) = CallArguments.decode(args, call: call)
     }
-    self.ret = ret
-    self.failureBox = failure.map(FailureBox.init)
-    self.socket = socket
+    rare = failure == nil && unread.isEmpty ? nil : RareFields(failure: failure, unread: unread)
     self.data = data
-    self.flow = flow
-    self.flows = flows
+    sentFlow = Self.noFlow
+    receivedFlow = Self.noFlow
+    socketInode = 0
+    socketPeer = 0
+    self.call = call
+    presence = 0
+    fdValue = 0
+    self.fd = fd
+    self.socket = socket
+    if flow != nil || !flows.isEmpty { setFlows(flow: flow, flows: flows, candidates: []) }
   }
 
   /// An event that holds no references, to fill a slot whose event was moved out.
@@ -253,149 +357,20 @@ public struct TraceEvent: Sendable, Equatable {
   public var endTime: UInt64 { time &+ duration }
 }
 
-/// How a traced process ended, as far as the trace knows.
-public enum ProcessEnding: String, Sendable, Equatable {
-  /// The process closed its log: every event it made is in the trace.
-  case closed
-  /// The process exited (its launcher saw the exit status) without closing its log, as `_exit`
-  /// does: every event recorded before that is in the trace.
-  case exited
-  /// A signal killed the process (its launcher saw which): the events recorded before that are
-  /// in the trace, the call in flight at that moment is not.
-  case killed
-  /// The process was still running when the trace was merged: its later events are not in it.
-  case running
-  /// The log was never closed and the cause is unknown (killed or crashed, with no launcher of
-  /// SockScope's to see it): the events recorded before that are in the trace, the call in flight
-  /// at that moment is not.
-  case cut
-}
+/// The flow fields of an event that does not fit them inline (see `TraceEvent.flows`); immutable,
+/// replaced on change.
+@usableFromInline final class FlowLinks: Sendable, Equatable {
+  @usableFromInline let flow: Int?
+  @usableFromInline let flows: [Int]
+  @usableFromInline let candidates: [Int]
 
-/// One traced process, as listed in the trace header.
-public struct TracedProcess: Sendable, Equatable {
-  /// The process's id.
-  public var pid: Int32
-  /// The parent process.
-  public var ppid: Int32
-  /// The participant's name: its role, numbered when several processes asked for the same one
-  /// (`client#2`), or its parent's name and a number for a forked child (`server/1`).
-  public var role: String
-  /// The role the process asked for, when its name differs from it (`client` for `client#2`).
-  public var requestedRole: String?
-  /// The program's path, as the process saw it.
-  public var executable: String
-  /// How many events of this process the trace holds.
-  public var events: Int
-  /// How the process ended, as far as the trace knows.
-  public var ending: ProcessEnding
-  /// Events lost because no disk space could be reserved for them.
-  public var dropped: UInt64
-  /// The signal that killed the process (`SIGKILL`), when `ending` is `killed`.
-  public var signal: String?
-  /// The exit status its launcher saw, when the process exited.
-  public var exitStatus: Int?
-
-  /// A process as the header lists it.
-  public init(
-    pid: Int32, ppid: Int32 = 0, role: String, executable: String = "", events: Int = 0,
-    ending: ProcessEnding = .closed, dropped: UInt64 = 0, signal: String? = nil, exitStatus: Int? = nil,
-    requestedRole: String? = nil
-  ) {
-    self.pid = pid
-    self.ppid = ppid
-    self.role = role
-    self.requestedRole = requestedRole
-    self.executable = executable
-    self.events = events
-    self.ending = ending
-    self.dropped = dropped
-    self.signal = signal
-    self.exitStatus = exitStatus
-  }
-}
-
-/// The first line of a trace.
-public struct TraceHeader: Sendable, Equatable {
-  /// The format's major version; readers accept only the versions they know.
-  /// Version 2 lists events in causal order; version 1 listed them by start time (t_ns) and is
-  /// still read (put in causal order when read).
-  public static let currentVersion = 2
-
-  /// The format version this trace was written in.
-  public var version: Int
-  /// CLOCK_MONOTONIC at the first event (or when recording started).
-  public var t0: UInt64
-  /// Wall-clock time of `t0`, ISO 8601 UTC.
-  public var started: String?
-  /// The most payload bytes kept per call, when recorded.
-  public var captureLimit: Int?
-  /// Every traced process.
-  public var processes: [TracedProcess]
-  /// What the merge noticed: cut logs, damaged records, unlinked data.
-  public var problems: [String]
-  /// `net.unix.max_dgram_qlen` on the machine, read when the trace was merged from its logs (the
-  /// datagram receive-queue limit the explanations name); nil in traces that did not record it.
-  public var maxDatagramQueueLength: Int? = nil
-
-  /// A header; the version defaults to the current one.
-  public init(
-    version: Int = TraceHeader.currentVersion, t0: UInt64, started: String? = nil, captureLimit: Int? = nil,
-    processes: [TracedProcess] = [], problems: [String] = []
-  ) {
-    self.version = version
-    self.t0 = t0
-    self.started = started
-    self.captureLimit = captureLimit
-    self.processes = processes
-    self.problems = problems
-  }
-}
-
-/// A merged timeline: a header and events in causal order (`CausalOrder`).
-public struct Trace: Sendable, Equatable {
-  /// The header: clock origin, processes, problems.
-  public var header: TraceHeader
-  /// The events, in causal order.
-  public var events: [TraceEvent]
-
-  /// A trace of these events, which must already be in causal order.
-  public init(header: TraceHeader, events: [TraceEvent]) {
-    self.header = header
-    self.events = events
+  init(flow: Int?, flows: [Int], candidates: [Int]) {
+    self.flow = flow
+    self.flows = flows
+    self.candidates = candidates
   }
 
-  /// The roles in order of first appearance.
-  public var roles: [String] {
-    var seen: [String] = []
-    for event in events where !seen.contains(event.role) { seen.append(event.role) }
-    return seen
-  }
-
-  /// The events of one process, in its own order.
-  public func events(ofPID pid: Int32) -> [TraceEvent] { events.filter { $0.pid == pid } }
-
-  /// A role's socket calls (its printed output left out), in order.
-  public func calls(of role: String) -> [TraceEvent] {
-    events.filter { $0.role == role && $0.call != .output }
-  }
-}
-
-extension Trace {
-  /// Makes the header's process list agree with the events, for traces assembled in memory (by a
-  /// tool or a test) rather than merged from logs: every pid with events is listed (added, with
-  /// its first event's role, when missing), and each entry's `events` is that pid's count, as
-  /// `validate` requires.
-  public mutating func countEventsPerProcess() {
-    var counts: [Int32: Int] = [:]
-    var firstRole: [(pid: Int32, role: String)] = []
-    for e in events {
-      if counts[e.pid] == nil { firstRole.append((e.pid, e.role)) }
-      counts[e.pid, default: 0] += 1
-    }
-    for (pid, role) in firstRole where !header.processes.contains(where: { $0.pid == pid }) {
-      header.processes.append(TracedProcess(pid: pid, role: role))
-    }
-    header.processes.sort { $0.pid < $1.pid }
-    for i in header.processes.indices { header.processes[i].events = counts[header.processes[i].pid] ?? 0 }
+  @usableFromInline static func == (a: FlowLinks, b: FlowLinks) -> Bool {
+    a === b || (a.flow == b.flow && a.flows == b.flows && a.candidates == b.candidates)
   }
 }

@@ -156,9 +156,9 @@ public enum TraceFile {
           }
           if !sendFlows.insert(flow) { report(lineNumber, "flow", "flow id \(flow) is used twice") }
         }
-        if !events[k].flows.isEmpty {
+        if events[k].flowCount > 0 {
           if !call.receivesData { report(lineNumber, "flows", "only a receive carries \"flows\"") }
-          for f in events[k].flows { receiveFlowRefs.append((lineNumber, f)) }
+          events[k].forEachFlow { f in receiveFlowRefs.append((lineNumber, f)) }
         }
         checkReturn(events[k], line: lineNumber, report: report)
         processes.add(pid: events[k].pid, seq: events[k].seq, line: lineNumber)

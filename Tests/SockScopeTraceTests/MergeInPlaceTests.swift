@@ -17,6 +17,10 @@ struct MergeInPlaceTests {
       var permuted = original
       permuted.permute(to: positions)
       #expect(permuted == positions.map { original[$0] }, "\(count) elements")
+      // As 32-bit positions (the causal order's and the time sort's), the same.
+      var compact = original
+      compact.permute(to: positions.map { UInt32($0) })
+      #expect(compact == permuted, "\(count) elements, 32-bit positions")
     }
     // Two sorted lists interleaved, as a merge of two processes' logs is.
     let interleaved = (0..<1000).map { $0 % 2 == 0 ? $0 / 2 : 500 + $0 / 2 }
