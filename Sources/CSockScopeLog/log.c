@@ -169,6 +169,15 @@ static int reserve(size_t offset, size_t length) {
   return -err;
 }
 
+// Asks for the mapping's pages in large page-cache folios (MADV_HUGEPAGE on the file mapping):
+// populating then zeroes and maps a folio at a time instead of faulting each 4 KiB page, and
+// unmapping at the end is cheaper too. Measured on ext4, Linux 6.18: about 1.3 µs a page against
+// 2.6–3.9 in a probe, and 4.5–12 ms of madvise against 14–17.5 for the echo server's 14 MB log. Set
+// from the first mapping: set only after the first growth, the echo server's populating got slower
+// (19–20 ms). Only a hint: without transparent huge pages it fails or does nothing, and the log
+// works as before.
+static void ask_for_large_folios(void *base, size_t length) { (void)madvise(base, length, MADV_HUGEPAGE); }
+
 // Makes the log's absolute path from `g_log.dir`, so that a program that changes directory still
 // finds it. Returns 0 or -errno.
 static int make_path(int pid, uint64_t start) {
@@ -203,6 +212,7 @@ static int open_locked(void) {
   } else {
     base = mmap(NULL, INITIAL_CAPACITY, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     err = base == MAP_FAILED ? errno : 0;
+    if (err == 0) ask_for_large_folios(base, INITIAL_CAPACITY);
   }
   close(fd);
   if (err == 0) {
@@ -303,10 +313,7 @@ static int grow_locked(size_t need) {
   if (base != MAP_FAILED) {
     g_log.base = base;
     g_log.capacity = new_capacity;
-    // A log that outgrew its first megabyte asks for large page-cache folios: populating then takes
-    // one fault per folio instead of one per 4 KiB page, about 1.3 µs a page against 2.6–3.9 here
-    // (ext4, Linux 6.18). Only a hint: without transparent huge pages it fails or does nothing.
-    (void)madvise(g_log.base, g_log.capacity, MADV_HUGEPAGE);
+    ask_for_large_folios(g_log.base, g_log.capacity);
     return 0;
   }
   int err = -errno;
