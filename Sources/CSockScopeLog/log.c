@@ -380,11 +380,14 @@ static uint32_t pack_words(const sockscope_record *rec, uint64_t words[SOCKSCOPE
       bits |= SOCKSCOPE_FIELDS_RET_IS_DATA;
     }
   }
+  // Without a branch per word (which one is present varies record by record): `words[n]` is
+  // written always (n <= i) and kept only when the word is present.
   uint32_t n = 0;
   for (uint32_t i = 0; i < SOCKSCOPE_WORD_COUNT; i++) {
-    if (all[i] == 0 && !(kept & 1u << i)) continue;
-    words[n++] = all[i];
-    bits |= 1u << i;
+    uint32_t present = all[i] != 0 || (kept >> i & 1u);
+    words[n] = all[i];
+    n += present;
+    bits |= present << i;
   }
   *fields = bits;
   return n;
@@ -426,6 +429,8 @@ int sockscope_log_append_locked(sockscope_record *rec, const void *addr, uint32_
   if (err != 0) return err;
   if (is_event) g_log.seq++;
   uint8_t *at = g_log.base + g_log.used;
+  // The padding (under 8 bytes) is zeroed by one word stored first, which the body then covers.
+  memset(at + size - 8, 0, 8);
   sockscope_record_head h = {
       .magic = 0,
       .size = (uint32_t)size,
@@ -447,7 +452,6 @@ int sockscope_log_append_locked(sockscope_record *rec, const void *addr, uint32_
   if (data_len) memcpy(p, data, data_len);
   p += data_len;
   if (extra) memcpy(p, items, extra);
-  memset(at + body, 0, size - body);
   // The commit point: a reader that sees the magic sees everything written above.
   __atomic_store_n((uint32_t *)at, SOCKSCOPE_RECORD_MAGIC, __ATOMIC_RELEASE);
   g_log.used += size;
@@ -542,6 +546,7 @@ int sockscope_log_output(int fd, const void *data, size_t len) {
   if (err == 0) {
     g_log.seq++;
     uint8_t *at = g_log.base + g_log.used;
+    memset(at + size - 8, 0, 8); /* the padding, as above */
     sockscope_record_head h = {
         .magic = 0,
         .size = (uint32_t)size,
@@ -556,7 +561,6 @@ int sockscope_log_output(int fd, const void *data, size_t len) {
     memcpy(at, &h, sizeof h);
     memcpy(at + sizeof h, &lengths, 8);
     memcpy(at + sizeof h + 8, data, len);
-    memset(at + body, 0, size - body);
     __atomic_store_n((uint32_t *)at, SOCKSCOPE_RECORD_MAGIC, __ATOMIC_RELEASE);
     g_log.used += size;
   }
