@@ -169,6 +169,15 @@ static int reserve(size_t offset, size_t length) {
   return -err;
 }
 
+// Asks for the mapping's pages in large page-cache folios (MADV_HUGEPAGE on the file mapping):
+// populating then zeroes and maps a folio at a time instead of faulting each 4 KiB page, and
+// unmapping at the end is cheaper too. Measured on ext4, Linux 6.18: about 1.3 µs a page against
+// 2.6–3.9 in a probe, and 4.5–12 ms of madvise against 14–17.5 for the echo server's 14 MB log. Set
+// from the first mapping: set only after the first growth, the echo server's populating got slower
+// (19–20 ms). Only a hint: without transparent huge pages it fails or does nothing, and the log
+// works as before.
+static void ask_for_large_folios(void *base, size_t length) { (void)madvise(base, length, MADV_HUGEPAGE); }
+
 // Makes the log's absolute path from `g_log.dir`, so that a program that changes directory still
 // finds it. Returns 0 or -errno.
 static int make_path(int pid, uint64_t start) {
@@ -203,6 +212,7 @@ static int open_locked(void) {
   } else {
     base = mmap(NULL, INITIAL_CAPACITY, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     err = base == MAP_FAILED ? errno : 0;
+    if (err == 0) ask_for_large_folios(base, INITIAL_CAPACITY);
   }
   close(fd);
   if (err == 0) {
@@ -303,6 +313,7 @@ static int grow_locked(size_t need) {
   if (base != MAP_FAILED) {
     g_log.base = base;
     g_log.capacity = new_capacity;
+    ask_for_large_folios(g_log.base, g_log.capacity);
     return 0;
   }
   int err = -errno;
@@ -369,11 +380,14 @@ static uint32_t pack_words(const sockscope_record *rec, uint64_t words[SOCKSCOPE
       bits |= SOCKSCOPE_FIELDS_RET_IS_DATA;
     }
   }
+  // Without a branch per word (which one is present varies record by record): `words[n]` is
+  // written always (n <= i) and kept only when the word is present.
   uint32_t n = 0;
   for (uint32_t i = 0; i < SOCKSCOPE_WORD_COUNT; i++) {
-    if (all[i] == 0 && !(kept & 1u << i)) continue;
-    words[n++] = all[i];
-    bits |= 1u << i;
+    uint32_t present = all[i] != 0 || (kept >> i & 1u);
+    words[n] = all[i];
+    n += present;
+    bits |= present << i;
   }
   *fields = bits;
   return n;
@@ -415,6 +429,8 @@ int sockscope_log_append_locked(sockscope_record *rec, const void *addr, uint32_
   if (err != 0) return err;
   if (is_event) g_log.seq++;
   uint8_t *at = g_log.base + g_log.used;
+  // The padding (under 8 bytes) is zeroed by one word stored first, which the body then covers.
+  memset(at + size - 8, 0, 8);
   sockscope_record_head h = {
       .magic = 0,
       .size = (uint32_t)size,
@@ -436,7 +452,6 @@ int sockscope_log_append_locked(sockscope_record *rec, const void *addr, uint32_
   if (data_len) memcpy(p, data, data_len);
   p += data_len;
   if (extra) memcpy(p, items, extra);
-  memset(at + body, 0, size - body);
   // The commit point: a reader that sees the magic sees everything written above.
   __atomic_store_n((uint32_t *)at, SOCKSCOPE_RECORD_MAGIC, __ATOMIC_RELEASE);
   g_log.used += size;
@@ -531,6 +546,7 @@ int sockscope_log_output(int fd, const void *data, size_t len) {
   if (err == 0) {
     g_log.seq++;
     uint8_t *at = g_log.base + g_log.used;
+    memset(at + size - 8, 0, 8); /* the padding, as above */
     sockscope_record_head h = {
         .magic = 0,
         .size = (uint32_t)size,
@@ -545,7 +561,6 @@ int sockscope_log_output(int fd, const void *data, size_t len) {
     memcpy(at, &h, sizeof h);
     memcpy(at + sizeof h, &lengths, 8);
     memcpy(at + sizeof h + 8, data, len);
-    memset(at + body, 0, size - body);
     __atomic_store_n((uint32_t *)at, SOCKSCOPE_RECORD_MAGIC, __ATOMIC_RELEASE);
     g_log.used += size;
   }

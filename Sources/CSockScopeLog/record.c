@@ -192,11 +192,13 @@ static __attribute__((noinline)) int append_gathered(sockscope_record *r, const 
 }
 
 // The same; a payload in one buffer with no control data (send, recv: the hot path) is read in
-// place, without the stack the general case needs.
+// place, without the stack the general case needs. A message without a control buffer has no
+// items to read (sockscope_control_items finds none), so a receive takes this path too.
 static int append(sockscope_record *r, const struct msghdr *msg, size_t count, const char *path, uint32_t path_len,
                   int with_items, const sockscope_source *source) {
-  if (with_items || msg->msg_iovlen != 1 || msg->msg_iov == NULL)
+  if ((with_items && msg->msg_control != NULL) || msg->msg_iovlen != 1 || msg->msg_iov == NULL)
     return append_gathered(r, msg, count, path, path_len, with_items, source);
+  if (with_items) r->items_lost = 0;
   size_t limit = sockscope_log_capture_limit();
   if (count > limit) count = limit;
   if (count > msg->msg_iov[0].iov_len) count = msg->msg_iov[0].iov_len;
