@@ -215,7 +215,13 @@ public enum TraceMerger {
       next += 1
     }
     for i in events.indices where !events[i].flows.isEmpty {
-      events[i].flows = events[i].flows.compactMap { renumbered[$0] }
+      // In place: a new array per receive was half a million allocations. Ids every send renumbered
+      // (all, when the linker made them) are rewritten where they are; others are dropped, as before.
+      if events[i].flows.allSatisfy({ renumbered[$0] != nil }) {
+        for k in events[i].flows.indices { events[i].flows[k] = renumbered[events[i].flows[k]] ?? 0 }
+      } else {
+        events[i].flows = events[i].flows.compactMap { renumbered[$0] }
+      }
       if !events[i].flowCandidates.isEmpty {
         events[i].flowCandidates = events[i].flowCandidates.compactMap { renumbered[$0] }.sorted()
       }
