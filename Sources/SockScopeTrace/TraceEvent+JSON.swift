@@ -48,9 +48,9 @@ extension TraceEvent {
     w.put(#","seq":"#)
     w.putInt(Int64(clamping: seq))
     w.put(#","role":"#)
-    w.putString(role)
+    w.putName(role)
     w.put(#","call":"#)
-    w.putString(call.rawValue)
+    w.putName(call.rawValue)
     if let fd {
       w.put(#","fd":"#)
       w.putInt(Int64(fd))
@@ -164,14 +164,22 @@ extension Payload {
     w.putInt(Int64(clamping: length))
     w.put(#","captured":"#)
     w.putInt(Int64(bytes.count))
-    if isText {
-      w.put(#","text":"#)
-      bytes.withUnsafeBufferPointer { w.putString(utf8: $0) }
-    } else {
-      w.put(#","hex":"#)
-      w.put(UInt8(ascii: "\""))
-      bytes.withUnsafeBufferPointer { w.putHex($0) }
-      w.put(UInt8(ascii: "\""))
+    bytes.withUnsafeBufferPointer { bytes in
+      if JSONWriter.isPlain(bytes) {
+        // Printable ASCII with no quote or backslash: text, and written as it is, in one pass
+        // instead of validating and then escaping.
+        w.put(#","text":""#)
+        w.put(bytes)
+        w.put(UInt8(ascii: "\""))
+      } else if UTF8Validation.isText(bytes) {
+        w.put(#","text":"#)
+        w.putString(utf8: bytes)
+      } else {
+        w.put(#","hex":"#)
+        w.put(UInt8(ascii: "\""))
+        w.putHex(bytes)
+        w.put(UInt8(ascii: "\""))
+      }
     }
     if isTruncated {
       w.put(#","truncated":"#)
