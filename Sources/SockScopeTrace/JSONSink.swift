@@ -1,3 +1,5 @@
+import Glibc
+
 /// Where JSON text is appended: a `JSONWriter`'s array, or a `JSONLineBuffer` written through raw
 /// pointers. The escaping and number formatting are written once, here, for both.
 protocol JSONSink {
@@ -171,7 +173,7 @@ final class JSONLineBuffer: JSONSink {
   /// For the parts written only to a `JSONWriter` (a call's arguments), reused.
   private var scratch = JSONWriter(capacity: 256)
   /// Recurring names (roles, call names) as `putString` writes them, quotes included.
-  private var names: [(name: String, json: [UInt8])] = []
+  private var names: [(utf8: [UInt8], json: [UInt8])] = []
 
   init(capacity: Int) {
     self.capacity = max(capacity, 64)
@@ -242,20 +244,23 @@ final class JSONLineBuffer: JSONSink {
   func putName(_ name: String) {
     // Most lines repeat a few roles and calls: each is escaped once. Compared by their bytes:
     // `==` also equates different spellings of one text (é, e + ´), which are written as they are.
-    let length = name.utf8.count
-    for n in names.indices
-    where names[n].name.utf8.count == length && names[n].name.utf8.elementsEqual(name.utf8) {
-      names[n].json.withUnsafeBufferPointer { put($0) }
-      return
+    var name = name
+    name.withUTF8 { utf8 in
+      for n in names.indices where names[n].utf8.count == utf8.count {
+        let same = names[n].utf8.withUnsafeBufferPointer { known in
+          guard let a = known.baseAddress, let b = utf8.baseAddress else { return true }
+          return memcmp(a, b, utf8.count) == 0
+        }
+        if same {
+          names[n].json.withUnsafeBufferPointer { put($0) }
+          return
+        }
+      }
+      var w = JSONWriter(capacity: utf8.count + 2)
+      w.putString(utf8: utf8)
+      w.bytes.withUnsafeBufferPointer { put($0) }
+      if names.count < 32 { names.append((Array(utf8), w.bytes)) }
     }
-    guard names.count < 32 else {
-      var sink = self
-      return sink.putString(name)
-    }
-    var w = JSONWriter(capacity: name.utf8.count + 2)
-    w.putString(name)
-    names.append((name, w.bytes))
-    w.bytes.withUnsafeBufferPointer { put($0) }
   }
 
   func putHex(_ bytes: UnsafeBufferPointer<UInt8>) {

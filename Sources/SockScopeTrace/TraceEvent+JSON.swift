@@ -34,6 +34,9 @@ extension TraceEvent {
   public func write(to w: inout JSONWriter) { write(into: &w) }
 
   /// `write(to:)` for any sink: the trace writer encodes lines into a `JSONLineBuffer`.
+  // Inlined where it is called: called, it was handed a copy of the event read from the array
+  // (every reference it holds retained and released), for each line.
+  @inline(__always)
   func write<Sink: JSONSink>(into w: inout Sink) {
     w.put(#"{"index":"#)
     w.putInt(Int64(index))
