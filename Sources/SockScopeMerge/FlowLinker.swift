@@ -25,12 +25,13 @@ enum FlowLinker {
     let streamSockets = Trace.streamSockets(in: events)
     // Fields are read in place (events[i].x) rather than through a copy of each event: a copy
     // retains and releases every payload, which showed in merges of a million events.
-    for i in events.indices where events[i].failure == nil {
+    for i in events.indices where events.succeeded(at: i) {
       switch events[i].call {
       case .bind:
-        if let path = events[i].addressPath, let ino = events[i].socket?.inode {
+        let address = events.address(at: i)
+        if let path = address?.displayPath, let ino = events[i].socket?.inode {
           boundSockets[samePlace(path), default: []].append((events[i].time, ino))
-          if let file = events[i].address?.inode, file > 0 {
+          if let file = address?.inode, file > 0 {
             boundFiles[file, default: []].append((events[i].time, ino))
           }
         }
@@ -41,7 +42,7 @@ enum FlowLinker {
     var sendsTo: [UInt64: [Int]] = [:]
     var receivesOn: [UInt64: [Int]] = [:]
     var nextFlow = 1
-    for i in events.indices where events[i].failure == nil {
+    for i in events.indices where events.succeeded(at: i) {
       let call = events[i].call
       if call.sendsData {
         events[i].flow = nextFlow
@@ -50,9 +51,10 @@ enum FlowLinker {
         if call != .send && call != .write {
           // The file's inode names the socket wherever the path was written from; the path
           // string is the fallback (older traces, strace imports).
+          let address = events.address(at: i)
           let binds =
-            events[i].address?.inode.flatMap { boundFiles[$0] }
-            ?? events[i].addressPath.flatMap { boundSockets[samePlace($0)] }
+            address?.inode.flatMap { boundFiles[$0] }
+            ?? address?.displayPath.flatMap { boundSockets[samePlace($0)] }
           let time = events[i].time
           destination = binds?.last { $0.time <= time }?.inode ?? destination
         }
@@ -104,7 +106,7 @@ enum FlowLinker {
     var peerOf: [UInt64: UInt64] = [:]
     // In place: a copy of each event would retain and release all it holds.
     for i in events.indices where events[i].call == .accept || events[i].call == .accept4 {
-      guard events[i].succeeded, let new = events[i].arguments.acceptedSocket, let peer = new.peer,
+      guard events.succeeded(at: i), let new = events[i].arguments.acceptedSocket, let peer = new.peer,
         new.inode > 0, peer > 0
       else {
         continue
@@ -150,10 +152,12 @@ enum FlowLinker {
     var contested: [Int: [Int]] = [:]
     var unmatched = 0
     var ambiguous = 0
+    // Reused: an array made per receive was an allocation per receive.
+    var candidates: [(queue: Int, slot: Int, matches: Bool)] = []
     for r in receives.sorted(by: { events[$0].endTime < events[$1].endTime }) {
       let received = events[r].data
       let receiveEnd = events[r].endTime
-      var candidates: [(queue: Int, slot: Int, matches: Bool)] = []
+      candidates.removeAll(keepingCapacity: true)
       for q in queues.indices where heads[q] < queues[q].count {
         var k = heads[q]
         var looked = 0

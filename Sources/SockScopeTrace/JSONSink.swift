@@ -1,3 +1,5 @@
+import Glibc
+
 /// Where JSON text is appended: a `JSONWriter`'s array, or a `JSONLineBuffer` written through raw
 /// pointers. The escaping and number formatting are written once, here, for both.
 protocol JSONSink {
@@ -10,6 +12,8 @@ protocol JSONSink {
   mutating func embed<Value>(_ value: borrowing Value, _ write: (borrowing Value, inout JSONWriter) -> Void)
   /// Appends `bytes` as lowercase hex, two digits a byte.
   mutating func putHex(_ bytes: UnsafeBufferPointer<UInt8>)
+  /// Appends a string that recurs from line to line (a role, a call's name) as `putString` does.
+  mutating func putName(_ name: String)
 }
 
 extension JSONWriter: JSONSink {
@@ -17,6 +21,28 @@ extension JSONWriter: JSONSink {
   mutating func put(_ text: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: text) }
   mutating func embed<Value>(_ value: borrowing Value, _ write: (borrowing Value, inout JSONWriter) -> Void) {
     write(value, &self)
+  }
+  mutating func putName(_ name: String) { putString(name) }
+}
+
+extension JSONWriter {
+  /// Whether `bytes` are all printable ASCII other than `"` and `\`: text (see
+  /// `Payload.isText`) that `putString` writes as it is.
+  static func isPlain(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard let base = bytes.baseAddress else { return true }
+    var i = 0
+    // Eight bytes at a time: no high bit set, and none that `mayNeedEscape` finds.
+    while i + 8 <= bytes.count {
+      let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+      if word & 0x8080_8080_8080_8080 != 0 || mayNeedEscape(word) { return false }
+      i += 8
+    }
+    while i < bytes.count {
+      let b = bytes[i]
+      if b < 0x20 || b >= 0x7F || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return false }
+      i += 1
+    }
+    return true
   }
 }
 
@@ -141,15 +167,45 @@ final class JSONLineBuffer: JSONSink {
   private var start: UnsafeMutablePointer<UInt8>
   private(set) var count = 0
   private var capacity: Int
+  /// Whether `start` is this buffer's own allocation (else the memory of the array being made by
+  /// `bytes(capacity:_:)`).
+  private var owned: Bool
   /// For the parts written only to a `JSONWriter` (a call's arguments), reused.
   private var scratch = JSONWriter(capacity: 256)
+  /// Recurring names (roles, call names) as `putString` writes them, quotes included.
+  private var names: [(utf8: [UInt8], json: [UInt8])] = []
 
   init(capacity: Int) {
     self.capacity = max(capacity, 64)
     start = .allocate(capacity: self.capacity)
+    owned = true
   }
 
-  deinit { start.deallocate() }
+  private init(borrowing memory: UnsafeMutableBufferPointer<UInt8>) {
+    // A buffer with no memory is a buffer with no room: the first put moves it to its own.
+    start = memory.baseAddress ?? .allocate(capacity: 1)
+    capacity = memory.baseAddress == nil ? 0 : memory.count
+    owned = memory.baseAddress == nil
+  }
+
+  deinit { if owned { start.deallocate() } }
+
+  /// What `fill` writes, as an array written in place: the text is not copied into an array
+  /// afterwards unless it outgrew `capacity`.
+  static func bytes(capacity: Int, _ fill: (JSONLineBuffer) -> Void) -> [UInt8] {
+    var outgrown: [UInt8]?
+    let made = [UInt8](unsafeUninitializedCapacity: max(capacity, 64)) { memory, initialized in
+      let sink = JSONLineBuffer(borrowing: memory)
+      fill(sink)
+      if sink.owned {
+        outgrown = sink.bytes
+        initialized = 0
+      } else {
+        initialized = sink.count
+      }
+    }
+    return outgrown ?? made
+  }
 
   @inline(__always)
   private func room(_ n: Int) {
@@ -160,8 +216,9 @@ final class JSONLineBuffer: JSONSink {
     let larger = max(needed, 2 * capacity)
     let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
     moved.initialize(from: start, count: count)
-    start.deallocate()
+    if owned { start.deallocate() }
     start = moved
+    owned = true
     capacity = larger
   }
 
@@ -182,6 +239,28 @@ final class JSONLineBuffer: JSONSink {
     scratch.bytes.removeAll(keepingCapacity: true)
     write(value, &scratch)
     scratch.bytes.withUnsafeBufferPointer { put($0) }
+  }
+
+  func putName(_ name: String) {
+    // Most lines repeat a few roles and calls: each is escaped once. Compared by their bytes:
+    // `==` also equates different spellings of one text (é, e + ´), which are written as they are.
+    var name = name
+    name.withUTF8 { utf8 in
+      for n in names.indices where names[n].utf8.count == utf8.count {
+        let same = names[n].utf8.withUnsafeBufferPointer { known in
+          guard let a = known.baseAddress, let b = utf8.baseAddress else { return true }
+          return memcmp(a, b, utf8.count) == 0
+        }
+        if same {
+          names[n].json.withUnsafeBufferPointer { put($0) }
+          return
+        }
+      }
+      var w = JSONWriter(capacity: utf8.count + 2)
+      w.putString(utf8: utf8)
+      w.bytes.withUnsafeBufferPointer { put($0) }
+      if names.count < 32 { names.append((Array(utf8), w.bytes)) }
+    }
   }
 
   func putHex(_ bytes: UnsafeBufferPointer<UInt8>) {

@@ -34,6 +34,9 @@ extension TraceEvent {
   public func write(to w: inout JSONWriter) { write(into: &w) }
 
   /// `write(to:)` for any sink: the trace writer encodes lines into a `JSONLineBuffer`.
+  // Inlined where it is called: called, it was handed a copy of the event read from the array
+  // (every reference it holds retained and released), for each line.
+  @inline(__always)
   func write<Sink: JSONSink>(into w: inout Sink) {
     w.put(#"{"index":"#)
     w.putInt(Int64(index))
@@ -48,9 +51,9 @@ extension TraceEvent {
     w.put(#","seq":"#)
     w.putInt(Int64(clamping: seq))
     w.put(#","role":"#)
-    w.putString(role)
+    w.putName(role)
     w.put(#","call":"#)
-    w.putString(call.rawValue)
+    w.putName(call.rawValue)
     if let fd {
       w.put(#","fd":"#)
       w.putInt(Int64(fd))
@@ -164,14 +167,22 @@ extension Payload {
     w.putInt(Int64(clamping: length))
     w.put(#","captured":"#)
     w.putInt(Int64(capturedCount))
-    if isText {
-      w.put(#","text":"#)
-      withUnsafeBufferPointer { w.putString(utf8: $0) }
-    } else {
-      w.put(#","hex":"#)
-      w.put(UInt8(ascii: "\""))
-      withUnsafeBufferPointer { w.putHex($0) }
-      w.put(UInt8(ascii: "\""))
+    withUnsafeBufferPointer { bytes in
+      if JSONWriter.isPlain(bytes) {
+        // Printable ASCII with no quote or backslash: text, and written as it is, in one pass
+        // instead of validating and then escaping.
+        w.put(#","text":""#)
+        w.put(bytes)
+        w.put(UInt8(ascii: "\""))
+      } else if UTF8Validation.isText(bytes) {
+        w.put(#","text":"#)
+        w.putString(utf8: bytes)
+      } else {
+        w.put(#","hex":"#)
+        w.put(UInt8(ascii: "\""))
+        w.putHex(bytes)
+        w.put(UInt8(ascii: "\""))
+      }
     }
     if isTruncated {
       w.put(#","truncated":"#)

@@ -43,27 +43,35 @@ extension TraceFile {
       }
       let encoded = Mutex([[UInt8]](repeating: [], count: workers))
       let encodeOne = { @Sendable (k: Int) in
-        // Written through raw pointers, each event read in place (a copy of an event retains and
-        // releases all it holds), and the batch made an array once.
-        var piece = JSONLineBuffer(capacity: 440 * ranges[k].count)
-        events.withUnsafeBufferPointer { events in
-          for i in ranges[k] {
-            events[i].write(into: &piece)
-            piece.put(0x0A)
+        // Written through raw pointers straight into the batch's array, each event read in place
+        // (a copy of an event retains and releases all it holds).
+        let piece = JSONLineBuffer.bytes(capacity: 440 * ranges[k].count) { sink in
+          var piece = sink
+          events.withUnsafeBufferPointer { events in
+            guard let base = events.baseAddress else { return }
+            for i in ranges[k] {
+              // Through `pointee`, read where it is: the buffer's subscript copied each event.
+              (base + i).pointee.write(into: &piece)
+              piece.put(0x0A)
+            }
           }
         }
-        encoded.withLock { $0[k] = piece.bytes }
+        encoded.withLock { $0[k] = piece }
       }
       if workers == 1 {
         encodeOne(0)
       } else {
         DispatchQueue.concurrentPerform(iterations: workers, execute: encodeOne)
       }
-      for piece in encoded.withLock({ $0 }) {
+      // Taken out, not copied: a piece held twice was copied again by the next append.
+      var pieces: [[UInt8]] = []
+      encoded.withLock { swap(&pieces, &$0) }
+      for k in pieces.indices {
         if w.bytes.isEmpty {
-          w.bytes = piece  // Handed on as it is, not copied.
+          swap(&w.bytes, &pieces[k])  // Handed on as it is, not copied.
         } else {
-          w.bytes.append(contentsOf: piece)
+          w.bytes.append(contentsOf: pieces[k])
+          pieces[k] = []
         }
         if w.bytes.count >= 1 << 20 { try flush(&w) }
       }

@@ -61,4 +61,77 @@ struct JSONLineBufferTests {
     }
     #expect(TraceFile.encodedBytes(trace) == expected.bytes)
   }
+
+  @Test("a payload is written as the text or hex the escaping writer gives, for bytes at every boundary")
+  func payloadTextOrHex() {
+    // Printable ASCII and its neighbours, what must be escaped, and UTF-8 that is or is not text.
+    let alphabet: [[UInt8]] = [
+      [0x20], [0x7E], [0x7F], [0x1F], [0x22], [0x5C], Array("abcdefgh".utf8), [0x0A], [0x80], [0xC2, 0x85],
+      [0xC3, 0xA9], [0xE2, 0x80, 0xA8], [0xFF],
+    ]
+    var generator = SplitMix64(seed: 64)
+    for _ in 0..<3000 {
+      var bytes: [UInt8] = []
+      for _ in 0..<Int(generator.next() % 12) {
+        // Mostly plain letters, so that long plain runs with one odd byte at any offset occur.
+        let pick = generator.next() % 4 == 0 ? Int(generator.next() % UInt64(alphabet.count)) : 6
+        bytes += alphabet[pick].prefix(Int(generator.next() % 8) + 1)
+      }
+      var expected = JSONWriter()
+      expected.raw(#"{"len":"#)
+      expected.int(Int64(bytes.count))
+      expected.raw(#","captured":"#)
+      expected.int(Int64(bytes.count))
+      if bytes.withUnsafeBufferPointer(UTF8Validation.isText) {
+        expected.raw(#","text":"#)
+        bytes.withUnsafeBufferPointer { expected.putString(utf8: $0) }
+      } else {
+        expected.raw(#","hex":""#)
+        expected.bytes += bytes.hexBytes
+        expected.raw(#"""#)
+      }
+      expected.raw("}")
+      var written = JSONWriter()
+      Payload(length: UInt64(bytes.count), bytes: bytes).write(to: &written)
+      #expect(written.bytes == expected.bytes, "bytes \(bytes)")
+    }
+  }
+
+  @Test("roles and calls are written as their own bytes, however many and whatever they equal as text")
+  func namesByTheirBytes() {
+    // "café" twice, composed and decomposed: equal as Swift strings, different bytes on disk. More
+    // names than the buffer keeps escaped, one needing escapes.
+    let roles = ["caf\u{E9}", "cafe\u{301}", "a \"quoted\" role"] + (0..<40).map { "client#\($0)" }
+    let buffer = JSONLineBuffer(capacity: 1)
+    var expected: [UInt8] = []
+    for n in 0..<400 {
+      let event = TraceEvent(
+        index: n, time: UInt64(n), pid: 1, role: roles[(n * 7) % roles.count],
+        call: n % 3 == 0 ? .epollWait : .send)
+      var w = JSONWriter()
+      event.write(to: &w)
+      expected += w.bytes
+      var sink = buffer
+      event.write(into: &sink)
+    }
+    #expect(buffer.bytes == expected)
+    // Both spellings reached the lines (`String.contains` would equate them too).
+    let decomposed: [UInt8] = [0x65, 0xCC, 0x81]
+    #expect(expected.indices.contains { expected[$0...].starts(with: decomposed) })
+    #expect(expected.indices.contains { expected[$0...].starts(with: [0xC3, 0xA9]) })
+  }
+
+  @Test("lines written into an array made in place are the same whether they fit or outgrow it")
+  func arrayMadeInPlace() {
+    let events = events(count: 300)
+    var expected = JSONWriter()
+    for event in events { event.write(to: &expected) }
+    for capacity in [0, 1, 100, 1 << 20] {
+      let made = JSONLineBuffer.bytes(capacity: capacity) { sink in
+        var sink = sink
+        for event in events { event.write(into: &sink) }
+      }
+      #expect(made == expected.bytes, "capacity \(capacity)")
+    }
+  }
 }
