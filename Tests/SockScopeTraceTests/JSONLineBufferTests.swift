@@ -36,16 +36,8 @@ struct JSONLineBufferTests {
 
   @Test("each line is the bytes JSONWriter writes for the event, however small the buffer starts")
   func sameBytesAsWriter() {
-    let buffer = JSONLineBuffer(capacity: 1)
-    var expected: [UInt8] = []
-    for event in events(count: 500) {
-      var w = JSONWriter()
-      event.write(to: &w)
-      expected += w.bytes
-      var sink = buffer
-      event.write(into: &sink)
-    }
-    #expect(buffer.bytes == expected)
+    let (lines, expected) = writtenBothWays(events(count: 500))
+    #expect(lines == expected)
   }
 
   @Test("a whole trace, encoded a batch per core, is its lines in order")
@@ -102,19 +94,13 @@ struct JSONLineBufferTests {
     // "café" twice, composed and decomposed: equal as Swift strings, different bytes on disk. More
     // names than the buffer keeps escaped, one needing escapes.
     let roles = ["caf\u{E9}", "cafe\u{301}", "a \"quoted\" role"] + (0..<40).map { "client#\($0)" }
-    let buffer = JSONLineBuffer(capacity: 1)
-    var expected: [UInt8] = []
-    for n in 0..<400 {
-      let event = TraceEvent(
-        index: n, time: UInt64(n), pid: 1, role: roles[(n * 7) % roles.count],
-        call: n % 3 == 0 ? .epollWait : .send)
-      var w = JSONWriter()
-      event.write(to: &w)
-      expected += w.bytes
-      var sink = buffer
-      event.write(into: &sink)
-    }
-    #expect(buffer.bytes == expected)
+    let (lines, expected) = writtenBothWays(
+      (0..<400).map { n in
+        TraceEvent(
+          index: n, time: UInt64(n), pid: 1, role: roles[(n * 7) % roles.count],
+          call: n % 3 == 0 ? .epollWait : .send)
+      })
+    #expect(lines == expected)
     // Both spellings reached the lines (`String.contains` would equate them too).
     let decomposed: [UInt8] = [0x65, 0xCC, 0x81]
     #expect(expected.indices.contains { expected[$0...].starts(with: decomposed) })
@@ -134,4 +120,19 @@ struct JSONLineBufferTests {
       #expect(made == expected.bytes, "capacity \(capacity)")
     }
   }
+}
+
+/// `events` written through one line buffer, and each through the escaping writer: what the two
+/// made, to compare.
+private func writtenBothWays(_ events: [TraceEvent]) -> (lines: [UInt8], expected: [UInt8]) {
+  let buffer = JSONLineBuffer(capacity: 1)
+  var expected: [UInt8] = []
+  for event in events {
+    var w = JSONWriter()
+    event.write(to: &w)
+    expected += w.bytes
+    var sink = buffer
+    event.write(into: &sink)
+  }
+  return (buffer.bytes, expected)
 }
