@@ -110,8 +110,8 @@ public struct Playback: Sendable {
   let paneOfPID: [Int32: Int]
   /// Console output per process, in time order.
   let outputs: [Int32: [TraceEvent]]
-  let sendsByFlow: [Int: TraceEvent]
-  let receivesByFlow: [Int: TraceEvent]
+  let sendsByFlow: FlowIndex.Ends
+  let receivesByFlow: FlowIndex.Ends
   let fileOfSocket: [UInt64: String]
   let streamSockets: Set<UInt64>
   /// Per step, the receive queues that are not empty after it.

@@ -1,20 +1,47 @@
 /// Which send produced a receive's data, looked up by flow id (the links the merge made).
 public struct FlowIndex: Sendable {
+  /// One end of each flow: the event at that end, looked up by flow id.
+  ///
+  /// Holds positions into the trace's events rather than copies of them: a table of whole events
+  /// retained and rehashed each one as it grew, which made indexing a 100 000-event trace take
+  /// longer than reading it.
+  public struct Ends: Sendable {
+    private let events: [TraceEvent]
+    private let positions: [Int: Int]
+
+    init(events: [TraceEvent], positions: [Int: Int]) {
+      self.events = events
+      self.positions = positions
+    }
+
+    /// The event at this end of `flow`, or `nil` when no event has it.
+    public subscript(flow: Int) -> TraceEvent? {
+      guard let position = positions[flow] else { return nil }
+      return events[position]
+    }
+
+    /// The position in the trace's events of the event at this end of `flow`.
+    public func position(ofFlow flow: Int) -> Int? { positions[flow] }
+  }
+
   /// The send of each flow id.
-  public let send: [Int: TraceEvent]
+  public let send: Ends
   /// The first receive that took data of each flow id (a stream send may feed several).
-  public let receive: [Int: TraceEvent]
+  public let receive: Ends
 
   /// The index of `events`' flows.
   public init(_ events: [TraceEvent]) {
-    var send: [Int: TraceEvent] = [:]
-    var receive: [Int: TraceEvent] = [:]
-    for e in events {
-      if let flow = e.flow, send[flow] == nil { send[flow] = e }
-      for flow in e.flows where receive[flow] == nil { receive[flow] = e }
+    var send: [Int: Int] = [:]
+    var receive: [Int: Int] = [:]
+    // Fields are read in place: copying each event retains and releases its payload.
+    for i in events.indices {
+      if let flow = events[i].flow, send[flow] == nil { send[flow] = i }
+      events[i].forEachFlow { flow in
+        if receive[flow] == nil { receive[flow] = i }
+      }
     }
-    self.send = send
-    self.receive = receive
+    self.send = Ends(events: events, positions: send)
+    self.receive = Ends(events: events, positions: receive)
   }
 }
 
