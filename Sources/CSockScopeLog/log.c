@@ -1,4 +1,5 @@
-// The per-process log writer. Layout and guarantees: include/sockscope_log.h.
+// The per-process log writer: the file, its mapping and its space (opening, growing, reserving,
+// closing, fork). Records are written by log_records.c. Layout and guarantees: include/sockscope_log.h.
 #define _GNU_SOURCE
 #include "sockscope_log.h"
 #include "log_internal.h"
@@ -33,26 +34,10 @@
 // overwritten by the log's writes, or the log cut (issue 15). The shared mapping keeps the file
 // alive by itself; growing and trimming reach the file by its absolute path, after checking that
 // the path still names the same file (device and inode).
-static struct {
-  pthread_mutex_t lock;
-  int open; /* read without the lock by sockscope_log_is_open: accessed atomically */
-  int pid;   /* the process that opened the log: only it may close it */
-  dev_t dev; /* identity of the log file, checked before each change made through its path */
-  ino_t ino;
-  uint8_t *base;
-  size_t capacity; /* the file's size and the mapping's length */
-  size_t reserved; /* [0, reserved) has its blocks reserved: records are stored only there */
-  size_t used;
-  uint64_t seq;
-  uint32_t capture_limit;
-  char dir[4096];
-  char path[4200];
-  char role[4096]; /* as given; the header holds what fits */
-} g_log = {.lock = PTHREAD_MUTEX_INITIALIZER};
+struct sockscope_log_writer g_sockscope_log = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static pthread_once_t g_register_once = PTHREAD_ONCE_INIT;
-// Whether events carry their source (SOCKSCOPE_SOURCE=0 turns it off: to measure what it costs).
-static int g_sources = 1;
+int g_sockscope_log_sources = 1;
 static __thread int32_t t_cached_tid;
 
 int32_t sockscope_thread_id(void) {
@@ -72,7 +57,6 @@ static uint64_t realtime_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static sockscope_log_header *header(void) { return (sockscope_log_header *)g_log.base; }
 
 static void copy_string(char *dst, size_t cap, const char *src) {
   if (src == NULL) src = "";
@@ -111,13 +95,13 @@ static void store_role(char *dst, uint32_t *full_length, const char *role) {
   *full_length = n < full ? (uint32_t)(full > UINT32_MAX ? UINT32_MAX : full) : 0;
 }
 
-static void at_fork_prepare(void) { pthread_mutex_lock(&g_log.lock); }
-static void at_fork_parent(void) { pthread_mutex_unlock(&g_log.lock); }
+static void at_fork_prepare(void) { pthread_mutex_lock(&g_sockscope_log.lock); }
+static void at_fork_parent(void) { pthread_mutex_unlock(&g_sockscope_log.lock); }
 static void at_fork_child(void) {
-  pthread_mutex_unlock(&g_log.lock);
+  pthread_mutex_unlock(&g_sockscope_log.lock);
   t_cached_tid = 0; /* the forking thread is a new thread (and process) in the child */
   // The child shares the parent's mapping; writing to it would interleave two processes' records.
-  if (__atomic_load_n(&g_log.open, __ATOMIC_ACQUIRE)) (void)sockscope_log_reopen_after_fork();
+  if (__atomic_load_n(&g_sockscope_log.open, __ATOMIC_ACQUIRE)) (void)sockscope_log_reopen_after_fork();
 }
 
 static void register_handlers(void) {
@@ -128,7 +112,7 @@ static void register_handlers(void) {
 // Whether `path` still names the log file (not a file put in its place, nor a link to one).
 static int path_is_log(void) {
   struct stat st;
-  return lstat(g_log.path, &st) == 0 && S_ISREG(st.st_mode) && st.st_dev == g_log.dev && st.st_ino == g_log.ino;
+  return lstat(g_sockscope_log.path, &st) == 0 && S_ISREG(st.st_mode) && st.st_dev == g_sockscope_log.dev && st.st_ino == g_sockscope_log.ino;
 }
 
 // Writes zeros over [offset, offset + length) of the file open as `fd` (the fallback below).
@@ -156,13 +140,13 @@ static int zero_fill(int fd, size_t offset, size_t length) {
 // 5.14 lack it: there the blocks are reserved with posix_fallocate and zero-filled with pwrite
 // through a descriptor held only for those calls.
 static int reserve(size_t offset, size_t length) {
-  if (madvise(g_log.base + offset, length, MADV_POPULATE_WRITE) == 0) return 0;
+  if (madvise(g_sockscope_log.base + offset, length, MADV_POPULATE_WRITE) == 0) return 0;
   if (errno == EFAULT) return -ENOSPC;
   if (errno != EINVAL) return -errno;
-  int fd = open(g_log.path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+  int fd = open(g_sockscope_log.path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return -errno;
   struct stat st;
-  int err = fstat(fd, &st) != 0 ? errno : (st.st_dev != g_log.dev || st.st_ino != g_log.ino) ? ESTALE : 0;
+  int err = fstat(fd, &st) != 0 ? errno : (st.st_dev != g_sockscope_log.dev || st.st_ino != g_sockscope_log.ino) ? ESTALE : 0;
   if (err == 0) err = posix_fallocate(fd, (off_t)offset, (off_t)length);
   if (err == 0) err = -zero_fill(fd, offset, length);
   close(fd);
@@ -178,20 +162,20 @@ static int reserve(size_t offset, size_t length) {
 // works as before.
 static void ask_for_large_folios(void *base, size_t length) { (void)madvise(base, length, MADV_HUGEPAGE); }
 
-// Makes the log's absolute path from `g_log.dir`, so that a program that changes directory still
+// Makes the log's absolute path from `g_sockscope_log.dir`, so that a program that changes directory still
 // finds it. Returns 0 or -errno.
 static int make_path(int pid, uint64_t start) {
   char cwd[4096];
   const char *prefix = "";
   const char *slash = "";
-  if (g_log.dir[0] != '/') {
+  if (g_sockscope_log.dir[0] != '/') {
     if (getcwd(cwd, sizeof cwd) == NULL) return -errno;
     prefix = cwd;
     slash = "/";
   }
-  int n = snprintf(g_log.path, sizeof g_log.path, "%s%s%s/%d-%llu.sslog", prefix, slash, g_log.dir, pid,
+  int n = snprintf(g_sockscope_log.path, sizeof g_sockscope_log.path, "%s%s%s/%d-%llu.sslog", prefix, slash, g_sockscope_log.dir, pid,
                    (unsigned long long)start);
-  if (n < 0 || (size_t)n >= sizeof g_log.path) return -ENAMETOOLONG;
+  if (n < 0 || (size_t)n >= sizeof g_sockscope_log.path) return -ENAMETOOLONG;
   return 0;
 }
 
@@ -203,7 +187,7 @@ static int open_locked(void) {
   if (err != 0) return err;
 
   // The descriptor lives only until the file is mapped: a few calls, inside the first socket call.
-  int fd = open(g_log.path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  int fd = open(g_sockscope_log.path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) return -errno;
   struct stat st;
   void *base = MAP_FAILED;
@@ -216,26 +200,26 @@ static int open_locked(void) {
   }
   close(fd);
   if (err == 0) {
-    g_log.dev = st.st_dev;
-    g_log.ino = st.st_ino;
-    g_log.base = base;
-    g_log.capacity = INITIAL_CAPACITY;
-    g_log.reserved = 0;
+    g_sockscope_log.dev = st.st_dev;
+    g_sockscope_log.ino = st.st_ino;
+    g_sockscope_log.base = base;
+    g_sockscope_log.capacity = INITIAL_CAPACITY;
+    g_sockscope_log.reserved = 0;
     err = -reserve(0, RESERVE_STEP);
-    if (err == 0) g_log.reserved = RESERVE_STEP;
+    if (err == 0) g_sockscope_log.reserved = RESERVE_STEP;
   }
   if (err != 0) {
     if (base != MAP_FAILED) munmap(base, INITIAL_CAPACITY);
-    g_log.base = NULL;
-    unlink(g_log.path);
+    g_sockscope_log.base = NULL;
+    unlink(g_sockscope_log.path);
     return -err;
   }
-  g_log.used = SOCKSCOPE_LOG_HEADER_SIZE;
-  g_log.seq = 0;
+  g_sockscope_log.used = SOCKSCOPE_LOG_HEADER_SIZE;
+  g_sockscope_log.seq = 0;
   sockscope_names_reset(); /* ids are per log: a new log (after fork) defines its own */
-  g_log.pid = pid;
+  g_sockscope_log.pid = pid;
 
-  sockscope_log_header *h = header();
+  sockscope_log_header *h = sockscope_log_header_locked();
   memcpy(h->magic, SOCKSCOPE_LOG_MAGIC, 8);
   h->version = SOCKSCOPE_LOG_VERSION;
   h->header_size = SOCKSCOPE_LOG_HEADER_SIZE;
@@ -243,81 +227,81 @@ static int open_locked(void) {
   h->ppid = getppid();
   h->start_mono_ns = start;
   h->start_real_ns = realtime_ns();
-  h->capture_limit = g_log.capture_limit;
+  h->capture_limit = g_sockscope_log.capture_limit;
   h->dropped = 0;
-  store_role(h->role, &h->role_length, g_log.role);
+  store_role(h->role, &h->role_length, g_sockscope_log.role);
   ssize_t len = readlink("/proc/self/exe", h->exe, sizeof h->exe - 1);
   h->exe[len > 0 ? len : 0] = 0;
   __atomic_store_n(&h->state, SOCKSCOPE_LOG_OPEN, __ATOMIC_RELEASE);
-  __atomic_store_n(&g_log.open, 1, __ATOMIC_RELEASE);
+  __atomic_store_n(&g_sockscope_log.open, 1, __ATOMIC_RELEASE);
   return 0;
 }
 
-int sockscope_log_sources(void) { return g_sources; }
+int sockscope_log_sources(void) { return g_sockscope_log_sources; }
 
 int sockscope_log_open(const char *dir, const char *role, uint32_t capture_limit) {
   pthread_once(&g_register_once, register_handlers);
   const char *sources = getenv("SOCKSCOPE_SOURCE");
-  g_sources = !(sources != NULL && strcmp(sources, "0") == 0);
-  pthread_mutex_lock(&g_log.lock);
+  g_sockscope_log_sources = !(sources != NULL && strcmp(sources, "0") == 0);
+  pthread_mutex_lock(&g_sockscope_log.lock);
   int result;
-  if (g_log.base != NULL) {
+  if (g_sockscope_log.base != NULL) {
     result = -EEXIST;
-  } else if (strlen(dir) >= sizeof g_log.dir) {
+  } else if (strlen(dir) >= sizeof g_sockscope_log.dir) {
     result = -ENAMETOOLONG;
   } else {
-    copy_string(g_log.dir, sizeof g_log.dir, dir);
-    copy_string(g_log.role, sizeof g_log.role, role);
-    g_log.capture_limit = capture_limit;
+    copy_string(g_sockscope_log.dir, sizeof g_sockscope_log.dir, dir);
+    copy_string(g_sockscope_log.role, sizeof g_sockscope_log.role, role);
+    g_sockscope_log.capture_limit = capture_limit;
     result = open_locked();
   }
-  pthread_mutex_unlock(&g_log.lock);
+  pthread_mutex_unlock(&g_sockscope_log.lock);
   return result;
 }
 
 int sockscope_log_reopen_after_fork(void) {
   // The lock is not taken: this runs in the child's atfork handler, where it is already free and
   // no other thread exists.
-  if (g_log.base != NULL) munmap(g_log.base, g_log.capacity);
-  g_log.base = NULL;
-  __atomic_store_n(&g_log.open, 0, __ATOMIC_RELEASE);
+  if (g_sockscope_log.base != NULL) munmap(g_sockscope_log.base, g_sockscope_log.capacity);
+  g_sockscope_log.base = NULL;
+  __atomic_store_n(&g_sockscope_log.open, 0, __ATOMIC_RELEASE);
   return open_locked();
 }
 
-int sockscope_log_is_open(void) { return __atomic_load_n(&g_log.open, __ATOMIC_ACQUIRE); }
+int sockscope_log_is_open(void) { return __atomic_load_n(&g_sockscope_log.open, __ATOMIC_ACQUIRE); }
 
 uint32_t sockscope_log_capture_limit(void) {
-  return sockscope_log_is_open() ? g_log.capture_limit : 0;
+  return sockscope_log_is_open() ? g_sockscope_log.capture_limit : 0;
 }
 
-const char *sockscope_log_path(void) { return sockscope_log_is_open() ? g_log.path : NULL; }
+const char *sockscope_log_path(void) { return sockscope_log_is_open() ? g_sockscope_log.path : NULL; }
 
 void sockscope_log_set_role(const char *role) {
-  pthread_mutex_lock(&g_log.lock);
-  copy_string(g_log.role, sizeof g_log.role, role);
-  if (g_log.base != NULL) store_role(header()->role, &header()->role_length, g_log.role);
-  pthread_mutex_unlock(&g_log.lock);
+  pthread_mutex_lock(&g_sockscope_log.lock);
+  copy_string(g_sockscope_log.role, sizeof g_sockscope_log.role, role);
+  if (g_sockscope_log.base != NULL) store_role(sockscope_log_header_locked()->role, &sockscope_log_header_locked()->role_length, g_sockscope_log.role);
+  pthread_mutex_unlock(&g_sockscope_log.lock);
 }
 
 // Called with the lock held. Makes the file and its mapping `need` bytes longer at least: the file
 // grows through its path (checked to be still the log) and the mapping follows it. The new part
 // is not reserved yet (reserve_more_locked does that): nothing is stored there until it is.
 static int grow_locked(size_t need) {
-  size_t step = g_log.capacity < MAX_GROWTH_STEP ? g_log.capacity : MAX_GROWTH_STEP;
+  size_t step = g_sockscope_log.capacity < MAX_GROWTH_STEP ? g_sockscope_log.capacity : MAX_GROWTH_STEP;
   if (step < need) step = (need + 4095) & ~(size_t)4095;
-  size_t old_capacity = g_log.capacity;
+  size_t old_capacity = g_sockscope_log.capacity;
   size_t new_capacity = old_capacity + step;
   if (!path_is_log()) return -ESTALE;
-  if (truncate(g_log.path, (off_t)new_capacity) != 0) return -errno;
-  void *base = mremap(g_log.base, old_capacity, new_capacity, MREMAP_MAYMOVE);
+  if (truncate(g_sockscope_log.path, (off_t)new_capacity) != 0) return -errno;
+  void *base = mremap(g_sockscope_log.base, old_capacity, new_capacity, MREMAP_MAYMOVE);
   if (base != MAP_FAILED) {
-    g_log.base = base;
-    g_log.capacity = new_capacity;
-    ask_for_large_folios(g_log.base, g_log.capacity);
+    g_sockscope_log.base = base;
+    g_sockscope_log.capacity = new_capacity;
+    ask_for_large_folios(g_sockscope_log.base, g_sockscope_log.capacity);
     return 0;
   }
   int err = -errno;
-  if (path_is_log()) (void)truncate(g_log.path, (off_t)old_capacity);
+  if (path_is_log()) (void)truncate(g_sockscope_log.path, (off_t)old_capacity);
   return err;
 }
 
@@ -325,262 +309,48 @@ static int grow_locked(size_t need) {
 // growing the file when the reserved part reaches its end. On failure (a full disk: ENOSPC) what
 // was reserved stays so and nothing is stored beyond it.
 static int reserve_more_locked(size_t end) {
-  while (g_log.reserved < end) {
-    if (g_log.reserved == g_log.capacity) {
-      int err = grow_locked(end - g_log.capacity);
+  while (g_sockscope_log.reserved < end) {
+    if (g_sockscope_log.reserved == g_sockscope_log.capacity) {
+      int err = grow_locked(end - g_sockscope_log.capacity);
       if (err != 0) return err;
     }
-    size_t piece = g_log.capacity - g_log.reserved;
-    size_t wanted = (end - g_log.reserved + RESERVE_STEP - 1) / RESERVE_STEP * RESERVE_STEP;
+    size_t piece = g_sockscope_log.capacity - g_sockscope_log.reserved;
+    size_t wanted = (end - g_sockscope_log.reserved + RESERVE_STEP - 1) / RESERVE_STEP * RESERVE_STEP;
     if (piece > wanted) piece = wanted;
-    int err = reserve(g_log.reserved, piece);
+    int err = reserve(g_sockscope_log.reserved, piece);
     if (err != 0) return err;
-    g_log.reserved += piece;
+    g_sockscope_log.reserved += piece;
   }
   return 0;
 }
 
-// A record's words (version 4): the fields of `rec` the head lacks, those that are zero or that the
-// reader works out left out.
-// Fills `words` in file order and returns how many there are; `*fields` says which.
-static uint32_t pack_words(const sockscope_record *rec, uint64_t words[SOCKSCOPE_WORD_COUNT], uint32_t *fields) {
-  uint64_t all[SOCKSCOPE_WORD_COUNT] = {
-      [SOCKSCOPE_WORD_SEQ] = rec->seq,
-      [SOCKSCOPE_WORD_DUR] = rec->dur_ns,
-      [SOCKSCOPE_WORD_RET] = (uint64_t)rec->ret,
-      [SOCKSCOPE_WORD_ERR] = (uint32_t)rec->err | (uint64_t)rec->items_lost << 32,
-      [SOCKSCOPE_WORD_A0] = (uint64_t)rec->a0,
-      [SOCKSCOPE_WORD_A1] = (uint64_t)rec->a1,
-      [SOCKSCOPE_WORD_A2] = (uint64_t)rec->a2,
-      [SOCKSCOPE_WORD_A3] = (uint64_t)rec->a3,
-      [SOCKSCOPE_WORD_SOCK_INO] = rec->sock_ino,
-      [SOCKSCOPE_WORD_PEER_INO] = rec->peer_ino,
-      [SOCKSCOPE_WORD_PATH_INO] = rec->path_ino,
-      [SOCKSCOPE_WORD_FULL_LEN] = rec->full_len,
-      [SOCKSCOPE_WORD_LENGTHS] = rec->addr_len | (uint64_t)rec->data_len << 32,
-      [SOCKSCOPE_WORD_EXTRA] = rec->extra_len | (uint64_t)rec->src_line << 32,
-      [SOCKSCOPE_WORD_CALLER] = rec->caller,
-      [SOCKSCOPE_WORD_MODULE] = rec->src_module | (uint64_t)rec->src_file << 32,
-      [SOCKSCOPE_WORD_FUNC] = rec->src_func,
-  };
-  uint32_t bits = 0;
-  uint32_t kept = 0; /* words stored even when zero */
-  if (rec->flags & SOCKSCOPE_FLAG_SETTLED_LATER) {
-    kept = 1u << SOCKSCOPE_WORD_SEQ | 1u << SOCKSCOPE_WORD_DUR | 1u << SOCKSCOPE_WORD_RET | 1u << SOCKSCOPE_WORD_ERR;
-  } else {
-    // Version 4: what the reader can work out is left out. `seq` is the event's position among the
-    // log's events (events are stored in the order of their numbers, and a META record takes none).
-    all[SOCKSCOPE_WORD_SEQ] = 0;
-    if (rec->full_len != 0 && rec->full_len == (uint64_t)rec->ret) {
-      all[SOCKSCOPE_WORD_FULL_LEN] = 0;
-      bits |= SOCKSCOPE_FIELDS_FULL_IS_RET;
-    }
-    if (rec->ret > 0 && (uint64_t)rec->ret == rec->data_len) {
-      all[SOCKSCOPE_WORD_RET] = 0;
-      bits |= SOCKSCOPE_FIELDS_RET_IS_DATA;
-    }
-  }
-  // Without a branch per word (which one is present varies record by record): `words[n]` is
-  // written always (n <= i) and kept only when the word is present.
-  uint32_t n = 0;
-  for (uint32_t i = 0; i < SOCKSCOPE_WORD_COUNT; i++) {
-    uint32_t present = all[i] != 0 || (kept >> i & 1u);
-    words[n] = all[i];
-    n += present;
-    bits |= present << i;
-  }
-  *fields = bits;
-  return n;
-}
-
 // Called with the lock held: makes sure `size` more bytes are reserved, or counts the event that
 // does not fit in `dropped` and returns -errno.
-static int room_locked(size_t size) {
-  if (g_log.used + size <= g_log.reserved) return 0;
-  int err = reserve_more_locked(g_log.used + size);
+int sockscope_log_room_locked(size_t size) {
+  if (g_sockscope_log.used + size <= g_sockscope_log.reserved) return 0;
+  int err = reserve_more_locked(g_sockscope_log.used + size);
   if (err != 0) {
-    sockscope_log_header *h = header();
+    sockscope_log_header *h = sockscope_log_header_locked();
     if (h->dropped++ == 0) h->dropped_errno = -err;
   }
   return err;
 }
 
-// Called with the lock held: stores one record (event or META) with its address, payload and
-// items. Returns 0 or -errno (the event is counted in `dropped`).
-int sockscope_log_append_locked(sockscope_record *rec, const void *addr, uint32_t addr_len, const void *data,
-                                uint32_t data_len, const sockscope_item *items, uint32_t count) {
-  if (g_log.base == NULL) return -EBADF;
-  if (addr == NULL) addr_len = 0;
-  if (data == NULL) data_len = 0;
-  if (items == NULL) count = 0;
-  size_t extra = (size_t)count * sizeof(sockscope_item);
-  rec->addr_len = addr_len;
-  rec->data_len = data_len;
-  rec->extra_len = (uint32_t)extra;
-  int is_event = rec->call < SOCKSCOPE_META_STRING;
-  rec->seq = is_event ? g_log.seq : 0;
-  uint64_t words[SOCKSCOPE_WORD_COUNT];
-  uint32_t fields;
-  uint32_t nwords = pack_words(rec, words, &fields);
-  size_t head = sizeof(sockscope_record_head) + (size_t)nwords * 8;
-  size_t body = head + addr_len + data_len + extra;
-  size_t size = (body + 7) & ~(size_t)7;
-  int err = room_locked(size);
-  if (err != 0) return err;
-  if (is_event) g_log.seq++;
-  uint8_t *at = g_log.base + g_log.used;
-  // The padding (under 8 bytes) is zeroed by one word stored first, which the body then covers.
-  memset(at + size - 8, 0, 8);
-  sockscope_record_head h = {
-      .magic = 0,
-      .size = (uint32_t)size,
-      .t_ns = rec->t_ns,
-      .tid = rec->tid,
-      .call = rec->call,
-      .flags = rec->flags,
-      .fd = rec->fd,
-      .fields = fields,
-  };
-  rec->magic = 0;
-  rec->size = (uint32_t)size;
-  memcpy(at, &h, sizeof h);
-  uint8_t *p = at + sizeof h;
-  memcpy(p, words, (size_t)nwords * 8);
-  p += (size_t)nwords * 8;
-  if (addr_len) memcpy(p, addr, addr_len);
-  p += addr_len;
-  if (data_len) memcpy(p, data, data_len);
-  p += data_len;
-  if (extra) memcpy(p, items, extra);
-  // The commit point: a reader that sees the magic sees everything written above.
-  __atomic_store_n((uint32_t *)at, SOCKSCOPE_RECORD_MAGIC, __ATOMIC_RELEASE);
-  g_log.used += size;
-  return 0;
-}
-
-const uint8_t *sockscope_log_address_at_locked(size_t offset) {
-  const sockscope_record_head *h = (const sockscope_record_head *)(g_log.base + offset);
-  return (const uint8_t *)(h + 1) + 8 * (size_t)__builtin_popcount(h->fields & (SOCKSCOPE_FIELDS_WORDS - 1));
-}
-
-size_t sockscope_log_used_locked(void) { return g_log.used; }
-
-const char *sockscope_log_exe_locked(void) { return g_log.base != NULL ? header()->exe : ""; }
-
-int sockscope_log_append(sockscope_record *rec, const void *addr, uint32_t addr_len, const void *data,
-                         uint32_t data_len) {
-  return sockscope_log_append_full(rec, addr, addr_len, data, data_len, NULL, NULL, 0);
-}
-
-int sockscope_log_append_full(sockscope_record *rec, const void *addr, uint32_t addr_len, const void *data,
-                              uint32_t data_len, const sockscope_source *source, const sockscope_item *items,
-                              uint32_t count) {
-  if (!sockscope_log_is_open()) return -EBADF;
-  if (data_len > g_log.capture_limit) data_len = g_log.capture_limit;
-  if (count > SOCKSCOPE_MAX_ITEMS) {
-    rec->items_lost += count - SOCKSCOPE_MAX_ITEMS;
-    count = SOCKSCOPE_MAX_ITEMS;
-  }
-  pthread_mutex_lock(&g_log.lock);
-  if (source != NULL && g_sources && g_log.base != NULL) sockscope_names_resolve_locked(rec, source);
-  int err = sockscope_log_append_locked(rec, addr, addr_len, data, data_len, items, count);
-  pthread_mutex_unlock(&g_log.lock);
-  return err;
-}
-
-int sockscope_log_owned(void) { return sockscope_log_is_open() && getpid() == g_log.pid; }
-
-// The place of word `word` in the version 3 record at `at`, or NULL when the record lacks it.
-static uint64_t *word_at(uint8_t *at, enum sockscope_record_word word) {
-  const sockscope_record_head *h = (const sockscope_record_head *)at;
-  if (!(h->fields & 1u << word)) return NULL;
-  return (uint64_t *)(at + sizeof *h) + __builtin_popcount(h->fields & ((1u << word) - 1));
-}
-
-int sockscope_log_settle(uint64_t seq, uint16_t call, int64_t ret, int32_t err, uint64_t dur_ns) {
-  int found = -ENOENT;
-  pthread_mutex_lock(&g_log.lock);
-  // Records can only be walked from the start; a call settled later (a failed exec) is rare.
-  size_t at = SOCKSCOPE_LOG_HEADER_SIZE;
-  while (g_log.base != NULL && at + sizeof(sockscope_record_head) <= g_log.used) {
-    uint8_t *p = g_log.base + at;
-    const sockscope_record_head *h = (const sockscope_record_head *)p;
-    if (h->size == 0) break;
-    uint64_t *seq_word = word_at(p, SOCKSCOPE_WORD_SEQ);
-    if (h->call == call && (h->flags & SOCKSCOPE_FLAG_SETTLED_LATER) && seq_word != NULL && *seq_word == seq) {
-      *word_at(p, SOCKSCOPE_WORD_RET) = (uint64_t)ret;
-      uint64_t *err_word = word_at(p, SOCKSCOPE_WORD_ERR);
-      *err_word = (*err_word & ~(uint64_t)UINT32_MAX) | (uint32_t)err;
-      *word_at(p, SOCKSCOPE_WORD_DUR) = dur_ns;
-      found = 0;
-      break;
-    }
-    at += h->size;
-  }
-  pthread_mutex_unlock(&g_log.lock);
-  return found;
-}
-
-int sockscope_log_output(int fd, const void *data, size_t len) {
-  if (!sockscope_log_is_open()) return -EBADF;
-  uint64_t t_ns = sockscope_now_ns();
-  int32_t tid = sockscope_thread_id();
-  if (data == NULL || len == 0 || len > g_log.capture_limit) {
-    // Cut or empty: the general path says so with `ret` and `full_len` words.
-    sockscope_record rec = {0};
-    rec.t_ns = t_ns;
-    rec.tid = tid;
-    rec.call = SOCKSCOPE_CALL_OUTPUT;
-    rec.fd = fd;
-    rec.ret = (int64_t)len;
-    rec.full_len = len;
-    return sockscope_log_append(&rec, NULL, 0, data, len > UINT32_MAX ? UINT32_MAX : (uint32_t)len);
-  }
-  // A console line kept whole (the echo pair prints five a line): the record the general path
-  // would store — the head and one word of lengths; ret and full_len are data_len — written
-  // directly, without building and packing a whole sockscope_record.
-  size_t body = sizeof(sockscope_record_head) + 8 + len;
-  size_t size = (body + 7) & ~(size_t)7;
-  pthread_mutex_lock(&g_log.lock);
-  int err = g_log.base == NULL ? -EBADF : room_locked(size);
-  if (err == 0) {
-    g_log.seq++;
-    uint8_t *at = g_log.base + g_log.used;
-    memset(at + size - 8, 0, 8); /* the padding, as above */
-    sockscope_record_head h = {
-        .magic = 0,
-        .size = (uint32_t)size,
-        .t_ns = t_ns,
-        .tid = tid,
-        .call = SOCKSCOPE_CALL_OUTPUT,
-        .flags = 0,
-        .fd = fd,
-        .fields = 1u << SOCKSCOPE_WORD_LENGTHS | SOCKSCOPE_FIELDS_RET_IS_DATA | SOCKSCOPE_FIELDS_FULL_IS_RET,
-    };
-    uint64_t lengths = (uint64_t)len << 32; /* addr_len 0, data_len */
-    memcpy(at, &h, sizeof h);
-    memcpy(at + sizeof h, &lengths, 8);
-    memcpy(at + sizeof h + 8, data, len);
-    __atomic_store_n((uint32_t *)at, SOCKSCOPE_RECORD_MAGIC, __ATOMIC_RELEASE);
-    g_log.used += size;
-  }
-  pthread_mutex_unlock(&g_log.lock);
-  return err;
-}
+int sockscope_log_owned(void) { return sockscope_log_is_open() && getpid() == g_sockscope_log.pid; }
 
 void sockscope_log_close(void) {
-  pthread_mutex_lock(&g_log.lock);
+  pthread_mutex_lock(&g_sockscope_log.lock);
   // A vfork child (posix_spawn, Python's subprocess) shares its parent's memory until it execs; when
   // the exec fails it leaves through _exit, which must not close the parent's log.
-  if (g_log.base != NULL && getpid() == g_log.pid) {
-    __atomic_store_n(&header()->state, SOCKSCOPE_LOG_CLOSED, __ATOMIC_RELEASE);
-    munmap(g_log.base, g_log.capacity);
-    g_log.base = NULL;
+  if (g_sockscope_log.base != NULL && getpid() == g_sockscope_log.pid) {
+    __atomic_store_n(&sockscope_log_header_locked()->state, SOCKSCOPE_LOG_CLOSED, __ATOMIC_RELEASE);
+    munmap(g_sockscope_log.base, g_sockscope_log.capacity);
+    g_sockscope_log.base = NULL;
     // Drop the reserved but unused tail so the file's size is its content (the reader stops at
     // zeros anyway, so a log moved away meanwhile is still whole).
-    if (path_is_log() && truncate(g_log.path, (off_t)g_log.used) != 0) {
+    if (path_is_log() && truncate(g_sockscope_log.path, (off_t)g_sockscope_log.used) != 0) {
     }
-    __atomic_store_n(&g_log.open, 0, __ATOMIC_RELEASE);
+    __atomic_store_n(&g_sockscope_log.open, 0, __ATOMIC_RELEASE);
   }
-  pthread_mutex_unlock(&g_log.lock);
+  pthread_mutex_unlock(&g_sockscope_log.lock);
 }
