@@ -30,9 +30,14 @@ let package = Package(
     // The per-process binary log (layout and writer) and socket identity helpers, in C so that the
     // Swift socket layer and an LD_PRELOAD interposer write the same bytes with the same code.
     .target(name: "CSockScopeLog"),
-    // The interposer: C, so that it runs inside any dynamically linked program.
+    // The interposer: C, so that it runs inside any dynamically linked program. Linked without the
+    // Swift runtime: SwiftPM links a dynamic library through swiftc, which adds Swift's startup
+    // object and libswiftCore, and loading those into a recorded program ran the Swift runtime's
+    // initialisers before its main (they left errno at ENOTTY). With no startup object nothing
+    // refers to the runtime, and linking it statically then takes none of it.
     .target(
-      name: "CSockScopePreload", dependencies: ["CSockScopeLog"], linkerSettings: [.linkedLibrary("dl")]),
+      name: "CSockScopePreload", dependencies: ["CSockScopeLog"],
+      linkerSettings: [.linkedLibrary("dl"), .unsafeFlags(["-nostartfiles", "-static-stdlib"])]),
     // libgraphviz (cgraph + gvc), linked in process.
     .systemLibrary(
       name: "CGraphviz", pkgConfig: "libgvc",

@@ -144,7 +144,7 @@ static void close_logs_of_earlier_images(const char *dir) {
   closedir(d);
 }
 
-__attribute__((constructor)) static void sockscope_preload_start(void) {
+static void start_recording(void) {
   const char *dir = getenv("SOCKSCOPE_TRACE_DIR");
   if (dir == NULL || dir[0] == 0) return;
   t_busy = 1;
@@ -171,6 +171,15 @@ __attribute__((constructor)) static void sockscope_preload_start(void) {
   __atomic_store_n(&g_config.pending, 1, __ATOMIC_RELEASE);
   t_busy = 0;
   sockscope_record_program_start();
+}
+
+// A recorded program's main must find errno as it would unrecorded: this constructor opens and
+// reads files (earlier logs, /proc/self/comm, /proc/self/fd), and one that fails would leave its
+// errno to a program that prints or tests errno before any call of its own failed.
+__attribute__((constructor)) static void sockscope_preload_start(void) {
+  int saved_errno = errno;
+  start_recording();
+  errno = saved_errno;
 }
 
 int sockscope_log_pending(void) { return __atomic_load_n(&g_config.pending, __ATOMIC_ACQUIRE); }

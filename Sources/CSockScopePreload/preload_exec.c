@@ -96,12 +96,14 @@ static __typeof__(&fexecve) real_fexecve;
 static __typeof__(&execveat) real_execveat;
 
 __attribute__((constructor)) static void find_real_exec(void) {
+  int saved_errno = errno; /* main finds errno as unrecorded (see sockscope_preload_start) */
   real_execve = (__typeof__(&execve))dlsym(RTLD_NEXT, "execve");
   real_execv = (__typeof__(&execv))dlsym(RTLD_NEXT, "execv");
   real_execvp = (__typeof__(&execvp))dlsym(RTLD_NEXT, "execvp");
   real_execvpe = (__typeof__(&execvpe))dlsym(RTLD_NEXT, "execvpe");
   real_fexecve = (__typeof__(&fexecve))dlsym(RTLD_NEXT, "fexecve");
   real_execveat = (__typeof__(&execveat))dlsym(RTLD_NEXT, "execveat");
+  errno = saved_errno;
 }
 
 // Should a call come before the constructor ran (another library's constructor), it is found then.
