@@ -37,9 +37,15 @@ __attribute__((visibility("hidden"))) extern int g_sockscope_log_sources;
 static inline sockscope_log_header *sockscope_log_header_locked(void) {
   return (sockscope_log_header *)g_sockscope_log.base;
 }
-/// With the lock held: makes sure `size` more bytes are reserved past `used`, or counts the event
-/// that does not fit in the header's `dropped` and returns -errno.
-int sockscope_log_room_locked(size_t size);
+/// With the lock held: reserves more of the log for `size` bytes past `used` (log.c), or counts
+/// the event that does not fit in the header's `dropped` and returns -errno.
+int sockscope_log_reserve_room_locked(size_t size);
+/// With the lock held: makes sure `size` more bytes are reserved past `used`. Inline: nearly
+/// every record fits in what is reserved, and this check is on every recorded call's path.
+static inline int sockscope_log_room_locked(size_t size) {
+  if (g_sockscope_log.used + size <= g_sockscope_log.reserved) return 0;
+  return sockscope_log_reserve_room_locked(size);
+}
 
 /// With the log's lock held: appends a record (see sockscope_log_append_full).
 int sockscope_log_append_locked(sockscope_record *rec, const void *addr, uint32_t addr_len, const void *data,
