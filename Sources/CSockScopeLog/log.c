@@ -115,7 +115,7 @@ static int path_is_log(void) {
   return lstat(g_sockscope_log.path, &st) == 0 && S_ISREG(st.st_mode) && st.st_dev == g_sockscope_log.dev && st.st_ino == g_sockscope_log.ino;
 }
 
-// Writes zeros over [offset, offset + length) of the file open as `fd`.
+// Writes zeros over [offset, offset + length) of the file open as `fd` (the fallback below).
 static int zero_fill(int fd, size_t offset, size_t length) {
   static const uint8_t zeros[65536];
   while (length > 0) {
@@ -132,41 +132,35 @@ static int zero_fill(int fd, size_t offset, size_t length) {
 }
 
 // Reserves the file's blocks behind [offset, offset + length) of the mapping, so that a store there
-// can never raise SIGBUS on a full disk: zeros are written there with pwrite, through a descriptor
-// held only for this call, and the file system reserves each block as the write dirties its page
-// (ext4's delayed allocation) or fails with ENOSPC, an error here, never a signal later. Then
-// MADV_POPULATE_WRITE maps those pages, now in the page cache, so that a store into a fresh page
-// costs no fault on the hot path (on ext4 those faults were most of recording's cost; see
-// docs/performance.md); kernels before 5.14 lack it, and there the stores fault instead.
-// Populating pages that are still holes reserves them too (each write fault does), but the kernel
-// then reads each hole in through readahead and zeroes it there, which cost far more: 12.5 % of
-// the traced Swift echo pair's samples were that zeroing (__pi_memset under ext4_mpage_readpages),
-// 0.6 % are the pwrite (docs/performance-notes.md). That slower way is kept for a log whose path
-// no longer names it (moved or replaced): the mapping still reaches the file.
+// can never raise SIGBUS on a full disk. MADV_POPULATE_WRITE takes each page's write fault now,
+// where the file system reserves its block (ext4's delayed allocation) or fails; a failure is an
+// error here (EFAULT: "a SIGBUS would have been raised"), never a signal later. It also puts every
+// page in the page cache up front, so a store into a fresh page costs no fault on the hot path
+// (on ext4 those faults were most of recording's cost; see docs/performance.md). Kernels before
+// 5.14 lack it: there the blocks are reserved with posix_fallocate and zero-filled with pwrite
+// through a descriptor held only for those calls.
+// Populating pages that are holes makes ext4 read each in and zero it (readahead), which costs
+// more CPU than writing the zeros with pwrite first (measured: docs/performance-notes.md). That
+// was tried and dropped: a descriptor held for the pwrite, every 256 KiB, is a number another
+// thread of the program can dup2 onto or close meanwhile, and the zeros then went into the
+// program's own file (a review reproduced it in 5 of 8 runs). The fallback above has the same
+// window, on kernels before 5.14 only.
 static int reserve(size_t offset, size_t length) {
-  int written = 0;
-  int fd = open(g_sockscope_log.path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-  if (fd >= 0) {
-    struct stat st;
-    int err = 0;
-    if (fstat(fd, &st) == 0 && st.st_dev == g_sockscope_log.dev && st.st_ino == g_sockscope_log.ino) {
-      err = zero_fill(fd, offset, length);
-      written = err == 0;
-    }
-    close(fd);
-    if (err != 0) return err;
-  }
   if (madvise(g_sockscope_log.base + offset, length, MADV_POPULATE_WRITE) == 0) return 0;
-  // EFAULT: a page could not be made writable, which a store would have met as SIGBUS.
   if (errno == EFAULT) return -ENOSPC;
-  // EINVAL: a kernel before 5.14; the pwrite reserved the blocks, unless the path was no longer
-  // the log's, and then nothing did.
-  if (errno == EINVAL) return written ? 0 : -ESTALE;
-  return -errno;
+  if (errno != EINVAL) return -errno;
+  int fd = open(g_sockscope_log.path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return -errno;
+  struct stat st;
+  int err = fstat(fd, &st) != 0 ? errno : (st.st_dev != g_sockscope_log.dev || st.st_ino != g_sockscope_log.ino) ? ESTALE : 0;
+  if (err == 0) err = posix_fallocate(fd, (off_t)offset, (off_t)length);
+  if (err == 0) err = -zero_fill(fd, offset, length);
+  close(fd);
+  return -err;
 }
 
 // Asks for the mapping's pages in large page-cache folios (MADV_HUGEPAGE on the file mapping):
-// populating then maps a folio at a time instead of faulting each 4 KiB page, and
+// populating then zeroes and maps a folio at a time instead of faulting each 4 KiB page, and
 // unmapping at the end is cheaper too. Measured on ext4, Linux 6.18: about 1.3 µs a page against
 // 2.6–3.9 in a probe, and 4.5–12 ms of madvise against 14–17.5 for the echo server's 14 MB log. Set
 // from the first mapping: set only after the first growth, the echo server's populating got slower
