@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -115,6 +116,17 @@ static int path_is_log(void) {
   return lstat(g_sockscope_log.path, &st) == 0 && S_ISREG(st.st_mode) && st.st_dev == g_sockscope_log.dev && st.st_ino == g_sockscope_log.ino;
 }
 
+// The largest size the process may make a file (RLIMIT_FSIZE, `ulimit -f`). Making the log longer
+// than that would raise SIGXFSZ, which kills the recorded program where unrecorded it would not
+// have met the limit: the log stops growing there instead, and the events that do not fit are
+// counted as lost (EFBIG).
+static size_t file_size_limit(void) {
+  struct rlimit limit;
+  if (getrlimit(RLIMIT_FSIZE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur > SIZE_MAX)
+    return SIZE_MAX;
+  return (size_t)limit.rlim_cur;
+}
+
 // Writes zeros over [offset, offset + length) of the file open as `fd` (the fallback below).
 static int zero_fill(int fd, size_t offset, size_t length) {
   static const uint8_t zeros[65536];
@@ -197,7 +209,9 @@ static int open_locked(void) {
   if (fd < 0) return -errno;
   struct stat st;
   void *base = MAP_FAILED;
-  if (fstat(fd, &st) != 0 || ftruncate(fd, INITIAL_CAPACITY) != 0) {
+  if (INITIAL_CAPACITY > file_size_limit()) {
+    err = EFBIG; /* a log could not even start (see file_size_limit) */
+  } else if (fstat(fd, &st) != 0 || ftruncate(fd, INITIAL_CAPACITY) != 0) {
     err = errno;
   } else {
     base = mmap(NULL, INITIAL_CAPACITY, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -297,6 +311,9 @@ static int grow_locked(size_t need) {
   if (step < need) step = (need + 4095) & ~(size_t)4095;
   size_t old_capacity = g_sockscope_log.capacity;
   size_t new_capacity = old_capacity + step;
+  size_t limit = file_size_limit();
+  if (new_capacity > limit) new_capacity = limit & ~(size_t)4095;
+  if (new_capacity < old_capacity + need) return -EFBIG;
   if (!path_is_log()) return -ESTALE;
   if (truncate(g_sockscope_log.path, (off_t)new_capacity) != 0) return -errno;
   void *base = mremap(g_sockscope_log.base, old_capacity, new_capacity, MREMAP_MAYMOVE);

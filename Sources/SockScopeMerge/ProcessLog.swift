@@ -174,6 +174,10 @@ public struct ProcessLog: Sendable {
     if err == ESTALE {
       return "the log could not be grown: its file was moved, removed or replaced while the process ran"
     }
+    // The writer's code for the process's file size limit, which the log stops at.
+    if err == EFBIG {
+      return "the log could not be grown past the process's file size limit (RLIMIT_FSIZE, `ulimit -f`)"
+    }
     let failure = ArgumentNames.failure(errno: err)
     return "the log could not be grown (\(failure.name): \(failure.message))"
   }

@@ -84,10 +84,13 @@ struct RecordCommand: ParsableCommand {
       } catch {
         let logNames = (try? FileManager.default.contentsOfDirectory(atPath: logs)) ?? []
         if !logNames.contains(where: { $0.hasSuffix(".sslog") }) {
-          // Not a failure of the recording: the interposer records only calls on AF_UNIX sockets.
+          // Mostly not a failure of the recording: the interposer records only calls on AF_UNIX
+          // sockets. But a log that could not be opened (a file size limit under 1 MiB, a
+          // directory that became unwritable) leaves none either, and the interposer has said why.
           StandardStream.standardError.write(
-            "sockscope record: \(command[0].terminalSafe) made no call on a UNIX-domain socket, so there is no trace to "
-              + "write (\(logs.terminalSafe) holds no per-process log). A program that calls the kernel "
+            "sockscope record: \(logs.terminalSafe) holds no per-process log, so there is no trace to write: "
+              + "\(command[0].terminalSafe) made no call on a UNIX-domain socket, or none that could be recorded "
+              + "(when the interposer could not open a log, it said why above). A program that calls the kernel "
               + "without the C library (Go, for one) is not seen through LD_PRELOAD: record it with "
               + "`strace -f -o run.strace PROGRAM` and `sockscope import strace run.strace`.\n")
         } else {
