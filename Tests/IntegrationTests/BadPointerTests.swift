@@ -48,11 +48,8 @@ struct BadPointerTests {
     "getsockname, getpeername and setsockopt with bad pointers get EFAULT as unrecorded, and good calls are recorded",
     needs("gcc"))
   func badPointers() throws {
-    let gcc = try #require(which("gcc"), "gcc is installed by make test")
     try withTemporaryDirectory { dir throws in
-      try badPointerC.write(toFile: dir + "/bad.c", atomically: true, encoding: .utf8)
-      let built = try run(gcc, ["-O1", "-o", "bad", "bad.c"], in: dir)
-      try #require(built.status == 0, "\(built.stderr)")
+      try compileC(badPointerC, named: "bad", in: dir)
       let plain = try run(dir + "/bad", [], in: dir)
       let recorded = try sockscope(["record", "--out", "t", "--", dir + "/bad"], in: dir, seconds: 60)
       #expect(

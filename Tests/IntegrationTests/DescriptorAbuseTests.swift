@@ -181,11 +181,8 @@ struct DescriptorAbuseTests {
     needs("gcc"),
     arguments: ["dup2", "dup3", "fcntl", "close_range", "closefrom", "close-all"])
   func cProgram(mode: String) throws {
-    let gcc = try #require(which("gcc"), "gcc is installed by make test")
     try withTemporaryDirectory { dir throws in
-      try descriptorAbuseC.write(toFile: dir + "/abuse.c", atomically: true, encoding: .utf8)
-      let built = try run(gcc, ["-O1", "-o", "abuse", "abuse.c"], in: dir)
-      try #require(built.status == 0, "\(built.stderr)")
+      try compileC(descriptorAbuseC, named: "abuse", in: dir)
       try expectSameAndWhole([dir + "/abuse"], mode: mode, in: dir)
     }
   }

@@ -59,11 +59,8 @@ struct DescriptorRaceTests {
     "a thread that keeps dup2-ing onto the next free number while the log grows never gets the log's writes in its file",
     needs("gcc"))
   func logNeverWritesThroughARacedNumber() throws {
-    let gcc = try #require(which("gcc"), "gcc is installed by make test")
     try withTemporaryDirectory { dir throws in
-      try descriptorRaceC.write(toFile: dir + "/race.c", atomically: true, encoding: .utf8)
-      let built = try run(gcc, ["-O1", "-pthread", "-o", "race", "race.c"], in: dir)
-      try #require(built.status == 0, "\(built.stderr)")
+      try compileC(descriptorRaceC, named: "race", in: dir, flags: ["-O1", "-pthread"])
       let expected = "received 20000, own.dat has 6 bytes\n"
       let plain = try run(dir + "/race", [], in: dir)
       #expect(plain.stdout == expected, "unrecorded: \(plain.stdout)")

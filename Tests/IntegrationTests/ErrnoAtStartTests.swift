@@ -41,11 +41,8 @@ struct ErrnoAtStartTests {
     "main finds the same errno recorded and unrecorded, with a role given and the default one",
     needs("gcc"))
   func errnoAtMainIsUntouched() throws {
-    let gcc = try #require(which("gcc"), "gcc is installed by make test")
     try withTemporaryDirectory { dir throws in
-      try errnoAtStartC.write(toFile: dir + "/errno.c", atomically: true, encoding: .utf8)
-      let built = try run(gcc, ["-O1", "-o", "errno-at-start", "errno.c"], in: dir)
-      try #require(built.status == 0, "\(built.stderr)")
+      try compileC(errnoAtStartC, named: "errno-at-start", in: dir)
       let plain = try run(dir + "/errno-at-start", [], in: dir)
       try #require(plain.status == 0, "\(plain.stderr)")
       #expect(plain.stdout == "errno at main: 0\nerrno after socketpair: 0\nSwift runtime mapped: no\n")

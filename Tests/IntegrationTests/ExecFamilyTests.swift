@@ -81,11 +81,8 @@ struct ExecFamilyTests {
     "each exec function starts the same program with the same arguments and environment as unrecorded, and is recorded as itself",
     needs("gcc"), arguments: functions)
   func execFunction(_ function: String) throws {
-    let gcc = try #require(which("gcc"), "gcc is installed by make test")
     try withTemporaryDirectory { dir throws in
-      try execFamilyC.write(toFile: dir + "/exec-family.c", atomically: true, encoding: .utf8)
-      let built = try run(gcc, ["-O1", "-o", "exec-family", "exec-family.c"], in: dir)
-      try #require(built.status == 0, "\(built.stderr)")
+      try compileC(execFamilyC, named: "exec-family", in: dir)
       let program = dir + "/exec-family"
       let plain = try run(program, [function, dir], in: dir)
       #expect(plain.status == 0, "\(plain.stderr)")

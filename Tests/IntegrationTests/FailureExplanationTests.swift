@@ -312,10 +312,8 @@ extension FailureExplanationTests {
     "an address longer than sockaddr_un is explained as the sun_path limit, with its length",
     needs("gcc"))
   func sunPathLimit() throws {
-    let gcc = try #require(which("gcc"), "gcc is installed by make test")
     try withTemporaryDirectory { dir throws in
-      try sunPathC.write(toFile: dir + "/long.c", atomically: true, encoding: .utf8)
-      try #require(try run(gcc, ["-o", "long", "long.c"], in: dir).status == 0)
+      try compileC(sunPathC, named: "long", in: dir, flags: [])
       let result = try sockscope(["record", "--out", "t", "--", "./long"], in: dir)
       #expect(result.status == 0 && result.stdout.contains("EINVAL"), "\(result)")
       let trace = try readTrace(dir + "/t/trace.jsonl")

@@ -38,11 +38,8 @@ struct FileSizeLimitTests {
     "the log stops at the program's RLIMIT_FSIZE: the program runs to its end as unrecorded, and the lost events are counted and explained",
     needs("gcc"))
   func logStopsAtTheFileSizeLimit() throws {
-    let gcc = try #require(which("gcc"), "gcc is installed by make test")
     try withTemporaryDirectory { dir throws in
-      try fileSizeLimitC.write(toFile: dir + "/fsize.c", atomically: true, encoding: .utf8)
-      let built = try run(gcc, ["-O1", "-o", "fsize", "fsize.c"], in: dir)
-      try #require(built.status == 0, "\(built.stderr)")
+      try compileC(fileSizeLimitC, named: "fsize", in: dir)
       let plain = try run(dir + "/fsize", ["4096"], in: dir)
       #expect(plain.status == 0 && plain.stdout == "sent 40000, received 40000\n", "\(plain.stdout)")
       let recorded = try sockscope(
@@ -72,11 +69,8 @@ struct FileSizeLimitTests {
     "under a file size limit too small for a log to start, the program runs unrecorded and both it and record say why",
     needs("gcc"))
   func noLogUnderATinyLimit() throws {
-    let gcc = try #require(which("gcc"), "gcc is installed by make test")
     try withTemporaryDirectory { dir throws in
-      try fileSizeLimitC.write(toFile: dir + "/fsize.c", atomically: true, encoding: .utf8)
-      let built = try run(gcc, ["-O1", "-o", "fsize", "fsize.c"], in: dir)
-      try #require(built.status == 0, "\(built.stderr)")
+      try compileC(fileSizeLimitC, named: "fsize", in: dir)
       let plain = try run(dir + "/fsize", ["512"], in: dir)
       let recorded = try sockscope(
         ["record", "--out", "run", "--", dir + "/fsize", "512"], in: dir, seconds: 120)

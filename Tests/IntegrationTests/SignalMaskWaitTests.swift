@@ -45,11 +45,8 @@ struct SignalMaskWaitTests {
     "ppoll and epoll_pwait return as unrecorded and are recorded as poll and epoll_wait with what became ready",
     needs("gcc"))
   func waitsWithASignalMask() throws {
-    let gcc = try #require(which("gcc"), "gcc is installed by make test")
     try withTemporaryDirectory { dir throws in
-      try signalMaskWaitC.write(toFile: dir + "/waits.c", atomically: true, encoding: .utf8)
-      let built = try run(gcc, ["-O1", "-o", "waits", "waits.c"], in: dir)
-      try #require(built.status == 0, "\(built.stderr)")
+      try compileC(signalMaskWaitC, named: "waits", in: dir)
       let plain = try run(dir + "/waits", [], in: dir)
       #expect(plain.status == 0, "\(plain.stderr)")
       let expected =

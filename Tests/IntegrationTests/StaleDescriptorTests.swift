@@ -26,10 +26,8 @@ struct StaleDescriptorTests {
     needs("gcc"),
     arguments: ["fclose", "close_range", "closefrom", "syscall"])
   func fileContentsNeverRecorded(mode: String) throws {
-    let gcc = try #require(which("gcc"), "gcc is installed by make test")
     try withTemporaryDirectory { dir throws in
-      try staleDescriptorC.write(toFile: dir + "/stale.c", atomically: true, encoding: .utf8)
-      try #require(try run(gcc, ["-o", "stale", "stale.c"], in: dir).status == 0)
+      try compileC(staleDescriptorC, named: "stale", in: dir, flags: [])
       try "PASSWORD=hunter2\n".write(toFile: dir + "/secret.txt", atomically: true, encoding: .utf8)
       let result = try sockscope(["record", "--out", "t", "--", "./stale", mode], in: dir)
       #expect(result.status == 0, "\(result.stderr)")
@@ -52,10 +50,8 @@ struct StaleDescriptorTests {
     "a new socket on the number of one closed by a raw syscall is recorded with its own inode",
     needs("gcc"))
   func reusedNumberGetsNewIdentity() throws {
-    let gcc = try #require(which("gcc"), "gcc is installed by make test")
     try withTemporaryDirectory { dir throws in
-      try staleDescriptorC.write(toFile: dir + "/stale.c", atomically: true, encoding: .utf8)
-      try #require(try run(gcc, ["-o", "stale", "stale.c"], in: dir).status == 0)
+      try compileC(staleDescriptorC, named: "stale", in: dir, flags: [])
       let result = try sockscope(["record", "--out", "t", "--", "./stale", "reuse"], in: dir)
       #expect(result.status == 0, "\(result.stderr)")
       let inode = try #require(result.stdout.split(separator: " ").last.flatMap { UInt64($0.dropLast()) })
@@ -71,10 +67,8 @@ struct StaleDescriptorTests {
     needs("gcc"),
     arguments: ["dup", "fcntl-dupfd"])
   func socketCopyOnFileNumber(mode: String) throws {
-    let gcc = try #require(which("gcc"), "gcc is installed by make test")
     try withTemporaryDirectory { dir throws in
-      try staleDescriptorC.write(toFile: dir + "/stale.c", atomically: true, encoding: .utf8)
-      try #require(try run(gcc, ["-o", "stale", "stale.c"], in: dir).status == 0)
+      try compileC(staleDescriptorC, named: "stale", in: dir, flags: [])
       try "PASSWORD=hunter2\n".write(toFile: dir + "/secret.txt", atomically: true, encoding: .utf8)
       let result = try sockscope(["record", "--out", "t", "--", "./stale", mode], in: dir)
       #expect(result.status == 0, "\(result.stderr)")

@@ -35,6 +35,22 @@ func withTemporaryDirectory<R>(_ body: (String) throws -> R) throws -> R {
   return try body(path)
 }
 
+/// Compiles the C program `source` with gcc into `directory/name` and returns its path; the test
+/// fails with gcc's messages when it does not build. (`make test` installs gcc; a test that calls
+/// this is marked `needs("gcc")`, so that under `CI=true` a missing gcc fails it.)
+@discardableResult
+func compileC(
+  _ source: String, named name: String, in directory: String, flags: [String] = ["-O1"]
+) throws
+  -> String
+{
+  let gcc = try #require(which("gcc"), "gcc is installed by make test")
+  try source.write(toFile: directory + "/\(name).c", atomically: true, encoding: .utf8)
+  let built = try run(gcc, flags + ["-o", name, name + ".c"], in: directory)
+  try #require(built.status == 0, "\(built.stderr)")
+  return directory + "/" + name
+}
+
 /// A process started from a test, its output going to files that can be read while it runs.
 final class RunningProcess {
   let process = Process()

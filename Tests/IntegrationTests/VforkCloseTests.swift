@@ -38,11 +38,8 @@ struct VforkCloseTests {
     "a socket a vfork child duplicates and closes before its exec is not recorded as the parent's",
     needs("gcc"))
   func vforkChildClose() throws {
-    let gcc = try #require(which("gcc"), "gcc is installed by make test")
     try withTemporaryDirectory { dir throws in
-      try vforkCloseC.write(toFile: dir + "/vf.c", atomically: true, encoding: .utf8)
-      let built = try run(gcc, ["-O1", "-o", "vf", "vf.c"], in: dir)
-      try #require(built.status == 0, "\(built.stderr)")
+      try compileC(vforkCloseC, named: "vf", in: dir)
       let recorded = try sockscope(["record", "--out", "t", "--", dir + "/vf"], in: dir, seconds: 60)
       #expect(recorded.status == 0 && recorded.stdout.contains("child's close: 1"), "\(recorded.stderr)")
       let trace = try readTrace(dir + "/t/trace.jsonl")
