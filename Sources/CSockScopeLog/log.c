@@ -197,41 +197,83 @@ static int make_path(int pid, uint64_t start) {
   return 0;
 }
 
+// Whether `fd` still holds the file `made` describes (device and inode).
+static int still_holds(int fd, const struct stat *made) {
+  struct stat held;
+  return fstat(fd, &held) == 0 && held.st_dev == made->st_dev && held.st_ino == made->st_ino;
+}
+
+// Makes the log file at `g_sockscope_log.path` (a name no file has), sizes it and maps it. The
+// descriptor lives only until the file is mapped, a few calls inside the first socket call, and
+// nothing is changed through it: it is a number in the program's table, which another thread of
+// the program can take at any moment (dup2 onto it; close it and open a file that gets it). So the
+// file is sized through its path, and the descriptor is believed, and closed, only while fstat
+// says it still holds the file the path names. (Measured with a thread that dup2s its own file
+// onto the next free number: ftruncate through the descriptor grew that file to 1 MiB in 3 runs of
+// 20, or the recording stopped with EBADF.) What stays open is the gap between the last check and
+// the close, one system call wide: a number taken there would be closed. Returns 0, -EAGAIN when
+// the number was taken (the program's file untouched, nothing of this log left), or -errno.
+static int map_new_log(void **base, struct stat *made) {
+  const char *path = g_sockscope_log.path;
+  int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) return -errno;
+  // What the path names now is the file just made (O_EXCL): its identity is the log's.
+  if (lstat(path, made) != 0 || !S_ISREG(made->st_mode)) return -ESTALE; /* fd: not known to be ours */
+  g_sockscope_log.dev = made->st_dev;
+  g_sockscope_log.ino = made->st_ino;
+  int err = 0;
+  *base = MAP_FAILED;
+  if (!still_holds(fd, made)) {
+    err = -EAGAIN;
+  } else if (INITIAL_CAPACITY > file_size_limit()) {
+    err = -EFBIG; /* a log could not even start (see file_size_limit) */
+  } else if (truncate(path, INITIAL_CAPACITY) != 0) {
+    err = -errno;
+  } else {
+    *base = mmap(NULL, INITIAL_CAPACITY, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (*base == MAP_FAILED) err = -errno;
+  }
+  // The mapping is this log's only if the descriptor held the log until after mmap: it cannot
+  // come back to the log once taken (nothing else holds the log open).
+  if (still_holds(fd, made)) {
+    close(fd);
+  } else {
+    if (*base != MAP_FAILED) munmap(*base, INITIAL_CAPACITY);
+    *base = MAP_FAILED;
+    err = -EAGAIN;
+  }
+  if (err != 0) {
+    if (*base != MAP_FAILED) munmap(*base, INITIAL_CAPACITY);
+    *base = MAP_FAILED;
+    if (path_is_log()) unlink(path);
+  }
+  return err;
+}
+
 // Called with the lock held and no log open.
 static int open_locked(void) {
   int pid = getpid();
-  uint64_t start = sockscope_now_ns();
-  int err = make_path(pid, start);
-  if (err != 0) return err;
-
-  // The descriptor lives only until the file is mapped: a few calls, inside the first socket call.
-  int fd = open(g_sockscope_log.path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) return -errno;
-  struct stat st;
+  uint64_t start = 0;
   void *base = MAP_FAILED;
-  if (INITIAL_CAPACITY > file_size_limit()) {
-    err = EFBIG; /* a log could not even start (see file_size_limit) */
-  } else if (fstat(fd, &st) != 0 || ftruncate(fd, INITIAL_CAPACITY) != 0) {
-    err = errno;
-  } else {
-    base = mmap(NULL, INITIAL_CAPACITY, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    err = base == MAP_FAILED ? errno : 0;
-    if (err == 0) ask_for_large_folios(base, INITIAL_CAPACITY);
+  struct stat st;
+  int err = -EAGAIN;
+  // A number taken by another thread costs this attempt only: the next makes a file of a new name.
+  for (int attempt = 0; attempt < 4 && err == -EAGAIN; attempt++) {
+    start = sockscope_now_ns();
+    err = make_path(pid, start);
+    if (err == 0) err = map_new_log(&base, &st);
   }
-  close(fd);
-  if (err == 0) {
-    g_sockscope_log.dev = st.st_dev;
-    g_sockscope_log.ino = st.st_ino;
-    g_sockscope_log.base = base;
-    g_sockscope_log.capacity = INITIAL_CAPACITY;
-    g_sockscope_log.reserved = 0;
-    err = -reserve(0, RESERVE_STEP);
-    if (err == 0) g_sockscope_log.reserved = RESERVE_STEP;
-  }
+  if (err != 0) return err == -EAGAIN ? -EBUSY : err;
+  ask_for_large_folios(base, INITIAL_CAPACITY);
+  g_sockscope_log.base = base;
+  g_sockscope_log.capacity = INITIAL_CAPACITY;
+  g_sockscope_log.reserved = 0;
+  err = -reserve(0, RESERVE_STEP);
+  if (err == 0) g_sockscope_log.reserved = RESERVE_STEP;
   if (err != 0) {
-    if (base != MAP_FAILED) munmap(base, INITIAL_CAPACITY);
+    munmap(base, INITIAL_CAPACITY);
     g_sockscope_log.base = NULL;
-    unlink(g_sockscope_log.path);
+    if (path_is_log()) unlink(g_sockscope_log.path);
     return -err;
   }
   g_sockscope_log.used = SOCKSCOPE_LOG_HEADER_SIZE;

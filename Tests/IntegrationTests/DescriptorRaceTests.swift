@@ -49,6 +49,68 @@ let descriptorRaceC = #"""
   }
   """#
 
+/// A C program that starts 100 children one after another. Each makes a socketpair by a raw
+/// system call (which the interposer does not see), starts a thread that keeps duplicating the
+/// child's own file onto the lowest free descriptor number and closing it, and then sends: the
+/// first call the interposer records, so the child's log is opened while the thread churns. A child
+/// fails when its file is no longer its 6 bytes or its send failed.
+let logOpenRaceC = #"""
+  #include <fcntl.h>
+  #include <pthread.h>
+  #include <stdio.h>
+  #include <sys/socket.h>
+  #include <sys/stat.h>
+  #include <sys/syscall.h>
+  #include <sys/wait.h>
+  #include <unistd.h>
+
+  static volatile int stop;
+  static int own, spare;
+
+  static void *churn(void *unused) {
+    (void)unused;
+    while (!stop)
+      if (dup2(own, spare) == spare) close(spare);
+    return NULL;
+  }
+
+  // A child: its second thread churns the next free number while the first socket call opens the log.
+  static int child(int i) {
+    char name[32];
+    snprintf(name, sizeof name, "own-%d.dat", i);
+    own = open(name, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (own < 0 || write(own, "hello\n", 6) != 6) return 2;
+    // Made by a raw system call, which the interposer does not see: the send below is the first
+    // call it records, and it opens the log, while the thread churns.
+    int sv[2];
+    if (syscall(SYS_socketpair, AF_UNIX, SOCK_DGRAM, 0, sv) != 0) return 2;
+    spare = dup(own);
+    close(spare);
+    pthread_t thread;
+    pthread_create(&thread, NULL, churn, NULL);
+    usleep(1000);
+    int made = send(sv[0], "x", 1, 0) == 1;
+    stop = 1;
+    pthread_join(thread, NULL);
+    struct stat st;
+    fstat(own, &st);
+    return !made ? 3 : st.st_size == 6 ? 0 : 4;
+  }
+
+  int main(void) {
+    int intact = 0;
+    for (int i = 0; i < 100; i++) {
+      pid_t pid = fork();
+      if (pid == 0) _exit(child(i));
+      int status = 0;
+      waitpid(pid, &status, 0);
+      intact += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    }
+    printf("%d of 100 children kept their file and made their socket calls\n", intact);
+    return 0;
+  }
+  """#
+
 @Suite("A recorded program's descriptors, raced by its own threads", .serialized)
 struct DescriptorRaceTests {
   /// The log is written through its mapping and grown by its path, never through a descriptor in
@@ -71,6 +133,30 @@ struct DescriptorRaceTests {
         #expect(recorded.stdout == expected, "round \(round): \(recorded.stdout)")
         let own = try String(contentsOfFile: dir + "/own.dat", encoding: .utf8)
         #expect(own == "hello\n", "round \(round): own.dat is \(own.utf8.count) bytes")
+      }
+    }
+  }
+
+  /// Opening the log makes a file and maps it through a descriptor, a number in the program's table
+  /// for a few calls: the file is sized by its path and the descriptor believed only while it
+  /// still holds the log. Sized through the descriptor, a taken number had the program's file
+  /// grown to 1 MiB (about 1 child in 50 here).
+  @Test(
+    "a thread that dup2s onto the next free number while the first recorded call opens the log never has its file changed",
+    needs("gcc"))
+  func logOpenNeverTouchesARacedNumber() throws {
+    try withTemporaryDirectory { dir throws in
+      try compileC(logOpenRaceC, named: "open-race", in: dir, flags: ["-O1", "-pthread"])
+      let expected = "100 of 100 children kept their file and made their socket calls\n"
+      let plain = try run(dir + "/open-race", [], in: dir)
+      #expect(plain.stdout == expected, "unrecorded: \(plain.stdout)")
+      for round in 1...3 {
+        let recorded = try sockscope(
+          ["record", "--out", "run\(round)", "--", dir + "/open-race"], in: dir, seconds: 120)
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        #expect(recorded.stdout == expected, "round \(round): \(recorded.stdout)")
+        let trace = try readTrace(dir + "/run\(round)/trace.jsonl")
+        #expect(trace.header.processes.count == 100, "every child recorded")
       }
     }
   }
