@@ -213,17 +213,18 @@ static int still_holds(int fd, const struct stat *made) {
 // 20, or the recording stopped with EBADF.) What stays open is the gap between the last check and
 // the close, one system call wide: a number taken there would be closed. Returns 0, -EAGAIN when
 // the number was taken (the program's file untouched, nothing of this log left), or -errno.
-static int map_new_log(void **base, struct stat *made) {
+static int map_new_log(void **base) {
   const char *path = g_sockscope_log.path;
   int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) return -errno;
   // What the path names now is the file just made (O_EXCL): its identity is the log's.
-  if (lstat(path, made) != 0 || !S_ISREG(made->st_mode)) return -ESTALE; /* fd: not known to be ours */
-  g_sockscope_log.dev = made->st_dev;
-  g_sockscope_log.ino = made->st_ino;
+  struct stat made;
+  if (lstat(path, &made) != 0 || !S_ISREG(made.st_mode)) return -ESTALE; /* fd: not known to be ours */
+  g_sockscope_log.dev = made.st_dev;
+  g_sockscope_log.ino = made.st_ino;
   int err = 0;
   *base = MAP_FAILED;
-  if (!still_holds(fd, made)) {
+  if (!still_holds(fd, &made)) {
     err = -EAGAIN;
   } else if (INITIAL_CAPACITY > file_size_limit()) {
     err = -EFBIG; /* a log could not even start (see file_size_limit) */
@@ -235,13 +236,10 @@ static int map_new_log(void **base, struct stat *made) {
   }
   // The mapping is this log's only if the descriptor held the log until after mmap: it cannot
   // come back to the log once taken (nothing else holds the log open).
-  if (still_holds(fd, made)) {
+  if (still_holds(fd, &made))
     close(fd);
-  } else {
-    if (*base != MAP_FAILED) munmap(*base, INITIAL_CAPACITY);
-    *base = MAP_FAILED;
+  else
     err = -EAGAIN;
-  }
   if (err != 0) {
     if (*base != MAP_FAILED) munmap(*base, INITIAL_CAPACITY);
     *base = MAP_FAILED;
@@ -255,13 +253,12 @@ static int open_locked(void) {
   int pid = getpid();
   uint64_t start = 0;
   void *base = MAP_FAILED;
-  struct stat st;
   int err = -EAGAIN;
   // A number taken by another thread costs this attempt only: the next makes a file of a new name.
   for (int attempt = 0; attempt < 4 && err == -EAGAIN; attempt++) {
     start = sockscope_now_ns();
     err = make_path(pid, start);
-    if (err == 0) err = map_new_log(&base, &st);
+    if (err == 0) err = map_new_log(&base);
   }
   if (err != 0) return err == -EAGAIN ? -EBUSY : err;
   ask_for_large_folios(base, INITIAL_CAPACITY);
@@ -341,7 +338,8 @@ const char *sockscope_log_path(void) { return sockscope_log_is_open() ? g_socksc
 void sockscope_log_set_role(const char *role) {
   pthread_mutex_lock(&g_sockscope_log.lock);
   copy_string(g_sockscope_log.role, sizeof g_sockscope_log.role, role);
-  if (g_sockscope_log.base != NULL) store_role(sockscope_log_header_locked()->role, &sockscope_log_header_locked()->role_length, g_sockscope_log.role);
+  sockscope_log_header *h = sockscope_log_header_locked();
+  if (h != NULL) store_role(h->role, &h->role_length, g_sockscope_log.role);
   pthread_mutex_unlock(&g_sockscope_log.lock);
 }
 

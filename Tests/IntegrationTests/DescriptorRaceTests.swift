@@ -1,63 +1,19 @@
 import Foundation
 import Testing
 
-/// A C program whose second thread keeps duplicating its own file onto the lowest free descriptor
-/// number (the one any `open` in the process would get next) and closing it again, while the main
-/// thread sends and receives 20 000 datagrams of 1000 bytes: a log that grows by about 20 MB.
-/// Prints its file's size at the end.
+/// A C program whose second thread keeps duplicating the process's own file onto the lowest free
+/// descriptor number (the one any `open` in the process would get next) and closing it again.
+/// `race grow`: meanwhile the main thread sends and receives 20 000 datagrams of 1000 bytes, a log
+/// that grows by about 20 MB; prints its file's size at the end. `race open`: 100 children one
+/// after another each make a socketpair by a raw system call (which the interposer does not see),
+/// start the thread, and send: the first call the interposer records, so each child's log is
+/// opened while the thread churns; a child fails when its file is no longer its 6 bytes or its
+/// send failed.
 let descriptorRaceC = #"""
   #include <fcntl.h>
   #include <pthread.h>
   #include <stdio.h>
   #include <string.h>
-  #include <sys/socket.h>
-  #include <sys/stat.h>
-  #include <unistd.h>
-
-  static volatile int stop;
-  static int own, spare;
-
-  static void *churn(void *unused) {
-    (void)unused;
-    while (!stop)
-      if (dup2(own, spare) == spare) close(spare);
-    return NULL;
-  }
-
-  int main(void) {
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) != 0) return 2;
-    own = open("own.dat", O_RDWR | O_CREAT | O_TRUNC, 0644);
-    if (own < 0 || write(own, "hello\n", 6) != 6) return 2;
-    spare = dup(own); /* the lowest free number: what the next open would get */
-    close(spare);
-    pthread_t thread;
-    pthread_create(&thread, NULL, churn, NULL);
-    char message[1000], buffer[1000];
-    memset(message, 'x', sizeof message);
-    long received = 0;
-    for (int i = 0; i < 20000; i++) {
-      if (send(sv[0], message, sizeof message, 0) != (ssize_t)sizeof message) return 3;
-      if (recv(sv[1], buffer, sizeof buffer, 0) == (ssize_t)sizeof message) received++;
-    }
-    stop = 1;
-    pthread_join(thread, NULL);
-    struct stat st;
-    fstat(own, &st);
-    printf("received %ld, own.dat has %lld bytes\n", received, (long long)st.st_size);
-    return 0;
-  }
-  """#
-
-/// A C program that starts 100 children one after another. Each makes a socketpair by a raw
-/// system call (which the interposer does not see), starts a thread that keeps duplicating the
-/// child's own file onto the lowest free descriptor number and closing it, and then sends: the
-/// first call the interposer records, so the child's log is opened while the thread churns. A child
-/// fails when its file is no longer its 6 bytes or its send failed.
-let logOpenRaceC = #"""
-  #include <fcntl.h>
-  #include <pthread.h>
-  #include <stdio.h>
   #include <sys/socket.h>
   #include <sys/stat.h>
   #include <sys/syscall.h>
@@ -66,6 +22,7 @@ let logOpenRaceC = #"""
 
   static volatile int stop;
   static int own, spare;
+  static pthread_t thread;
 
   static void *churn(void *unused) {
     (void)unused;
@@ -74,40 +31,66 @@ let logOpenRaceC = #"""
     return NULL;
   }
 
-  // A child: its second thread churns the next free number while the first socket call opens the log.
-  static int child(int i) {
-    char name[32];
-    snprintf(name, sizeof name, "own-%d.dat", i);
+  // Makes the process's own 6-byte file and starts churning the next free number onto it.
+  static int start_churn(const char *name) {
     own = open(name, O_RDWR | O_CREAT | O_TRUNC, 0644);
-    if (own < 0 || write(own, "hello\n", 6) != 6) return 2;
-    // Made by a raw system call, which the interposer does not see: the send below is the first
-    // call it records, and it opens the log, while the thread churns.
-    int sv[2];
-    if (syscall(SYS_socketpair, AF_UNIX, SOCK_DGRAM, 0, sv) != 0) return 2;
-    spare = dup(own);
+    if (own < 0 || write(own, "hello\n", 6) != 6) return -1;
+    spare = dup(own); /* the lowest free number: what the next open would get */
     close(spare);
-    pthread_t thread;
-    pthread_create(&thread, NULL, churn, NULL);
-    usleep(1000);
-    int made = send(sv[0], "x", 1, 0) == 1;
+    return pthread_create(&thread, NULL, churn, NULL) == 0 ? 0 : -1;
+  }
+
+  // Stops churning; the size of the process's own file.
+  static long long stop_churn(void) {
     stop = 1;
     pthread_join(thread, NULL);
     struct stat st;
-    fstat(own, &st);
-    return !made ? 3 : st.st_size == 6 ? 0 : 4;
+    return fstat(own, &st) == 0 ? (long long)st.st_size : -1;
   }
 
-  int main(void) {
+  static int grow(void) {
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) != 0 || start_churn("own.dat") != 0) return 2;
+    char message[1000], buffer[1000];
+    memset(message, 'x', sizeof message);
+    long received = 0;
+    for (int i = 0; i < 20000; i++) {
+      if (send(sv[0], message, sizeof message, 0) != (ssize_t)sizeof message) return 3;
+      if (recv(sv[1], buffer, sizeof buffer, 0) == (ssize_t)sizeof message) received++;
+    }
+    long long size = stop_churn();
+    printf("received %ld, own.dat has %lld bytes\n", received, size);
+    return 0;
+  }
+
+  static int open_child(int i) {
+    char name[32];
+    snprintf(name, sizeof name, "own-%d.dat", i);
+    int sv[2];
+    if (syscall(SYS_socketpair, AF_UNIX, SOCK_DGRAM, 0, sv) != 0 || start_churn(name) != 0) return 2;
+    usleep(1000);
+    int sent = send(sv[0], "x", 1, 0) == 1;
+    long long size = stop_churn();
+    return !sent ? 3 : size == 6 ? 0 : 4;
+  }
+
+  static int open_children(void) {
     int intact = 0;
     for (int i = 0; i < 100; i++) {
       pid_t pid = fork();
-      if (pid == 0) _exit(child(i));
+      if (pid == 0) _exit(open_child(i));
       int status = 0;
       waitpid(pid, &status, 0);
       intact += WIFEXITED(status) && WEXITSTATUS(status) == 0;
     }
     printf("%d of 100 children kept their file and made their socket calls\n", intact);
     return 0;
+  }
+
+  int main(int argc, char **argv) {
+    if (argc == 2 && strcmp(argv[1], "grow") == 0) return grow();
+    if (argc == 2 && strcmp(argv[1], "open") == 0) return open_children();
+    return 2;
   }
   """#
 
@@ -124,11 +107,11 @@ struct DescriptorRaceTests {
     try withTemporaryDirectory { dir throws in
       try compileC(descriptorRaceC, named: "race", in: dir, flags: ["-O1", "-pthread"])
       let expected = "received 20000, own.dat has 6 bytes\n"
-      let plain = try run(dir + "/race", [], in: dir)
+      let plain = try run(dir + "/race", ["grow"], in: dir)
       #expect(plain.stdout == expected, "unrecorded: \(plain.stdout)")
       for round in 1...3 {
         let recorded = try sockscope(
-          ["record", "--out", "run\(round)", "--", dir + "/race"], in: dir, seconds: 120)
+          ["record", "--out", "run\(round)", "--", dir + "/race", "grow"], in: dir, seconds: 120)
         #expect(recorded.status == 0, "\(recorded.stderr)")
         #expect(recorded.stdout == expected, "round \(round): \(recorded.stdout)")
         let own = try String(contentsOfFile: dir + "/own.dat", encoding: .utf8)
@@ -146,13 +129,13 @@ struct DescriptorRaceTests {
     needs("gcc"))
   func logOpenNeverTouchesARacedNumber() throws {
     try withTemporaryDirectory { dir throws in
-      try compileC(logOpenRaceC, named: "open-race", in: dir, flags: ["-O1", "-pthread"])
+      try compileC(descriptorRaceC, named: "race", in: dir, flags: ["-O1", "-pthread"])
       let expected = "100 of 100 children kept their file and made their socket calls\n"
-      let plain = try run(dir + "/open-race", [], in: dir)
+      let plain = try run(dir + "/race", ["open"], in: dir)
       #expect(plain.stdout == expected, "unrecorded: \(plain.stdout)")
       for round in 1...3 {
         let recorded = try sockscope(
-          ["record", "--out", "run\(round)", "--", dir + "/open-race"], in: dir, seconds: 120)
+          ["record", "--out", "run\(round)", "--", dir + "/race", "open"], in: dir, seconds: 120)
         #expect(recorded.status == 0, "\(recorded.stderr)")
         #expect(recorded.stdout == expected, "round \(round): \(recorded.stdout)")
         let trace = try readTrace(dir + "/run\(round)/trace.jsonl")
