@@ -174,9 +174,11 @@ public struct ProcessLog: Sendable {
     if err == ESTALE {
       return "the log could not be grown: its file was moved, removed or replaced while the process ran"
     }
-    // The writer's code for the process's file size limit, which the log stops at.
+    // The writer's code for the process's file size limit, which the log stops at; truncate's too,
+    // for a length past the largest file the file system holds (4 GiB on FAT32).
     if err == EFBIG {
-      return "the log could not be grown past the process's file size limit (RLIMIT_FSIZE, `ulimit -f`)"
+      return "the log could not be grown past the process's file size limit (RLIMIT_FSIZE, `ulimit -f`) "
+        + "or the largest file its file system holds"
     }
     let failure = ArgumentNames.failure(errno: err)
     return "the log could not be grown (\(failure.name): \(failure.message))"
