@@ -4,19 +4,24 @@ import SockScopeOutput
 import SockScopeTrace
 import Synchronization
 
-/// Decodes a merge's per-process logs straight into one array of events, in parallel.
+/// Decodes a merge's per-process logs straight into one array of events, in parallel, and in
+/// time order when every log's own events are.
 ///
-/// Decoding each log into its own list and then moving the lists into one array held the largest
-/// list twice for a moment, and wrote every event to fresh pages twice. Here each log gets a
-/// region of one array, as large as its file could hold (`ProcessLog.room(in:)`: address space,
-/// not memory, until it is filled); the regions are then moved together, a piece at a time, and
-/// each piece's old pages handed back to the kernel as soon as it has moved.
+/// Each log gets a region of scratch space as large as its file could hold
+/// (`ProcessLog.room(in:)`: address space, not memory, until it is filled). The events are then
+/// moved out of the regions into the timeline, the regions' pages handed back to the kernel as
+/// they empty, so no event is held twice. A process's log is nearly always in time order already
+/// (one thread, or threads whose calls did not overlap), so the move merges the regions by time
+/// and the timeline needs no sort; otherwise the regions are moved one after another and the
+/// merge sorts them (`TraceMerger.order`).
 enum TimelineDecoder {
-  /// The events of every log that could be read, and each log (its `events` empty) with where
-  /// its events are in that array, or why it could not be read, in the order of `paths`.
+  /// The events of every log that could be read, and each log (its `events` empty), or why it
+  /// could not be read, in the order of `paths`.
   struct Decoded {
     var events: [TraceEvent]
-    var logs: [Swift.Result<(log: ProcessLog, ranges: [Range<Int>]), TraceFileError>]
+    /// Whether `events` are in the timeline's order (time, pid, seq) already.
+    var inTimeOrder: Bool
+    var logs: [Swift.Result<ProcessLog, TraceFileError>]
   }
 
   /// At most this many events of room in all: beyond it, logs are decoded into lists of their
@@ -51,58 +56,128 @@ enum TimelineDecoder {
     }
     let firstSlot = slotStarts
 
+    // Scratch space, never initialized as a whole: every event placed here is moved out below.
+    let scratch = UnsafeMutablePointer<TraceEvent>.allocate(capacity: max(total, 1))
+    defer { scratch.deallocate() }
     let results = Mutex([Piece?](repeating: nil, count: paths.count))
-    var ranges = [[Range<Int>]](repeating: [], count: paths.count)
-    var events = [TraceEvent](unsafeUninitializedCapacity: total) { storage, initialized in
-      guard let slots = storage.baseAddress else { return }
-      let shared = Slots(base: slots)
-      let files = files
-      DispatchQueue.concurrentPerform(iterations: paths.count) { n in
-        guard case .success(let file) = files[n] else { return }
-        let piece = decodeOne(path: paths[n], fd: file.fd, into: shared.base + firstSlot[n], room: file.room)
-        results.withLock { $0[n] = piece }
-      }
-      // The regions moved together, in order, each a piece at a time.
-      for n in paths.indices {
-        let filled = results.withLock { $0[n]?.filled ?? 0 }
-        move(slots + firstSlot[n], count: filled, to: slots + initialized)
-        ranges[n] = [initialized..<initialized + filled]
-        initialized += filled
-      }
+    let shared = Slots(base: scratch)
+    let opened = files
+    DispatchQueue.concurrentPerform(iterations: paths.count) { n in
+      guard case .success(let file) = opened[n] else { return }
+      let piece = decodeOne(path: paths[n], fd: file.fd, into: shared.base + firstSlot[n], room: file.room)
+      results.withLock { $0[n] = piece }
     }
     var pieces = results.withLock { held in
       var taken: [Piece?] = []
       swap(&taken, &held)
       return taken
     }
-    var logs: [Swift.Result<(log: ProcessLog, ranges: [Range<Int>]), TraceFileError>] = []
+
+    var logs: [Swift.Result<ProcessLog, TraceFileError>] = []
+    var parts: [Piece?] = []  // Beside `logs`: where a log read has its events.
+    var starts: [Int] = []
     for n in paths.indices {
       if case .failure(let error) = files[n] {
         logs.append(.failure(error))
+        parts.append(nil)
+        starts.append(0)
         continue
       }
       guard let piece = pieces[n] else { continue }
-      switch piece.log {
-      case .failure(let error): logs.append(.failure(error))
-      case .success(let log):
-        // Events beyond the room (a log still growing while it was read) go after the rest.
-        if !piece.beyond.isEmpty {
-          ranges[n].append(events.count..<events.count + piece.beyond.count)
-          events.append(contentsOf: piece.beyond)
-        }
-        logs.append(.success((log, ranges[n])))
-      }
       pieces[n] = nil
+      logs.append(piece.log)
+      parts.append(piece)
+      starts.append(firstSlot[n])
     }
-    return Decoded(events: events, logs: logs)
+    // A process that called exec has a log per program, each numbering its events from 0.
+    let bases = TraceMerger.sequenceBases(
+      of: logs.indices.map { i in
+        guard case .success(let log) = logs[i], let part = parts[i] else { return nil }
+        return (log.process.pid, log.startMonotonic, part.lastSeq)
+      })
+    var runs: [Run] = []
+    var beyond: [TraceEvent] = []
+    for i in parts.indices {
+      guard var part = parts[i] else { continue }
+      parts[i] = nil
+      let run = Run(scratch + starts[i], count: part.filled)
+      if bases[i] > 0 {
+        for k in 0..<part.filled { (run.next + k).pointee.seq &+= bases[i] }
+        for k in part.beyond.indices { part.beyond[k].seq &+= bases[i] }
+      }
+      runs.append(run)
+      // Events beyond the room (a log still growing while it was read) go after the rest.
+      beyond.append(contentsOf: part.beyond)
+    }
+    let inTimeOrder = beyond.isEmpty && runs.allSatisfy { $0.isInTimeOrder }
+    var events = [TraceEvent](unsafeUninitializedCapacity: runs.reduce(0) { $0 + $1.count }) {
+      timeline, initialized in
+      guard let out = timeline.baseAddress else { return }
+      if inTimeOrder {
+        initialized = merge(&runs, into: out)
+      } else {
+        for r in runs.indices { initialized += runs[r].drain(into: out + initialized) }
+      }
+    }
+    events.append(contentsOf: beyond)
+    return Decoded(events: events, inTimeOrder: inTimeOrder, logs: logs)
+  }
+
+  /// Moves the events of `runs`, each in time order, into `out` in time order; returns how many.
+  /// Ties of time go to the smaller pid, then the smaller `seq`, then the earlier run: the order a
+  /// stable sort of the runs one after another by (time, pid, seq) gives.
+  static func merge(_ runs: inout [Run], into out: UnsafeMutablePointer<TraceEvent>) -> Int {
+    func precedes(_ a: Int, _ b: Int) -> Bool {
+      let x = runs[a].next
+      let y = runs[b].next
+      if x.pointee.time != y.pointee.time { return x.pointee.time < y.pointee.time }
+      if x.pointee.pid != y.pointee.pid { return x.pointee.pid < y.pointee.pid }
+      if x.pointee.seq != y.pointee.seq { return x.pointee.seq < y.pointee.seq }
+      return a < b
+    }
+    // A binary heap of the runs not yet empty, by their next event: a class of many processes
+    // merges in O(n log k).
+    var heap = runs.indices.filter { runs[$0].count > 0 }
+    func siftDown(_ from: Int) {
+      var i = from
+      while true {
+        let l = 2 * i + 1
+        let r = l + 1
+        var least = i
+        if l < heap.count && precedes(heap[l], heap[least]) { least = l }
+        if r < heap.count && precedes(heap[r], heap[least]) { least = r }
+        if least == i { return }
+        heap.swapAt(i, least)
+        i = least
+      }
+    }
+    for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
+    var written = 0
+    while let top = heap.first {
+      // The runner-up's next event: the top run's events go out until one comes after it.
+      let second = heap.count < 2 ? nil : heap.count < 3 || precedes(heap[1], heap[2]) ? heap[1] : heap[2]
+      repeat {
+        runs[top].moveNext(to: out + written)
+        written += 1
+      } while !runs[top].isEmpty && (second.map { precedes(top, $0) } ?? true)
+      runs[top].releaseConsumedPages(atLeast: 1 << 20)
+      if runs[top].isEmpty {
+        runs[top].releaseConsumedPages(atLeast: 0)
+        heap.swapAt(0, heap.count - 1)
+        heap.removeLast()
+      }
+      siftDown(0)
+    }
+    return written
   }
 
   /// One log's outcome: the log (its `events` empty), how many events it placed in its region,
-  /// and those that did not fit.
+  /// those that did not fit, and the largest `seq` among them.
   struct Piece: Sendable {
     var log: Swift.Result<ProcessLog, TraceFileError>
     var filled: Int
     var beyond: [TraceEvent]
+    var lastSeq: UInt64?
   }
 
   /// Where the events go, shared by the decoding threads: each writes only its own region.
@@ -119,8 +194,10 @@ enum TimelineDecoder {
     var window = LogWindow(fd: fd, path: path)
     var filled = 0
     var beyond: [TraceEvent] = []
+    var lastSeq: UInt64?
     do throws(TraceFileError) {
       let log = try ProcessLog.decode(&window, path: path) { event in
+        lastSeq = max(lastSeq ?? 0, event.seq)
         if filled < room {
           (slots + filled).initialize(to: event)
           filled += 1
@@ -132,38 +209,11 @@ enum TimelineDecoder {
       if !beyond.isEmpty {
         beyond.withUnsafeMutableBufferPointer { ProcessLog.resolveNativeSources(in: $0) }
       }
-      return Piece(log: .success(log), filled: filled, beyond: beyond)
+      return Piece(log: .success(log), filled: filled, beyond: beyond, lastSeq: lastSeq)
     } catch {
       // What was decoded before the log proved unreadable is left out with it.
       slots.deinitialize(count: filled)
-      return Piece(log: .failure(error), filled: 0, beyond: [])
-    }
-  }
-
-  /// Moves `count` events from `source` down to `target` (not above it), a piece at a time,
-  /// handing back to the kernel the pages of each piece once nothing lives there any more.
-  static func move(
-    _ source: UnsafeMutablePointer<TraceEvent>, count: Int, to target: UnsafeMutablePointer<TraceEvent>
-  ) {
-    guard source != target, count > 0 else { return }
-    let stride = MemoryLayout<TraceEvent>.stride
-    let piece = max(1, (8 << 20) / stride)
-    let page = Int(sysconf(Int32(_SC_PAGESIZE)))
-    var done = 0
-    while done < count {
-      let n = min(piece, count - done)
-      (target + done).moveInitialize(from: source + done, count: n)
-      done += n
-      // Free: from the end of what is now in place (or the piece's start, if above it) to the
-      // piece's end, whole pages only.
-      let live = UInt(bitPattern: target + done)
-      let from = max(live, UInt(bitPattern: source + done - n))
-      let to = UInt(bitPattern: source + done)
-      let first = (from + UInt(page) - 1) / UInt(page) * UInt(page)
-      let last = to / UInt(page) * UInt(page)
-      if last > first, let start = UnsafeMutableRawPointer(bitPattern: first) {
-        _ = madvise(start, Int(last - first), MADV_DONTNEED)
-      }
+      return Piece(log: .failure(error), filled: 0, beyond: [], lastSeq: nil)
     }
   }
 }

@@ -26,27 +26,26 @@ public enum TraceMerger {
         message:
           "holds no per-process logs (*.sslog); record a run into it first, e.g. `sockscope demo --out DIR`")
     }
-    // One log per process, decoded in parallel, each into its part of one array.
+    // One log per process, decoded in parallel into one array, in time order when each log is.
     var events: [TraceEvent] = []
-    var read: [Swift.Result<(log: ProcessLog, ranges: [Range<Int>]), TraceFileError>]
+    var inTimeOrder = false
+    var read: [Swift.Result<ProcessLog, TraceFileError>]
     if var decoded = TimelineDecoder.decode(paths: logFiles) {
       // Swapped out, not copied: the events must have one owner, or putting them in order in
       // place copies them first.
       swap(&events, &decoded.events)
+      inTimeOrder = decoded.inTimeOrder
       read = decoded.logs
     } else {
       // Logs too large to give each its room in advance: each decoded into a list of its own.
-      read = decodeEach(logFiles).map { result in result.map { ($0, []) } }
+      read = decodeEach(logFiles)
     }
     var logs: [ProcessLog] = []
-    var ranges: [[Range<Int>]] = []
     var problems: [String] = []
     var failures: [TraceFileError] = []
     for result in read {
       switch result {
-      case .success(let log):
-        logs.append(log.log)
-        ranges.append(log.ranges)
+      case .success(let log): logs.append(log)
       case .failure(let error):
         problems.append("\(error); the file was left out")
         failures.append(error)
@@ -69,7 +68,7 @@ public enum TraceMerger {
     if events.isEmpty && logs.contains(where: { !$0.events.isEmpty }) {
       trace = merge(logs: consume logs, problems: problems)
     } else {
-      trace = merge(events: consume events, ranges: ranges, logs: logs, problems: problems)
+      trace = merge(events: consume events, inTimeOrder: inTimeOrder, logs: logs, problems: problems)
     }
     // Merged on the machine that recorded the run (record, demo, merge): its datagram queue limit.
     trace.header.maxDatagramQueueLength = TraceHeader.maxDatagramQueueLengthOfThisMachine()
@@ -95,41 +94,48 @@ public enum TraceMerger {
 
   /// Merges logs already read.
   public static func merge(logs: consuming [ProcessLog], problems: [String] = []) -> Trace {
+    let bases = sequenceBases(
+      of: logs.map { log in
+        // Read in place: `map` would copy (retain and release) every event.
+        var last: UInt64?
+        for k in log.events.indices { last = max(last ?? 0, log.events[k].seq) }
+        return (log.process.pid, log.startMonotonic, last)
+      })
     // The events are moved out of the logs, not copied: they are most of a merge's memory.
     var lists: [[TraceEvent]] = []
-    var ranges: [[Range<Int>]] = []
-    var start = 0
     for i in logs.indices {
       lists.append([])
       swap(&lists[i], &logs[i].events)
-      ranges.append([start..<start + lists[i].count])
-      start += lists[i].count
+      if bases[i] > 0 {
+        for k in lists[i].indices { lists[i][k].seq &+= bases[i] }
+      }
     }
-    return merge(events: join(consume lists), ranges: ranges, logs: logs, problems: problems)
+    return merge(events: join(consume lists), inTimeOrder: false, logs: logs, problems: problems)
   }
 
-  /// Merges the events of `logs`, which are at `ranges[i]` in `events` for `logs[i]`.
-  static func merge(
-    events: consuming [TraceEvent], ranges: [[Range<Int>]], logs: [ProcessLog], problems: [String]
-  ) -> Trace {
-    // A process that called exec has a log per program, each numbering its events from 0: the
-    // later program's continue the earlier's, so one process's calls stay in program order.
+  /// Where each log's `seq` continues from. A process that called exec has a log per program,
+  /// each numbering its events from 0: the later program's continue the earlier's, so one
+  /// process's calls stay in program order. Each log is given as its pid, when it was opened and
+  /// its largest `seq` (nil: no events), or nil when it could not be read.
+  static func sequenceBases(of logs: [(pid: Int32, start: UInt64, lastSeq: UInt64?)?]) -> [UInt64] {
+    var bases = [UInt64](repeating: 0, count: logs.count)
     var nextSeq: [Int32: UInt64] = [:]
-    for i in logs.indices.sorted(by: { logs[$0].startMonotonic < logs[$1].startMonotonic }) {
-      let pid = logs[i].process.pid
-      let base = nextSeq[pid] ?? 0
-      // Read in place: `map` would copy (retain and release) every event.
-      var last: UInt64?
-      for range in ranges[i] {
-        for k in range {
-          if base > 0 { events[k].seq &+= base }
-          last = max(last ?? 0, events[k].seq)
-        }
-      }
-      if let last { nextSeq[pid] = last &+ 1 }
+    let read = logs.indices.compactMap { i in logs[i].map { (i, $0) } }
+    for (i, log) in read.sorted(by: { $0.1.start < $1.1.start }) {
+      let base = nextSeq[log.pid] ?? 0
+      bases[i] = base
+      if let last = log.lastSeq { nextSeq[log.pid] = last &+ base &+ 1 }
     }
+    return bases
+  }
+
+  /// Merges the events of `logs`, their `seq` continued across a process's programs, in time order
+  /// already when `inTimeOrder`.
+  static func merge(
+    events: consuming [TraceEvent], inTimeOrder: Bool, logs: [ProcessLog], problems: [String]
+  ) -> Trace {
     var trace = order(
-      events: consume events, processes: logs.map(\.process),
+      events: consume events, inTimeOrder: inTimeOrder, processes: logs.map(\.process),
       problems: problems + logs.flatMap(\.problems))
     trace.header.captureLimit = logs.map(\.captureLimit).max()
     if let earliest = logs.min(by: { $0.startMonotonic < $1.startMonotonic }) {
@@ -147,13 +153,13 @@ public enum TraceMerger {
   )
     -> Trace
   {
-    order(events: unordered, processes: processes, problems: problems)
+    order(events: unordered, inTimeOrder: false, processes: processes, problems: problems)
   }
 
   static func merge(
     eventLists: consuming [[TraceEvent]], processes: [TracedProcess], problems: [String]
   ) -> Trace {
-    order(events: join(eventLists), processes: processes, problems: problems)
+    order(events: join(eventLists), inTimeOrder: false, processes: processes, problems: problems)
   }
 
   /// The lists as one array, each list freed as it is moved in.
@@ -174,27 +180,12 @@ public enum TraceMerger {
     }
   }
 
-  /// Sorts `events` by small keys and puts them in that order in place, so they are never held
-  /// twice; then links, orders causally, numbers flows and names participants.
+  /// Puts `events` in time order unless they are already, then links, orders causally, numbers
+  /// flows and names participants.
   static func order(
-    events: consuming [TraceEvent], processes: [TracedProcess], problems: [String]
+    events: consuming [TraceEvent], inTimeOrder: Bool, processes: [TracedProcess], problems: [String]
   ) -> Trace {
-    // 16 bytes an event: `seq` is read from the events, for the few ties of time and pid.
-    var keys: [(time: UInt64, pid: Int32, index: UInt32)] = []
-    keys.reserveCapacity(events.count)
-    for i in events.indices {
-      keys.append((events[i].time, events[i].pid, UInt32(truncatingIfNeeded: i)))
-    }
-    events.withUnsafeBufferPointer { events in
-      keys.sort { a, b in
-        if a.time != b.time { return a.time < b.time }
-        if a.pid != b.pid { return a.pid < b.pid }
-        return events[Int(a.index)].seq < events[Int(b.index)].seq
-      }
-    }
-    events.permute(to: keys.map(\.index))
-    keys = []
-    FreedMemory.release()
+    if !inTimeOrder { sortByTime(&events) }
     for i in events.indices { events[i].index = i }
     var notes = problems + FlowLinker.link(&events)
     FreedMemory.release()
@@ -212,6 +203,27 @@ public enum TraceMerger {
     ParticipantNames.assign(&named, events: &events)
     let header = TraceHeader(t0: t0, processes: named, problems: notes)
     return Trace(header: header, events: events)
+  }
+
+  /// Sorts `events` by time, pid and `seq`, by small keys, and puts them in that order in place,
+  /// so they are never held twice.
+  static func sortByTime(_ events: inout [TraceEvent]) {
+    // 16 bytes an event: `seq` is read from the events, for the few ties of time and pid.
+    var keys: [(time: UInt64, pid: Int32, index: UInt32)] = []
+    keys.reserveCapacity(events.count)
+    for i in events.indices {
+      keys.append((events[i].time, events[i].pid, UInt32(truncatingIfNeeded: i)))
+    }
+    events.withUnsafeBufferPointer { events in
+      keys.sort { a, b in
+        if a.time != b.time { return a.time < b.time }
+        if a.pid != b.pid { return a.pid < b.pid }
+        return events[Int(a.index)].seq < events[Int(b.index)].seq
+      }
+    }
+    events.permute(to: keys.map(\.index))
+    keys = []
+    FreedMemory.release()
   }
 
   /// Renumbers flow ids from 1 in step order, so that reading a trace top to bottom meets them in

@@ -10,7 +10,7 @@ import Testing
 struct LogImage {
   var bytes: [UInt8]
 
-  init(role: String = "server", pid: Int32 = 42, closed: Bool = true) {
+  init(role: String = "server", pid: Int32 = 42, closed: Bool = true, start: UInt64 = 1_000) {
     var header = sockscope_log_header()
     withUnsafeMutableBytes(of: &header.magic) { raw in
       for (i, b) in Array(SOCKSCOPE_LOG_MAGIC.utf8).enumerated() { raw[i] = b }
@@ -20,7 +20,7 @@ struct LogImage {
     header.version = 2
     header.header_size = SOCKSCOPE_LOG_HEADER_SIZE
     header.pid = pid
-    header.start_mono_ns = 1_000
+    header.start_mono_ns = start
     header.start_real_ns = 1_700_000_000_000_000_000
     header.capture_limit = 256
     header.state = closed ? SOCKSCOPE_LOG_CLOSED.rawValue : SOCKSCOPE_LOG_OPEN.rawValue

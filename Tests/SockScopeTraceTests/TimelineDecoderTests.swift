@@ -84,24 +84,6 @@ struct TimelineDecoderTests {
     #expect(piece.beyond.map(\.seq) == [2, 3, 4])
     #expect([slots[0].seq, slots[1].seq] == [0, 1])
     #expect((try? piece.log.get())?.process.events == 5)
-  }
-
-  @Test("moving a region down keeps every event, whether or not the two overlap, across pieces")
-  func moveKeepsEvents() {
-    let piece = (8 << 20) / MemoryLayout<TraceEvent>.stride
-    let count = piece + 1000
-    for gap in [1, 7, 500, piece, count + 3] {
-      let slots = UnsafeMutablePointer<TraceEvent>.allocate(capacity: gap + count)
-      for n in 0..<count {
-        (slots + gap + n).initialize(
-          to: TraceEvent(time: UInt64(n), pid: 1, seq: UInt64(n), role: "r\(n % 97)", call: .close))
-      }
-      TimelineDecoder.move(slots + gap, count: count, to: slots)
-      var intact = true
-      for n in 0..<count where slots[n].seq != UInt64(n) || slots[n].role != "r\(n % 97)" { intact = false }
-      #expect(intact, "gap \(gap)")
-      slots.deinitialize(count: count)
-      slots.deallocate()
-    }
+    #expect(piece.lastSeq == 4)
   }
 }
