@@ -106,8 +106,8 @@ extension FileIO {
         + "what is being read: choose another output path", isRefusal: true)
   }
 
-  /// Writes the file at `path` atomically: `produce` appends to a buffer and calls `flush` when it
-  /// holds enough; the bytes go to a new temporary file next to `path` (an unpredictable name,
+  /// Writes the file at `path` atomically: `produce` hands its bytes to `submit` a piece at a time,
+  /// in order (each piece is written as it is, on another thread, while the next is made); the bytes go to a new temporary file next to `path` (an unpredictable name,
   /// created exclusively, never through a link), renamed over it at the end, so readers never see
   /// half a file and a failure (a full disk) leaves nothing behind.
   ///
@@ -117,23 +117,19 @@ extension FileIO {
   /// and any file this process has read (an input of the same command, by identity).
   package static func writeAtomically(
     _ path: String,
-    produce: (inout [UInt8], _ flush: (inout [UInt8]) throws(OutputError) -> Void)
-      throws(OutputError) -> Void
+    produce: (_ submit: ([UInt8]) throws(OutputError) -> Void) throws(OutputError) -> Void
   ) throws(OutputError) {
     let destination = try destination(path)
     let fd = destination.fd
     // The writes happen on another thread while the next megabyte is encoded: the kernel's copy
     // into the page cache costs about as much as encoding, and the two overlap on two cores.
     let output = BackgroundWriter(fd: fd)
-    var buffer: [UInt8] = []
-    buffer.reserveCapacity(1 << 20)
     var produced: OutputError?
     do {
-      try produce(&buffer) { (bytes: inout [UInt8]) throws(OutputError) in
+      // A piece is handed on, never copied or kept: the writer frees it once written.
+      try produce { (bytes: [UInt8]) throws(OutputError) in
         if let code = output.submit(bytes) { throw writeFailure(path, "cannot be written", code) }
-        bytes.removeAll(keepingCapacity: true)
       }
-      _ = output.submit(buffer)
     } catch {
       produced = error
     }

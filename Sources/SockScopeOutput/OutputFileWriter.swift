@@ -5,7 +5,7 @@ public enum OutputFileWriter {
   /// Writes `bytes` to `path` through a temporary file renamed over it, or in place when `path`
   /// is a device or a pipe. Refuses a link, a directory and any file this process read.
   public static func write(_ bytes: [UInt8], to path: String) throws(OutputError) {
-    try FileIO.writeAtomically(path) { (buffer, _) throws(OutputError) in buffer = bytes }
+    try FileIO.writeAtomically(path) { submit throws(OutputError) in try submit(bytes) }
   }
 
   /// Whether the open descriptor `fd` is a file this process has read: a command's standard

@@ -10,29 +10,25 @@ extension TraceFile {
 
   /// The whole trace as JSON Lines, UTF-8.
   public static func encodedBytes(_ trace: Trace) -> [UInt8] {
-    var w = JSONWriter(capacity: 340 * (trace.events.count + 1))
-    encodeLines(trace, into: &w) { _ in }
-    return w.bytes
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(340 * (trace.events.count + 1))
+    encodeLines(trace) { piece in bytes.append(contentsOf: piece) }
+    return bytes
   }
 
   /// Writes the trace to `path` atomically: readers never see half a file, and a failure leaves
   /// nothing behind.
   public static func write(_ trace: Trace, to path: String) throws(OutputError) {
-    try FileIO.writeAtomically(path) { (buffer, flush) throws(OutputError) in
-      var w = JSONWriter()
-      swap(&w.bytes, &buffer)
-      defer { swap(&w.bytes, &buffer) }
-      try encodeLines(trace, into: &w) { (w: inout JSONWriter) throws(OutputError) in try flush(&w.bytes) }
-    }
+    try FileIO.writeAtomically(path) { submit throws(OutputError) in try encodeLines(trace, emit: submit) }
   }
 
-  /// Appends the trace's lines to `w`, handing it to `flush` whenever it holds about a megabyte.
-  /// Events are encoded a batch per core at a time, and the batches handed on in order.
-  static func encodeLines<E: Error>(
-    _ trace: Trace, into w: inout JSONWriter, flush: (inout JSONWriter) throws(E) -> Void
-  ) throws(E) {
-    w.object(trace.header.json)
-    w.bytes.append(0x0A)
+  /// Hands the trace's lines to `emit` in pieces, in order: the header's line, then a batch of
+  /// events at a time. Events are encoded a batch per core at a time.
+  static func encodeLines<E: Error>(_ trace: Trace, emit: ([UInt8]) throws(E) -> Void) throws(E) {
+    var header = JSONWriter()
+    header.object(trace.header.json)
+    header.bytes.append(0x0A)
+    try emit(header.bytes)
     let events = trace.events
     let batch = 4096
     let workers = events.count < 4 * batch ? 1 : min(ProcessInfo.processInfo.activeProcessorCount, 8)
@@ -63,17 +59,12 @@ extension TraceFile {
       } else {
         DispatchQueue.concurrentPerform(iterations: workers, execute: encodeOne)
       }
-      // Taken out, not copied: a piece held twice was copied again by the next append.
+      // Taken out, not copied: a piece still held by the lock would be copied by a later change.
       var pieces: [[UInt8]] = []
       encoded.withLock { swap(&pieces, &$0) }
-      for k in pieces.indices {
-        if w.bytes.isEmpty {
-          swap(&w.bytes, &pieces[k])  // Handed on as it is, not copied.
-        } else {
-          w.bytes.append(contentsOf: pieces[k])
-          pieces[k] = []
-        }
-        if w.bytes.count >= 1 << 20 { try flush(&w) }
+      for k in pieces.indices where !pieces[k].isEmpty {
+        try emit(pieces[k])
+        pieces[k] = []
       }
       start = ranges[workers - 1].upperBound
     }
