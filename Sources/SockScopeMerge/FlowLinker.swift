@@ -39,8 +39,10 @@ enum FlowLinker {
       }
     }
 
-    var sendsTo: [UInt64: [Int]] = [:]
-    var receivesOn: [UInt64: [Int]] = [:]
+    // Positions as 32-bit numbers: a million-event merge's largest moments are here and in the
+    // causal order, and every list of positions counts.
+    var sendsTo: [UInt64: [Int32]] = [:]
+    var receivesOn: [UInt64: [Int32]] = [:]
     var nextFlow = 1
     for i in events.indices where events.succeeded(at: i) {
       let call = events[i].call
@@ -58,11 +60,11 @@ enum FlowLinker {
           let time = events[i].time
           destination = binds?.last { $0.time <= time }?.inode ?? destination
         }
-        if let destination { sendsTo[destination, default: []].append(i) }
+        if let destination { sendsTo[destination, default: []].append(Int32(i)) }
       } else if call.receivesData, let ino = events[i].socket?.inode,
         events[i].ret > 0 || events[i].data?.datagramLength != nil
       {
-        receivesOn[ino, default: []].append(i)
+        receivesOn[ino, default: []].append(Int32(i))
       }
     }
 
@@ -127,35 +129,43 @@ enum FlowLinker {
   /// Links datagram receives; returns how many were left unmatched and how many could not be
   /// told apart from another send.
   static func linkDatagrams(
-    _ events: inout [TraceEvent], sends: [Int], receives: [Int]
+    _ events: inout [TraceEvent], sends: [Int32], receives: [Int32]
   ) -> (
     unmatched: Int, ambiguous: Int
   ) {
     // One queue of unmatched sends per sending thread, in the order it made them.
-    var queueOf: [SenderKey: Int] = [:]
-    var queues: [[Int]] = []
-    for s in sends.sorted(by: { (events[$0].time, events[$0].seq) < (events[$1].time, events[$1].seq) }) {
-      let key = SenderKey(pid: events[s].pid, tid: events[s].tid)
-      if let q = queueOf[key] {
-        queues[q].append(s)
-      } else {
-        queueOf[key] = queues.count
-        queues.append([s])
+    let ordered = inOrder(sends) { a, b in (events[a].time, events[a].seq) < (events[b].time, events[b].seq) }
+    var queues: [[Int32]] = []
+    if let first = ordered.first,
+      ordered.allSatisfy({
+        events[Int($0)].tid == events[Int(first)].tid && events[Int($0)].pid == events[Int(first)].pid
+      })
+    {
+      queues = [ordered]  // One sending thread (the usual case): its sends as they are, not copied.
+    } else {
+      var queueOf: [SenderKey: Int] = [:]
+      for s in ordered {
+        let key = SenderKey(pid: events[Int(s)].pid, tid: events[Int(s)].tid)
+        if let q = queueOf[key] {
+          queues[q].append(s)
+        } else {
+          queueOf[key] = queues.count
+          queues.append([s])
+        }
       }
     }
     var taken = queues.map { [Bool](repeating: false, count: $0.count) }
     var heads = [Int](repeating: 0, count: queues.count)
     // With one receiving thread, receives take each sender's datagrams strictly in order; with
     // several, one may take a later datagram while another receiver still holds the earlier one.
-    let receivers = Set(receives.map { SenderKey(pid: events[$0].pid, tid: events[$0].tid) })
-    let window = receivers.count > 1 ? 16 : 1
+    let window = hasSeveralThreads(receives, in: events) ? 16 : 1
     var contested: [Int: [Int]] = [:]
     var unmatched = 0
     var ambiguous = 0
     // Reused: an array made per receive was an allocation per receive.
     var candidates: [(queue: Int, slot: Int, matches: Bool)] = []
-    for r in receives.sorted(by: { events[$0].endTime < events[$1].endTime }) {
-      let received = events[r].data
+    for r32 in inOrder(receives, by: { a, b in events[a].endTime < events[b].endTime }) {
+      let r = Int(r32)
       let receiveEnd = events[r].endTime
       candidates.removeAll(keepingCapacity: true)
       for q in queues.indices where heads[q] < queues[q].count {
@@ -166,43 +176,52 @@ enum FlowLinker {
             k += 1
             continue
           }
-          let s = queues[q][k]
+          let s = Int(queues[q][k])
           guard events[s].time <= receiveEnd else { break }
-          let matches = sameDatagram(sent: events[s].data, received: received)
+          let matches = sameDatagram(sent: events[s].data, received: events[r].data)
           if looked == 0 || matches { candidates.append((q, k, matches)) }
           if matches { break }
           looked += 1
           k += 1
         }
       }
+      func sendAt(_ c: (queue: Int, slot: Int, matches: Bool)) -> Int { Int(queues[c.queue][c.slot]) }
       func isBetter(
         _ a: (queue: Int, slot: Int, matches: Bool), than b: (queue: Int, slot: Int, matches: Bool)
       )
         -> Bool
       {
         if a.matches != b.matches { return a.matches }
-        return events[queues[a.queue][a.slot]].endTime < events[queues[b.queue][b.slot]].endTime
+        return events[sendAt(a)].endTime < events[sendAt(b)].endTime
       }
       guard var pick = candidates.first else {
         unmatched += 1
         continue
       }
       for c in candidates.dropFirst() where isBetter(c, than: pick) { pick = c }
-      let chosen = queues[pick.queue][pick.slot]
+      let chosen = sendAt(pick)
       // Identical content from another thread whose send overlapped this one: either could have
       // been queued first, so the trace cannot tell which one this receive got.
-      let rivals = candidates.filter { c in
-        let s = queues[c.queue][c.slot]
-        return c.queue != pick.queue && c.matches && pick.matches && events[s].time <= events[chosen].endTime
-          && events[chosen].time <= events[s].endTime
-      }.map { queues[$0.queue][$0.slot] }
+      var rivals: [Int] = []
+      if candidates.count > 1 {
+        rivals = candidates.filter { c in
+          let s = sendAt(c)
+          return c.queue != pick.queue && c.matches && pick.matches
+            && events[s].time <= events[chosen].endTime
+            && events[chosen].time <= events[s].endTime
+        }.map(sendAt)
+      }
       if let flow = events[chosen].flow { events[r].setOnlyFlow(flow) }
+      if pick.matches, let sent = events[chosen].data {
+        // The same bytes, held once (the receive's own block is freed when none is left in it).
+        _ = events[r].data?.shareBytes(of: sent)
+      }
       if !rivals.isEmpty {
         let all = ([chosen] + rivals).sorted()
         events[r].flowCandidates = all.compactMap { events[$0].flow }
         for s in rivals { contested[s] = all }
         ambiguous += 1
-      } else if let all = contested[chosen] {
+      } else if !contested.isEmpty, let all = contested[chosen] {
         events[r].flowCandidates = all.compactMap { events[$0].flow }
         ambiguous += 1
       }
@@ -212,6 +231,23 @@ enum FlowLinker {
       }
     }
     return (unmatched, ambiguous)
+  }
+
+  /// `positions` sorted by `before`, stably; as they are, not copied, when they are in that
+  /// order already (a receiving thread's calls nearly always are).
+  static func inOrder(_ positions: [Int32], by before: (Int, Int) -> Bool) -> [Int32] {
+    for k in positions.indices.dropFirst() where before(Int(positions[k]), Int(positions[k - 1])) {
+      return positions.sorted { before(Int($0), Int($1)) }
+    }
+    return positions
+  }
+
+  /// Whether the calls at `positions` were made by more than one thread.
+  static func hasSeveralThreads(_ positions: [Int32], in events: [TraceEvent]) -> Bool {
+    guard let first = positions.first.map(Int.init) else { return false }
+    return positions.contains {
+      events[Int($0)].pid != events[first].pid || events[Int($0)].tid != events[first].tid
+    }
   }
 
   /// Who sent a datagram: its thread. A thread's sends are made one after another, so they reach
@@ -226,16 +262,12 @@ enum FlowLinker {
   static func sameDatagram(sent: Payload?, received: Payload?) -> Bool {
     guard let sent, let got = received else { return false }
     guard (got.datagramLength ?? got.length) == sent.length else { return false }
-    let n = min(sent.capturedCount, got.capturedCount)
-    // In place: `bytes` of a merged payload would be a new array for each comparison.
-    return sent.withUnsafeBufferPointer { x in
-      got.withUnsafeBufferPointer { y in x.prefix(n).elementsEqual(y.prefix(n)) }
-    }
+    return sent.hasSamePrefix(min(sent.capturedCount, got.capturedCount), as: got)
   }
 
   /// Matches stream receives to sends by byte ranges; returns receives with no sender bytes.
-  static func linkStream(_ events: inout [TraceEvent], sends: [Int], receives: [Int]) -> Int {
-    let ordered = sends.sorted { events[$0].endTime < events[$1].endTime }
+  static func linkStream(_ events: inout [TraceEvent], sends: [Int32], receives: [Int32]) -> Int {
+    let ordered = sends.map(Int.init).sorted { events[$0].endTime < events[$1].endTime }
     var sendEnds: [UInt64] = []
     var total: UInt64 = 0
     // Saturating sums: lengths come from logs and strace text, which may be damaged.
@@ -250,7 +282,7 @@ enum FlowLinker {
     var offset: UInt64 = 0
     var cursor = 0
     var unmatched = 0
-    for r in receives.sorted(by: { events[$0].endTime < events[$1].endTime }) {
+    for r in receives.map(Int.init).sorted(by: { events[$0].endTime < events[$1].endTime }) {
       let length = events[r].data?.length ?? 0
       let range = offset..<plus(offset, length)
       offset = plus(offset, length)

@@ -12,7 +12,7 @@ extension CausalOrder.Graph {
   /// and reused), nor in a process of several threads (another could have closed the number and
   /// put another socket there, whose data came later; a pipe's close is not even recorded). Says
   /// less rather than guess.
-  static func readinessEdges(_ events: [TraceEvent], threads: [[Int]]) -> [(Int, Int)] {
+  static func readinessEdges(_ events: [TraceEvent], threads: [[Int32]]) -> [(Int, Int)] {
     // By index: `contains(where:)` hands the closure a copy of each event (all it holds retained
     // and released), a third of building the graph of a million events.
     guard events.indices.contains(where: { [.poll, .select, .epollWait].contains(events[$0].call) }) else {
@@ -34,12 +34,15 @@ extension CausalOrder.Graph {
     }
     var edges: [(Int, Int)] = []
     for thread in threads {
-      for (k, w) in thread.enumerated()
-      where events[w].failure == nil && events[w].ret > 0 && threadOf[events[w].pid] != -1 {
+      for (k, w32) in thread.enumerated()
+      where events[Int(w32)].failure == nil && events[Int(w32)].ret > 0
+        && threadOf[events[Int(w32)].pid] != -1
+      {
+        let w = Int(w32)
         var readable = Set(Self.readable(events[w].arguments, call: events[w].call))
         var next = k + 1
         while !readable.isEmpty && next < thread.count {
-          let r = thread[next]
+          let r = Int(thread[next])
           next += 1
           guard events[r].call.receivesData || events[r].call.sendsData || events[r].call == .output else {
             break

@@ -78,7 +78,7 @@ public enum CausalOrder {
     // The ready threads: those whose next step waits for nothing, kept as a heap on that step.
     var heap = ThreadHeap()
     var next = [Int](repeating: 0, count: threads.count)
-    for t in threads.indices where indegree[threads[t][0]] == 0 {
+    for t in threads.indices where indegree[Int(threads[t][0])] == 0 {
       heap.push(t, events: threads, next: next, precedes: precedes)
     }
     var positions: [Int32] = []
@@ -92,15 +92,15 @@ public enum CausalOrder {
         // A cycle (a wrong link): place the earliest waiting step anyway.
         var pick: Int?
         for u in threads.indices where next[u] < threads[u].count {
-          if let p = pick, !precedes(threads[u][next[u]], threads[p][next[p]]) { continue }
+          if let p = pick, !precedes(Int(threads[u][next[u]]), Int(threads[p][next[p]])) { continue }
           pick = u
         }
         guard let forced = pick else { break }
         broken += 1
-        indegree[threads[forced][next[forced]]] = 0
+        indegree[Int(threads[forced][next[forced]])] = 0
         t = forced
       }
-      let e = threads[t][next[t]]
+      let e = Int(threads[t][next[t]])
       positions.append(Int32(e))
       next[t] += 1
       for k in Int(edgeStart[e])..<Int(edgeStart[e + 1]) {
@@ -108,11 +108,11 @@ public enum CausalOrder {
         indegree[d] -= 1
         let u = Int(graph.threadOf[d])
         // The step's own thread is handled below, once.
-        if indegree[d] == 0 && u != t && next[u] < threads[u].count && threads[u][next[u]] == d {
+        if indegree[d] == 0 && u != t && next[u] < threads[u].count && Int(threads[u][next[u]]) == d {
           heap.push(u, events: threads, next: next, precedes: precedes)
         }
       }
-      if next[t] < threads[t].count && indegree[threads[t][next[t]]] == 0 {
+      if next[t] < threads[t].count && indegree[Int(threads[t][next[t]])] == 0 {
         heap.push(t, events: threads, next: next, precedes: precedes)
       }
     }
@@ -178,8 +178,9 @@ public enum CausalOrder {
 
   /// The edges of the order: each event's thread and the cross-thread edges.
   struct Graph {
-    /// Each thread's event positions in program order.
-    var threads: [[Int]] = []
+    /// Each thread's event positions in program order (32-bit: a merge's largest moment is the
+    /// order's).
+    var threads: [[Int32]] = []
     var threadOf: [Int32]
     /// Cause and effect positions (32-bit: a merge's largest moment is the order's).
     var edges: [(Int32, Int32)] = []
@@ -213,7 +214,7 @@ public enum CausalOrder {
         }
         lastKey = key
         lastThread = t
-        threads[t].append(i)
+        threads[t].append(Int32(i))
         threadOf[i] = Int32(t)
         if let f = events[i].flow { sendAt[f] = i }
         if events[i].call == .connect && events[i].failure == nil, let ino = events[i].socket?.inode {
@@ -223,18 +224,22 @@ public enum CausalOrder {
       for t in threads.indices {
         var inOrder = true
         for k in threads[t].indices.dropFirst()
-        where events[threads[t][k - 1]].seq >= events[threads[t][k]].seq {
+        where events[Int(threads[t][k - 1])].seq >= events[Int(threads[t][k])].seq {
           inOrder = false
           break
         }
         if !inOrder {
-          threads[t].sort { (events[$0].seq, events[$0].time, $0) < (events[$1].seq, events[$1].time, $1) }
+          threads[t].sort {
+            (events[Int($0)].seq, events[Int($0)].time, $0) < (events[Int($1)].seq, events[Int($1)].time, $1)
+          }
         }
       }
       // fork → the child's first steps. Only the order is given: a trace that has them the other
       // way is not reported as out of order (older merges placed them by time).
       var firstSteps: [Int32: [Int]] = [:]
-      for t in threads.indices { firstSteps[events[threads[t][0]].pid, default: []].append(threads[t][0]) }
+      for t in threads.indices {
+        firstSteps[events[Int(threads[t][0])].pid, default: []].append(Int(threads[t][0]))
+      }
       var edges: [(Int32, Int32)] = []
       func add(_ cause: Int, _ effect: Int) { edges.append((Int32(cause), Int32(effect))) }
       for i in events.indices {
@@ -285,12 +290,14 @@ public enum CausalOrder {
   struct ThreadHeap {
     private var items: [Int] = []
 
-    mutating func push(_ t: Int, events threads: [[Int]], next: [Int], precedes: (Int, Int) -> Bool) {
+    mutating func push(_ t: Int, events threads: [[Int32]], next: [Int], precedes: (Int, Int) -> Bool) {
       items.append(t)
       var k = items.count - 1
       while k > 0 {
         let parent = (k - 1) / 2
-        guard precedes(threads[items[k]][next[items[k]]], threads[items[parent]][next[items[parent]]]) else {
+        guard
+          precedes(Int(threads[items[k]][next[items[k]]]), Int(threads[items[parent]][next[items[parent]]]))
+        else {
           break
         }
         items.swapAt(k, parent)
@@ -298,7 +305,7 @@ public enum CausalOrder {
       }
     }
 
-    mutating func pop(events threads: [[Int]], next: [Int], precedes: (Int, Int) -> Bool) -> Int? {
+    mutating func pop(events threads: [[Int32]], next: [Int], precedes: (Int, Int) -> Bool) -> Int? {
       guard let top = items.first else { return nil }
       let last = items.removeLast()
       guard !items.isEmpty else { return top }
@@ -308,7 +315,7 @@ public enum CausalOrder {
         let l = 2 * k + 1
         let r = l + 1
         var best = k
-        func head(_ n: Int) -> Int { threads[items[n]][next[items[n]]] }
+        func head(_ n: Int) -> Int { Int(threads[items[n]][next[items[n]]]) }
         if l < items.count && precedes(head(l), head(best)) { best = l }
         if r < items.count && precedes(head(r), head(best)) { best = r }
         guard best != k else { break }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// The data a call moved: its full length and the first bytes of it.
 ///
 /// The bytes live in an array of their own, or, for payloads a merge decoded, in a block shared
@@ -82,6 +84,38 @@ public struct Payload: Sendable {
       let offset = Int(truncatingIfNeeded: place & 0xFFFF_FFFF)
       return try body(UnsafeBufferPointer(start: block.base + offset, count: capturedCount))
     }
+  }
+
+  /// Whether the first `count` captured bytes are the same as `other`'s (`count` at most either's
+  /// `capturedCount`). Compared in place, by `memcmp`, for the merge's linker.
+  package func hasSamePrefix(_ count: Int, as other: Payload) -> Bool {
+    withUnsafeBufferPointer { (x: UnsafeBufferPointer<UInt8>) -> Bool in
+      other.withUnsafeBufferPointer { (y: UnsafeBufferPointer<UInt8>) -> Bool in
+        guard count > 0 else { return true }
+        guard count <= x.count, count <= y.count, let a = x.baseAddress, let b = y.baseAddress else {
+          return false
+        }
+        return memcmp(a, b, count) == 0
+      }
+    }
+  }
+
+  /// Keeps this payload's bytes where `other` keeps its own, when they are the first bytes of
+  /// `other`'s; returns whether they were. A receive returns bytes a send moved: sharing them, a
+  /// merge holds them once, and frees a block once none of its payloads is left there.
+  package mutating func shareBytes(of other: Payload) -> Bool {
+    let count = capturedCount
+    guard count > 0, count <= other.capturedCount, hasSamePrefix(count, as: other) else { return false }
+    switch other.storage {
+    case .block(let block):
+      storage = .block(block)
+      place = (other.place & 0xFFFF_FFFF) | UInt64(count) << 32 | (place & Self.hasDatagramLength)
+    case .array(let bytes):
+      guard count == bytes.count else { return false }
+      storage = .array(bytes)
+      place &= Self.hasDatagramLength
+    }
+    return true
   }
 
   /// Whether only a prefix of the data was kept.

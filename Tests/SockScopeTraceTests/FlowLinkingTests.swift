@@ -122,6 +122,20 @@ struct FlowLinkingTests {
     for link in links { #expect(link.sent == [link.received]) }
   }
 
+  @Test("a linked receive keeps the bytes it got: another text, or a datagram cut by a short buffer")
+  func receivedBytesStay() {
+    var run = RunBuilder()
+    run.send(pid: 2, from: 600, to: 500, "hello", at: 10)
+    run.receive(on: 500, "HELLO", at: 20)  // Not what was sent: linked by time, its bytes its own.
+    run.send(pid: 2, from: 600, to: 500, "abcdef", at: 30)
+    run.receive(on: 500, "abcdef", at: 40, buffer: 3)
+    let (_, links) = run.link()
+    #expect(links.map(\.received) == ["HELLO", "abc"])
+    #expect(links.map(\.sent) == [["hello"], ["abcdef"]])
+    let cut = run.events.last { $0.call == .recv }?.data
+    #expect(cut?.length == 3 && cut?.datagramLength == 6)
+  }
+
   @Test("one sender's identical datagrams are linked in the order it sent them")
   func oneSenderKeepsItsOrder() {
     var run = RunBuilder()

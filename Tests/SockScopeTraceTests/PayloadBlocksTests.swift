@@ -103,4 +103,40 @@ struct PayloadBlocksTests {
     #expect(p.isTruncated)
     #expect(p == Payload(length: 6, bytes: Array("abc".utf8)))
   }
+
+  @Test("a receive's bytes are kept where its send's are only when they are the send's first bytes")
+  func sharingBytes() {
+    let sent = both(Array("hello, server".utf8), length: 13, limit: 256).block
+    // Cut by a 5-byte buffer: the first 5 bytes, with the datagram's real length.
+    var cut = both(Array("hello".utf8), length: 5, limit: 256, datagramLength: 13).block
+    let before = cut
+    let cutShared = cut.shareBytes(of: sent)
+    #expect(cutShared)
+    #expect(cut == before)
+    #expect(cut.bytes == Array("hello".utf8))
+    #expect(cut.datagramLength == 13 && cut.length == 5 && cut.capturedCount == 5)
+    #expect(cut.json == before.json)
+    // Other bytes, more bytes than the send kept, or none: each keeps its own.
+    var other = both(Array("HELLO".utf8), length: 5, limit: 256).block
+    let otherShared = other.shareBytes(of: sent)
+    #expect(!otherShared)
+    #expect(other.bytes == Array("HELLO".utf8))
+    var longer = both(Array("hello, server!".utf8), length: 14, limit: 256).block
+    let longerShared = longer.shareBytes(of: sent)
+    #expect(!longerShared)
+    #expect(longer.bytes == Array("hello, server!".utf8))
+    var empty = both([], length: 0, limit: 256).block
+    let emptyShared = empty.shareBytes(of: sent)
+    #expect(!emptyShared)
+    // A send whose bytes are in an array of their own: shared only whole.
+    let whole = both(Array("hello, server".utf8), length: 13, limit: 256).array
+    var same = both(Array("hello, server".utf8), length: 13, limit: 256).block
+    let sameShared = same.shareBytes(of: whole)
+    #expect(sameShared)
+    #expect(same.bytes == Array("hello, server".utf8))
+    var prefix = both(Array("hello".utf8), length: 5, limit: 256).block
+    let prefixShared = prefix.shareBytes(of: whole)
+    #expect(!prefixShared)
+    #expect(prefix.bytes == Array("hello".utf8))
+  }
 }
