@@ -25,17 +25,13 @@ enum FlowLinker {
     let streamSockets = Trace.streamSockets(in: events)
     // Fields are read in place (events[i].x) rather than through a copy of each event: a copy
     // retains and releases every payload, which showed in merges of a million events.
-    for i in events.indices where events.succeeded(at: i) {
-      switch events[i].call {
-      case .bind:
-        let address = events.address(at: i)
-        if let path = address?.displayPath, let ino = events[i].socket?.inode {
-          boundSockets[samePlace(path), default: []].append((events[i].time, ino))
-          if let file = address?.inode, file > 0 {
-            boundFiles[file, default: []].append((events[i].time, ino))
-          }
+    for i in events.indices where events[i].call == .bind && events.succeeded(at: i) {
+      let address = events.address(at: i)
+      if let path = address?.displayPath, let ino = events[i].socket?.inode {
+        boundSockets[samePlace(path), default: []].append((events[i].time, ino))
+        if let file = address?.inode, file > 0 {
+          boundFiles[file, default: []].append((events[i].time, ino))
         }
-      default: break
       }
     }
 
@@ -44,7 +40,9 @@ enum FlowLinker {
     var sendsTo: [UInt64: [Int32]] = [:]
     var receivesOn: [UInt64: [Int32]] = [:]
     var nextFlow = 1
-    for i in events.indices where events.succeeded(at: i) {
+    // The call is looked at before the failure: reading it is cheaper, and most calls are neither.
+    for i in events.indices where events[i].call.sendsData || events[i].call.receivesData {
+      guard events.succeeded(at: i) else { continue }
       let call = events[i].call
       if call.sendsData {
         events[i].flow = nextFlow

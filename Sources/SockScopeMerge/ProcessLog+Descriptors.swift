@@ -57,6 +57,14 @@ enum RecordItems {
   /// Adds what `bytes` (the record's items) say to `event.arguments`. A damaged item list (a length
   /// that is not a whole number of items) keeps the whole items and says so.
   static func decode(_ bytes: ArraySlice<UInt8>, _ r: sockscope_record, into event: inout TraceEvent) {
+    if bytes.isEmpty && r.items_lost == 0 {
+      // No item: only the calls whose lists are made from items change (to empty lists). Most
+      // records are sends and receives; looked at for nothing, each event was copied twice.
+      switch event.arguments {
+      case .poll, .select, .epollWait, .program, .option: break
+      default: return
+      }
+    }
     let size = MemoryLayout<sockscope_item>.size
     var rights: [PassedDescriptor] = []
     var credentials: Credentials?

@@ -199,7 +199,7 @@ enum TimelineDecoder {
       let log = try ProcessLog.decode(&window, path: path) { event in
         lastSeq = max(lastSeq ?? 0, event.seq)
         if filled < room {
-          (slots + filled).initialize(to: event)
+          (slots + filled).initialize(to: consume event)
           filled += 1
         } else {
           beyond.append(event)

@@ -15,7 +15,14 @@ extension CausalOrder.Graph {
   static func readinessEdges(_ events: [TraceEvent], threads: [[Int32]]) -> [(Int, Int)] {
     // By index: `contains(where:)` hands the closure a copy of each event (all it holds retained
     // and released), a third of building the graph of a million events.
-    guard events.indices.contains(where: { [.poll, .select, .epollWait].contains(events[$0].call) }) else {
+    guard
+      events.indices.contains(where: {
+        switch events[$0].call {
+        case .poll, .select, .epollWait: true
+        default: false
+        }
+      })
+    else {
       return []
     }
     // One pass, so the check per wait is a lookup, not a scan (a poll loop would make it quadratic):

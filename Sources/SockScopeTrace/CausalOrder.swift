@@ -198,6 +198,10 @@ public enum CausalOrder {
       var threadIndex: [Int64: Int] = [:]
       var lastKey: Int64?
       var lastThread = 0
+      // The thread before the last: a client and a server take turns, so a lookup by hashing
+      // per event is mostly saved by remembering two.
+      var otherKey: Int64?
+      var otherThread = 0
       var sendAt = FlowPositions(capacity: events.count)
       var connectAt: [UInt64: Int] = [:]
       for i in events.indices {
@@ -205,12 +209,18 @@ public enum CausalOrder {
         let t: Int
         if key == lastKey {
           t = lastThread
+        } else if key == otherKey {
+          t = otherThread
         } else if let known = threadIndex[key] {
           t = known
         } else {
           t = threads.count
           threadIndex[key] = t
           threads.append([])
+        }
+        if key != lastKey {
+          otherKey = lastKey
+          otherThread = lastThread
         }
         lastKey = key
         lastThread = t

@@ -55,7 +55,12 @@ extension Trace {
   public static func streamSockets(in events: [TraceEvent]) -> Set<UInt64> {
     var streams = Set<UInt64>()
     // Fields are read in place: copying each event retains and releases its payload.
-    for i in events.indices where events[i].failure == nil {
+    for i in events.indices {
+      switch events[i].call {
+      case .socket, .socketpair, .accept, .accept4, .connect:
+        guard events[i].failure == nil else { continue }
+      default: continue
+      }
       switch events[i].call {
       case .socket, .socketpair:
         if events[i].arguments.socket?.type?.isStream == true {
