@@ -110,7 +110,9 @@ enum TimelineDecoder {
       beyond.append(contentsOf: part.beyond)
     }
     let inTimeOrder = beyond.isEmpty && runs.allSatisfy { $0.isInTimeOrder }
-    var events = [TraceEvent](unsafeUninitializedCapacity: runs.reduce(0) { $0 + $1.count }) {
+    // Room for the events beyond too, so that appending them does not copy the timeline.
+    let capacity = runs.reduce(beyond.count) { $0 + $1.count }
+    var events = [TraceEvent](unsafeUninitializedCapacity: capacity) {
       timeline, initialized in
       guard let out = timeline.baseAddress else { return }
       if inTimeOrder {
@@ -152,6 +154,10 @@ enum TimelineDecoder {
       }
     }
     for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
+    // What each run may hold of events already moved before its pages go back: the runs together
+    // about 8 MiB, however many there are (a class's thousand logs each under a megabyte would
+    // otherwise keep their moved events until each emptied: the timeline held twice).
+    let slack = max(Run.pageSize, (8 << 20) / max(heap.count, 1))
     var written = 0
     while let top = heap.first {
       // The runner-up's next event: the top run's events go out until one comes after it.
@@ -160,7 +166,7 @@ enum TimelineDecoder {
         runs[top].moveNext(to: out + written)
         written += 1
       } while !runs[top].isEmpty && (second.map { precedes(top, $0) } ?? true)
-      runs[top].releaseConsumedPages(atLeast: 1 << 20)
+      runs[top].releaseConsumedPages(atLeast: slack)
       if runs[top].isEmpty {
         runs[top].releaseConsumedPages(atLeast: 0)
         heap.swapAt(0, heap.count - 1)

@@ -83,6 +83,44 @@ struct TimelineMergeTests {
     }
   }
 
+  @Test("a run hands back the whole pages of the events it moved out, never the page of one still there")
+  func releasesOnlyMovedPages() throws {
+    let page = sysconf(Int32(_SC_PAGESIZE))
+    let count = 200
+    let stride = MemoryLayout<TraceEvent>.stride
+    let bytes = (count * stride + page - 1) / page * page
+    let mapped: UnsafeMutableRawPointer = mmap(
+      nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+    try #require(mapped != MAP_FAILED)
+    defer { munmap(mapped, bytes) }
+    // Starting a little into the first page, as a region after another log's does.
+    let start = (mapped + 40).bindMemory(to: TraceEvent.self, capacity: count - 1)
+    for n in 0..<(count - 1) {
+      (start + n).initialize(
+        to: TraceEvent(time: UInt64(n), pid: 1, seq: UInt64(n), role: "r\(n)", call: .close))
+    }
+    var run = TimelineDecoder.Run(start, count: count - 1)
+    let out = UnsafeMutablePointer<TraceEvent>.allocate(capacity: count)
+    defer { out.deallocate() }
+    let moved = 90
+    for n in 0..<moved { run.moveNext(to: out + n) }
+    run.releaseConsumedPages(atLeast: 0)
+    var resident = [UInt8](repeating: 0, count: bytes / page)
+    #expect(mincore(mapped, bytes, &resident) == 0)
+    let nextPage = (UnsafeRawPointer(run.next) - UnsafeRawPointer(mapped)) / page
+    // The first page also holds what came before the run; pages up to the next event's go back.
+    #expect(resident[0] & 1 == 1)
+    #expect(resident[1..<nextPage].allSatisfy { $0 & 1 == 0 })
+    #expect(resident[nextPage...].allSatisfy { $0 & 1 == 1 })
+    // What was moved and what is left are whole.
+    #expect((0..<moved).allSatisfy { out[$0].role == "r\($0)" })
+    #expect((moved..<(count - 1)).allSatisfy { start[$0].role == "r\($0)" })
+    let drained = run.drain(into: out + moved)
+    #expect(drained == count - 1 - moved)
+    #expect((0..<(count - 1)).allSatisfy { out[$0].seq == UInt64($0) })
+    out.deinitialize(count: count - 1)
+  }
+
   func write(_ logs: [LogImage], into dir: String) throws -> [String] {
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     return try logs.enumerated().map { n, log in
