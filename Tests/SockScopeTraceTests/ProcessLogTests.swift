@@ -1,4 +1,5 @@
 import CSockScopeLog
+import Foundation
 import Glibc
 import Testing
 
@@ -62,6 +63,16 @@ struct LogImage {
   }
 
   var count = 0
+
+  /// Writes `logs` into `dir` as `1-1.sslog`, `2-1.sslog`, …; returns their paths.
+  static func write(_ logs: [LogImage], into dir: String) throws -> [String] {
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return try logs.enumerated().map { n, log in
+      let path = dir + "/\(n + 1)-1.sslog"
+      try Data(log.bytes).write(to: URL(fileURLWithPath: path))
+      return path
+    }
+  }
 }
 
 @Suite("Per-process logs")

@@ -43,21 +43,12 @@ struct TimelineDecoderTests {
     return [server, client, other]
   }
 
-  func write(_ logs: [LogImage], into dir: String) throws -> [String] {
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return try logs.enumerated().map { n, log in
-      let path = dir + "/\(n + 1)-1.sslog"
-      try Data(log.bytes).write(to: URL(fileURLWithPath: path))
-      return path
-    }
-  }
-
   @Test("logs decoded into one array merge into the trace, byte for byte, that a list per log gives")
   func sameTraceAsListPerLog() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sockscope-timeline-\(getpid())")
       .path
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let paths = try write(pairLogs(count: 3000), into: dir)
+    let paths = try LogImage.write(pairLogs(count: 3000), into: dir)
     let merged = try TraceMerger.merge(directory: dir).trace
     var perLog = TraceMerger.merge(
       logs: try paths.map { path throws(TraceFileError) in try ProcessLog.read(path: path) })
@@ -73,7 +64,7 @@ struct TimelineDecoderTests {
   func eventsBeyondTheRoom() throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sockscope-room-\(getpid())").path
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let paths = try write([pairLogs(count: 5)[1]], into: dir)
+    let paths = try LogImage.write([pairLogs(count: 5)[1]], into: dir)
     let fd = open(paths[0], O_RDONLY)
     defer { close(fd) }
     let slots = UnsafeMutablePointer<TraceEvent>.allocate(capacity: 2)

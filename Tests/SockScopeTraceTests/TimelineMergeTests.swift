@@ -121,21 +121,12 @@ struct TimelineMergeTests {
     out.deinitialize(count: count - 1)
   }
 
-  func write(_ logs: [LogImage], into dir: String) throws -> [String] {
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return try logs.enumerated().map { n, log in
-      let path = dir + "/\(n + 1)-1.sslog"
-      try Data(log.bytes).write(to: URL(fileURLWithPath: path))
-      return path
-    }
-  }
-
   /// Merges the directory and, separately, the same logs read into a list each; both must agree.
   func mergeBothWays(_ logs: [LogImage], name: String) throws -> Trace {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sockscope-\(name)-\(getpid())")
       .path
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    let paths = try write(logs, into: dir)
+    let paths = try LogImage.write(logs, into: dir)
     let merged = try TraceMerger.merge(directory: dir).trace
     var perLog = TraceMerger.merge(
       logs: try paths.map { path throws(TraceFileError) in try ProcessLog.read(path: path) })
@@ -159,8 +150,10 @@ struct TimelineMergeTests {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sockscope-order-\(getpid())")
       .path
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    #expect(TimelineDecoder.decode(paths: try write([server, client], into: dir))?.inTimeOrder == false)
-    #expect(TimelineDecoder.decode(paths: try write([client], into: dir + "/one"))?.inTimeOrder == true)
+    #expect(
+      TimelineDecoder.decode(paths: try LogImage.write([server, client], into: dir))?.inTimeOrder == false)
+    #expect(
+      TimelineDecoder.decode(paths: try LogImage.write([client], into: dir + "/one"))?.inTimeOrder == true)
     #expect(trace.events.count == 150)
     let times = trace.events.map(\.time)
     #expect(times == times.sorted(), "independent calls come in time order")
