@@ -134,11 +134,7 @@ enum FlowLinker {
     // One queue of unmatched sends per sending thread, in the order it made them.
     let ordered = inOrder(sends) { a, b in (events[a].time, events[a].seq) < (events[b].time, events[b].seq) }
     var queues: [[Int32]] = []
-    if let first = ordered.first,
-      ordered.allSatisfy({
-        events[Int($0)].tid == events[Int(first)].tid && events[Int($0)].pid == events[Int(first)].pid
-      })
-    {
+    if !ordered.isEmpty && !hasSeveralThreads(ordered, in: events) {
       queues = [ordered]  // One sending thread (the usual case): its sends as they are, not copied.
     } else {
       var queueOf: [SenderKey: Int] = [:]

@@ -57,14 +57,9 @@ enum RecordItems {
   /// Adds what `bytes` (the record's items) say to `event.arguments`. A damaged item list (a length
   /// that is not a whole number of items) keeps the whole items and says so.
   static func decode(_ bytes: ArraySlice<UInt8>, _ r: sockscope_record, into event: inout TraceEvent) {
-    if bytes.isEmpty && r.items_lost == 0 {
-      // No item: only the calls whose lists are made from items change (to empty lists). Most
-      // records are sends and receives; looked at for nothing, each event was copied twice.
-      switch event.arguments {
-      case .poll, .select, .epollWait, .program, .option: break
-      default: return
-      }
-    }
+    // A send or receive with no item has nothing to add (most records): looked at below, its
+    // arguments were copied out and back for nothing.
+    if bytes.isEmpty && r.items_lost == 0, case .message = event.arguments { return }
     let size = MemoryLayout<sockscope_item>.size
     var rights: [PassedDescriptor] = []
     var credentials: Credentials?

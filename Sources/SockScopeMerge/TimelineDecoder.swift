@@ -154,10 +154,11 @@ enum TimelineDecoder {
       }
     }
     for i in stride(from: heap.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
-    // What each run may hold of events already moved before its pages go back: the runs together
-    // about 8 MiB, however many there are (a class's thousand logs each under a megabyte would
-    // otherwise keep their moved events until each emptied: the timeline held twice).
-    let slack = max(Run.pageSize, (8 << 20) / max(heap.count, 1))
+    // What each run may hold of events already moved before its pages go back: a megabyte, and
+    // the runs together at most about 8 MiB, however many there are (a class's thousand logs each
+    // under a megabyte would otherwise keep their moved events until each emptied: the timeline
+    // held twice).
+    let slack = max(Run.pageSize, min(1 << 20, (8 << 20) / max(heap.count, 1)))
     var written = 0
     while let top = heap.first {
       // The runner-up's next event: the top run's events go out until one comes after it.

@@ -104,19 +104,9 @@ struct DescriptorRaceTests {
     "a thread that keeps dup2-ing onto the next free number while the log grows never gets the log's writes in its file",
     needs("gcc"))
   func logNeverWritesThroughARacedNumber() throws {
-    try withTemporaryDirectory { dir throws in
-      try compileC(descriptorRaceC, named: "race", in: dir, flags: ["-O1", "-pthread"])
-      let expected = "received 20000, own.dat has 6 bytes\n"
-      let plain = try run(dir + "/race", ["grow"], in: dir)
-      #expect(plain.stdout == expected, "unrecorded: \(plain.stdout)")
-      for round in 1...3 {
-        let recorded = try sockscope(
-          ["record", "--out", "run\(round)", "--", dir + "/race", "grow"], in: dir, seconds: 120)
-        #expect(recorded.status == 0, "\(recorded.stderr)")
-        #expect(recorded.stdout == expected, "round \(round): \(recorded.stdout)")
-        let own = try String(contentsOfFile: dir + "/own.dat", encoding: .utf8)
-        #expect(own == "hello\n", "round \(round): own.dat is \(own.utf8.count) bytes")
-      }
+    try raceRounds(mode: "grow", printing: "received 20000, own.dat has 6 bytes\n") { dir, round in
+      let own = try String(contentsOfFile: dir + "/own.dat", encoding: .utf8)
+      #expect(own == "hello\n", "round \(round): own.dat is \(own.utf8.count) bytes")
     }
   }
 
@@ -128,18 +118,30 @@ struct DescriptorRaceTests {
     "a thread that dup2s onto the next free number while the first recorded call opens the log never has its file changed",
     needs("gcc"))
   func logOpenNeverTouchesARacedNumber() throws {
+    try raceRounds(
+      mode: "open", printing: "100 of 100 children kept their file and made their socket calls\n"
+    ) {
+      dir, round in
+      let trace = try readTrace(dir + "/run\(round)/trace.jsonl")
+      #expect(trace.header.processes.count == 100, "every child recorded")
+    }
+  }
+
+  /// Runs the race program in `mode` unrecorded, then recorded three times into `run1`…`run3`:
+  /// each run must exit 0 and print `printing`; `check` looks at what a recorded round left.
+  func raceRounds(
+    mode: String, printing expected: String, check: (_ dir: String, _ round: Int) throws -> Void
+  ) throws {
     try withTemporaryDirectory { dir throws in
       try compileC(descriptorRaceC, named: "race", in: dir, flags: ["-O1", "-pthread"])
-      let expected = "100 of 100 children kept their file and made their socket calls\n"
-      let plain = try run(dir + "/race", ["open"], in: dir)
+      let plain = try run(dir + "/race", [mode], in: dir)
       #expect(plain.stdout == expected, "unrecorded: \(plain.stdout)")
       for round in 1...3 {
         let recorded = try sockscope(
-          ["record", "--out", "run\(round)", "--", dir + "/race", "open"], in: dir, seconds: 120)
+          ["record", "--out", "run\(round)", "--", dir + "/race", mode], in: dir, seconds: 120)
         #expect(recorded.status == 0, "\(recorded.stderr)")
         #expect(recorded.stdout == expected, "round \(round): \(recorded.stdout)")
-        let trace = try readTrace(dir + "/run\(round)/trace.jsonl")
-        #expect(trace.header.processes.count == 100, "every child recorded")
+        try check(dir, round)
       }
     }
   }
