@@ -53,7 +53,12 @@ struct DemoTests {
 
       let validate = try sockscope(["validate", "out/trace.jsonl"], in: dir)
       #expect(validate.status == 0, "\(validate.stdout)\(validate.stderr)")
-      #expect(validate.stdout.hasPrefix("valid: 18 socket calls from 3 processes"))
+      // The summary counts what the trace holds: calls (not output), processes, roles in the order
+      // they first act, and receives linked.
+      #expect(
+        validate.stdout.hasPrefix(
+          "valid: 18 socket calls from 3 processes (roles: server, client#1, client#2), "
+            + "4 receives linked to their sends, "), "\(validate.stdout)")
     }
   }
 
