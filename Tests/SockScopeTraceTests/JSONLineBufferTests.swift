@@ -107,6 +107,39 @@ struct JSONLineBufferTests {
     #expect(expected.indices.contains { expected[$0...].starts(with: [0xC3, 0xA9]) })
   }
 
+  @Test("numbers are written in decimal at every count of digits, on both sides of each power of ten")
+  func numbersAtEveryWidth() {
+    var values: [UInt64] = [0, 1, 9, UInt64.max, UInt64.max - 1]
+    var power: UInt64 = 10
+    for _ in 1...19 {
+      values += [power - 1, power, power + 1] + (power <= UInt64.max / 2 ? [power * 2 - 1] : [])
+      power = power &* 10
+    }
+    var generator = SplitMix64(seed: 10)
+    for _ in 0..<2000 { values.append(generator.next() >> (generator.next() % 64)) }
+    // After a few bytes already written, so that digits land at an offset.
+    let wrong = values.filter { v in
+      let buffer = JSONLineBuffer(capacity: 1)
+      buffer.put(UInt8(ascii: "["))
+      buffer.putUnsigned(v)
+      return String(decoding: buffer.bytes, as: UTF8.self) != "[\(v)"
+        || JSONLineBuffer.decimalDigits(v) != String(v).count
+    }
+    #expect(wrong.isEmpty, "written wrongly: \(wrong.prefix(5))")
+  }
+
+  @Test("pieces of every length up to past two words are copied whole, in order")
+  func piecesOfEveryLength() {
+    let buffer = JSONLineBuffer(capacity: 3)
+    var expected: [UInt8] = []
+    for length in 0...40 {
+      let piece = (0..<length).map { UInt8(truncatingIfNeeded: 0x41 + ($0 + length) % 26) }
+      piece.withUnsafeBufferPointer { buffer.put($0) }
+      expected += piece
+    }
+    #expect(buffer.bytes == expected)
+  }
+
   @Test("lines written into an array made in place are the same whether they fit or outgrow it")
   func arrayMadeInPlace() {
     let events = events(count: 300)
