@@ -11,7 +11,7 @@ extension CallArguments {
     if !o.isEmpty {
       // Written back the writer's way, would the line read the same? If not, keep it as it was.
       var canonical = JSONWriter()
-      arguments.writeCanonical(to: &canonical, call: call, unknown: unknown)
+      arguments.writeCanonical(into: &canonical, call: call, unknown: unknown)
       var original = JSONWriter()
       original.object(o)
       if canonical.bytes != original.bytes { unread.asRead = o }
@@ -155,48 +155,54 @@ extension CallArguments {
   /// Appends the arguments as a line's `args` object: the line's own spelling when it was read
   /// and still says the same, else the typed arguments in the documented order, then unknown keys.
   func write(to w: inout JSONWriter, call: SocketCall, unread: UnreadArguments) {
+    write(into: &w, call: call, unread: unread)
+  }
+
+  /// `write(to:call:unread:)` for any sink: the trace writer writes a million lines' arguments
+  /// straight into its line buffer.
+  func write<Sink: JSONSink>(into w: inout Sink, call: SocketCall, unread: UnreadArguments) {
     if let asRead = unread.asRead {
       let (again, unknown) = CallArguments.decodeMembers(asRead, call: call)
       if again == self && unknown == unread.members {
-        w.object(asRead)
+        w.embed(asRead) { asRead, w in w.object(asRead) }
         return
       }
     }
-    writeCanonical(to: &w, call: call, unknown: unread.members)
+    writeCanonical(into: &w, call: call, unknown: unread.members)
   }
 
-  func writeCanonical(to w: inout JSONWriter, call: SocketCall, unknown: JSONObject) {
-    w.bytes.append(UInt8(ascii: "{"))
+  func writeCanonical<Sink: JSONSink>(into w: inout Sink, call: SocketCall, unknown: JSONObject) {
+    w.put(UInt8(ascii: "{"))
     var first = true
     func key(_ name: StaticString) {
       if first {
         first = false
       } else {
-        w.bytes.append(UInt8(ascii: ","))
+        w.put(UInt8(ascii: ","))
       }
-      w.bytes.append(UInt8(ascii: "\""))
-      w.raw(name)
-      w.raw("\":")
+      w.put(UInt8(ascii: "\""))
+      w.put(name)
+      w.put("\":")
     }
     func int(_ name: StaticString, _ v: Int64?) {
       guard let v else { return }
       key(name)
-      w.int(v)
+      w.putInt(v)
     }
     func text(_ name: StaticString, _ v: (some CustomStringConvertible)?) {
       guard let v else { return }
       key(name)
-      w.string(v.description)
+      w.putString(v.description)
     }
     func address(_ v: SocketAddress?) {
       guard let v else { return }
       key("addr")
-      v.write(to: &w)
+      w.embed(v) { v, w in v.write(to: &w) }
     }
     func credentials(_ name: StaticString, _ v: Credentials?) {
       guard let v else { return }
       key(name)
-      v.write(to: &w)
+      w.embed(v) { v, w in v.write(to: &w) }
     }
 
     switch self {
@@ -207,7 +213,7 @@ extension CallArguments {
       int("protocol", a.protocol)
       if let fds = a.descriptors {
         key("fds")
-        w.value(.array(fds.map { .int($0) }))
+        w.embed(fds) { fds, w in w.value(.array(fds.map { .int($0) })) }
       }
     case .address(let a):
       address(a.address)
@@ -218,13 +224,13 @@ extension CallArguments {
       address(a.address)
       if let s = a.newSocket {
         key("new_sock")
-        s.write(to: &w)
+        s.write(into: &w)
       }
     case .message(let a):
       int("len", a.length)
       if a.flags?.rawValue == 0 {
         key("flags")
-        w.raw(#""0""#)  // What `MessageFlags.description` spells for none, without building it.
+        w.put(#""0""#)  // What `MessageFlags.description` spells for none, without building it.
       } else {
         text("flags", a.flags)
       }
@@ -243,17 +249,17 @@ extension CallArguments {
       credentials("creds", a.credentials)
       if let rights = a.rights {
         key("rights")
-        w.items(rights) { $0.write(to: &$1) }
+        w.embed(rights) { rights, w in w.items(rights) { $0.write(to: &$1) } }
       }
       if let others = a.otherControlMessages {
         key("cmsgs")
-        w.items(others) { $0.write(to: &$1) }
+        w.embed(others) { others, w in w.items(others) { $0.write(to: &$1) } }
       }
     case .shutdown(let how): text("how", how)
     case .unlink(let a):
       if let path = a.path {
         key("path")
-        w.string(path)
+        w.putString(path)
       }
       int("ino", a.inode.map { Int64(clamping: $0) })
     case .name(let a): address(a)
@@ -266,24 +272,24 @@ extension CallArguments {
     case .output(let stream): text("stream", stream?.rawValue)
     case .duplicate, .poll, .select, .epollControl, .epollWait:
       var members = MemberWriter(opened: first)
-      writeDescriptorCall(&members, to: &w)
+      w.embed(self) { arguments, w in arguments.writeDescriptorCall(&members, to: &w) }
       first = members.isFirst
     case .program(let a):
       var members = MemberWriter(opened: first)
-      writeProgram(a, &members, to: &w)
+      w.embed(self) { arguments, w in arguments.writeProgram(a, &members, to: &w) }
       first = members.isFirst
     }
     for m in unknown {
       if first {
         first = false
       } else {
-        w.bytes.append(UInt8(ascii: ","))
+        w.put(UInt8(ascii: ","))
       }
-      w.string(m.key)
-      w.bytes.append(UInt8(ascii: ":"))
-      w.value(m.value)
+      w.putString(m.key)
+      w.put(UInt8(ascii: ":"))
+      w.embed(m.value) { value, w in w.value(value) }
     }
-    w.bytes.append(UInt8(ascii: "}"))
+    w.put(UInt8(ascii: "}"))
   }
 
   /// The arguments as a line's `args` object.

@@ -33,74 +33,86 @@ extension TraceEvent {
   /// Appends the event as one trace line's object (no newline), keys in documented order.
   public func write(to w: inout JSONWriter) { write(into: &w) }
 
-  /// `write(to:)` for any sink: the trace writer encodes lines into a `JSONLineBuffer`.
-  // Inlined where it is called: called, it was handed a copy of the event read from the array
-  // (every reference it holds retained and released), for each line.
-  @inline(__always)
+  /// `write(to:)` for any sink.
   func write<Sink: JSONSink>(into w: inout Sink) {
+    withUnsafePointer(to: self) { Self.write($0, into: &w) }
+  }
+
+  /// Appends the event at `event` as one trace line's object: the trace writer encodes a
+  /// million lines this way into a `JSONLineBuffer`, each event read where it lies. Passed as
+  /// `self` instead, an event was copied (every reference it holds retained and released) to be
+  /// lent to the arguments' writer, for each line.
+  @inline(__always)
+  static func write<Sink: JSONSink>(_ event: UnsafePointer<TraceEvent>, into w: inout Sink) {
     w.put(#"{"index":"#)
-    w.putInt(Int64(index))
+    w.putInt(Int64(event.pointee.index))
     w.put(#","t_ns":"#)
-    w.putInt(Int64(clamping: time))
+    w.putInt(Int64(clamping: event.pointee.time))
     w.put(#","dur_ns":"#)
-    w.putInt(Int64(clamping: duration))
+    w.putInt(Int64(clamping: event.pointee.duration))
     w.put(#","pid":"#)
-    w.putInt(Int64(pid))
+    w.putInt(Int64(event.pointee.pid))
     w.put(#","tid":"#)
-    w.putInt(Int64(tid))
+    w.putInt(Int64(event.pointee.tid))
     w.put(#","seq":"#)
-    w.putInt(Int64(clamping: seq))
+    w.putInt(Int64(clamping: event.pointee.seq))
     w.put(#","role":"#)
-    w.putName(role)
+    w.putName(event.pointee.role)
     w.put(#","call":"#)
-    w.putName(call.rawValue)
-    if let fd {
+    w.putName(event.pointee.call.rawValue)
+    if let fd = event.pointee.fd {
       w.put(#","fd":"#)
       w.putInt(Int64(fd))
     }
     w.put(#","args":"#)
-    w.embed(self) { event, w in
-      event.arguments.write(to: &w, call: event.call, unread: event.unreadArguments)
-    }
+    event.pointee.arguments.write(into: &w, call: event.pointee.call, unread: event.pointee.unreadArguments)
     w.put(#","ret":"#)
-    w.putInt(ret)
-    if let failure {
+    w.putInt(event.pointee.ret)
+    if let failure = event.pointee.failure {
       w.put(#","errno":"#)
       w.putString(failure.name)
       w.put(#","error":"#)
       w.putString(failure.message)
     }
-    if let socket {
+    if let socket = event.pointee.socket {
       w.put(#","sock":"#)
       socket.write(into: &w)
     }
-    if let data {
+    if let data = event.pointee.data {
       w.put(#","data":"#)
       data.write(into: &w)
     }
-    if let flow {
+    if let flow = event.pointee.flow {
       w.put(#","flow":"#)
       w.putInt(Int64(flow))
     }
-    if !flows.isEmpty {
+    // A receive of one flow (nearly all) without the array `flows` makes: and not through
+    // `forEachFlow`, whose closure, writing while the event is lent to it, made a copy of it.
+    let flowCount = event.pointee.flowCount
+    if flowCount > 0 {
       w.put(#","flows":"#)
       w.put(UInt8(ascii: "["))
-      for (n, f) in flows.enumerated() {
-        if n > 0 { w.put(UInt8(ascii: ",")) }
-        w.putInt(Int64(f))
+      if flowCount == 1, let only = event.pointee.firstFlow {
+        w.putInt(Int64(only))
+      } else {
+        for (n, f) in event.pointee.flows.enumerated() {
+          if n > 0 { w.put(UInt8(ascii: ",")) }
+          w.putInt(Int64(f))
+        }
       }
       w.put(UInt8(ascii: "]"))
     }
-    if !flowCandidates.isEmpty {
+    let candidates = event.pointee.flowCandidates
+    if !candidates.isEmpty {
       w.put(#","flow_candidates":"#)
       w.put(UInt8(ascii: "["))
-      for (n, f) in flowCandidates.enumerated() {
+      for (n, f) in candidates.enumerated() {
         if n > 0 { w.put(UInt8(ascii: ",")) }
         w.putInt(Int64(f))
       }
       w.put(UInt8(ascii: "]"))
     }
-    if let box = sourceBox, !box.site.isEmpty {
+    if let box = event.pointee.sourceBox, !box.site.isEmpty {
       w.put(#","source":"#)
       if let json = box.json {
         json.withUnsafeBufferPointer { w.put($0) }

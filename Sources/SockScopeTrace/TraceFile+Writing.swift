@@ -46,8 +46,8 @@ extension TraceFile {
           events.withUnsafeBufferPointer { events in
             guard let base = events.baseAddress else { return }
             for i in ranges[k] {
-              // Through `pointee`, read where it is: the buffer's subscript copied each event.
-              (base + i).pointee.write(into: &piece)
+              // Read where it is: the buffer's subscript copied each event.
+              TraceEvent.write(base + i, into: &piece)
               piece.put(0x0A)
             }
           }
