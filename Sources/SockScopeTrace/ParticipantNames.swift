@@ -18,12 +18,23 @@ package enum ParticipantNames {
   /// Names `processes` (keeping each one's asked-for role) and the `role` of every event.
   package static func assign(_ processes: inout [TracedProcess], events: inout [TraceEvent]) {
     guard !processes.isEmpty else { return }
+    // Read in place: iterating would copy (retain and release) every event.
+    var seen = RecentPIDs()
+    var firstStepOfSlot: [Int] = []
+    var callsOfSlot: [Bool] = []
+    for i in events.indices {
+      let (slot, isNew) = seen.slot(of: events[i].pid)
+      if isNew {
+        firstStepOfSlot.append(i)
+        callsOfSlot.append(false)
+      }
+      if !callsOfSlot[slot] && events[i].call != .output { callsOfSlot[slot] = true }
+    }
     var firstStep: [Int32: Int] = [:]
     var makesCalls = Set<Int32>()
-    // Read in place: iterating would copy (retain and release) every event.
-    for i in events.indices {
-      if firstStep[events[i].pid] == nil { firstStep[events[i].pid] = i }
-      if events[i].call != .output { makesCalls.insert(events[i].pid) }
+    for (pid, slot) in seen.slots {
+      firstStep[pid] = firstStepOfSlot[slot]
+      if callsOfSlot[slot] { makesCalls.insert(pid) }
     }
     let asked = processes.map { $0.requestedRole ?? $0.role }
     let slot = Dictionary(processes.indices.map { (processes[$0].pid, $0) }, uniquingKeysWith: { a, _ in a })
@@ -82,14 +93,38 @@ package enum ParticipantNames {
       processes[n].role = given
       nameOfPID[processes[n].pid] = given
     }
-    var lastPID: Int32?
-    var lastName = ""
+    var named = RecentPIDs()
+    var nameOfSlot: [String] = []
     for i in events.indices {
-      if events[i].pid != lastPID {
-        lastPID = events[i].pid
-        lastName = nameOfPID[events[i].pid] ?? events[i].role
-      }
-      if events[i].role != lastName { events[i].role = lastName }
+      let (slot, isNew) = named.slot(of: events[i].pid)
+      if isNew { nameOfSlot.append(nameOfPID[events[i].pid] ?? events[i].role) }
+      if events[i].role != nameOfSlot[slot] { events[i].role = nameOfSlot[slot] }
     }
+  }
+}
+
+/// Numbers the pids of a run of events in the order they first appear, remembering the last two:
+/// events alternate between few processes, and hashing every event's pid (twice) was most of
+/// naming a million-event trace's time (`perf`).
+struct RecentPIDs {
+  /// Each pid seen, and its number.
+  private(set) var slots: [Int32: Int] = [:]
+  private var last: (pid: Int32, slot: Int)?
+  private var before: (pid: Int32, slot: Int)?
+
+  /// The number of `pid`, and whether it is seen for the first time (its number is then the count
+  /// of pids seen before it).
+  mutating func slot(of pid: Int32) -> (slot: Int, isNew: Bool) {
+    if let last, last.pid == pid { return (last.slot, false) }
+    if let before, before.pid == pid {
+      swap(&self.last, &self.before)
+      return (before.slot, false)
+    }
+    let known = slots[pid]
+    let slot = known ?? slots.count
+    if known == nil { slots[pid] = slot }
+    before = last
+    last = (pid, slot)
+    return (slot, known == nil)
   }
 }

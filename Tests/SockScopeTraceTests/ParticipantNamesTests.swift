@@ -127,4 +127,25 @@ struct ParticipantNamesTests {
     #expect(result.trace.roles == ["server", "worker#1", "worker#2"])
     #expect(result.trace.header.processes.map(\.role) == ["server", "worker#1", "worker#2"])
   }
+
+  @Test("pids are numbered in the order they first appear, however the events alternate")
+  func pidsNumberedByFirstAppearance() {
+    var g = SplitMix64(seed: 5)
+    for round in 0..<200 {
+      // Few processes, as a run has; runs of one pid, two alternating, and jumps back to older ones.
+      let kinds = 1 + round % 6
+      let pids = (0..<300).map { _ in Int32(100 + g.next() % UInt64(kinds)) }
+      var recent = RecentPIDs()
+      var reference: [Int32: Int] = [:]
+      var agree = true
+      for pid in pids {
+        let isNew = reference[pid] == nil
+        if isNew { reference[pid] = reference.count }
+        let got = recent.slot(of: pid)
+        if got.slot != reference[pid] || got.isNew != isNew { agree = false }
+      }
+      #expect(agree, "pids \(pids.prefix(20))")
+      #expect(recent.slots == reference)
+    }
+  }
 }
