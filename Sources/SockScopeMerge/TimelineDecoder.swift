@@ -161,7 +161,8 @@ enum TimelineDecoder {
     // What each run may hold of events already moved before its pages go back: a megabyte, and
     // the runs together at most about 8 MiB, however many there are (a class's thousand logs each
     // under a megabyte would otherwise keep their moved events until each emptied: the timeline
-    // held twice).
+    // held twice). Runs in large pages (at most `LargePages.fewRuns`) hand back whole large pages
+    // only: each may hold up to one more, and the one it shares with a neighbour until the end.
     let slack = max(Run.smallPageSize, min(1 << 20, (8 << 20) / max(heap.count, 1)))
     var written = 0
     while let top = heap.first {

@@ -176,6 +176,8 @@ final class JSONLineBuffer: JSONSink {
   /// by `embed`, one call at a time: unchecked, since checking each access at run time was a
   /// call into the runtime for every line.
   @exclusivity(unchecked) private var scratch = JSONWriter(capacity: 256)
+  /// Whether an `embed` is under way (checked in debug builds only).
+  private var embedding = false
   /// Recurring names (roles, call names) as `putString` writes them, quotes included.
   private var names: [(utf8: [UInt8], json: [UInt8])] = []
 
@@ -324,6 +326,11 @@ final class JSONLineBuffer: JSONSink {
   }
 
   func embed<Value>(_ value: borrowing Value, _ write: (borrowing Value, inout JSONWriter) -> Void) {
+    // `scratch` is not checked for overlapping access at run time: a `write` that embedded again
+    // into this buffer would overwrite it unnoticed. Debug builds stop there instead.
+    assert(!embedding, "JSONLineBuffer.embed called from inside an embed")
+    embedding = true
+    defer { embedding = false }
     scratch.bytes.removeAll(keepingCapacity: true)
     write(value, &scratch)
     scratch.bytes.withUnsafeBufferPointer { put($0) }

@@ -93,12 +93,20 @@ package enum ParticipantNames {
       processes[n].role = given
       nameOfPID[processes[n].pid] = given
     }
+    // A pid the header does not name (an inconsistent file read back) keeps the role of the first
+    // event of each of its runs, as it always has.
     var named = RecentPIDs()
-    var nameOfSlot: [String] = []
+    var nameOfSlot: [String?] = []
+    var lastPID: Int32?
+    var lastName = ""
     for i in events.indices {
-      let (slot, isNew) = named.slot(of: events[i].pid)
-      if isNew { nameOfSlot.append(nameOfPID[events[i].pid] ?? events[i].role) }
-      if events[i].role != nameOfSlot[slot] { events[i].role = nameOfSlot[slot] }
+      if events[i].pid != lastPID {
+        lastPID = events[i].pid
+        let (slot, isNew) = named.slot(of: events[i].pid)
+        if isNew { nameOfSlot.append(nameOfPID[events[i].pid]) }
+        lastName = nameOfSlot[slot] ?? events[i].role
+      }
+      if events[i].role != lastName { events[i].role = lastName }
     }
   }
 }

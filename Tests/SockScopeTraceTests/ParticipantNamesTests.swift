@@ -148,4 +148,19 @@ struct ParticipantNamesTests {
       #expect(recent.slots == reference)
     }
   }
+
+  @Test("a pid the header does not name keeps the role of the first event of each of its runs")
+  func unnamedPIDKeepsEachRunsRole() {
+    // As an inconsistent trace file reads back: pid 3 has events but no header entry.
+    var processes = [TracedProcess(pid: 1, role: "x"), TracedProcess(pid: 2, role: "x")]
+    var events = [
+      TraceEvent(time: 1, pid: 3, role: "c1", call: .socket),
+      TraceEvent(time: 2, pid: 3, role: "c1b", call: .bind),
+      TraceEvent(time: 3, pid: 1, role: "x", call: .socket),
+      TraceEvent(time: 4, pid: 3, role: "c2", call: .close),
+      TraceEvent(time: 5, pid: 2, role: "x", call: .socket),
+    ]
+    ParticipantNames.assign(&processes, events: &events)
+    #expect(events.map(\.role) == ["c1", "c1", "x#1", "c2", "x#2"])
+  }
 }
