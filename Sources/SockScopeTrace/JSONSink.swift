@@ -318,11 +318,10 @@ final class JSONLineBuffer: JSONSink {
       if v < 1_000_000_000_000 { return v < 100_000_000_000 ? 11 : 12 }
       return v < 10_000_000_000_000 ? 13 : v < 100_000_000_000_000 ? 14 : 15
     }
-    return v < 10_000_000_000_000_000
-      ? 16
-      : v < 100_000_000_000_000_000
-        ? 17
-        : v < 1_000_000_000_000_000_000 ? 18 : v < 10_000_000_000_000_000_000 ? 19 : 20
+    if v < 10_000_000_000_000_000 { return 16 }
+    if v < 100_000_000_000_000_000 { return 17 }
+    if v < 1_000_000_000_000_000_000 { return 18 }
+    return v < 10_000_000_000_000_000_000 ? 19 : 20
   }
 
   func embed<Value>(_ value: borrowing Value, _ write: (borrowing Value, inout JSONWriter) -> Void) {
