@@ -59,9 +59,6 @@ enum TimelineDecoder {
     // Scratch space, never initialized as a whole: every event placed here is moved out below.
     let scratch = UnsafeMutablePointer<TraceEvent>.allocate(capacity: max(total, 1))
     defer { scratch.deallocate() }
-    // Large pages only for a few logs: each run hands back only whole large pages, so with many
-    // small logs most of the scratch space would be kept until the end.
-    let pageSize = paths.count <= LargePages.fewRuns ? LargePages.advise(scratch, count: total) : nil
     let results = Mutex([Piece?](repeating: nil, count: paths.count))
     let shared = Slots(base: scratch)
     let opened = files
@@ -103,7 +100,7 @@ enum TimelineDecoder {
     for i in parts.indices {
       guard var part = parts[i] else { continue }
       parts[i] = nil
-      let run = Run(scratch + starts[i], count: part.filled, pageSize: pageSize ?? Run.smallPageSize)
+      let run = Run(scratch + starts[i], count: part.filled)
       if bases[i] > 0 {
         for k in 0..<part.filled { (run.next + k).pointee.seq &+= bases[i] }
         for k in part.beyond.indices { part.beyond[k].seq &+= bases[i] }
@@ -118,7 +115,6 @@ enum TimelineDecoder {
     var events = [TraceEvent](unsafeUninitializedCapacity: capacity) {
       timeline, initialized in
       guard let out = timeline.baseAddress else { return }
-      LargePages.advise(out, count: capacity)
       if inTimeOrder {
         initialized = merge(&runs, into: out)
       } else {
@@ -161,9 +157,8 @@ enum TimelineDecoder {
     // What each run may hold of events already moved before its pages go back: a megabyte, and
     // the runs together at most about 8 MiB, however many there are (a class's thousand logs each
     // under a megabyte would otherwise keep their moved events until each emptied: the timeline
-    // held twice). Runs in large pages (at most `LargePages.fewRuns`) hand back whole large pages
-    // only: each may hold up to one more, and the one it shares with a neighbour until the end.
-    let slack = max(Run.smallPageSize, min(1 << 20, (8 << 20) / max(heap.count, 1)))
+    // held twice).
+    let slack = max(Run.pageSize, min(1 << 20, (8 << 20) / max(heap.count, 1)))
     var written = 0
     while let top = heap.first {
       // The runner-up's next event: the top run's events go out until one comes after it.

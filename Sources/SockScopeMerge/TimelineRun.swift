@@ -11,16 +11,11 @@ extension TimelineDecoder {
     let end: UnsafeMutablePointer<TraceEvent>
     /// Pages wholly before this address (and after the run's start) are handed back already.
     private var released: UInt
-    /// The size of the pages handed back: the scratch space's (`LargePages.size` where it was
-    /// advised to use large pages: handing back part of a large page would split it, and the
-    /// kernel frees a split page's memory only when it runs short).
-    let pageSize: Int
 
-    init(_ start: UnsafeMutablePointer<TraceEvent>, count: Int, pageSize: Int = Run.smallPageSize) {
+    init(_ start: UnsafeMutablePointer<TraceEvent>, count: Int) {
       next = start
       end = start + count
       released = UInt(bitPattern: start)
-      self.pageSize = pageSize
     }
 
     var count: Int { end - next }
@@ -64,7 +59,7 @@ extension TimelineDecoder {
     /// event, once they make at least `bytes`. Pages the run shares with a neighbour (its first
     /// and last) are left: the neighbour may still live there.
     mutating func releaseConsumedPages(atLeast bytes: Int) {
-      let page = UInt(pageSize)
+      let page = UInt(Self.pageSize)
       let first = (released + page - 1) / page * page
       let last = UInt(bitPattern: next) / page * page
       guard last > first, last - first >= UInt(bytes), let start = UnsafeMutableRawPointer(bitPattern: first)
@@ -73,6 +68,6 @@ extension TimelineDecoder {
       released = last
     }
 
-    static let smallPageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+    static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
   }
 }
