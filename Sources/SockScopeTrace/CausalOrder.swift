@@ -195,35 +195,13 @@ public enum CausalOrder {
 
     init(_ events: [TraceEvent]) {
       threadOf = [Int32](repeating: 0, count: events.count)
-      var threadIndex: [Int64: Int] = [:]
-      var lastKey: Int64?
-      var lastThread = 0
-      // The thread before the last: a client and a server take turns, so a lookup by hashing
-      // per event is mostly saved by remembering two.
-      var otherKey: Int64?
-      var otherThread = 0
+      var seen = RecentKeys<Int64>()
       var sendAt = FlowPositions(capacity: events.count)
       var connectAt: [UInt64: Int] = [:]
       for i in events.indices {
         let key = Int64(events[i].pid) << 32 | Int64(UInt32(bitPattern: events[i].tid))
-        let t: Int
-        if key == lastKey {
-          t = lastThread
-        } else if key == otherKey {
-          t = otherThread
-        } else if let known = threadIndex[key] {
-          t = known
-        } else {
-          t = threads.count
-          threadIndex[key] = t
-          threads.append([])
-        }
-        if key != lastKey {
-          otherKey = lastKey
-          otherThread = lastThread
-        }
-        lastKey = key
-        lastThread = t
+        let (t, isNew) = seen.slot(of: key)
+        if isNew { threads.append([]) }
         threads[t].append(Int32(i))
         threadOf[i] = Int32(t)
         if let f = events[i].flow { sendAt[f] = i }

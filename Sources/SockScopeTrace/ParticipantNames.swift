@@ -19,7 +19,7 @@ package enum ParticipantNames {
   package static func assign(_ processes: inout [TracedProcess], events: inout [TraceEvent]) {
     guard !processes.isEmpty else { return }
     // Read in place: iterating would copy (retain and release) every event.
-    var seen = RecentPIDs()
+    var seen = RecentKeys<Int32>()
     var firstStepOfSlot: [Int] = []
     var callsOfSlot: [Bool] = []
     for i in events.indices {
@@ -95,44 +95,16 @@ package enum ParticipantNames {
     }
     // A pid the header does not name (an inconsistent file read back) keeps the role of the first
     // event of each of its runs, as it always has.
-    var named = RecentPIDs()
-    var nameOfSlot: [String?] = []
+    var nameOfSlot = [String?](repeating: nil, count: seen.slots.count)
+    for (pid, slot) in seen.slots { nameOfSlot[slot] = nameOfPID[pid] }
     var lastPID: Int32?
     var lastName = ""
     for i in events.indices {
       if events[i].pid != lastPID {
         lastPID = events[i].pid
-        let (slot, isNew) = named.slot(of: events[i].pid)
-        if isNew { nameOfSlot.append(nameOfPID[events[i].pid]) }
-        lastName = nameOfSlot[slot] ?? events[i].role
+        lastName = nameOfSlot[seen.slot(of: events[i].pid).slot] ?? events[i].role
       }
       if events[i].role != lastName { events[i].role = lastName }
     }
-  }
-}
-
-/// Numbers the pids of a run of events in the order they first appear, remembering the last two:
-/// events alternate between few processes, and hashing every event's pid (twice) was most of
-/// naming a million-event trace's time (`perf`).
-struct RecentPIDs {
-  /// Each pid seen, and its number.
-  private(set) var slots: [Int32: Int] = [:]
-  private var last: (pid: Int32, slot: Int)?
-  private var before: (pid: Int32, slot: Int)?
-
-  /// The number of `pid`, and whether it is seen for the first time (its number is then the count
-  /// of pids seen before it).
-  mutating func slot(of pid: Int32) -> (slot: Int, isNew: Bool) {
-    if let last, last.pid == pid { return (last.slot, false) }
-    if let before, before.pid == pid {
-      swap(&self.last, &self.before)
-      return (before.slot, false)
-    }
-    let known = slots[pid]
-    let slot = known ?? slots.count
-    if known == nil { slots[pid] = slot }
-    before = last
-    last = (pid, slot)
-    return (slot, known == nil)
   }
 }

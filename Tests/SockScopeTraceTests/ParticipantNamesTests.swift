@@ -135,7 +135,7 @@ struct ParticipantNamesTests {
       // Few processes, as a run has; runs of one pid, two alternating, and jumps back to older ones.
       let kinds = 1 + round % 6
       let pids = (0..<300).map { _ in Int32(100 + g.next() % UInt64(kinds)) }
-      var recent = RecentPIDs()
+      var recent = RecentKeys<Int32>()
       var reference: [Int32: Int] = [:]
       var agree = true
       for pid in pids {
