@@ -261,7 +261,7 @@ enum FlowLinker {
 
   /// Matches stream receives to sends by byte ranges; returns receives with no sender bytes.
   static func linkStream(_ events: inout [TraceEvent], sends: [Int32], receives: [Int32]) -> Int {
-    let ordered = sends.map(Int.init).sorted { events[$0].endTime < events[$1].endTime }
+    let ordered = inOrder(sends) { events[$0].endTime < events[$1].endTime }
     var sendEnds: [UInt64] = []
     var total: UInt64 = 0
     // Saturating sums: lengths come from logs and strace text, which may be damaged.
@@ -270,13 +270,14 @@ enum FlowLinker {
       return overflow ? .max : sum
     }
     for s in ordered {
-      total = plus(total, events[s].data?.length ?? 0)
+      total = plus(total, events[Int(s)].data?.length ?? 0)
       sendEnds.append(total)
     }
     var offset: UInt64 = 0
     var cursor = 0
     var unmatched = 0
-    for r in receives.map(Int.init).sorted(by: { events[$0].endTime < events[$1].endTime }) {
+    for received in inOrder(receives, by: { events[$0].endTime < events[$1].endTime }) {
+      let r = Int(received)
       let length = events[r].data?.length ?? 0
       let range = offset..<plus(offset, length)
       offset = plus(offset, length)
@@ -286,7 +287,7 @@ enum FlowLinker {
       while k < ordered.count {
         let start = k == 0 ? 0 : sendEnds[k - 1]
         guard start < range.upperBound else { break }
-        if let flow = events[ordered[k]].flow { flows.append(flow) }
+        if let flow = events[Int(ordered[k])].flow { flows.append(flow) }
         k += 1
       }
       if flows.isEmpty { unmatched += 1 }
