@@ -10,10 +10,10 @@ import Synchronization
 /// Each log gets a region of scratch space as large as its file could hold
 /// (`ProcessLog.room(in:)`: address space, not memory, until it is filled). The events are then
 /// moved out of the regions into the timeline, the regions' pages handed back to the kernel as
-/// they empty, so no event is held twice. A process's log is nearly always in time order already
-/// (one thread, or threads whose calls did not overlap), so the move merges the regions by time
-/// and the timeline needs no sort; otherwise the regions are moved one after another and the
-/// merge sorts them (`TraceMerger.order`).
+/// they empty, so no event is held twice (but for about a megabyte of slack a log). A process's
+/// log is nearly always in time order already (one thread, or threads whose calls did not
+/// overlap), so the move merges the regions by time and the timeline needs no sort; otherwise the
+/// regions are moved one after another and the merge sorts them (`TraceMerger.order`).
 enum TimelineDecoder {
   /// The events of every log that could be read, and each log (its `events` empty), or why it
   /// could not be read, in the order of `paths`.
@@ -161,15 +161,20 @@ enum TimelineDecoder {
     let slack = max(Run.pageSize, min(1 << 20, (8 << 20) / max(heap.count, 1)))
     var written = 0
     while let top = heap.first {
+      // The last run left (a single log, or the last log's tail) is drained, its pages handed
+      // back a piece at a time: moved one by one, it kept them all until it was empty.
+      guard heap.count > 1 else {
+        written += runs[top].drain(into: out + written)
+        break
+      }
       // The runner-up's next event: the top run's events go out until one comes after it.
-      let second = heap.count < 2 ? nil : heap.count < 3 || precedes(heap[1], heap[2]) ? heap[1] : heap[2]
+      let second = heap.count < 3 || precedes(heap[1], heap[2]) ? heap[1] : heap[2]
       repeat {
         runs[top].moveNext(to: out + written)
         written += 1
-      } while !runs[top].isEmpty && (second.map { precedes(top, $0) } ?? true)
-      runs[top].releaseConsumedPages(atLeast: slack)
+      } while !runs[top].isEmpty && precedes(top, second)
+      runs[top].releaseConsumedPages(atLeast: runs[top].isEmpty ? 0 : slack)
       if runs[top].isEmpty {
-        runs[top].releaseConsumedPages(atLeast: 0)
         heap.swapAt(0, heap.count - 1)
         heap.removeLast()
       }

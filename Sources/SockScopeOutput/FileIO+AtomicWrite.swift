@@ -107,9 +107,10 @@ extension FileIO {
   }
 
   /// Writes the file at `path` atomically: `produce` hands its bytes to `submit` a piece at a time,
-  /// in order (each piece is written as it is, on another thread, while the next is made); the bytes go to a new temporary file next to `path` (an unpredictable name,
-  /// created exclusively, never through a link), renamed over it at the end, so readers never see
-  /// half a file and a failure (a full disk) leaves nothing behind.
+  /// in order (each piece is written as it is, on another thread, while the next is made). The
+  /// bytes go to a new temporary file next to `path` (an unpredictable name, created exclusively,
+  /// never through a link), renamed over it at the end, so readers never see half a file and a
+  /// failure (a full disk) leaves nothing behind.
   ///
   /// A `path` that is a device or a pipe (`/dev/null`, a FIFO, a link to one such as
   /// `/dev/stdout`) is written in place: renaming over it would replace the device node with a
